@@ -1,0 +1,137 @@
+/* check.c — the one place that turns any pointer into its block (or says it
+ * is not one), and the report a check failure writes. Reports are built by
+ * hand and written with write(2): a finding must not allocate. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "internal.h"
+
+void _ss_resolve(const void *ptr, struct ss_loc *loc) {
+    loc->kind = SS_PTR_FOREIGN;
+    loc->slab = NULL;
+    loc->cls = 0;
+    loc->slot = 0;
+    loc->base = NULL;
+    switch (ss_registry_kind(ptr)) {
+    case SS_REGION_MID:
+        loc->kind = SS_PTR_MID;
+        return;
+    case SS_REGION_NONE:
+        if (_ss_large_owns(ptr)) loc->kind = SS_PTR_LARGE;
+        return;
+    default:
+        break;
+    }
+    unsigned index = ss_slab_index_of(ptr);
+    if (index < SS_FIRST_BLOCK_SLAB) return; /* superslab metadata: never a block */
+    struct ss_slab *slab = &ss_superslab_of(ptr)->slabs[index];
+    loc->slab = slab;
+    int cls = slab->cls;
+    if (cls < 0) {
+        loc->kind = SS_PTR_FREE_SLAB;
+        return;
+    }
+    size_t offset = (size_t)((const char *)ptr - ss_slab_start(slab));
+    size_t stride = ss_stride((unsigned)cls);
+    uint32_t slot = (uint32_t)(offset / stride);
+    size_t within = offset % stride;
+    loc->cls = (unsigned)cls;
+    loc->slot = slot;
+    if (slot >= slab->carved) return; /* never handed out */
+    loc->base = ss_slab_start(slab) + (size_t)slot * stride;
+    if (within == SS_USER_OFFSET) loc->kind = SS_PTR_USER;
+    else if (within == 0) loc->kind = SS_PTR_BASE;
+    else loc->kind = SS_PTR_INTERIOR;
+}
+
+/* ---- report: `slabscope: <kind> ptr=0x.. class=N thread=T pc=0x.. -- sentence` ---- */
+struct line {
+    char text[512];
+    size_t len;
+};
+static void put(struct line *line, const char *text) {
+    while (*text && line->len < sizeof line->text - 1) line->text[line->len++] = *text++;
+}
+static void put_hex(struct line *line, uintptr_t value) {
+    char digits[2 + 16];
+    int n = 0;
+    do digits[n++] = "0123456789abcdef"[value & 15]; while ((value >>= 4) && n < 16);
+    put(line, "0x");
+    while (n--) {
+        char one[2] = {digits[n], 0};
+        put(line, one);
+    }
+}
+static void put_int(struct line *line, long long value) {
+    char digits[24];
+    int n = 0;
+    unsigned long long magnitude = value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value;
+    do digits[n++] = (char)('0' + magnitude % 10); while ((magnitude /= 10) && n < 23);
+    if (value < 0) put(line, "-");
+    while (n--) {
+        char one[2] = {digits[n], 0};
+        put(line, one);
+    }
+}
+
+static bool report_only(void) {
+    const char *mode = getenv("SLABSCOPE_ON_ERROR");
+    return mode && mode[0] == 'r'; /* "report" */
+}
+
+void _ss_report(const char *kind, const void *ptr, int cls, const void *pc, const char *sentence) {
+    struct line line = {.len = 0};
+    put(&line, "slabscope: ");
+    put(&line, kind);
+    put(&line, " ptr=");
+    put_hex(&line, (uintptr_t)ptr);
+    put(&line, " class=");
+    put_int(&line, cls);
+    put(&line, " thread=");
+    put_int(&line, _ss_tc.id == SS_DEAD_THREAD_ID ? -1 : (long long)_ss_tc.id);
+    put(&line, " pc=");
+    put_hex(&line, (uintptr_t)pc);
+    put(&line, " -- ");
+    put(&line, sentence);
+    line.text[line.len++] = '\n';
+    ssize_t ignored = write(2, line.text, line.len);
+    (void)ignored;
+    atomic_fetch_add_explicit(&_ss_g.findings, 1, memory_order_relaxed);
+    if (!report_only()) abort();
+}
+
+/* Is `next` a link a free block of class `cls` may hold? Reports and returns
+ * false if not. same_slab: the link must stay inside this slab (slab freelists). */
+bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *same_slab, const void *pc) {
+#if SS_CHECK
+    if ((uintptr_t)next == SLABSCOPE_REMOTE_SENTINEL) {
+        _ss_report("sentinel-leak", ss_user_from_base(base), (int)cls, pc,
+                   "a freelist link holds the remote-queue sentinel: it escaped the remote queue");
+        return false;
+    }
+#if SS_HAS_CHECK_WORD
+    if (!ss_check_word_ok(base, next, _ss_g.check_key)) {
+        _ss_report("next-corrupt", ss_user_from_base(base), (int)cls, pc,
+                   "the next pointer of a free block was overwritten after free (check word mismatch)");
+        return false;
+    }
+#endif
+    if (!next) return true;
+    struct ss_loc loc;
+    _ss_resolve(next, &loc);
+    const char *why = NULL;
+    if (loc.kind != SS_PTR_BASE || loc.base != next) why = "the next pointer of a free block is not the start of a block";
+    else if (loc.cls != cls) why = "the next pointer of a free block points into a slab of another class";
+    else if (same_slab && loc.slab != same_slab) why = "the next pointer of a slab freelist leaves its slab";
+    else if (atomic_load_explicit(ss_live_word(loc.slab, loc.slot), memory_order_relaxed) &
+             (1ull << (loc.slot % 64)))
+        why = "the next pointer of a free block points at a block in use";
+    if (why) {
+        _ss_report("next-corrupt", ss_user_from_base(base), (int)cls, pc, why);
+        return false;
+    }
+    return true;
+#else
+    (void)cls, (void)base, (void)next, (void)same_slab, (void)pc;
+    return true;
+#endif
+}

@@ -1,0 +1,37 @@
+/* config.h — build-time switches and the geometry every other file shares. */
+#ifndef SS_CONFIG_H
+#define SS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(SS_LAYOUT_HAKMEM) == defined(SS_LAYOUT_ALIGNED)
+#error "define exactly one of SS_LAYOUT_HAKMEM, SS_LAYOUT_ALIGNED"
+#endif
+#ifndef SS_CHECK
+#define SS_CHECK 0
+#endif
+#ifndef SS_OVERRIDE /* 1: export malloc/free/...; 0: only the ss_* API */
+#define SS_OVERRIDE 1
+#endif
+
+#define SS_API __attribute__((visibility("default")))
+#define ss_likely(x) __builtin_expect(!!(x), 1)
+#define ss_unlikely(x) __builtin_expect(!!(x), 0)
+#define ss_noinline __attribute__((noinline))
+#define ss_cold __attribute__((cold, noinline))
+
+/* Geometry: 2 MiB superslabs of 32 slabs of 64 KiB. Slab 0 holds the
+ * superslab's own metadata, so 31 slabs serve blocks. */
+#define SS_SUPERSLAB_SHIFT 21
+#define SS_SUPERSLAB_SIZE ((size_t)1 << SS_SUPERSLAB_SHIFT)
+#define SS_SLAB_SHIFT 16
+#define SS_SLAB_SIZE ((size_t)1 << SS_SLAB_SHIFT)
+#define SS_SLABS_PER_SUPERSLAB (SS_SUPERSLAB_SIZE / SS_SLAB_SIZE)
+#define SS_FIRST_BLOCK_SLAB 1
+#define SS_PAGE_SIZE 4096u
+
+#define SS_NUM_CLASSES 8
+#define SS_MAX_BLOCKS_PER_SLAB (SS_SLAB_SIZE / 8)
+
+#endif

@@ -1,0 +1,136 @@
+/* free.c — free. The header fast path reads the byte before USER (never
+ * across a page boundary: that page may not be ours) and pushes the block on
+ * the thread cache; the registry is asked only when the header cannot be
+ * trusted. The check build resolves every pointer completely first. */
+#include <errno.h>
+#include "tiny.h"
+
+const char *_ss_mid_problem(const void *user);
+
+/* A tiny block the caller has established is ours, live and of class `cls`. */
+static void free_tiny(struct ss_slab *slab, unsigned cls, void *base) {
+    struct ss_tcache *tc = &_ss_tc;
+    if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id) {
+        if (tc->count[cls] >= tc->cap[cls]) _ss_cache_drain(tc, cls, tc->cap[cls] / 2);
+        ss_cache_push(tc, cls, base);
+        return;
+    }
+    _ss_remote_push(slab, cls, base);
+}
+
+#if SS_CHECK
+/* Every check a free (or realloc) makes before it trusts the pointer.
+ * Returns true when the pointer is a live block the caller may free. */
+bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
+    _ss_resolve(user, loc);
+    switch (loc->kind) {
+    case SS_PTR_USER:
+        break;
+    case SS_PTR_BASE:
+        _ss_report("base-as-user", user, (int)loc->cls, pc,
+                   "a BASE pointer (block start) was passed where a USER pointer is expected");
+        return false;
+    case SS_PTR_INTERIOR:
+        _ss_report("interior-free", user, (int)loc->cls, pc,
+                   "the pointer lies inside a block but is not the address malloc returned");
+        return false;
+    case SS_PTR_FREE_SLAB:
+        _ss_report("double-free", user, -1, pc, "the block's slab holds no live block: it was already freed");
+        return false;
+    case SS_PTR_MID: {
+        const char *problem = _ss_mid_problem(user);
+        if (!problem) return true;
+        _ss_report(problem, user, -1, pc,
+                   problem[0] == 'd'   ? "the mid-size block was already freed"
+                   : problem[0] == 'i' ? "the pointer lies inside the mid-size heap but is not a block's address"
+                                       : "the mid-size block's header was overwritten");
+        return false;
+    }
+    case SS_PTR_LARGE:
+        return true;
+    case SS_PTR_FOREIGN:
+        _ss_report("foreign-free", user, -1, pc, "the pointer was not allocated by this allocator");
+        return false;
+    }
+    if (atomic_load_explicit(ss_live_word(loc->slab, loc->slot), memory_order_relaxed) &
+        (1ull << (loc->slot % 64))) {
+        if (ss_tag_before_user(user) != ss_header_encode(loc->cls)) {
+            _ss_report("header-corrupt", user, (int)loc->cls, pc,
+                       "the header byte before the USER pointer was overwritten while the block was in use");
+            return false;
+        }
+        return true;
+    }
+    _ss_report("double-free", user, (int)loc->cls, pc, "the block is already free");
+    return false;
+}
+
+static void free_checked(void *user, const void *pc) {
+    struct ss_loc loc;
+    if (!_ss_check_live(user, pc, &loc)) return; /* report mode: refuse it */
+    if (loc.kind == SS_PTR_MID) return _ss_mid_free(user);
+    if (loc.kind == SS_PTR_LARGE) return _ss_large_free(user);
+    if (!ss_live_clear(loc.slab, loc.cls, loc.base)) {
+        _ss_report("double-free", user, (int)loc.cls, pc, "the block is already free (freed concurrently)");
+        return;
+    }
+    free_tiny(loc.slab, loc.cls, loc.base);
+}
+#endif
+
+#if !SS_CHECK
+/* The registry route: the header was on another page or did not hold a tiny magic. */
+static ss_noinline void free_slow(void *user, const void *pc) {
+    switch (ss_registry_kind(user)) {
+    case SS_REGION_TINY: {
+        struct ss_loc loc;
+        _ss_resolve(user, &loc);
+        if (loc.kind == SS_PTR_USER) free_tiny(loc.slab, loc.cls, loc.base);
+        return;
+    }
+    case SS_REGION_MID:
+        _ss_mid_free(user);
+        return;
+    default:
+        if (_ss_large_owns(user)) _ss_large_free(user);
+        return; /* not ours: the release build leaves it alone */
+    }
+}
+#endif
+
+void _ss_free_at(void *user, const void *pc) {
+#if SS_CHECK
+    int saved_errno = errno;
+    if (user) free_checked(user, pc);
+#else
+    uintptr_t addr = (uintptr_t)user;
+    if (ss_likely(addr & (SS_PAGE_SIZE - 1))) { /* also rules out NULL */
+        int cls = ss_header_class(ss_tag_before_user(user));
+        if (ss_likely(cls >= 0)) {
+            void *base = ss_base_from_user(user);
+            struct ss_slab *slab = ss_slab_of_base(base);
+            struct ss_tcache *tc = &_ss_tc;
+            if (ss_likely(atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id &&
+                          tc->count[cls] < tc->cap[cls])) {
+                ss_cache_push(tc, (unsigned)cls, base);
+                return;
+            }
+            int saved_errno = errno; /* a drain may unmap: free keeps errno */
+            free_tiny(slab, (unsigned)cls, base);
+            errno = saved_errno;
+            return;
+        }
+    }
+    if (!user) return;
+    int saved_errno = errno;
+    free_slow(user, pc);
+#endif
+    errno = saved_errno;
+}
+
+SS_API void ss_free(void *user) { _ss_free_at(user, SS_CALLER()); }
+
+#if SS_OVERRIDE
+SS_API void free(void *user) __attribute__((alias("ss_free")));
+SS_API void cfree(void *user) __attribute__((alias("ss_free")));
+#endif

@@ -1,0 +1,220 @@
+/* internal.h — the allocator's structures and the functions files share.
+ * Hot-path helpers are inline here; everything cold lives in its own file. */
+#ifndef SS_INTERNAL_H
+#define SS_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include "classes.h"
+#include "slabscope.h"
+
+/* ================= locks ================= */
+typedef struct { atomic_int held; } ss_lock_t;
+void _ss_lock_slow(ss_lock_t *lock);
+static inline void ss_lock(ss_lock_t *lock) {
+    int expected = 0;
+    if (ss_unlikely(!atomic_compare_exchange_weak_explicit(&lock->held, &expected, 1,
+                                                           memory_order_acquire, memory_order_relaxed)))
+        _ss_lock_slow(lock);
+}
+static inline void ss_unlock(ss_lock_t *lock) { atomic_store_explicit(&lock->held, 0, memory_order_release); }
+
+/* ================= slabs and superslabs ================= */
+struct ss_slab {
+    void *freelist;        /* BASE of the first free block; owner thread only */
+    uint32_t used;         /* blocks out of the slab: with the user, in a cache, or remote-pending */
+    uint32_t carved;       /* blocks handed out of the never-used tail so far */
+    uint32_t capacity;     /* blocks that fit */
+    int8_t cls;            /* class served, -1 when not bound */
+    uint8_t index;         /* position in its superslab */
+    uint8_t abandoned;     /* owner exited; waits in the abandoned list */
+    uint8_t pad;
+    _Atomic uint32_t owner;            /* owning thread id; 0 when none */
+    _Atomic uintptr_t remote_head;     /* remote queue: BASE of the newest remote free, 0 when empty */
+    struct ss_slab *next, *prev;       /* owner's per-class list, or the abandoned list */
+};
+
+#define SS_SUPERSLAB_MAGIC 0x5353534c41425353ull /* "SSBALSSS" */
+struct ss_superslab {
+    uint64_t magic;
+    struct ss_superslab *next_all, *prev_all;
+    uint32_t bound_mask;  /* bit i: slab i serves a class */
+    uint32_t pad;
+    struct ss_slab slabs[SS_SLABS_PER_SUPERSLAB];
+#if SS_CHECK
+    /* bit per block: 1 while the block is with the user */
+    _Atomic uint64_t live[SS_SLABS_PER_SUPERSLAB][SS_MAX_BLOCKS_PER_SLAB / 64];
+#endif
+};
+_Static_assert(sizeof(struct ss_superslab) <= SS_SLAB_SIZE, "superslab metadata must fit in slab 0");
+
+static inline struct ss_superslab *ss_superslab_of(const void *ptr) {
+    return (struct ss_superslab *)((uintptr_t)ptr & ~(uintptr_t)(SS_SUPERSLAB_SIZE - 1));
+}
+static inline unsigned ss_slab_index_of(const void *base) {
+    return (unsigned)(((uintptr_t)base >> SS_SLAB_SHIFT) & (SS_SLABS_PER_SUPERSLAB - 1));
+}
+/* Slab metadata of a block, from its BASE pointer (never from USER: the seeds' Phase E1). */
+static inline struct ss_slab *ss_slab_of_base(const void *base) {
+    return &ss_superslab_of(base)->slabs[ss_slab_index_of(base)];
+}
+static inline char *ss_slab_start(const struct ss_slab *slab) {
+    return (char *)ss_superslab_of(slab) + ((size_t)slab->index << SS_SLAB_SHIFT);
+}
+
+/* ================= registry: address -> kind of 2 MiB region, O(1) ================= */
+enum { SS_REGION_NONE = 0, SS_REGION_TINY = 1, SS_REGION_MID = 2 };
+#define SS_REG_L2_BITS 14
+#define SS_REG_L1_BITS (47 - SS_SUPERSLAB_SHIFT - SS_REG_L2_BITS)
+extern _Atomic(uint8_t *) _ss_registry_l1[1u << SS_REG_L1_BITS];
+static inline unsigned ss_registry_kind(const void *ptr) {
+    uintptr_t addr = (uintptr_t)ptr;
+    if (ss_unlikely(addr >> 47)) return SS_REGION_NONE;
+    uint8_t *leaf = atomic_load_explicit(&_ss_registry_l1[addr >> (SS_SUPERSLAB_SHIFT + SS_REG_L2_BITS)],
+                                         memory_order_acquire);
+    if (!leaf) return SS_REGION_NONE;
+    return atomic_load_explicit((_Atomic uint8_t *)&leaf[(addr >> SS_SUPERSLAB_SHIFT) &
+                                                         ((1u << SS_REG_L2_BITS) - 1)],
+                                memory_order_acquire);
+}
+bool _ss_registry_set(void *superslab, unsigned kind);
+
+/* ================= thread cache ================= */
+enum { SS_THREAD_NEW = 0, SS_THREAD_LIVE = 1, SS_THREAD_DEAD = 2 };
+#define SS_DEAD_THREAD_ID UINT32_MAX
+struct ss_tcache {
+    void *head[SS_NUM_CLASSES];       /* BASE of the first cached block per class */
+    uint32_t count[SS_NUM_CLASSES];
+    uint32_t cap[SS_NUM_CLASSES];     /* 0 until the thread is set up, and after it exits */
+    uint32_t id;                      /* owner id stamped on slabs; never reused */
+    uint32_t state;
+    struct ss_slab *slabs[SS_NUM_CLASSES]; /* slabs this thread owns, per class */
+    struct ss_tcache *next_thread, *prev_thread;
+};
+extern __thread struct ss_tcache _ss_tc __attribute__((tls_model("initial-exec")));
+
+/* ================= global state ================= */
+struct ss_global {
+    ss_lock_t lock;                   /* superslab list, slab binding, abandoned lists, threads */
+    struct ss_superslab *superslabs;
+    struct ss_slab *abandoned[SS_NUM_CLASSES];
+    struct ss_tcache *threads;
+    uint64_t superslabs_mapped, superslabs_total, slabs_bound, threads_live;
+    _Atomic uint32_t next_thread_id;
+    _Atomic uint64_t findings;
+    uint64_t check_key;
+};
+extern struct ss_global _ss_g;
+
+/* ================= functions ================= */
+/* os.c */
+void *_ss_os_map(size_t size);
+void *_ss_os_map_aligned(size_t size, size_t align);
+void _ss_os_unmap(void *ptr, size_t size);
+
+/* superslab.c: binding slabs to classes (global lock inside) */
+struct ss_slab *_ss_slab_acquire(struct ss_tcache *tc, unsigned cls);
+void _ss_slab_release(struct ss_tcache *tc, struct ss_slab *slab);
+void _ss_slab_abandon_all(struct ss_tcache *tc);
+void _ss_slab_list_push(struct ss_slab **list, struct ss_slab *slab);
+void _ss_slab_list_remove(struct ss_slab **list, struct ss_slab *slab);
+void _ss_orphan_foreign_slabs(uint32_t keep_owner); /* after fork, in the child */
+
+/* slab.c: moving blocks between slabs and the thread cache */
+void *_ss_tiny_alloc_slow(unsigned cls, const void *pc);
+void _ss_cache_drain(struct ss_tcache *tc, unsigned cls, uint32_t n);
+void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base);
+
+/* remote.c */
+void _ss_remote_push(struct ss_slab *slab, unsigned cls, void *base);
+uint32_t _ss_remote_drain(struct ss_slab *slab);
+
+/* tcache.c */
+void _ss_thread_setup(struct ss_tcache *tc);
+void _ss_global_setup(void);
+
+/* mid.c / large.c: sizes above the tiny classes, and over-aligned requests */
+#define SS_MID_MAX ((size_t)256 << 10)
+struct ss_bighdr {          /* the 16 bytes just below USER of a mid or large block */
+    uint64_t length;        /* mid: class stride; large: bytes mapped */
+    uint32_t back;          /* USER - start of the raw block or mapping */
+    uint8_t mid_class;
+    uint8_t pad[2];
+    uint8_t tag;            /* SS_TAG_MID / SS_TAG_LARGE (or *_FREE): the byte at USER - 1 */
+};
+_Static_assert(sizeof(struct ss_bighdr) == 16, "big header is 16 bytes");
+#define SS_TAG_MID_FREE 0xB8u
+static inline struct ss_bighdr *ss_bighdr_of(const void *user) {
+    return (struct ss_bighdr *)((char *)(uintptr_t)user - sizeof(struct ss_bighdr));
+}
+void *_ss_mid_alloc(size_t size, size_t align);
+void _ss_mid_free(void *user);
+size_t _ss_mid_usable(const void *user);
+void *_ss_large_alloc(size_t size, size_t align);
+bool _ss_large_owns(const void *user);
+void _ss_large_free(void *user);
+size_t _ss_large_usable(const void *user);
+void *_ss_large_realloc(void *user, size_t size);
+void *_ss_big_alloc(size_t size, size_t align); /* mid or large by size */
+void _ss_mid_fork_lock(int phase);
+void _ss_large_fork_lock(int phase);
+
+/* check.c: the one place that turns any pointer into its block, or a finding */
+enum ss_ptr_kind {
+    SS_PTR_USER,      /* a tiny block's USER pointer */
+    SS_PTR_BASE,      /* a tiny block's BASE pointer (when BASE != USER) */
+    SS_PTR_INTERIOR,  /* inside a tiny block, neither BASE nor USER */
+    SS_PTR_FREE_SLAB, /* USER of a block in a slab that no longer serves a class */
+    SS_PTR_MID,       /* a mid block's USER (live or freed: see tag) */
+    SS_PTR_LARGE,     /* a live large block's USER */
+    SS_PTR_FOREIGN,   /* not ours */
+};
+struct ss_loc {
+    enum ss_ptr_kind kind;
+    struct ss_slab *slab;
+    unsigned cls;
+    uint32_t slot;
+    void *base;
+};
+void _ss_resolve(const void *ptr, struct ss_loc *loc);
+/* Reports a finding; returns (in report mode) so the caller refuses the operation. */
+void _ss_report(const char *kind, const void *ptr, int cls, const void *pc, const char *sentence);
+bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *same_slab, const void *pc);
+
+#if SS_CHECK
+static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_t slot) {
+    return &ss_superslab_of(slab)->live[slab->index][slot / 64];
+}
+static inline uint32_t ss_slot_of(const struct ss_slab *slab, unsigned cls, const void *base) {
+    return (uint32_t)(((const char *)base - ss_slab_start(slab)) / ss_stride(cls));
+}
+static inline void ss_live_set(const struct ss_slab *slab, unsigned cls, const void *base) {
+    uint32_t slot = ss_slot_of(slab, cls, base);
+    atomic_fetch_or_explicit(ss_live_word(slab, slot), 1ull << (slot % 64), memory_order_relaxed);
+}
+/* Clears the live bit; false if it was already clear (the block was free). */
+static inline bool ss_live_clear(const struct ss_slab *slab, unsigned cls, const void *base) {
+    uint32_t slot = ss_slot_of(slab, cls, base);
+    uint64_t bit = 1ull << (slot % 64);
+    return atomic_fetch_and_explicit(ss_live_word(slab, slot), ~bit, memory_order_relaxed) & bit;
+}
+#endif
+
+/* Every push of a free block: the link, and in the check build its check word. */
+static inline void ss_link(unsigned cls, void *base, void *next) {
+    ss_next_write(cls, base, next);
+#if SS_CHECK && SS_HAS_CHECK_WORD
+    ss_check_word_write(base, next, _ss_g.check_key);
+#endif
+}
+
+#define SS_CALLER() __builtin_return_address(0)
+
+/* Internal entry points with the caller's pc (public wrappers live in malloc.c etc.) */
+void *_ss_malloc_at(size_t size, const void *pc);
+void _ss_free_at(void *user, const void *pc);
+void *_ss_realloc_at(void *user, size_t size, const void *pc);
+void *_ss_memalign_at(size_t align, size_t size, const void *pc);
+size_t _ss_usable_size(const void *user);
+
+#endif

@@ -1,0 +1,124 @@
+/* layout.h — the one module that knows how a block is laid out.
+ *
+ * BASE/USER conversion, the header byte, stride, payload and the offset of the
+ * freelist next pointer all live here; no other file computes an offset inside
+ * a block. Two layouts, chosen at build time:
+ *   hakmem : USER = BASE + 1, header at BASE, stride = block size; the next
+ *            pointer sits at offset 0 for C0 and C7 (overwriting the header
+ *            while free) and at offset 1 for C1..C6 — the seeds' layout.
+ *   aligned: a 16-byte prefix; USER = BASE + 16 (16-byte aligned), header at
+ *            USER - 1, a check word at BASE + 0 (check build), the next pointer
+ *            at USER; stride = block size + 16. */
+#ifndef SS_LAYOUT_H
+#define SS_LAYOUT_H
+
+#include <string.h>
+#include "config.h"
+
+/* Header byte: magic in the high bits, class in the low three. The same byte
+ * position (USER - 1) holds SS_TAG_MID / SS_TAG_LARGE for bigger blocks. */
+#define SS_HEADER_MAGIC 0xA0u
+#define SS_HEADER_MAGIC_MASK 0xF8u
+#define SS_HEADER_CLASS_MASK 0x07u
+#define SS_TAG_MID 0xB0u
+#define SS_TAG_LARGE 0xC0u
+
+#if defined(SS_LAYOUT_HAKMEM)
+#define SS_LAYOUT_NAME "hakmem"
+#define SS_USER_OFFSET 1u
+#define SS_HEADER_OFFSET 0u
+#define SS_PREFIX 0u
+#define SS_USER_ALIGN 1u
+#define SS_HAS_CHECK_WORD 0
+#else
+#define SS_LAYOUT_NAME "aligned"
+#define SS_USER_OFFSET 16u
+#define SS_HEADER_OFFSET 15u
+#define SS_PREFIX 16u
+#define SS_USER_ALIGN 16u
+#define SS_HAS_CHECK_WORD 1
+#define SS_CHECK_WORD_OFFSET 0u
+#endif
+
+/* Block size of each class (header included in the hakmem layout). */
+static inline size_t ss_class_block(unsigned cls) { return (size_t)8 << cls; }
+
+/* Distance between consecutive blocks of a slab. */
+static inline size_t ss_stride(unsigned cls) { return ss_class_block(cls) + SS_PREFIX; }
+
+/* Bytes the caller may use from USER. */
+static inline size_t ss_payload(unsigned cls) {
+    return ss_class_block(cls) + SS_PREFIX - SS_USER_OFFSET;
+}
+
+/* Largest request the tiny classes serve. */
+#define SS_TINY_MAX ((size_t)1024 + SS_PREFIX - SS_USER_OFFSET)
+
+/* Offset of the next pointer from BASE, per class. */
+static inline size_t ss_next_offset(unsigned cls) {
+#if defined(SS_LAYOUT_HAKMEM)
+    return (cls == 0 || cls == 7) ? 0u : 1u;
+#else
+    (void)cls;
+    return SS_USER_OFFSET;
+#endif
+}
+
+/* ---- BASE <-> USER ---- */
+static inline void *ss_user_from_base(void *base) { return (char *)base + SS_USER_OFFSET; }
+static inline void *ss_base_from_user(const void *user) {
+    return (char *)(uintptr_t)user - SS_USER_OFFSET;
+}
+
+/* ---- header byte ---- */
+static inline uint8_t ss_header_encode(unsigned cls) {
+    return (uint8_t)(SS_HEADER_MAGIC | (cls & SS_HEADER_CLASS_MASK));
+}
+/* The class a header byte names, or -1 when the magic does not match. */
+static inline int ss_header_class(uint8_t header) {
+    return (header & SS_HEADER_MAGIC_MASK) == SS_HEADER_MAGIC ? (int)(header & SS_HEADER_CLASS_MASK)
+                                                               : -1;
+}
+static inline void ss_header_write(void *base, unsigned cls) {
+    ((uint8_t *)base)[SS_HEADER_OFFSET] = ss_header_encode(cls);
+}
+static inline uint8_t ss_header_read(const void *base) {
+    return ((const uint8_t *)base)[SS_HEADER_OFFSET];
+}
+/* The byte before a USER pointer: a tiny header or a mid/large tag. */
+static inline uint8_t ss_tag_before_user(const void *user) { return ((const uint8_t *)user)[-1]; }
+
+/* ---- next pointer: every freelist link goes through these two ---- */
+static inline void *ss_next_read(unsigned cls, const void *base) {
+    void *next;
+    memcpy(&next, (const char *)base + ss_next_offset(cls), sizeof next);
+    return next;
+}
+static inline void ss_next_write(unsigned cls, void *base, void *next) {
+    memcpy((char *)base + ss_next_offset(cls), &next, sizeof next);
+}
+
+/* Does a free block's next pointer overlap its header byte? (C0, C7 in hakmem) */
+static inline int ss_next_covers_header(unsigned cls) {
+    size_t off = ss_next_offset(cls);
+    return SS_HEADER_OFFSET >= off && SS_HEADER_OFFSET < off + sizeof(void *);
+}
+
+#if SS_HAS_CHECK_WORD
+/* The check word keeps a keyed copy of the link while a block is free, so a
+ * link overwritten after free is told apart from one the allocator wrote. */
+static inline uint64_t ss_check_word_value(const void *base, const void *next, uint64_t key) {
+    return ((uint64_t)(uintptr_t)next ^ key) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)base;
+}
+static inline void ss_check_word_write(void *base, const void *next, uint64_t key) {
+    uint64_t word = ss_check_word_value(base, next, key);
+    memcpy((char *)base + SS_CHECK_WORD_OFFSET, &word, sizeof word);
+}
+static inline int ss_check_word_ok(const void *base, const void *next, uint64_t key) {
+    uint64_t word;
+    memcpy(&word, (const char *)base + SS_CHECK_WORD_OFFSET, sizeof word);
+    return word == ss_check_word_value(base, next, key);
+}
+#endif
+
+#endif

@@ -1,0 +1,34 @@
+/* malloc.c — malloc and calloc. The tiny path is a pop from the thread cache. */
+#include <errno.h>
+#include "tiny.h"
+
+static inline __attribute__((always_inline)) void *alloc(size_t size, const void *pc) {
+    if (ss_likely(size <= SS_TINY_MAX)) {
+        unsigned cls = ss_class_of_size(size);
+        struct ss_tcache *tc = &_ss_tc;
+        if (ss_likely(tc->head[cls] != NULL)) return ss_cache_pop(tc, cls, pc);
+        return _ss_tiny_alloc_slow(cls, pc);
+    }
+    return _ss_big_alloc(size, 0);
+}
+
+void *_ss_malloc_at(size_t size, const void *pc) { return alloc(size, pc); }
+
+SS_API void *ss_malloc(size_t size) { return alloc(size, SS_CALLER()); }
+
+SS_API void *ss_calloc(size_t count, size_t size) {
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *user = alloc(total, SS_CALLER());
+    /* a large block is a fresh mapping, zero already */
+    if (user && ss_tag_before_user(user) != SS_TAG_LARGE) memset(user, 0, total);
+    return user;
+}
+
+#if SS_OVERRIDE
+SS_API void *malloc(size_t size) __attribute__((alias("ss_malloc")));
+SS_API void *calloc(size_t count, size_t size) __attribute__((alias("ss_calloc")));
+#endif

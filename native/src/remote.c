@@ -1,0 +1,38 @@
+/* remote.c — frees by a thread that does not own the block's slab.
+ * A lock-free stack per slab; the owner takes it whole and splices it onto
+ * the slab freelist. The last block's link is SLABSCOPE_REMOTE_SENTINEL so a
+ * block waiting here is never mistaken for the end of a freelist; the drain
+ * rewrites that link, so the sentinel never leaves the queue. */
+#include "internal.h"
+
+#define SENTINEL ((void *)SLABSCOPE_REMOTE_SENTINEL)
+
+void _ss_remote_push(struct ss_slab *slab, unsigned cls, void *base) {
+    uintptr_t head = atomic_load_explicit(&slab->remote_head, memory_order_relaxed);
+    do {
+        ss_link(cls, base, head ? (void *)head : SENTINEL);
+    } while (!atomic_compare_exchange_weak_explicit(&slab->remote_head, &head, (uintptr_t)base,
+                                                    memory_order_release, memory_order_relaxed));
+}
+
+/* Owner only: moves every remote-pending block to the slab freelist. */
+uint32_t _ss_remote_drain(struct ss_slab *slab) {
+    void *chain = (void *)atomic_exchange_explicit(&slab->remote_head, 0, memory_order_acquire);
+    if (!chain) return 0;
+    unsigned cls = (unsigned)slab->cls;
+    uint32_t n = 1;
+    void *tail = chain;
+    for (;;) {
+        void *next = ss_next_read(cls, tail);
+        if (next == SENTINEL) break;
+#if SS_CHECK
+        if (!_ss_check_link(cls, tail, next, slab, NULL)) break; /* keep what was linked before */
+#endif
+        tail = next;
+        n++;
+    }
+    ss_link(cls, tail, slab->freelist);
+    slab->freelist = chain;
+    slab->used -= n;
+    return n;
+}

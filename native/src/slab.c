@@ -1,0 +1,115 @@
+/* slab.c — moving blocks between slabs and a thread's cache: refill
+ * (slab freelist, then carving) and drain (back to the slab, so slabs empty out). */
+#include <errno.h>
+#include "tiny.h"
+
+/* Moves up to `want` blocks of one slab into the cache; returns how many. */
+static uint32_t slab_take(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, uint32_t want,
+                          const void *pc) {
+    uint32_t got = 0;
+    while (got < want && slab->freelist) {
+        void *base = slab->freelist;
+        void *next = ss_next_read(cls, base);
+#if SS_CHECK
+        if (ss_unlikely(!_ss_check_link(cls, base, next, slab, pc))) next = NULL;
+#endif
+        slab->freelist = next;
+        ss_cache_push(tc, cls, base);
+        got++;
+    }
+    if (got < want && slab->carved < slab->capacity) {
+        uint32_t n = slab->capacity - slab->carved;
+        if (n > want - got) n = want - got;
+        size_t stride = ss_stride(cls);
+        char *first = ss_slab_start(slab) + (size_t)slab->carved * stride;
+        for (uint32_t i = n; i-- > 0;) { /* lowest address ends on top */
+            void *base = first + (size_t)i * stride;
+            ss_header_write(base, cls);
+            ss_cache_push(tc, cls, base);
+        }
+        slab->carved += n;
+        got += n;
+    }
+    slab->used += got;
+    return got;
+}
+
+static void move_to_front(struct ss_tcache *tc, unsigned cls, struct ss_slab *slab) {
+    if (tc->slabs[cls] == slab) return;
+    _ss_slab_list_remove(&tc->slabs[cls], slab);
+    _ss_slab_list_push(&tc->slabs[cls], slab);
+}
+
+static uint32_t refill(struct ss_tcache *tc, unsigned cls, const void *pc) {
+    uint32_t want = ss_refill_batch(cls), got;
+    struct ss_slab *slab = tc->slabs[cls];
+    for (unsigned scanned = 0; slab && scanned < 4; scanned++, slab = slab->next) {
+        if (atomic_load_explicit(&slab->remote_head, memory_order_relaxed)) _ss_remote_drain(slab);
+        if ((got = slab_take(tc, slab, cls, want, pc))) {
+            move_to_front(tc, cls, slab);
+            return got;
+        }
+    }
+    /* Before binding a new slab, collect what other threads freed into ours. */
+    for (slab = tc->slabs[cls]; slab; slab = slab->next) {
+        if (!atomic_load_explicit(&slab->remote_head, memory_order_relaxed)) continue;
+        _ss_remote_drain(slab);
+        if ((got = slab_take(tc, slab, cls, want, pc))) {
+            move_to_front(tc, cls, slab);
+            return got;
+        }
+    }
+    slab = _ss_slab_acquire(tc, cls);
+    return slab ? slab_take(tc, slab, cls, want, pc) : 0;
+}
+
+void *_ss_tiny_alloc_slow(unsigned cls, const void *pc) {
+    struct ss_tcache *tc = &_ss_tc;
+    if (ss_unlikely(tc->state != SS_THREAD_LIVE)) {
+        if (tc->state == SS_THREAD_DEAD) /* after this thread's cache was returned */
+            return _ss_mid_alloc(ss_payload(cls), 0);
+        _ss_thread_setup(tc);
+    }
+    if (!tc->head[cls] && !refill(tc, cls, pc)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return ss_cache_pop(tc, cls, pc);
+}
+
+void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base) {
+    bool was_empty = slab->freelist == NULL;
+    ss_link(cls, base, slab->freelist);
+    slab->freelist = base;
+    if (--slab->used == 0 && (slab->prev || slab->next)) {
+        _ss_slab_release(tc, slab); /* keep one slab per class so a hot class does not thrash */
+        return;
+    }
+    if (was_empty) move_to_front(tc, cls, slab);
+}
+
+/* Returns the n coldest cached blocks (the far end of the list) to their slabs. */
+void _ss_cache_drain(struct ss_tcache *tc, unsigned cls, uint32_t n) {
+    if (n > tc->count[cls]) n = tc->count[cls];
+    if (n == 0) return;
+    uint32_t keep = tc->count[cls] - n;
+    void *base;
+    if (keep == 0) {
+        base = tc->head[cls];
+        tc->head[cls] = NULL;
+    } else {
+        void *last = tc->head[cls];
+        for (uint32_t i = 1; i < keep; i++) last = ss_next_read(cls, last);
+        base = ss_next_read(cls, last);
+        ss_link(cls, last, NULL);
+    }
+    tc->count[cls] = keep;
+    while (base && n--) {
+        void *next = ss_next_read(cls, base);
+#if SS_CHECK
+        if (ss_unlikely(!_ss_check_link(cls, base, next, NULL, NULL))) next = NULL;
+#endif
+        _ss_slab_put(tc, ss_slab_of_base(base), cls, base);
+        base = next;
+    }
+}
