@@ -8,7 +8,7 @@
  *            while free) and at offset 1 for C1..C6 — the seeds' layout.
  *   aligned: a 16-byte prefix; USER = BASE + 16 (16-byte aligned), header at
  *            USER - 1, a check word at BASE + 0 (check build), the next pointer
- *            at USER; stride = block size + 16. */
+ *            at USER; stride = block size + 16, rounded up to 16. */
 #ifndef SS_LAYOUT_H
 #define SS_LAYOUT_H
 
@@ -43,8 +43,10 @@
 /* Block size of each class (header included in the hakmem layout). */
 static inline size_t ss_class_block(unsigned cls) { return (size_t)8 << cls; }
 
-/* Distance between consecutive blocks of a slab. */
-static inline size_t ss_stride(unsigned cls) { return ss_class_block(cls) + SS_PREFIX; }
+/* Distance between consecutive blocks of a slab (a multiple of the USER alignment). */
+static inline size_t ss_stride(unsigned cls) {
+    return (ss_class_block(cls) + SS_PREFIX + SS_USER_ALIGN - 1) & ~(size_t)(SS_USER_ALIGN - 1);
+}
 
 /* Bytes the caller may use from USER. */
 static inline size_t ss_payload(unsigned cls) {
