@@ -32,8 +32,8 @@ void _ss_resolve(const void *ptr, struct ss_loc *loc) {
     }
     size_t offset = (size_t)((const char *)ptr - ss_slab_start(slab));
     size_t stride = ss_stride((unsigned)cls);
-    uint32_t slot = (uint32_t)(offset / stride);
-    size_t within = offset % stride;
+    uint32_t slot = ss_slot_index((unsigned)cls, offset);
+    size_t within = offset - (size_t)slot * stride;
     loc->cls = (unsigned)cls;
     loc->slot = slot;
     if (slot >= slab->carved) return; /* never handed out */

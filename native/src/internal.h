@@ -186,7 +186,7 @@ static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_
     return &ss_superslab_of(slab)->live[slab->index][slot / 64];
 }
 static inline uint32_t ss_slot_of(const struct ss_slab *slab, unsigned cls, const void *base) {
-    return (uint32_t)(((const char *)base - ss_slab_start(slab)) / ss_stride(cls));
+    return ss_slot_index(cls, (size_t)((const char *)base - ss_slab_start(slab)));
 }
 static inline void ss_live_set(const struct ss_slab *slab, unsigned cls, const void *base) {
     uint32_t slot = ss_slot_of(slab, cls, base);

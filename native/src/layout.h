@@ -44,8 +44,18 @@
 static inline size_t ss_class_block(unsigned cls) { return (size_t)8 << cls; }
 
 /* Distance between consecutive blocks of a slab (a multiple of the USER alignment). */
-static inline size_t ss_stride(unsigned cls) {
-    return (ss_class_block(cls) + SS_PREFIX + SS_USER_ALIGN - 1) & ~(size_t)(SS_USER_ALIGN - 1);
+#define SS_STRIDE_OF(cls) \
+    ((((size_t)8 << (cls)) + SS_PREFIX + SS_USER_ALIGN - 1) & ~(size_t)(SS_USER_ALIGN - 1))
+static inline size_t ss_stride(unsigned cls) { return SS_STRIDE_OF(cls); }
+
+/* Slot of a byte `offset` bytes into a slab: offset / stride without a divide
+ * (exact for offsets below 2^16 and strides below 2^16). */
+#define SS_RECIPROCAL_OF(cls) (((uint64_t)1 << 32) / SS_STRIDE_OF(cls) + 1)
+static inline uint32_t ss_slot_index(unsigned cls, size_t offset) {
+    static const uint64_t reciprocal[8] = {SS_RECIPROCAL_OF(0), SS_RECIPROCAL_OF(1), SS_RECIPROCAL_OF(2),
+                                           SS_RECIPROCAL_OF(3), SS_RECIPROCAL_OF(4), SS_RECIPROCAL_OF(5),
+                                           SS_RECIPROCAL_OF(6), SS_RECIPROCAL_OF(7)};
+    return (uint32_t)(((uint64_t)offset * reciprocal[cls & 7]) >> 32);
 }
 
 /* Bytes the caller may use from USER. */

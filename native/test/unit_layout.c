@@ -13,6 +13,10 @@ int main(void) {
         EXPECT_EQ(ss_class_of_size(ss_payload(cls)), cls);
         if (cls > 0) EXPECT_EQ(ss_class_of_size(ss_payload(cls - 1) + 1), cls);
         EXPECT_EQ(ss_header_class(ss_header_encode(cls)), (int)cls);
+        int exact = 1; /* the reciprocal slot index equals the division for every offset */
+        for (size_t offset = 0; offset < SS_SLAB_SIZE; offset++)
+            exact &= ss_slot_index(cls, offset) == offset / ss_stride(cls);
+        EXPECT(exact);
     }
     EXPECT_EQ(ss_class_of_size(0), 0);
     EXPECT_EQ(ss_class_of_size(SS_TINY_MAX), 7);
