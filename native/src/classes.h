@@ -20,11 +20,11 @@ static inline uint32_t ss_slab_capacity(unsigned cls) {
 
 /* Thread-cache capacity and refill batch per class. */
 static inline uint32_t ss_cache_cap(unsigned cls) {
-    static const uint16_t cap[SS_NUM_CLASSES] = {1024, 1024, 512, 512, 256, 256, 128, 64};
+    static const uint16_t cap[SS_NUM_CLASSES] = {1024, 1024, 1024, 512, 512, 512, 256, 256};
     return cap[cls];
 }
 static inline uint32_t ss_refill_batch(unsigned cls) {
-    static const uint16_t batch[SS_NUM_CLASSES] = {128, 128, 64, 64, 32, 32, 16, 16};
+    static const uint16_t batch[SS_NUM_CLASSES] = {128, 128, 128, 64, 64, 64, 32, 32};
     return batch[cls];
 }
 

@@ -98,37 +98,49 @@ static ss_noinline void free_slow(void *user, const void *pc) {
 }
 #endif
 
-void _ss_free_at(void *user, const void *pc) {
-#if SS_CHECK
+#if !SS_CHECK
+/* Everything but the header fast path: errno is kept, a drain may unmap. */
+static ss_noinline void free_not_fast(void *user, const void *pc) {
+    if (!user) return;
     int saved_errno = errno;
-    if (user) free_checked(user, pc);
+    int cls = ((uintptr_t)user & (SS_PAGE_SIZE - 1)) ? ss_header_class(ss_tag_before_user(user)) : -1;
+    if (cls >= 0) {
+        void *base = ss_base_from_user(user);
+        free_tiny(ss_slab_of_base(base), (unsigned)cls, base);
+    } else {
+        free_slow(user, pc);
+    }
+    errno = saved_errno;
+}
+#endif
+
+static inline __attribute__((always_inline)) void free_impl(void *user, const void *pc) {
+#if SS_CHECK
+    if (!user) return;
+    int saved_errno = errno;
+    free_checked(user, pc);
+    errno = saved_errno;
 #else
-    uintptr_t addr = (uintptr_t)user;
-    if (ss_likely(addr & (SS_PAGE_SIZE - 1))) { /* also rules out NULL */
+    /* header fast path: the byte before USER is on the same page (this also rules out NULL) */
+    if (ss_likely((uintptr_t)user & (SS_PAGE_SIZE - 1))) {
         int cls = ss_header_class(ss_tag_before_user(user));
         if (ss_likely(cls >= 0)) {
             void *base = ss_base_from_user(user);
-            struct ss_slab *slab = ss_slab_of_base(base);
             struct ss_tcache *tc = &_ss_tc;
-            if (ss_likely(atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id &&
+            if (ss_likely(atomic_load_explicit(&ss_slab_of_base(base)->owner, memory_order_relaxed) == tc->id &&
                           tc->count[cls] < tc->cap[cls])) {
                 ss_cache_push(tc, (unsigned)cls, base);
                 return;
             }
-            int saved_errno = errno; /* a drain may unmap: free keeps errno */
-            free_tiny(slab, (unsigned)cls, base);
-            errno = saved_errno;
-            return;
         }
     }
-    if (!user) return;
-    int saved_errno = errno;
-    free_slow(user, pc);
+    free_not_fast(user, pc);
 #endif
-    errno = saved_errno;
 }
 
-SS_API void ss_free(void *user) { _ss_free_at(user, SS_CALLER()); }
+void _ss_free_at(void *user, const void *pc) { free_impl(user, pc); }
+
+SS_API void ss_free(void *user) { free_impl(user, SS_CALLER()); }
 
 #if SS_OVERRIDE
 SS_API void free(void *user) __attribute__((alias("ss_free")));
