@@ -5,22 +5,8 @@
 #include <unistd.h>
 #include "internal.h"
 
-void _ss_resolve(const void *ptr, struct ss_loc *loc) {
-    loc->kind = SS_PTR_FOREIGN;
-    loc->slab = NULL;
-    loc->cls = 0;
-    loc->slot = 0;
-    loc->base = NULL;
-    switch (ss_registry_kind(ptr)) {
-    case SS_REGION_MID:
-        loc->kind = SS_PTR_MID;
-        return;
-    case SS_REGION_NONE:
-        if (_ss_large_owns(ptr)) loc->kind = SS_PTR_LARGE;
-        return;
-    default:
-        break;
-    }
+/* The tiny half of _ss_resolve: ptr is known to lie in a tiny superslab. */
+static inline __attribute__((always_inline)) void resolve_tiny(const void *ptr, struct ss_loc *loc) {
     unsigned index = ss_slab_index_of(ptr);
     if (index < SS_FIRST_BLOCK_SLAB) return; /* superslab metadata: never a block */
     struct ss_slab *slab = &ss_superslab_of(ptr)->slabs[index];
@@ -41,6 +27,24 @@ void _ss_resolve(const void *ptr, struct ss_loc *loc) {
     if (within == SS_USER_OFFSET) loc->kind = SS_PTR_USER;
     else if (within == 0) loc->kind = SS_PTR_BASE;
     else loc->kind = SS_PTR_INTERIOR;
+}
+
+void _ss_resolve(const void *ptr, struct ss_loc *loc) {
+    loc->kind = SS_PTR_FOREIGN;
+    loc->slab = NULL;
+    loc->cls = 0;
+    loc->slot = 0;
+    loc->base = NULL;
+    switch (ss_registry_kind(ptr)) {
+    case SS_REGION_MID:
+        loc->kind = SS_PTR_MID;
+        return;
+    case SS_REGION_NONE:
+        if (_ss_large_owns(ptr)) loc->kind = SS_PTR_LARGE;
+        return;
+    default:
+        resolve_tiny(ptr, loc);
+    }
 }
 
 /* ---- report: `slabscope: <kind> ptr=0x.. class=N thread=T pc=0x.. -- sentence` ---- */
@@ -103,6 +107,9 @@ void _ss_report(const char *kind, const void *ptr, int cls, const void *pc, cons
  * false if not. same_slab: the link must stay inside this slab (slab freelists). */
 bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *same_slab, const void *pc) {
 #if SS_CHECK
+    /* a remote chain's live bits are not settled until the drain clears them */
+    bool remote_chain = (uintptr_t)same_slab & 1;
+    same_slab = (const struct ss_slab *)((uintptr_t)same_slab & ~(uintptr_t)1);
     if ((uintptr_t)next == SLABSCOPE_REMOTE_SENTINEL) {
         _ss_report("sentinel-leak", ss_user_from_base(base), (int)cls, pc,
                    "a freelist link holds the remote-queue sentinel: it escaped the remote queue");
@@ -117,13 +124,18 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
 #endif
     if (!next) return true;
     struct ss_loc loc;
-    _ss_resolve(next, &loc);
+    if (ss_superslab_of(next) == ss_superslab_of(base)) { /* base's superslab is ours: no registry walk */
+        loc.kind = SS_PTR_FOREIGN;
+        loc.base = NULL;
+        resolve_tiny(next, &loc);
+    } else {
+        _ss_resolve(next, &loc);
+    }
     const char *why = NULL;
     if (loc.kind != SS_PTR_BASE || loc.base != next) why = "the next pointer of a free block is not the start of a block";
     else if (loc.cls != cls) why = "the next pointer of a free block points into a slab of another class";
     else if (same_slab && loc.slab != same_slab) why = "the next pointer of a slab freelist leaves its slab";
-    else if (atomic_load_explicit(ss_live_word(loc.slab, loc.slot), memory_order_relaxed) &
-             (1ull << (loc.slot % 64)))
+    else if (!remote_chain && ss_live_test(loc.slab, loc.slot))
         why = "the next pointer of a free block points at a block in use";
     if (why) {
         _ss_report("next-corrupt", ss_user_from_base(base), (int)cls, pc, why);

@@ -52,8 +52,7 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
         _ss_report("foreign-free", user, -1, pc, "the pointer was not allocated by this allocator");
         return false;
     }
-    if (atomic_load_explicit(ss_live_word(loc->slab, loc->slot), memory_order_relaxed) &
-        (1ull << (loc->slot % 64))) {
+    if (ss_live_test(loc->slab, loc->slot)) {
         if (ss_tag_before_user(user) != ss_header_encode(loc->cls)) {
             _ss_report("header-corrupt", user, (int)loc->cls, pc,
                        "the header byte before the USER pointer was overwritten while the block was in use");
@@ -70,7 +69,10 @@ static void free_checked(void *user, const void *pc) {
     if (!_ss_check_live(user, pc, &loc)) return; /* report mode: refuse it */
     if (loc.kind == SS_PTR_MID) return _ss_mid_free(user);
     if (loc.kind == SS_PTR_LARGE) return _ss_large_free(user);
-    if (!ss_live_clear(loc.slab, loc.cls, loc.base)) {
+    struct ss_tcache *tc = &_ss_tc;
+    if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&loc.slab->owner, memory_order_relaxed) == tc->id) {
+        ss_live_clear_owned(loc.slab, loc.slot); /* _ss_check_live saw it set */
+    } else if (!ss_live_clear(loc.slab, loc.cls, loc.base)) {
         _ss_report("double-free", user, (int)loc.cls, pc, "the block is already free (freed concurrently)");
         return;
     }

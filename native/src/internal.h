@@ -188,11 +188,26 @@ static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_
 static inline uint32_t ss_slot_of(const struct ss_slab *slab, unsigned cls, const void *base) {
     return ss_slot_index(cls, (size_t)((const char *)base - ss_slab_start(slab)));
 }
+/* Live bits are written by the slab's owner with plain (relaxed) stores, and
+ * by remote frees with an atomic and: an owner store racing a remote clear may
+ * bring that bit back, so the owner clears the bits of every block its remote
+ * drain takes in (see remote.c) and a link check never trusts a remote block's bit. */
+static inline bool ss_live_test(const struct ss_slab *slab, uint32_t slot) {
+    return atomic_load_explicit(ss_live_word(slab, slot), memory_order_relaxed) & (1ull << (slot % 64));
+}
 static inline void ss_live_set(const struct ss_slab *slab, unsigned cls, const void *base) {
     uint32_t slot = ss_slot_of(slab, cls, base);
-    atomic_fetch_or_explicit(ss_live_word(slab, slot), 1ull << (slot % 64), memory_order_relaxed);
+    _Atomic uint64_t *word = ss_live_word(slab, slot);
+    atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) | (1ull << (slot % 64)),
+                          memory_order_relaxed);
 }
-/* Clears the live bit; false if it was already clear (the block was free). */
+/* Owner only. */
+static inline void ss_live_clear_owned(const struct ss_slab *slab, uint32_t slot) {
+    _Atomic uint64_t *word = ss_live_word(slab, slot);
+    atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) & ~(1ull << (slot % 64)),
+                          memory_order_relaxed);
+}
+/* Any thread: clears the live bit; false if it was already clear (the block was free). */
 static inline bool ss_live_clear(const struct ss_slab *slab, unsigned cls, const void *base) {
     uint32_t slot = ss_slot_of(slab, cls, base);
     uint64_t bit = 1ull << (slot % 64);

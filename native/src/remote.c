@@ -23,10 +23,14 @@ uint32_t _ss_remote_drain(struct ss_slab *slab) {
     uint32_t n = 1;
     void *tail = chain;
     for (;;) {
+#if SS_CHECK
+        ss_live_clear_owned(slab, ss_slot_of(slab, cls, tail));
+#endif
         void *next = ss_next_read(cls, tail);
         if (next == SENTINEL) break;
 #if SS_CHECK
-        if (!_ss_check_link(cls, tail, next, slab, NULL)) break; /* keep what was linked before */
+        /* tagged slab pointer: same-slab check, but the live bits are not settled yet */
+        if (!_ss_check_link(cls, tail, next, (const struct ss_slab *)((uintptr_t)slab | 1), NULL)) break;
 #endif
         tail = next;
         n++;
