@@ -3,7 +3,7 @@
 SS_SRCS := src/os.c src/registry.c src/superslab.c src/slab.c src/remote.c \
            src/tcache.c src/check.c src/mid.c src/large.c src/init.c \
            src/malloc.c src/free.c src/realloc.c src/aligned.c src/usable.c \
-           src/stats.c src/override.c
+           src/stats.c src/override.c src/debug_root.c
 SS_HDRS := $(wildcard src/*.h) include/slabscope.h
 
 SS_CFLAGS_hakmem  := -DSS_LAYOUT_HAKMEM=1
