@@ -3,13 +3,15 @@
 SS_SRCS := src/os.c src/registry.c src/superslab.c src/slab.c src/remote.c \
            src/tcache.c src/check.c src/mid.c src/large.c src/init.c \
            src/malloc.c src/free.c src/realloc.c src/aligned.c src/usable.c \
-           src/stats.c src/override.c src/debug_root.c
-SS_HDRS := $(wildcard src/*.h) include/slabscope.h
+           src/stats.c src/override.c src/debug_root.c src/trace_glue.c
+SS_TRACE_SRCS := trace/runtime.c trace/exporter.c trace/transport.c trace/crash.c
+SS_HDRS := $(wildcard src/*.h) $(wildcard trace/*.h) include/slabscope.h include/slabscope_probe.h
 
 SS_CFLAGS_hakmem  := -DSS_LAYOUT_HAKMEM=1
 SS_CFLAGS_aligned := -DSS_LAYOUT_ALIGNED=1
 SS_CFLAGS_release := -DSS_CHECK=0
 SS_CFLAGS_check   := -DSS_CHECK=1
+SS_CFLAGS_trace   := -DSS_CHECK=1 -DSS_TRACE=1 -fno-omit-frame-pointer
 SS_CFLAGS_BASE    := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -fPIC -g \
                      -fvisibility=hidden -ftls-model=initial-exec \
                      -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc \

@@ -1,7 +1,9 @@
+#define SS_FILE_ID 7
 /* check.c — the one place that turns any pointer into its block (or says it
  * is not one), and the report a check failure writes. Reports are built by
  * hand and written with write(2): a finding must not allocate. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "internal.h"
 
@@ -82,7 +84,21 @@ static bool report_only(void) {
     return mode && mode[0] == 'r'; /* "report" */
 }
 
+#if SS_TRACE
+static unsigned check_code(const char *kind) {
+    static const char *const names[] = {"", "double-free", "base-as-user", "interior-free", "foreign-free",
+                                        "header-corrupt", "next-corrupt", "sentinel-leak", "user-as-base"};
+    for (unsigned code = 1; code < sizeof names / sizeof *names; code++)
+        if (strcmp(names[code], kind) == 0) return code;
+    return 0;
+}
+#endif
+
 void _ss_report(const char *kind, const void *ptr, int cls, const void *pc, const char *sentence) {
+#if SS_TRACE
+    _ss_trace_pc = pc;
+    SS_PROBE(SSP_CHECK_FAIL, cls < 0 ? SSP_NO_CLASS : (unsigned)cls, 0, ptr, check_code(kind));
+#endif
     struct line line = {.len = 0};
     put(&line, "slabscope: ");
     put(&line, kind);

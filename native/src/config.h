@@ -11,6 +11,12 @@
 #ifndef SS_CHECK
 #define SS_CHECK 0
 #endif
+#ifndef SS_TRACE /* the trace build: checks plus the pointer trace */
+#define SS_TRACE 0
+#endif
+#if SS_TRACE && !SS_CHECK
+#error "the trace build includes the checks: define SS_CHECK=1"
+#endif
 #ifndef SS_OVERRIDE /* 1: export malloc/free/...; 0: only the ss_* API */
 #define SS_OVERRIDE 1
 #endif

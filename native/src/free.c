@@ -1,3 +1,4 @@
+#define SS_FILE_ID 2
 /* free.c — free. The header fast path reads the byte before USER (never
  * across a page boundary: that page may not be ours) and pushes the block on
  * the thread cache; the registry is asked only when the header cannot be
@@ -64,11 +65,34 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
     return false;
 }
 
+#if SS_TRACE
+/* The route the release build's free would take for this block. */
+static unsigned free_route(void *user, const struct ss_slab *slab) {
+    struct ss_tcache *tc = &_ss_tc;
+    if (tc->state != SS_THREAD_LIVE || atomic_load_explicit(&slab->owner, memory_order_relaxed) != tc->id)
+        return SSP_FREE_REMOTE;
+    bool header_usable = ((uintptr_t)user & (SS_PAGE_SIZE - 1)) && ss_header_class(ss_tag_before_user(user)) >= 0;
+    return header_usable ? SSP_FREE_HEADER_FAST : SSP_FREE_REGISTRY;
+}
+#endif
+
 static void free_checked(void *user, const void *pc) {
+    SS_TRACE_ENTER(pc);
     struct ss_loc loc;
-    if (!_ss_check_live(user, pc, &loc)) return; /* report mode: refuse it */
-    if (loc.kind == SS_PTR_MID) return _ss_mid_free(user);
-    if (loc.kind == SS_PTR_LARGE) return _ss_large_free(user);
+    if (!_ss_check_live(user, pc, &loc)) { /* report mode: refuse it */
+        SS_PROBE(SSP_FREE, loc.slab ? loc.cls : SSP_NO_CLASS,
+                 loc.kind == SS_PTR_FOREIGN ? SSP_FREE_FOREIGN : SSP_FREE_REJECTED, loc.base, user);
+        return;
+    }
+    if (loc.kind == SS_PTR_MID) {
+        SS_PROBE(SSP_FREE, SSP_NO_CLASS, SSP_FREE_MID, (char *)user - 16, user);
+        return _ss_mid_free(user);
+    }
+    if (loc.kind == SS_PTR_LARGE) {
+        SS_PROBE(SSP_FREE, SSP_NO_CLASS, SSP_FREE_LARGE, (char *)user - 16, user);
+        return _ss_large_free(user);
+    }
+    SS_PROBE(SSP_FREE, loc.cls, free_route(user, loc.slab), loc.base, user);
     struct ss_tcache *tc = &_ss_tc;
     if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&loc.slab->owner, memory_order_relaxed) == tc->id) {
         ss_live_clear_owned(loc.slab, loc.slot); /* _ss_check_live saw it set */

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "classes.h"
+#include "probes.h"
 #include "slabscope.h"
 
 /* ================= locks ================= */
@@ -121,7 +122,7 @@ void _ss_slab_list_remove(struct ss_slab **list, struct ss_slab *slab);
 void _ss_orphan_foreign_slabs(uint32_t keep_owner); /* after fork, in the child */
 
 /* slab.c: moving blocks between slabs and the thread cache */
-void *_ss_tiny_alloc_slow(unsigned cls, const void *pc);
+void *_ss_tiny_alloc_slow(unsigned cls, const void *pc, size_t size);
 void _ss_cache_drain(struct ss_tcache *tc, unsigned cls, uint32_t n);
 void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base);
 
@@ -218,6 +219,7 @@ static inline bool ss_live_clear(const struct ss_slab *slab, unsigned cls, const
 /* Every push of a free block: the link, and in the check build its check word. */
 static inline void ss_link(unsigned cls, void *base, void *next) {
     ss_next_write(cls, base, next);
+    SS_PROBE_IN(12, SSP_NEXT_WRITE, cls, 0, base, next);
 #if SS_CHECK && SS_HAS_CHECK_WORD
     ss_check_word_write(base, next, _ss_g.check_key);
 #endif

@@ -1,15 +1,24 @@
+#define SS_FILE_ID 1
 /* malloc.c — malloc and calloc. The tiny path is a pop from the thread cache. */
 #include <errno.h>
 #include "tiny.h"
 
 static inline __attribute__((always_inline)) void *alloc(size_t size, const void *pc) {
+    SS_TRACE_ENTER(pc);
     if (ss_likely(size <= SS_TINY_MAX)) {
         unsigned cls = ss_class_of_size(size);
         struct ss_tcache *tc = &_ss_tc;
-        if (ss_likely(tc->head[cls] != NULL)) return ss_cache_pop(tc, cls, pc);
-        return _ss_tiny_alloc_slow(cls, pc);
+        if (ss_likely(tc->head[cls] != NULL)) {
+            void *user = ss_cache_pop(tc, cls, pc);
+            SS_PROBE(SSP_ALLOC, cls, SSP_ALLOC_CACHE_HIT, ss_base_from_user(user), size);
+            return user;
+        }
+        return _ss_tiny_alloc_slow(cls, pc, size);
     }
-    return _ss_big_alloc(size, 0);
+    void *user = _ss_big_alloc(size, 0);
+    SS_PROBE(SSP_ALLOC, SSP_NO_CLASS, user && ss_tag_before_user(user) == SS_TAG_LARGE ? SSP_ALLOC_LARGE : SSP_ALLOC_MID,
+             user ? (char *)user - 16 : NULL, size);
+    return user;
 }
 
 void *_ss_malloc_at(size_t size, const void *pc) { return alloc(size, pc); }

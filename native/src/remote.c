@@ -1,3 +1,4 @@
+#define SS_FILE_ID 5
 /* remote.c — frees by a thread that does not own the block's slab.
  * A lock-free stack per slab; the owner takes it whole and splices it onto
  * the slab freelist. The last block's link is SLABSCOPE_REMOTE_SENTINEL so a
@@ -13,6 +14,7 @@ void _ss_remote_push(struct ss_slab *slab, unsigned cls, void *base) {
         ss_link(cls, base, head ? (void *)head : SENTINEL);
     } while (!atomic_compare_exchange_weak_explicit(&slab->remote_head, &head, (uintptr_t)base,
                                                     memory_order_release, memory_order_relaxed));
+    SS_PROBE(SSP_REMOTE_PUSH, cls, 0, base, atomic_load_explicit(&slab->owner, memory_order_relaxed));
 }
 
 /* Owner only: moves every remote-pending block to the slab freelist. */
@@ -38,5 +40,6 @@ uint32_t _ss_remote_drain(struct ss_slab *slab) {
     ss_link(cls, tail, slab->freelist);
     slab->freelist = chain;
     slab->used -= n;
+    SS_PROBE(SSP_REMOTE_DRAIN, cls, 0, chain, n);
     return n;
 }

@@ -1,3 +1,4 @@
+#define SS_FILE_ID 4
 /* slab.c — moving blocks between slabs and a thread's cache: refill
  * (slab freelist, then carving) and drain (back to the slab, so slabs empty out). */
 #include <errno.h>
@@ -10,6 +11,8 @@ static uint32_t slab_take(struct ss_tcache *tc, struct ss_slab *slab, unsigned c
     while (got < want && slab->freelist) {
         void *base = slab->freelist;
         void *next = ss_next_read(cls, base);
+        SS_PROBE(SSP_NEXT_READ, cls, 0, base, next);
+        SS_PROBE(SSP_SLAB_POP, cls, 0, base, slab->used + got + 1);
 #if SS_CHECK
         if (ss_unlikely(!_ss_check_link(cls, base, next, slab, pc))) next = NULL;
 #endif
@@ -25,12 +28,17 @@ static uint32_t slab_take(struct ss_tcache *tc, struct ss_slab *slab, unsigned c
         for (uint32_t i = n; i-- > 0;) { /* lowest address ends on top */
             void *base = first + (size_t)i * stride;
             ss_header_write(base, cls);
+            SS_PROBE(SSP_HEADER_WRITE, cls, 0, base, ss_header_encode(cls));
             ss_cache_push(tc, cls, base);
         }
         slab->carved += n;
         got += n;
+#if SS_TRACE
+        _ss_trace_carved = 1;
+#endif
     }
     slab->used += got;
+    if (got) SS_PROBE(SSP_REFILL, cls, 0, ss_slab_start(slab), got);
     return got;
 }
 
@@ -63,24 +71,36 @@ static uint32_t refill(struct ss_tcache *tc, unsigned cls, const void *pc) {
     return slab ? slab_take(tc, slab, cls, want, pc) : 0;
 }
 
-void *_ss_tiny_alloc_slow(unsigned cls, const void *pc) {
+void *_ss_tiny_alloc_slow(unsigned cls, const void *pc, size_t size) {
     struct ss_tcache *tc = &_ss_tc;
     if (ss_unlikely(tc->state != SS_THREAD_LIVE)) {
-        if (tc->state == SS_THREAD_DEAD) /* after this thread's cache was returned */
-            return _ss_mid_alloc(ss_payload(cls), 0);
+        if (tc->state == SS_THREAD_DEAD) { /* after this thread's cache was returned */
+            void *user = _ss_mid_alloc(ss_payload(cls), 0);
+            SS_PROBE(SSP_ALLOC, SSP_NO_CLASS, SSP_ALLOC_MID, user ? (char *)user - 16 : NULL, size);
+            return user;
+        }
         _ss_thread_setup(tc);
     }
+#if SS_TRACE
+    _ss_trace_carved = 0;
+#endif
     if (!tc->head[cls] && !refill(tc, cls, pc)) {
         errno = ENOMEM;
         return NULL;
     }
-    return ss_cache_pop(tc, cls, pc);
+    void *user = ss_cache_pop(tc, cls, pc);
+#if SS_TRACE
+    SS_PROBE(SSP_ALLOC, cls, _ss_trace_carved ? SSP_ALLOC_CARVE : SSP_ALLOC_REFILL, ss_base_from_user(user), size);
+#endif
+    (void)size;
+    return user;
 }
 
 void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base) {
     bool was_empty = slab->freelist == NULL;
     ss_link(cls, base, slab->freelist);
     slab->freelist = base;
+    SS_PROBE(SSP_SLAB_PUSH, cls, 0, base, slab->used - 1);
     if (--slab->used == 0 && (slab->prev || slab->next)) {
         _ss_slab_release(tc, slab); /* keep one slab per class so a hot class does not thrash */
         return;
@@ -104,6 +124,7 @@ void _ss_cache_drain(struct ss_tcache *tc, unsigned cls, uint32_t n) {
         ss_link(cls, last, NULL);
     }
     tc->count[cls] = keep;
+    SS_PROBE(SSP_DRAIN, cls, 0, base, n);
     while (base && n--) {
         void *next = ss_next_read(cls, base);
 #if SS_CHECK

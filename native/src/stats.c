@@ -18,4 +18,4 @@ SS_API void ss_stats_get(struct ss_stats *out) {
 
 SS_API const char *ss_layout_name(void) { return SS_LAYOUT_NAME; }
 
-SS_API const char *ss_build_mode(void) { return SS_CHECK ? "check" : "release"; }
+SS_API const char *ss_build_mode(void) { return SS_TRACE ? "trace" : SS_CHECK ? "check" : "release"; }

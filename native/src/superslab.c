@@ -1,3 +1,4 @@
+#define SS_FILE_ID 6
 /* superslab.c — mapping superslabs and binding their slabs to classes.
  * Everything here runs under the global lock, off the hot path. */
 #include "internal.h"
@@ -37,6 +38,7 @@ static struct ss_superslab *superslab_map(void) {
     _ss_g.superslabs = ss;
     _ss_g.superslabs_mapped++;
     _ss_g.superslabs_total++;
+    SS_PROBE(SSP_SUPERSLAB_MAP, SSP_NO_CLASS, 0, ss, ss);
     return ss;
 }
 
@@ -48,6 +50,7 @@ static struct ss_superslab *superslab_retire_if_empty(struct ss_superslab *ss) {
     if (ss->next_all) ss->next_all->prev_all = ss->prev_all;
     _ss_registry_set(ss, SS_REGION_NONE);
     _ss_g.superslabs_mapped--;
+    SS_PROBE(SSP_SUPERSLAB_UNMAP, SSP_NO_CLASS, 0, ss, ss);
     return ss;
 }
 
@@ -63,6 +66,7 @@ static void slab_bind(struct ss_slab *slab, unsigned cls, uint32_t owner) {
     atomic_store_explicit(&slab->owner, owner, memory_order_release);
     ss->bound_mask |= 1u << slab->index;
     _ss_g.slabs_bound++;
+    SS_PROBE(SSP_SLAB_BIND, cls, 0, ss_slab_start(slab), ss_slab_start(slab));
 }
 
 struct ss_slab *_ss_slab_acquire(struct ss_tcache *tc, unsigned cls) {
@@ -96,6 +100,7 @@ struct ss_slab *_ss_slab_acquire(struct ss_tcache *tc, unsigned cls) {
 void _ss_slab_release(struct ss_tcache *tc, struct ss_slab *slab) {
     _ss_slab_list_remove(&tc->slabs[slab->cls], slab);
     struct ss_superslab *ss = ss_superslab_of(slab), *retired;
+    SS_PROBE(SSP_SLAB_RELEASE, slab->cls, 0, ss_slab_start(slab), ss_slab_start(slab));
     ss_lock(&_ss_g.lock);
     slab->cls = -1;
     slab->freelist = NULL;

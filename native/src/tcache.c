@@ -1,3 +1,4 @@
+#define SS_FILE_ID 8
 /* tcache.c — a thread's life: setting up its cache on first use, returning
  * it when the thread exits (pthread key destructor), and fork safety. */
 #include <pthread.h>
@@ -26,6 +27,7 @@ static void thread_unlink(struct ss_tcache *tc) {
 static void thread_exit(void *arg) {
     struct ss_tcache *tc = arg;
     if (tc->state != SS_THREAD_LIVE) return;
+    SS_PROBE(SSP_THREAD_EXIT, SSP_NO_CLASS, 0, 0, tc->id);
     for (unsigned cls = 0; cls < SS_NUM_CLASSES; cls++) {
         _ss_cache_drain(tc, cls, tc->count[cls]);
         tc->cap[cls] = 0;
@@ -37,6 +39,9 @@ static void thread_exit(void *arg) {
     /* Frees after this (other destructors) take the remote path; allocations the mid path. */
     tc->id = SS_DEAD_THREAD_ID;
     tc->state = SS_THREAD_DEAD;
+#if SS_TRACE
+    ssp_thread_exit();
+#endif
 }
 
 static void fork_prepare(void) {
@@ -87,6 +92,7 @@ void _ss_thread_setup(struct ss_tcache *tc) {
     ss_unlock(&_ss_g.lock);
     _ss_global_setup();
     pthread_setspecific(thread_key, tc);
+    SS_PROBE(SSP_THREAD_START, SSP_NO_CLASS, 0, 0, tc->id);
 }
 
 SS_API void ss_thread_flush(void) {

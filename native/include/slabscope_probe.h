@@ -1,0 +1,113 @@
+/* slabscope_probe.h — the probe API of the Slabscope trace runtime.
+ *
+ * An allocator (ours, or yours) calls ssp_emit() at each pointer operation;
+ * the runtime keeps per-thread single-producer rings, and one exporter thread
+ * streams them to a viewer's Unix socket or to a trace file in the wire format
+ * of PROTOCOL.md. Emitting takes no lock. Link libslabscope_trace.a and call
+ * ssp_start() once (a constructor is a good place). */
+#ifndef SLABSCOPE_PROBE_H
+#define SLABSCOPE_PROBE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SSP_WIRE_VERSION 1
+
+/* Event kinds (PROTOCOL.md §3). */
+enum ssp_kind {
+    SSP_ALLOC = 1, SSP_FREE, SSP_CACHE_PUSH, SSP_CACHE_POP, SSP_SLAB_PUSH, SSP_SLAB_POP,
+    SSP_NEXT_WRITE, SSP_NEXT_READ, SSP_HEADER_WRITE, SSP_REFILL, SSP_DRAIN, SSP_REMOTE_PUSH,
+    SSP_REMOTE_DRAIN, SSP_SUPERSLAB_MAP, SSP_SUPERSLAB_UNMAP, SSP_SLAB_BIND, SSP_SLAB_RELEASE,
+    SSP_CHECK_FAIL, SSP_THREAD_START, SSP_THREAD_EXIT,
+    SSP_KIND_COUNT
+};
+enum ssp_alloc_route { SSP_ALLOC_CACHE_HIT = 1, SSP_ALLOC_REFILL, SSP_ALLOC_CARVE, SSP_ALLOC_MID, SSP_ALLOC_LARGE };
+enum ssp_free_route {
+    SSP_FREE_HEADER_FAST = 1, SSP_FREE_REGISTRY, SSP_FREE_REMOTE, SSP_FREE_MID, SSP_FREE_LARGE,
+    SSP_FREE_FOREIGN, SSP_FREE_REJECTED
+};
+enum ssp_check {
+    SSP_CHECK_DOUBLE_FREE = 1, SSP_CHECK_BASE_AS_USER, SSP_CHECK_INTERIOR_FREE, SSP_CHECK_FOREIGN_FREE,
+    SSP_CHECK_HEADER_CORRUPT, SSP_CHECK_NEXT_CORRUPT, SSP_CHECK_SENTINEL_LEAK, SSP_CHECK_USER_AS_BASE
+};
+#define SSP_NO_CLASS 255u
+
+/* One event as it sits in a ring and on the wire (48 bytes, little-endian). */
+struct ssp_event {
+    uint64_t timestamp;  /* in a ring: TSC ticks; on the wire: ns, CLOCK_MONOTONIC */
+    uint64_t seq;        /* per-thread sequence number */
+    uint16_t kind;
+    uint8_t cls;
+    uint8_t route;
+    uint32_t site_id;    /* internal allocator site, 0 when none */
+    uint64_t base;
+    uint64_t value;
+    uint64_t pc;         /* return address of the public API call */
+};
+_Static_assert(sizeof(struct ssp_event) == 48, "wire event is 48 bytes");
+
+/* What the runtime needs from the allocator that uses it. */
+struct ssp_config {
+    const char *layout_name;
+    const char *layout_json;  /* the layout description, sent in the handshake */
+    /* Emits the allocator's current state as events (flag: snapshot); may be NULL. */
+    void (*snapshot)(void);
+};
+
+/* Starts tracing as the environment says (SLABSCOPE_SOCKET, SLABSCOPE_TRACE_FILE,
+ * SLABSCOPE_LOSSLESS, SLABSCOPE_RING, SLABSCOPE_STACK_DEPTH). Returns 1 when tracing. */
+int ssp_start(const struct ssp_config *config);
+/* Delivers everything emitted so far and writes the end-of-stream frame. */
+void ssp_finish(void);
+/* A thread is going away: its ring is handed to the exporter to finish. */
+void ssp_thread_exit(void);
+
+/* ---- the emit fast path ---- */
+struct ssp_ring {
+    _Atomic uint64_t head;    /* next slot to write: producer only */
+    _Atomic uint64_t tail;    /* next slot to read: exporter only */
+    uint64_t mask;
+    uint64_t seq;             /* next sequence number */
+    uint64_t lost_first;      /* first dropped sequence not yet reported */
+    uint64_t lost_count;      /* dropped since then */
+    uint32_t thread;
+    _Atomic uint32_t closed;
+    struct ssp_ring *next;
+    struct ssp_event *events;
+};
+struct ssp_thread_state {
+    struct ssp_ring *ring;
+    uint32_t busy;            /* inside the runtime: no recursion */
+};
+extern __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
+extern _Atomic int _ssp_active;
+void _ssp_emit_slow(const struct ssp_event *event);
+
+static inline uint64_t ssp_ticks(void) { return __builtin_ia32_rdtsc(); }
+
+static inline void ssp_emit(uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id, uintptr_t base,
+                            uint64_t value, const void *pc) {
+    if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) return;
+    struct ssp_ring *ring = _ssp_thread.ring;
+    struct ssp_event event = {ssp_ticks(), 0, kind, cls, route, site_id, base, value, (uint64_t)(uintptr_t)pc};
+    if (__builtin_expect(ring != NULL && ring->lost_count == 0, 1)) {
+        uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
+        if (__builtin_expect(head - atomic_load_explicit(&ring->tail, memory_order_acquire) <= ring->mask, 1)) {
+            event.seq = ring->seq++;
+            ring->events[head & ring->mask] = event;
+            atomic_store_explicit(&ring->head, head + 1, memory_order_release);
+            return;
+        }
+    }
+    _ssp_emit_slow(&event);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,35 @@
+/* probes.h — where the allocator tells the trace runtime what it does. In the
+ * trace build each SS_PROBE is an ssp_emit; in release and check builds nothing. */
+#ifndef SS_PROBES_H
+#define SS_PROBES_H
+
+#include "config.h"
+
+/* Files that carry probes, by internal site file id (site id = file id << 16 | line). */
+#define SS_SITE_FILES                                                                         \
+    {"", "native/src/malloc.c", "native/src/free.c", "native/src/tiny.h", "native/src/slab.c",  \
+     "native/src/remote.c", "native/src/superslab.c", "native/src/check.c", "native/src/tcache.c", \
+     "native/src/mid.c", "native/src/large.c", "native/src/realloc.c", "native/src/internal.h"}
+#ifndef SS_FILE_ID
+#define SS_FILE_ID 0
+#endif
+
+#if SS_TRACE
+#include "slabscope_probe.h"
+/* The caller's pc of the public call in progress, for events deep inside. */
+extern __thread const void *_ss_trace_pc __attribute__((tls_model("initial-exec")));
+#define SS_TRACE_ENTER(pc) (_ss_trace_pc = (pc))
+#define SS_PROBE(kind, cls, route, base, value)                                                      \
+    ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), ((uint32_t)SS_FILE_ID << 16) | __LINE__, \
+             (uintptr_t)(base), (uint64_t)(uintptr_t)(value), _ss_trace_pc)
+#define SS_PROBE_IN(file_id, kind, cls, route, base, value)                                         \
+    ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), ((uint32_t)(file_id) << 16) | __LINE__, \
+             (uintptr_t)(base), (uint64_t)(uintptr_t)(value), _ss_trace_pc)
+extern __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
+#else
+#define SS_PROBE_IN(file_id, kind, cls, route, base, value) ((void)0)
+#define SS_TRACE_ENTER(pc) ((void)0)
+#define SS_PROBE(kind, cls, route, base, value) ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,15 @@
+/* trace_glue.c — starts the trace runtime in the trace build: the layout
+ * description goes into the handshake; the stream ends cleanly at exit. */
+#include "internal.h"
+
+#if SS_TRACE
+__thread const void *_ss_trace_pc __attribute__((tls_model("initial-exec")));
+__thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
+extern const char _ss_layout_json[]; /* generated from layout.json by the Makefile */
+
+static const struct ssp_config trace_config = {SS_LAYOUT_NAME, _ss_layout_json, NULL};
+
+__attribute__((constructor)) static void trace_start(void) { ssp_start(&trace_config); }
+/* A preloaded library's destructor runs after the program's own: late frees are traced too. */
+__attribute__((destructor)) static void trace_stop(void) { ssp_finish(); }
+#endif

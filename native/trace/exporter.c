@@ -1,0 +1,148 @@
+/* exporter.c — the one thread that drains every ring into frames, and the
+ * final flush at exit. The same flush runs in a crash handler, so it uses
+ * only async-signal-safe calls (write, send) and no allocation. */
+#include <errno.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "trace.h"
+
+static pthread_t exporter;
+static bool output_is_socket;
+
+bool _ssp_write_all(int fd, const void *bytes, size_t length) {
+    const char *at = bytes;
+    while (length) {
+        ssize_t wrote = output_is_socket ? send(fd, at, length, MSG_NOSIGNAL) : write(fd, at, length);
+        if (wrote < 0 && errno == EINTR) continue;
+        if (wrote <= 0) return false;
+        at += wrote;
+        length -= (size_t)wrote;
+    }
+    return true;
+}
+
+/* The viewer went away or the disk is full: tracing stops, the program goes on. */
+static void output_failed(void) {
+    atomic_store(&_ssp_active, 0);
+}
+
+static bool write_frame(uint16_t kind, uint32_t thread, uint32_t count, uint64_t first_seq, const void *payload,
+                        size_t length, const void *payload2, size_t length2) {
+    struct ssp_frame_header header = {kind, 0, (uint32_t)(length + length2), thread, count, first_seq};
+    if (!_ssp_write_all(_ssp.fd, &header, sizeof header)) return false;
+    if (length && !_ssp_write_all(_ssp.fd, payload, length)) return false;
+    if (length2 && !_ssp_write_all(_ssp.fd, payload2, length2)) return false;
+    return true;
+}
+
+/* Writes ring entries [tail, end) of one ring as event frames and lost frames. */
+static uint64_t flush_ring(struct ssp_ring *ring) {
+    uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
+    uint64_t written = 0;
+    while (tail != head) {
+        /* a run of plain events, stopping at a lost mark or the ring's wrap */
+        uint64_t run = tail;
+        while (run != head && ring->events[run & ring->mask].kind != SSP_LOST_MARK &&
+               (run == tail || (run & ring->mask) != 0))
+            run++;
+        if (run == tail) { /* a lost mark */
+            struct ssp_event *mark = &ring->events[tail & ring->mask];
+            struct ssp_lost_record lost = {mark->value, mark->base, mark->base + mark->value - 1,
+                                           _ssp_ticks_to_ns(mark->timestamp)};
+            if (!write_frame(SSP_FRAME_LOST, ring->thread, 1, mark->base, &lost, sizeof lost, NULL, 0)) {
+                output_failed();
+                return written;
+            }
+            tail++;
+        } else {
+            struct ssp_event *first = &ring->events[tail & ring->mask];
+            size_t count = (size_t)(run - tail);
+            for (size_t i = 0; i < count; i++) first[i].timestamp = _ssp_ticks_to_ns(first[i].timestamp);
+            if (!write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first->seq, first,
+                             count * sizeof *first, NULL, 0)) {
+                output_failed();
+                return written;
+            }
+            written += count;
+            tail = run;
+        }
+        atomic_store_explicit(&ring->tail, tail, memory_order_release);
+    }
+    return written;
+}
+
+uint64_t _ssp_flush_rings(bool signal_context) {
+    (void)signal_context;
+    uint64_t written = 0;
+    if (_ssp.fd < 0) return 0;
+    for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
+        if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed) && !signal_context) break;
+        written += flush_ring(ring);
+        /* a finished thread's drained ring can serve a new thread */
+        if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
+            atomic_load(&ring->tail) == atomic_load(&ring->head))
+            atomic_store_explicit(&ring->closed, 2, memory_order_release);
+    }
+    return written;
+}
+
+static void writer_lock(void) {
+    int expected = 0;
+    while (!atomic_compare_exchange_weak(&_ssp.writer, &expected, 1)) {
+        expected = 0;
+        sched_yield();
+    }
+}
+static void writer_unlock(void) { atomic_store(&_ssp.writer, 0); }
+
+static void *exporter_main(void *arg) {
+    (void)arg;
+    _ssp_thread.busy = 1; /* the exporter's own allocations are not traced */
+    struct timespec idle = {0, 200000};
+    while (!atomic_load(&_ssp.stop) && atomic_load(&_ssp_active)) {
+        writer_lock();
+        uint64_t written = _ssp_flush_rings(false);
+        writer_unlock();
+        if (!written) nanosleep(&idle, NULL);
+    }
+    return NULL;
+}
+
+int _ssp_start_exporter(void) {
+    struct stat st;
+    output_is_socket = fstat(_ssp.fd, &st) == 0 && S_ISSOCK(st.st_mode);
+    return pthread_create(&exporter, NULL, exporter_main, NULL);
+}
+
+void ssp_finish(void) {
+    if (_ssp.fd < 0 || atomic_exchange(&_ssp.stop, 1)) return;
+    pthread_join(exporter, NULL);
+    ssp_thread_exit();
+    writer_lock();
+    if (atomic_load(&_ssp_active)) {
+        _ssp_flush_rings(false);
+        if (atomic_load(&_ssp_active)) write_frame(SSP_FRAME_END, 0, 0, 0, NULL, 0, NULL, 0);
+    }
+    atomic_store(&_ssp_active, 0);
+    close(_ssp.fd);
+    _ssp.fd = -1;
+    writer_unlock();
+}
+
+/* For the crash handler: frames already being written finish first, if they can. */
+bool _ssp_writer_try_lock(int spins) {
+    for (int i = 0; i < spins; i++) {
+        int expected = 0;
+        if (atomic_compare_exchange_weak(&_ssp.writer, &expected, 1)) return true;
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+bool _ssp_write_frame(uint16_t kind, uint32_t thread, const void *payload, size_t length) {
+    return write_frame(kind, thread, 1, 0, payload, length, NULL, 0);
+}

@@ -1,0 +1,142 @@
+/* runtime.c — per-thread rings and the slow half of ssp_emit: making a
+ * thread's ring, waiting (lossless) or counting what is dropped (lossy). */
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include "trace.h"
+
+struct ssp_runtime _ssp = {.fd = -1};
+_Atomic int _ssp_active;
+__thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
+
+uint64_t _ssp_now_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+uint64_t _ssp_ticks_to_ns(uint64_t ticks) {
+    return _ssp.ns_start + (uint64_t)((double)(int64_t)(ticks - _ssp.tsc_start) * _ssp.ns_per_tick);
+}
+
+static struct ssp_ring *ring_create(void) {
+    /* a ring whose thread ended and whose events were all written is reused */
+    for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
+        uint32_t drained = 2;
+        if (ring->mask + 1 == _ssp.options.ring_events &&
+            atomic_compare_exchange_strong(&ring->closed, &drained, 3)) {
+            ring->seq = ring->lost_count = ring->lost_first = 0;
+            ring->thread = atomic_fetch_add(&_ssp.next_thread, 1) + 1;
+            atomic_store(&ring->closed, 0);
+            return ring;
+        }
+    }
+    size_t events = _ssp.options.ring_events;
+    size_t bytes = sizeof(struct ssp_ring) + events * sizeof(struct ssp_event);
+    struct ssp_ring *ring = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ring == MAP_FAILED) return NULL;
+    ring->events = (struct ssp_event *)(ring + 1);
+    ring->mask = events - 1;
+    ring->thread = atomic_fetch_add(&_ssp.next_thread, 1) + 1;
+    struct ssp_ring *head = atomic_load(&_ssp.rings);
+    do ring->next = head;
+    while (!atomic_compare_exchange_weak(&_ssp.rings, &head, ring));
+    return ring;
+}
+
+/* Puts one entry in the ring if there is room. */
+static bool ring_put(struct ssp_ring *ring, const struct ssp_event *event) {
+    uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
+    if (head - atomic_load_explicit(&ring->tail, memory_order_acquire) > ring->mask) return false;
+    ring->events[head & ring->mask] = *event;
+    atomic_store_explicit(&ring->head, head + 1, memory_order_release);
+    return true;
+}
+
+void _ssp_emit_slow(const struct ssp_event *incoming) {
+    struct ssp_thread_state *self = &_ssp_thread;
+    if (self->busy) return;
+    self->busy = 1;
+    struct ssp_ring *ring = self->ring;
+    if (!ring) ring = self->ring = ring_create();
+    if (!ring || atomic_load_explicit(&_ssp.crashed, memory_order_relaxed)) goto out;
+    struct ssp_event event = *incoming;
+    if (ring->lost_count) { /* the lost record comes first, in order */
+        struct ssp_event mark = {ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
+                                 ring->lost_first, ring->lost_count, 0};
+        if (!ring_put(ring, &mark)) goto drop;
+        ring->lost_count = 0;
+    }
+    event.seq = ring->seq;
+    if (_ssp.options.lossless) {
+        while (!ring_put(ring, &event)) {
+            if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) goto out;
+            sched_yield();
+        }
+        ring->seq++;
+        goto out;
+    }
+    if (ring_put(ring, &event)) {
+        ring->seq++;
+        goto out;
+    }
+drop:
+    if (ring->lost_count == 0) ring->lost_first = ring->seq;
+    ring->lost_count++;
+    ring->seq++;
+out:
+    self->busy = 0;
+}
+
+void ssp_thread_exit(void) {
+    struct ssp_ring *ring = _ssp_thread.ring;
+    if (!ring) return;
+    if (ring->lost_count) { /* make the drop known even if nothing follows */
+        struct ssp_event mark = {ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
+                                 ring->lost_first, ring->lost_count, 0};
+        while (!ring_put(ring, &mark) && atomic_load(&_ssp_active)) sched_yield();
+        ring->lost_count = 0;
+    }
+    atomic_store_explicit(&ring->closed, 1, memory_order_release);
+}
+
+static uint32_t env_u32(const char *name, uint32_t fallback) {
+    const char *text = getenv(name);
+    if (!text || !*text) return fallback;
+    char *end;
+    unsigned long value = strtoul(text, &end, 10);
+    return *end || value > (1ul << 30) ? fallback : (uint32_t)value;
+}
+
+int ssp_start(const struct ssp_config *config) {
+    if (_ssp.fd >= 0) return 1;
+    _ssp.config = config;
+    const char *lossless = getenv("SLABSCOPE_LOSSLESS");
+    _ssp.options.lossless = lossless && lossless[0] == '1';
+    uint32_t events = env_u32("SLABSCOPE_RING", 1u << 16);
+    uint32_t power = 16;
+    while (power < events) power <<= 1;
+    _ssp.options.ring_events = power;
+    _ssp.options.stack_depth = env_u32("SLABSCOPE_STACK_DEPTH", 1);
+    /* ticks to ns: measured over a short interval now, refined by the exporter */
+    _ssp.tsc_start = ssp_ticks();
+    _ssp.ns_start = _ssp_now_ns();
+    struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+    _ssp.ns_per_tick = (double)(_ssp_now_ns() - _ssp.ns_start) / (double)(ssp_ticks() - _ssp.tsc_start);
+    int fd = _ssp_open_output();
+    if (fd < 0) return 0;
+    _ssp.fd = fd;
+    if (!_ssp_write_handshake(fd)) {
+        _ssp.fd = -1;
+        return 0;
+    }
+    _ssp_install_crash_handlers();
+    atomic_store(&_ssp_active, 1);
+    if (_ssp_start_exporter() != 0) {
+        atomic_store(&_ssp_active, 0);
+        return 0;
+    }
+    return 1;
+}

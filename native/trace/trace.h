@@ -1,0 +1,62 @@
+/* trace.h — what the trace runtime's files share (rings, options, output). */
+#ifndef SSP_TRACE_H
+#define SSP_TRACE_H
+
+#include <stdbool.h>
+#include "slabscope_probe.h"
+
+#define SSP_LOST_MARK 0xFFFFu /* a ring entry that stands for dropped events: value = count, base = first seq */
+
+/* Frame kinds (PROTOCOL.md §2). */
+enum { SSP_FRAME_EVENTS = 1, SSP_FRAME_LOST = 2, SSP_FRAME_CRASH = 3, SSP_FRAME_SLAB_BYTES = 4, SSP_FRAME_END = 5 };
+#define SSP_FRAME_FLAG_SNAPSHOT 1u
+
+struct ssp_frame_header {
+    uint16_t kind;
+    uint16_t flags;
+    uint32_t length;
+    uint32_t thread;
+    uint32_t count;
+    uint64_t first_seq;
+};
+_Static_assert(sizeof(struct ssp_frame_header) == 24, "frame header is 24 bytes");
+
+struct ssp_lost_record {
+    uint64_t count, first_seq, last_seq, timestamp;
+};
+struct ssp_crash_record {
+    uint32_t signal, thread;
+    uint64_t fault_address, pc, timestamp, events_flushed, reserved;
+};
+
+struct ssp_options {
+    bool lossless;
+    uint32_t ring_events; /* power of two */
+    uint32_t stack_depth;
+};
+
+struct ssp_runtime {
+    struct ssp_options options;
+    const struct ssp_config *config;
+    int fd;                           /* the socket or file; -1 when not tracing */
+    _Atomic(struct ssp_ring *) rings; /* every ring ever made (rings are never freed) */
+    _Atomic uint32_t next_thread;
+    _Atomic int writer;               /* held while a frame is being written */
+    _Atomic int stop;
+    _Atomic int crashed;
+    uint64_t tsc_start, ns_start;
+    double ns_per_tick;
+};
+extern struct ssp_runtime _ssp;
+
+uint64_t _ssp_now_ns(void);
+uint64_t _ssp_ticks_to_ns(uint64_t ticks);
+bool _ssp_write_all(int fd, const void *bytes, size_t length);
+/* Exporter: writes what each ring holds; returns events written. Caller holds `writer`. */
+uint64_t _ssp_flush_rings(bool signal_context);
+int _ssp_open_output(void);
+bool _ssp_write_handshake(int fd);
+void _ssp_install_crash_handlers(void);
+int _ssp_start_exporter(void);
+
+#endif
