@@ -86,6 +86,10 @@ struct ssp_thread_state {
 };
 extern __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 extern _Atomic int _ssp_active;
+/* SLABSCOPE_EVENTS=all: pointer-level detail (cache and slab push/pop, next
+ * read/write, header writes) on top of the operation-level events. */
+extern int _ssp_detail;
+static inline int ssp_detail(void) { return _ssp_detail; }
 void _ssp_emit_slow(const struct ssp_event *event);
 
 static inline uint64_t ssp_ticks(void) { return __builtin_ia32_rdtsc(); }

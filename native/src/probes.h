@@ -19,17 +19,29 @@
 /* The caller's pc of the public call in progress, for events deep inside. */
 extern __thread const void *_ss_trace_pc __attribute__((tls_model("initial-exec")));
 #define SS_TRACE_ENTER(pc) (_ss_trace_pc = (pc))
-#define SS_PROBE(kind, cls, route, base, value)                                                      \
+#define SS_PROBE(kind, cls, route, base, value)                                                       \
     ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), ((uint32_t)SS_FILE_ID << 16) | __LINE__, \
              (uintptr_t)(base), (uint64_t)(uintptr_t)(value), _ss_trace_pc)
-#define SS_PROBE_IN(file_id, kind, cls, route, base, value)                                         \
-    ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), ((uint32_t)(file_id) << 16) | __LINE__, \
-             (uintptr_t)(base), (uint64_t)(uintptr_t)(value), _ss_trace_pc)
+/* Pointer-level detail (cache and slab push/pop, next read/write, header
+ * writes): only with SLABSCOPE_EVENTS=all. SS_PROBE_IN names the file itself,
+ * for probes in headers. */
+#define SS_PROBE_DETAIL(kind, cls, route, base, value) \
+    do {                                               \
+        if (ssp_detail()) SS_PROBE(kind, cls, route, base, value); \
+    } while (0)
+#define SS_PROBE_IN(file_id, kind, cls, route, base, value)                                              \
+    do {                                                                                                 \
+        if (ssp_detail())                                                                                \
+            ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route),                                 \
+                     ((uint32_t)(file_id) << 16) | __LINE__, (uintptr_t)(base), (uint64_t)(uintptr_t)(value), \
+                     _ss_trace_pc);                                                                      \
+    } while (0)
 extern __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
 #else
-#define SS_PROBE_IN(file_id, kind, cls, route, base, value) ((void)0)
 #define SS_TRACE_ENTER(pc) ((void)0)
 #define SS_PROBE(kind, cls, route, base, value) ((void)0)
+#define SS_PROBE_DETAIL(kind, cls, route, base, value) ((void)0)
+#define SS_PROBE_IN(file_id, kind, cls, route, base, value) ((void)0)
 #endif
 
 #endif

@@ -11,8 +11,8 @@ static uint32_t slab_take(struct ss_tcache *tc, struct ss_slab *slab, unsigned c
     while (got < want && slab->freelist) {
         void *base = slab->freelist;
         void *next = ss_next_read(cls, base);
-        SS_PROBE(SSP_NEXT_READ, cls, 0, base, next);
-        SS_PROBE(SSP_SLAB_POP, cls, 0, base, slab->used + got + 1);
+        SS_PROBE_DETAIL(SSP_NEXT_READ, cls, 0, base, next);
+        SS_PROBE_DETAIL(SSP_SLAB_POP, cls, 0, base, slab->used + got + 1);
 #if SS_CHECK
         if (ss_unlikely(!_ss_check_link(cls, base, next, slab, pc))) next = NULL;
 #endif
@@ -28,7 +28,7 @@ static uint32_t slab_take(struct ss_tcache *tc, struct ss_slab *slab, unsigned c
         for (uint32_t i = n; i-- > 0;) { /* lowest address ends on top */
             void *base = first + (size_t)i * stride;
             ss_header_write(base, cls);
-            SS_PROBE(SSP_HEADER_WRITE, cls, 0, base, ss_header_encode(cls));
+            SS_PROBE_DETAIL(SSP_HEADER_WRITE, cls, 0, base, ss_header_encode(cls));
             ss_cache_push(tc, cls, base);
         }
         slab->carved += n;
@@ -100,7 +100,7 @@ void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void
     bool was_empty = slab->freelist == NULL;
     ss_link(cls, base, slab->freelist);
     slab->freelist = base;
-    SS_PROBE(SSP_SLAB_PUSH, cls, 0, base, slab->used - 1);
+    SS_PROBE_DETAIL(SSP_SLAB_PUSH, cls, 0, base, slab->used - 1);
     if (--slab->used == 0 && (slab->prev || slab->next)) {
         _ss_slab_release(tc, slab); /* keep one slab per class so a hot class does not thrash */
         return;

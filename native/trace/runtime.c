@@ -8,6 +8,7 @@
 
 struct ssp_runtime _ssp = {.fd = -1};
 _Atomic int _ssp_active;
+int _ssp_detail;
 __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 
 uint64_t _ssp_now_ns(void) {
@@ -17,7 +18,8 @@ uint64_t _ssp_now_ns(void) {
 }
 
 uint64_t _ssp_ticks_to_ns(uint64_t ticks) {
-    return _ssp.ns_start + (uint64_t)((double)(int64_t)(ticks - _ssp.tsc_start) * _ssp.ns_per_tick);
+    /* fixed point, 32 fractional bits: no floating point per event */
+    return _ssp.ns_start + (uint64_t)(((unsigned __int128)(ticks - _ssp.tsc_start) * _ssp.ns_per_tick_q32) >> 32);
 }
 
 static struct ssp_ring *ring_create(void) {
@@ -119,12 +121,15 @@ int ssp_start(const struct ssp_config *config) {
     while (power < events) power <<= 1;
     _ssp.options.ring_events = power;
     _ssp.options.stack_depth = env_u32("SLABSCOPE_STACK_DEPTH", 1);
+    const char *detail = getenv("SLABSCOPE_EVENTS");
+    _ssp_detail = detail && detail[0] == 'a'; /* "all" */
     /* ticks to ns: measured over a short interval now, refined by the exporter */
     _ssp.tsc_start = ssp_ticks();
     _ssp.ns_start = _ssp_now_ns();
     struct timespec pause = {0, 2000000};
     nanosleep(&pause, NULL);
-    _ssp.ns_per_tick = (double)(_ssp_now_ns() - _ssp.ns_start) / (double)(ssp_ticks() - _ssp.tsc_start);
+    _ssp.ns_per_tick_q32 = (uint64_t)((double)(_ssp_now_ns() - _ssp.ns_start) * 4294967296.0 /
+                                      (double)(ssp_ticks() - _ssp.tsc_start));
     int fd = _ssp_open_output();
     if (fd < 0) return 0;
     _ssp.fd = fd;

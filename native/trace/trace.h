@@ -45,7 +45,7 @@ struct ssp_runtime {
     _Atomic int stop;
     _Atomic int crashed;
     uint64_t tsc_start, ns_start;
-    double ns_per_tick;
+    uint64_t ns_per_tick_q32;
 };
 extern struct ssp_runtime _ssp;
 
