@@ -67,8 +67,12 @@ static uint32_t refill(struct ss_tcache *tc, unsigned cls, const void *pc) {
             return got;
         }
     }
-    slab = _ss_slab_acquire(tc, cls);
-    return slab ? slab_take(tc, slab, cls, want, pc) : 0;
+    /* An adopted slab (its thread exited) may have nothing free yet: it stays
+     * ours, for its remote frees, and the next acquire tries another slab.
+     * Each try uses up an abandoned slab or binds a fresh one, so this ends. */
+    while ((slab = _ss_slab_acquire(tc, cls)))
+        if ((got = slab_take(tc, slab, cls, want, pc))) return got;
+    return 0;
 }
 
 void *_ss_tiny_alloc_slow(unsigned cls, const void *pc, size_t size) {
