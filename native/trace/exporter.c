@@ -121,8 +121,10 @@ int _ssp_start_exporter(void) {
 void ssp_finish(void) {
     if (_ssp.fd < 0 || atomic_exchange(&_ssp.stop, 1)) return;
     pthread_join(exporter, NULL);
-    ssp_thread_exit();
     writer_lock();
+    /* drain first: closing this thread's ring may need room for its last lost record */
+    if (atomic_load(&_ssp_active)) _ssp_flush_rings(false);
+    ssp_thread_exit();
     if (atomic_load(&_ssp_active)) {
         _ssp_flush_rings(false);
         if (atomic_load(&_ssp_active)) write_frame(SSP_FRAME_END, 0, 0, 0, NULL, 0, NULL, 0);

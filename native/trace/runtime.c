@@ -97,7 +97,11 @@ void ssp_thread_exit(void) {
     if (ring->lost_count) { /* make the drop known even if nothing follows */
         struct ssp_event mark = {ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
                                  ring->lost_first, ring->lost_count, 0};
-        while (!ring_put(ring, &mark) && atomic_load(&_ssp_active)) sched_yield();
+        /* the exporter makes room; after it stopped, ssp_finish drained the ring first */
+        for (int tries = 0; !ring_put(ring, &mark) && atomic_load(&_ssp_active); tries++) {
+            if (atomic_load(&_ssp.stop) && tries > 1000) break;
+            sched_yield();
+        }
         ring->lost_count = 0;
     }
     atomic_store_explicit(&ring->closed, 1, memory_order_release);

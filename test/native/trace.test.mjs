@@ -1,0 +1,242 @@
+// trace.test.mjs — the pointer trace: wire format fields, lossless and lossy
+// delivery over real Unix sockets and files, the crash flush, socket security.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readTrace, sequenceAccounting, EVENT_KINDS } from './wire.mjs';
+
+const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
+const traceLib = (layout) => `${nativeDir}build/${layout}/trace/libslabscope.so`;
+const program = (name) => `${nativeDir}build/test/${name}`;
+
+function privateDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'slabscope-trace-'));
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+// A viewer: listens on a Unix socket, collects everything one program sends.
+function listen(socketPath) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    let done;
+    const received = new Promise((r) => (done = r));
+    const server = createServer((connection) => {
+      connection.on('data', (chunk) => chunks.push(chunk));
+      connection.on('end', () => done(Buffer.concat(chunks)));
+      connection.on('error', () => done(Buffer.concat(chunks)));
+    });
+    server.listen(socketPath, () => resolve({ server, received }));
+  });
+}
+
+function runProgram(file, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env: { ...process.env, ...env } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+}
+
+// The workload's own calls: events whose call site lies in the executable.
+function ownCalls(trace, kind) {
+  const modules = trace.handshake.modules.map((m) => ({ ...m, base: BigInt(m.base) }));
+  const exe = modules.find((m) => m.path === trace.handshake.executable);
+  const next = modules.map((m) => m.base).filter((b) => b > exe.base).reduce((a, b) => (b < a ? b : a), exe.base + (1n << 32n));
+  return trace.events.filter((e) => e.kind === kind && e.pc >= exe.base && e.pc < next).length;
+}
+
+before(() => {
+  const make = spawnSync('make', ['-j2', 'all', 'tracetests'], { cwd: nativeDir, encoding: 'utf8' });
+  assert.equal(make.status, 0, make.stdout + make.stderr);
+});
+
+test('golden: every field of every event kind, as the runtime wrote it', () => {
+  const dir = privateDir();
+  try {
+    const file = join(dir, 'golden.bin');
+    const result = spawnSync(program('golden'), [], { env: { ...process.env, SLABSCOPE_TRACE_FILE: file }, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const trace = readTrace(readFileSync(file));
+    assert.equal(trace.handshake.version, 1);
+    assert.equal(trace.handshake.layoutName, 'golden');
+    assert.deepEqual(trace.handshake.layout, { golden: true, classes: [] });
+    assert.equal(trace.handshake.executable, program('golden'));
+    assert.match(trace.handshake.buildId, /^[0-9a-f]{40}$/);
+    assert.equal(trace.handshake.pageSize, 4096);
+    assert.equal(trace.handshake.recordSizes.length, EVENT_KINDS.length - 1);
+    assert.ok(trace.handshake.recordSizes.every((size) => size === 48));
+    assert.ok(trace.handshake.modules.some((m) => m.path === program('golden')));
+    assert.equal(trace.ended, true, 'end-of-stream frame');
+    assert.equal(trace.events.length, EVENT_KINDS.length);
+    let previous = 0n;
+    trace.events.slice(0, EVENT_KINDS.length - 1).forEach((event, i) => {
+      const kind = i + 1;
+      assert.equal(event.seq, BigInt(i));
+      assert.equal(event.kind, EVENT_KINDS[kind]);
+      assert.equal(event.cls, kind % 8);
+      assert.equal(event.route, kind % 7);
+      assert.equal(event.siteId, kind * 1000 + 1);
+      assert.equal(event.base, 0x1000n * BigInt(kind));
+      assert.equal(event.value, BigInt(kind * 7));
+      assert.equal(event.pc, BigInt(0xabc000 + kind));
+      assert.ok(event.timestamp >= previous && event.timestamp >= trace.handshake.startNs, 'timestamps move forward');
+      previous = event.timestamp;
+    });
+    const last = trace.events.at(-1);
+    assert.deepEqual([last.kind, last.cls, last.route, last.value], ['free', 255, 6, 0xffffffffffffffffn]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const layout of ['hakmem', 'aligned']) {
+  test(`lossless over a Unix socket, 8 threads with cross-thread frees (${layout})`, async () => {
+    const dir = privateDir();
+    try {
+      const socketPath = join(dir, 'viewer.sock');
+      const { server, received } = await listen(socketPath);
+      const run = await runProgram(program('workload'), ['20000'], {
+        LD_PRELOAD: traceLib(layout),
+        SLABSCOPE_SOCKET: socketPath,
+        SLABSCOPE_LOSSLESS: '1',
+      });
+      const bytes = await received;
+      server.close();
+      assert.equal(run.status, 0, run.stderr);
+      const [, mallocs, frees] = run.stdout.match(/mallocs=(\d+) frees=(\d+)/).map(Number);
+      assert.equal(mallocs, 160000);
+      assert.equal(frees, 160000);
+      const trace = readTrace(bytes);
+      assert.equal(trace.ended, true);
+      assert.equal(trace.lost.length, 0, 'lossless mode drops nothing');
+      assert.equal(ownCalls(trace, 'alloc'), mallocs);
+      assert.equal(ownCalls(trace, 'free'), frees);
+      const threads = sequenceAccounting(trace);
+      assert.ok(threads.length >= 9, 'main and 8 workers');
+      for (const thread of threads) {
+        assert.equal(thread.holes, 0, `thread ${thread.thread} has gaps`);
+        assert.equal(thread.doubles, 0);
+        assert.equal(thread.received, thread.produced);
+      }
+      assert.ok(trace.events.some((e) => e.kind === 'free' && e.route === 3), 'remote frees were traced');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('lossy with a tiny ring: received plus lost equals produced, exactly', () => {
+  const dir = privateDir();
+  try {
+    const file = join(dir, 'lossy.bin');
+    const result = spawnSync(program('workload'), ['20000'], {
+      env: { ...process.env, LD_PRELOAD: traceLib('aligned'), SLABSCOPE_TRACE_FILE: file, SLABSCOPE_RING: '16', SLABSCOPE_EVENTS: 'all' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const trace = readTrace(readFileSync(file));
+    assert.equal(trace.handshake.ringEvents, 16);
+    assert.ok(trace.lost.length > 0, 'a 16-event ring under 8 threads drops events');
+    let received = 0, lost = 0, produced = 0;
+    for (const thread of sequenceAccounting(trace)) {
+      assert.equal(thread.holes, 0, `thread ${thread.thread}: a sequence number is neither received nor reported lost`);
+      assert.equal(thread.doubles, 0, `thread ${thread.thread}: a sequence number is both received and reported lost`);
+      assert.equal(thread.received + thread.lost, thread.produced);
+      received += thread.received;
+      lost += thread.lost;
+      produced += thread.produced;
+    }
+    assert.equal(received + lost, produced);
+    assert.equal(trace.ended, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('crash: 100 runs out of 100 deliver the events and the crash record', async () => {
+  const dir = privateDir();
+  try {
+    const socketPath = join(dir, 'viewer.sock');
+    for (let run = 0; run < 100; run++) {
+      const { server, received } = await listen(socketPath);
+      const result = await runProgram(program('crash'), [], { LD_PRELOAD: traceLib('aligned'), SLABSCOPE_SOCKET: socketPath });
+      const bytes = await received;
+      await new Promise((r) => server.close(r));
+      assert.equal(result.signal, 'SIGSEGV', `run ${run}: ${result.stderr}`);
+      const trace = readTrace(bytes);
+      assert.equal(trace.crashes.length, 1, `run ${run}: one crash record`);
+      assert.equal(trace.crashes[0].signal, 11);
+      assert.equal(trace.crashes[0].faultAddress, 0xdead0000n);
+      assert.equal(trace.ended, false);
+      assert.equal(ownCalls(trace, 'alloc'), 1, `run ${run}: the allocation before the crash`);
+      assert.equal(ownCalls(trace, 'free'), 1, `run ${run}: the free before the crash`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('socket security: a world-writable directory is refused', async () => {
+  const dir = privateDir();
+  try {
+    chmodSync(dir, 0o777);
+    const socketPath = join(dir, 'viewer.sock');
+    const { server } = await listen(socketPath);
+    let connected = false;
+    server.on('connection', () => (connected = true));
+    const result = await runProgram(program('workload'), ['10'], { LD_PRELOAD: traceLib('aligned'), SLABSCOPE_SOCKET: socketPath });
+    server.close();
+    assert.equal(result.status, 0, 'the program runs on untraced');
+    assert.match(result.stderr, /trace socket refused: its directory must belong to this user/);
+    assert.equal(connected, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('socket security: a viewer of another user is refused (SO_PEERCRED)', async (t) => {
+  if (process.getuid() !== 0) return t.skip('needs root to run a viewer as another user');
+  const dir = privateDir();
+  const socketPath = join(dir, 'viewer.sock');
+  // the other user's viewer binds in a directory it may write, which is then handed back to us
+  chownSync(dir, 65534, 65534);
+  const viewer = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e',
+    `const s=require('net').createServer(c=>{c.on('data',()=>{});c.on('end',()=>{});});s.listen(${JSON.stringify(socketPath)},()=>console.log('listening'));setTimeout(()=>process.exit(0),20000);`]);
+  try {
+    await new Promise((resolve, reject) => {
+      viewer.stdout.on('data', (d) => String(d).includes('listening') && resolve());
+      viewer.on('exit', (code) => reject(new Error(`viewer exited ${code}`)));
+    });
+    chownSync(dir, process.getuid(), process.getgid());
+    chmodSync(dir, 0o700);
+    const result = await runProgram(program('workload'), ['10'], { LD_PRELOAD: traceLib('aligned'), SLABSCOPE_SOCKET: socketPath });
+    assert.equal(result.status, 0);
+    assert.match(result.stderr, /trace socket refused: the viewer runs as another user/);
+  } finally {
+    viewer.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a viewer that goes away leaves the program unharmed', async () => {
+  const dir = privateDir();
+  try {
+    const socketPath = join(dir, 'viewer.sock');
+    const server = createServer((connection) => connection.destroy()); // hangs up at once
+    await new Promise((r) => server.listen(socketPath, r));
+    const result = await runProgram(program('workload'), ['5000'], { LD_PRELOAD: traceLib('aligned'), SLABSCOPE_SOCKET: socketPath });
+    server.close();
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /mallocs=40000 frees=40000/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
