@@ -21,6 +21,26 @@
 #define SS_OVERRIDE 1
 #endif
 
+/* The seeds' historical bugs, one switch each (make INJECT=name); all off by default. */
+#ifndef SS_INJECT_USER_PTR_SLAB_INDEX
+#define SS_INJECT_USER_PTR_SLAB_INDEX 0 /* Phase E1: a USER pointer where the slab code wants BASE */
+#endif
+#ifndef SS_INJECT_C0_NEXT_OFFSET_1
+#define SS_INJECT_C0_NEXT_OFFSET_1 0 /* Phase E3-FINAL: C0's next pointer at offset 1 */
+#endif
+#ifndef SS_INJECT_REMOTE_SENTINEL_LEAK
+#define SS_INJECT_REMOTE_SENTINEL_LEAK 0 /* the remote drain forgets to rewrite the sentinel */
+#endif
+#ifndef SS_INJECT_PAGE_BOUNDARY_HEADER_READ
+#define SS_INJECT_PAGE_BOUNDARY_HEADER_READ 0 /* Phase 7-1.2: header read across a page boundary */
+#endif
+#ifndef SS_INJECT_REGISTRY_IN_FAST_PATH
+#define SS_INJECT_REGISTRY_IN_FAST_PATH 0 /* Phase E2: a registry lookup on every free */
+#endif
+#ifndef SS_INJECT_SLL_NO_USED_DECREMENT
+#define SS_INJECT_SLL_NO_USED_DECREMENT 0 /* Phase 9: the drain never decrements used */
+#endif
+
 #define SS_API __attribute__((visibility("default")))
 #define ss_likely(x) __builtin_expect(!!(x), 1)
 #define ss_unlikely(x) __builtin_expect(!!(x), 0)

@@ -72,12 +72,15 @@ static unsigned free_route(void *user, const struct ss_slab *slab) {
     if (tc->state != SS_THREAD_LIVE || atomic_load_explicit(&slab->owner, memory_order_relaxed) != tc->id)
         return SSP_FREE_REMOTE;
     bool header_usable = ((uintptr_t)user & (SS_PAGE_SIZE - 1)) && ss_header_class(ss_tag_before_user(user)) >= 0;
+    if (SS_INJECT_REGISTRY_IN_FAST_PATH) return SSP_FREE_REGISTRY; /* every free asks the registry first */
     return header_usable ? SSP_FREE_HEADER_FAST : SSP_FREE_REGISTRY;
 }
 #endif
 
 static void free_checked(void *user, const void *pc) {
     SS_TRACE_ENTER(pc);
+    /* the injected bug reads the header before anything says the page is there */
+    if (SS_INJECT_PAGE_BOUNDARY_HEADER_READ) (void)*(volatile uint8_t *)((char *)user - 1);
     struct ss_loc loc;
     if (!_ss_check_live(user, pc, &loc)) { /* report mode: refuse it */
         SS_PROBE(SSP_FREE, loc.slab ? loc.cls : SSP_NO_CLASS,
@@ -147,8 +150,12 @@ static inline __attribute__((always_inline)) void free_impl(void *user, const vo
     free_checked(user, pc);
     errno = saved_errno;
 #else
+    if (SS_INJECT_REGISTRY_IN_FAST_PATH && user && ss_registry_kind(user) != SS_REGION_TINY) {
+        free_not_fast(user, pc); /* the injected lookup: correct, but on every free */
+        return;
+    }
     /* header fast path: the byte before USER is on the same page (this also rules out NULL) */
-    if (ss_likely((uintptr_t)user & (SS_PAGE_SIZE - 1))) {
+    if (ss_likely(SS_INJECT_PAGE_BOUNDARY_HEADER_READ ? user != NULL : ((uintptr_t)user & (SS_PAGE_SIZE - 1)))) {
         int cls = ss_header_class(ss_tag_before_user(user));
         if (ss_likely(cls >= 0)) {
             void *base = ss_base_from_user(user);

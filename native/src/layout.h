@@ -69,6 +69,7 @@ static inline size_t ss_payload(unsigned cls) {
 /* Offset of the next pointer from BASE, per class. */
 static inline size_t ss_next_offset(unsigned cls) {
 #if defined(SS_LAYOUT_HAKMEM)
+    if (SS_INJECT_C0_NEXT_OFFSET_1 && cls == 0) return 1u; /* 9 bytes in an 8-byte block */
     return (cls == 0 || cls == 7) ? 0u : 1u;
 #else
     (void)cls;

@@ -37,7 +37,7 @@ uint32_t _ss_remote_drain(struct ss_slab *slab) {
         tail = next;
         n++;
     }
-    ss_link(cls, tail, slab->freelist);
+    if (!SS_INJECT_REMOTE_SENTINEL_LEAK) ss_link(cls, tail, slab->freelist);
     slab->freelist = chain;
     slab->used -= n;
     SS_PROBE(SSP_REMOTE_DRAIN, cls, 0, chain, n);
