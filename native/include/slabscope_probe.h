@@ -23,7 +23,7 @@ enum ssp_kind {
     SSP_ALLOC = 1, SSP_FREE, SSP_CACHE_PUSH, SSP_CACHE_POP, SSP_SLAB_PUSH, SSP_SLAB_POP,
     SSP_NEXT_WRITE, SSP_NEXT_READ, SSP_HEADER_WRITE, SSP_REFILL, SSP_DRAIN, SSP_REMOTE_PUSH,
     SSP_REMOTE_DRAIN, SSP_SUPERSLAB_MAP, SSP_SUPERSLAB_UNMAP, SSP_SLAB_BIND, SSP_SLAB_RELEASE,
-    SSP_CHECK_FAIL, SSP_THREAD_START, SSP_THREAD_EXIT,
+    SSP_CHECK_FAIL, SSP_THREAD_START, SSP_THREAD_EXIT, SSP_STACK_FRAME,
     SSP_KIND_COUNT
 };
 enum ssp_alloc_route { SSP_ALLOC_CACHE_HIT = 1, SSP_ALLOC_REFILL, SSP_ALLOC_CARVE, SSP_ALLOC_MID, SSP_ALLOC_LARGE };
@@ -36,6 +36,8 @@ enum ssp_check {
     SSP_CHECK_HEADER_CORRUPT, SSP_CHECK_NEXT_CORRUPT, SSP_CHECK_SENTINEL_LEAK, SSP_CHECK_USER_AS_BASE
 };
 #define SSP_NO_CLASS 255u
+/* route bit 7: the event describes state that existed before (a snapshot), not an operation */
+#define SSP_ROUTE_SNAPSHOT 0x80u
 
 /* One event as it sits in a ring and on the wire (48 bytes, little-endian). */
 struct ssp_event {
@@ -62,6 +64,10 @@ struct ssp_config {
 /* Starts tracing as the environment says (SLABSCOPE_SOCKET, SLABSCOPE_TRACE_FILE,
  * SLABSCOPE_LOSSLESS, SLABSCOPE_RING, SLABSCOPE_STACK_DEPTH). Returns 1 when tracing. */
 int ssp_start(const struct ssp_config *config);
+/* Emits up to SLABSCOPE_STACK_DEPTH - 1 stack-frame events for the caller of
+ * the public call whose frame is `frame` (a frame-pointer walk). */
+void ssp_emit_stack(const void *frame);
+extern uint32_t _ssp_stack_depth;
 /* Delivers everything emitted so far and writes the end-of-stream frame. */
 void ssp_finish(void);
 /* A thread is going away: its ring is handed to the exporter to finish. */
@@ -83,6 +89,8 @@ struct ssp_ring {
 struct ssp_thread_state {
     struct ssp_ring *ring;
     uint32_t busy;            /* inside the runtime: no recursion */
+    uint32_t stack_known;
+    uintptr_t stack_low, stack_high; /* this thread's stack: a frame walk never reads outside it */
 };
 extern __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 extern _Atomic int _ssp_active;

@@ -83,19 +83,19 @@ static void free_checked(void *user, const void *pc) {
     if (SS_INJECT_PAGE_BOUNDARY_HEADER_READ) (void)*(volatile uint8_t *)((char *)user - 1);
     struct ss_loc loc;
     if (!_ss_check_live(user, pc, &loc)) { /* report mode: refuse it */
-        SS_PROBE(SSP_FREE, loc.slab ? loc.cls : SSP_NO_CLASS,
+        SS_PROBE_OP(SSP_FREE, loc.slab ? loc.cls : SSP_NO_CLASS,
                  loc.kind == SS_PTR_FOREIGN ? SSP_FREE_FOREIGN : SSP_FREE_REJECTED, loc.base, user);
         return;
     }
     if (loc.kind == SS_PTR_MID) {
-        SS_PROBE(SSP_FREE, SSP_NO_CLASS, SSP_FREE_MID, (char *)user - 16, user);
+        SS_PROBE_OP(SSP_FREE, SSP_NO_CLASS, SSP_FREE_MID, (char *)user - 16, user);
         return _ss_mid_free(user);
     }
     if (loc.kind == SS_PTR_LARGE) {
-        SS_PROBE(SSP_FREE, SSP_NO_CLASS, SSP_FREE_LARGE, (char *)user - 16, user);
+        SS_PROBE_OP(SSP_FREE, SSP_NO_CLASS, SSP_FREE_LARGE, (char *)user - 16, user);
         return _ss_large_free(user);
     }
-    SS_PROBE(SSP_FREE, loc.cls, free_route(user, loc.slab), loc.base, user);
+    SS_PROBE_OP(SSP_FREE, loc.cls, free_route(user, loc.slab), loc.base, user);
     struct ss_tcache *tc = &_ss_tc;
     if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&loc.slab->owner, memory_order_relaxed) == tc->id) {
         ss_live_clear_owned(loc.slab, loc.slot); /* _ss_check_live saw it set */

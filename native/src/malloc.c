@@ -10,13 +10,13 @@ static inline __attribute__((always_inline)) void *alloc(size_t size, const void
         struct ss_tcache *tc = &_ss_tc;
         if (ss_likely(tc->head[cls] != NULL)) {
             void *user = ss_cache_pop(tc, cls, pc);
-            SS_PROBE(SSP_ALLOC, cls, SSP_ALLOC_CACHE_HIT, ss_base_from_user(user), size);
+            SS_PROBE_OP(SSP_ALLOC, cls, SSP_ALLOC_CACHE_HIT, ss_base_from_user(user), size);
             return user;
         }
         return _ss_tiny_alloc_slow(cls, pc, size);
     }
     void *user = _ss_big_alloc(size, 0);
-    SS_PROBE(SSP_ALLOC, SSP_NO_CLASS, user && ss_tag_before_user(user) == SS_TAG_LARGE ? SSP_ALLOC_LARGE : SSP_ALLOC_MID,
+    SS_PROBE_OP(SSP_ALLOC, SSP_NO_CLASS, user && ss_tag_before_user(user) == SS_TAG_LARGE ? SSP_ALLOC_LARGE : SSP_ALLOC_MID,
              user ? (char *)user - 16 : NULL, size);
     return user;
 }

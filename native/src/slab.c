@@ -80,7 +80,7 @@ void *_ss_tiny_alloc_slow(unsigned cls, const void *pc, size_t size) {
     if (ss_unlikely(tc->state != SS_THREAD_LIVE)) {
         if (tc->state == SS_THREAD_DEAD) { /* after this thread's cache was returned */
             void *user = _ss_mid_alloc(ss_payload(cls), 0);
-            SS_PROBE(SSP_ALLOC, SSP_NO_CLASS, SSP_ALLOC_MID, user ? (char *)user - 16 : NULL, size);
+            SS_PROBE_OP(SSP_ALLOC, SSP_NO_CLASS, SSP_ALLOC_MID, user ? (char *)user - 16 : NULL, size);
             return user;
         }
         _ss_thread_setup(tc);
@@ -94,7 +94,7 @@ void *_ss_tiny_alloc_slow(unsigned cls, const void *pc, size_t size) {
     }
     void *user = ss_cache_pop(tc, cls, pc);
 #if SS_TRACE
-    SS_PROBE(SSP_ALLOC, cls, _ss_trace_carved ? SSP_ALLOC_CARVE : SSP_ALLOC_REFILL, ss_base_from_user(user), size);
+    SS_PROBE_OP(SSP_ALLOC, cls, _ss_trace_carved ? SSP_ALLOC_CARVE : SSP_ALLOC_REFILL, ss_base_from_user(user), size);
 #endif
     (void)size;
     return user;

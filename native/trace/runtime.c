@@ -1,5 +1,6 @@
 /* runtime.c — per-thread rings and the slow half of ssp_emit: making a
  * thread's ring, waiting (lossless) or counting what is dropped (lossy). */
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -9,6 +10,7 @@
 struct ssp_runtime _ssp = {.fd = -1};
 _Atomic int _ssp_active;
 int _ssp_detail;
+uint32_t _ssp_stack_depth = 1;
 __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 
 uint64_t _ssp_now_ns(void) {
@@ -91,6 +93,40 @@ out:
     self->busy = 0;
 }
 
+/* The calling thread's stack bounds (pthread_getattr_np may allocate: no events meanwhile). */
+static void stack_bounds(struct ssp_thread_state *self) {
+    self->stack_known = 1;
+    pthread_attr_t attr;
+    void *low;
+    size_t size;
+    uint32_t busy = self->busy;
+    self->busy = 1;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &low, &size) == 0) {
+            self->stack_low = (uintptr_t)low;
+            self->stack_high = (uintptr_t)low + size;
+        }
+        pthread_attr_destroy(&attr);
+    }
+    self->busy = busy;
+}
+
+void ssp_emit_stack(const void *frame) {
+    struct ssp_thread_state *self = &_ssp_thread;
+    if (self->busy || !atomic_load_explicit(&_ssp_active, memory_order_relaxed)) return;
+    if (!self->stack_known) stack_bounds(self);
+    /* frame is the public call's own frame: [0] the caller's frame, [1] the return address (the pc already sent) */
+    const uintptr_t *fp = frame;
+    for (uint32_t depth = 1; depth < _ssp_stack_depth; depth++) {
+        uintptr_t next = fp[0];
+        if (next <= (uintptr_t)fp || (next & 7) || next < self->stack_low || next + 16 > self->stack_high) return;
+        fp = (const uintptr_t *)next;
+        uintptr_t ret = fp[1];
+        if (!ret) return;
+        ssp_emit(SSP_STACK_FRAME, SSP_NO_CLASS, 0, 0, depth, ret, (const void *)ret);
+    }
+}
+
 void ssp_thread_exit(void) {
     struct ssp_ring *ring = _ssp_thread.ring;
     if (!ring) return;
@@ -125,6 +161,8 @@ int ssp_start(const struct ssp_config *config) {
     while (power < events) power <<= 1;
     _ssp.options.ring_events = power;
     _ssp.options.stack_depth = env_u32("SLABSCOPE_STACK_DEPTH", 1);
+    if (_ssp.options.stack_depth > 64) _ssp.options.stack_depth = 64;
+    _ssp_stack_depth = _ssp.options.stack_depth ? _ssp.options.stack_depth : 1;
     const char *detail = getenv("SLABSCOPE_EVENTS");
     _ssp_detail = detail && detail[0] == 'a'; /* "all" */
     /* ticks to ns: measured over a short interval now, refined by the exporter */

@@ -240,3 +240,28 @@ test('a viewer that goes away leaves the program unharmed', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SLABSCOPE_STACK_DEPTH: the frames above an allocation, by a frame-pointer walk', () => {
+  const dir = privateDir();
+  try {
+    const file = join(dir, 'stack.bin');
+    const run = spawnSync(program('stack'), [], {
+      env: { ...process.env, LD_PRELOAD: traceLib('aligned'), SLABSCOPE_TRACE_FILE: file, SLABSCOPE_STACK_DEPTH: '4' },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const trace = readTrace(readFileSync(file));
+    assert.equal(trace.handshake.stackDepth, 4);
+    const exe = trace.handshake.modules.find((m) => m.path === trace.handshake.executable);
+    const at = trace.events.findIndex((e) => e.kind === 'alloc' && e.value === 40n);
+    assert.ok(at >= 0);
+    const frames = trace.events.slice(at + 1, at + 4);
+    assert.deepEqual(frames.map((e) => [e.kind, e.base]), [['stack-frame', 1n], ['stack-frame', 2n], ['stack-frame', 3n]]);
+    const offsets = [trace.events[at].pc, ...frames.map((e) => e.value)].map((pc) => '0x' + (pc - BigInt(exe.base)).toString(16));
+    const symbols = spawnSync('addr2line', ['-f', '-e', program('stack'), ...offsets.map((o) => '0x' + (BigInt(o) - 1n).toString(16))], { encoding: 'utf8' });
+    const functions = symbols.stdout.split('\n').filter((_, i) => i % 2 === 0).slice(0, 4);
+    assert.deepEqual(functions, ['leaf_alloc', 'middle_alloc', 'outer_alloc', 'main']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

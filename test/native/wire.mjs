@@ -4,7 +4,7 @@
 export const EVENT_KINDS = [
   '', 'alloc', 'free', 'cache-push', 'cache-pop', 'slab-push', 'slab-pop', 'next-write', 'next-read',
   'header-write', 'refill', 'drain', 'remote-push', 'remote-drain', 'superslab-map', 'superslab-unmap',
-  'slab-bind', 'slab-release', 'check-fail', 'thread-start', 'thread-exit',
+  'slab-bind', 'slab-release', 'check-fail', 'thread-start', 'thread-exit', 'stack-frame',
 ];
 export const FRAME = { events: 1, lost: 2, crash: 3, slabBytes: 4, end: 5 };
 
