@@ -3,7 +3,8 @@
 SS_SRCS := src/os.c src/registry.c src/superslab.c src/slab.c src/remote.c \
            src/tcache.c src/check.c src/mid.c src/large.c src/init.c \
            src/malloc.c src/free.c src/realloc.c src/aligned.c src/usable.c \
-           src/stats.c src/override.c src/debug_root.c src/trace_glue.c
+           src/stats.c src/override.c src/debug_root.c src/trace_glue.c \
+           src/snapshot.c
 SS_TRACE_SRCS := trace/runtime.c trace/exporter.c trace/transport.c trace/crash.c
 SS_HDRS := $(wildcard src/*.h) $(wildcard trace/*.h) include/slabscope.h include/slabscope_probe.h
 

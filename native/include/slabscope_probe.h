@@ -57,9 +57,15 @@ _Static_assert(sizeof(struct ssp_event) == 48, "wire event is 48 bytes");
 struct ssp_config {
     const char *layout_name;
     const char *layout_json;  /* the layout description, sent in the handshake */
-    /* Emits the allocator's current state as events (flag: snapshot); may be NULL. */
+    /* Emits the allocator's current state as events with SSP_ROUTE_SNAPSHOT; may be NULL. */
     void (*snapshot)(void);
+    /* The slab holding `address`, for a viewer that asks for its raw bytes: its start
+     * and length, or NULL when the address is not in a slab; may be NULL. */
+    const void *(*slab_span)(uint64_t address, size_t *length);
 };
+
+/* Viewer commands (PROTOCOL.md §7). */
+enum ssp_command { SSP_CMD_PAUSE = 1, SSP_CMD_RESUME = 2, SSP_CMD_SNAPSHOT = 3, SSP_CMD_SLAB_BYTES = 4 };
 
 /* Starts tracing as the environment says (SLABSCOPE_SOCKET, SLABSCOPE_TRACE_FILE,
  * SLABSCOPE_LOSSLESS, SLABSCOPE_RING, SLABSCOPE_STACK_DEPTH). Returns 1 when tracing. */

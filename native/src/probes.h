@@ -9,7 +9,8 @@
 #define SS_SITE_FILES                                                                         \
     {"", "native/src/malloc.c", "native/src/free.c", "native/src/tiny.h", "native/src/slab.c",  \
      "native/src/remote.c", "native/src/superslab.c", "native/src/check.c", "native/src/tcache.c", \
-     "native/src/mid.c", "native/src/large.c", "native/src/realloc.c", "native/src/internal.h"}
+     "native/src/mid.c", "native/src/large.c", "native/src/realloc.c", "native/src/internal.h",   \
+     "native/src/snapshot.c"}
 #ifndef SS_FILE_ID
 #define SS_FILE_ID 0
 #endif

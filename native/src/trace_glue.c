@@ -8,7 +8,10 @@ __thread const void *_ss_trace_frame __attribute__((tls_model("initial-exec")));
 __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
 extern const char _ss_layout_json[]; /* generated from layout.json by the Makefile */
 
-static const struct ssp_config trace_config = {SS_LAYOUT_NAME, _ss_layout_json, NULL};
+void _ss_trace_snapshot(void);
+const void *_ss_trace_slab_span(uint64_t address, size_t *length);
+static const struct ssp_config trace_config = {SS_LAYOUT_NAME, _ss_layout_json, _ss_trace_snapshot,
+                                               _ss_trace_slab_span};
 
 __attribute__((constructor)) static void trace_start(void) { ssp_start(&trace_config); }
 /* A preloaded library's destructor runs after the program's own: late frees are traced too. */

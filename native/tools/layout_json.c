@@ -32,6 +32,11 @@ int main(void) {
     printf("  \"registry\": {\"l1Bits\": %u, \"l2Bits\": %u, \"regionShift\": %u, "
            "\"kinds\": {\"none\": %u, \"tiny\": %u, \"mid\": %u}},\n",
            SS_REG_L1_BITS, SS_REG_L2_BITS, SS_SUPERSLAB_SHIFT, SS_REGION_NONE, SS_REGION_TINY, SS_REGION_MID);
+    static const char *const site_files[] = SS_SITE_FILES;
+    printf("  \"siteFiles\": [");
+    for (size_t i = 0; i < sizeof site_files / sizeof *site_files; i++)
+        printf("%s\"%s\"", i ? ", " : "", site_files[i]);
+    printf("],\n");
     printf("  \"classes\": [\n");
     for (unsigned cls = 0; cls < SS_NUM_CLASSES; cls++)
         printf("    {\"class\": %u, \"block\": %zu, \"stride\": %zu, \"payload\": %zu, \"nextOffset\": %zu, "

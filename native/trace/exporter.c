@@ -2,6 +2,7 @@
  * final flush at exit. The same flush runs in a crash handler, so it uses
  * only async-signal-safe calls (write, send) and no allocation. */
 #include <errno.h>
+#include <string.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -99,11 +100,72 @@ static void writer_lock(void) {
 }
 static void writer_unlock(void) { atomic_store(&_ssp.writer, 0); }
 
+/* The snapshot runs on the exporter thread, whose own events are otherwise off. */
+static void take_snapshot(void) {
+    if (!_ssp.config || !_ssp.config->snapshot) return;
+    _ssp_thread.busy = 0;
+    _ssp.config->snapshot();
+    _ssp_thread.busy = 1;
+}
+
+static void send_slab_bytes(uint64_t address) {
+    size_t length = 0;
+    const void *start = _ssp.config && _ssp.config->slab_span ? _ssp.config->slab_span(address, &length) : NULL;
+    uint64_t start_address = (uint64_t)(uintptr_t)start;
+    writer_lock();
+    if (!write_frame(SSP_FRAME_SLAB_BYTES, 0, start ? 1 : 0, address, &start_address, sizeof start_address,
+                     start, start ? length : 0))
+        output_failed();
+    writer_unlock();
+}
+
+/* Commands the viewer sent, 16 bytes each; a partial one waits for the rest. */
+static void read_commands(void) {
+    static unsigned char pending[16];
+    static size_t have;
+    for (;;) {
+        ssize_t got = recv(_ssp.fd, pending + have, sizeof pending - have, MSG_DONTWAIT);
+        if (got == 0) { /* the viewer closed its end: nothing more to send to */
+            output_failed();
+            return;
+        }
+        if (got < 0) return;
+        have += (size_t)got;
+        if (have < sizeof pending) continue;
+        have = 0;
+        uint32_t command;
+        uint64_t argument;
+        memcpy(&command, pending, 4);
+        memcpy(&argument, pending + 8, 8);
+        switch (command) {
+        case SSP_CMD_PAUSE:
+            atomic_store(&_ssp.paused, 1);
+            atomic_store(&_ssp_active, 0);
+            break;
+        case SSP_CMD_RESUME:
+            if (atomic_exchange(&_ssp.paused, 0)) {
+                atomic_store(&_ssp_active, 1);
+                take_snapshot(); /* what changed while paused */
+            }
+            break;
+        case SSP_CMD_SNAPSHOT:
+            take_snapshot();
+            break;
+        case SSP_CMD_SLAB_BYTES:
+            send_slab_bytes(argument);
+            break;
+        default:
+            break; /* unknown commands are ignored, as the protocol says */
+        }
+    }
+}
+
 static void *exporter_main(void *arg) {
     (void)arg;
     _ssp_thread.busy = 1; /* the exporter's own allocations are not traced */
     struct timespec idle = {0, 200000};
-    while (!atomic_load(&_ssp.stop) && atomic_load(&_ssp_active)) {
+    while (!atomic_load(&_ssp.stop) && (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused))) {
+        if (output_is_socket) read_commands();
         writer_lock();
         uint64_t written = _ssp_flush_rings(false);
         writer_unlock();

@@ -181,6 +181,7 @@ int ssp_start(const struct ssp_config *config) {
     }
     _ssp_install_crash_handlers();
     atomic_store(&_ssp_active, 1);
+    if (config && config->snapshot) config->snapshot(); /* the state before tracing began */
     if (_ssp_start_exporter() != 0) {
         atomic_store(&_ssp_active, 0);
         return 0;

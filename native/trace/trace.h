@@ -44,6 +44,7 @@ struct ssp_runtime {
     _Atomic int writer;               /* held while a frame is being written */
     _Atomic int stop;
     _Atomic int crashed;
+    _Atomic int paused;    /* the viewer asked to pause: nothing is produced until it resumes */
     uint64_t tsc_start, ns_start;
     uint64_t ns_per_tick_q32;
 };

@@ -265,3 +265,95 @@ test('SLABSCOPE_STACK_DEPTH: the frames above an allocation, by a frame-pointer 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A viewer that talks back: sends commands on the socket, reads the program's lines.
+async function viewerSession(layout, steps) {
+  const dir = privateDir();
+  const socketPath = join(dir, 'viewer.sock');
+  const chunks = [];
+  let connection;
+  const connected = new Promise((resolve) => {
+    const server = createServer((socket) => {
+      connection = socket;
+      socket.on('data', (chunk) => chunks.push(chunk));
+      resolve(server);
+    });
+    server.listen(socketPath);
+  });
+  const child = spawn(program('snapshot_target'), [], {
+    env: { ...process.env, LD_PRELOAD: traceLib(layout), SLABSCOPE_SOCKET: socketPath },
+  });
+  let stdout = '';
+  const lines = [];
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    lines.push(...String(d).split('\n').filter(Boolean));
+  });
+  const waitFor = async (predicate, what) => {
+    for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(predicate(), `timed out waiting for ${what}`);
+  };
+  const server = await connected;
+  await waitFor(() => lines.some((l) => l.startsWith('ready')), 'ready');
+  const command = (code, argument = 0n) => {
+    const bytes = Buffer.alloc(16);
+    bytes.writeUInt32LE(code, 0);
+    bytes.writeBigUInt64LE(argument, 8);
+    connection.write(bytes);
+  };
+  const block = BigInt(lines.find((l) => l.startsWith('ready')).split(' ')[1]);
+  await steps({ command, child, lines, waitFor, block, bytes: () => Buffer.concat(chunks) });
+  child.stdin.end();
+  const status = await new Promise((r) => child.on('close', r));
+  await waitFor(() => readTrace(Buffer.concat(chunks)).ended, 'end of stream');
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { status, stdout, trace: readTrace(Buffer.concat(chunks)) };
+}
+
+const SNAPSHOT = 0x80;
+test('commands: a snapshot on request holds the thread cache and the live blocks; slab bytes show header bytes', async () => {
+  const layoutInfo = JSON.parse(readFileSync(`${nativeDir}build/layout.json`, 'utf8')).layouts.aligned;
+  let slabFrame, block;
+  const { status, trace } = await viewerSession('aligned', async ({ command, waitFor, bytes, ...session }) => {
+    block = session.block;
+    command(3);
+    command(4, block);
+    await waitFor(() => readTrace(bytes()).frames.some((f) => f.kind === 4), 'the slab bytes');
+    const raw = bytes();
+    slabFrame = readTrace(raw).frames.find((f) => f.kind === 4);
+    slabFrame.start = raw.readBigUInt64LE(slabFrame.offset + 24);
+    slabFrame.data = raw.subarray(slabFrame.offset + 32, slabFrame.offset + 24 + slabFrame.length);
+  });
+  assert.equal(status, 0);
+  const snapshot = trace.events.filter((e) => e.route & SNAPSHOT);
+  const cls = 4;
+  const cached = snapshot.filter((e) => e.kind === 'cache-push' && e.cls === cls);
+  assert.equal(cached.length, layoutInfo.classes[cls].refillBatch - 10 + 3, 'the cache as the program left it');
+  const live = snapshot.filter((e) => e.kind === 'alloc' && e.cls === cls);
+  assert.ok(live.length >= 7, 'the seven blocks still in use');
+  assert.ok(snapshot.some((e) => e.kind === 'superslab-map'));
+  const bind = snapshot.find((e) => e.kind === 'slab-bind' && e.cls === cls);
+  assert.ok(bind && (bind.value & 0xfffffn) >= 7n, 'slab used count');
+  assert.equal(slabFrame.count, 1);
+  assert.equal(slabFrame.length, 8 + 65536);
+  const blockOffset = Number(block - slabFrame.start);
+  assert.equal(slabFrame.data[blockOffset - 1], 0xa0 | cls, 'the header byte before USER');
+});
+
+test('commands: pause produces nothing until resume, which sends a snapshot', async () => {
+  const { status, trace } = await viewerSession('aligned', async ({ command, child, lines, waitFor }) => {
+    command(1);
+    await new Promise((r) => setTimeout(r, 100));
+    child.stdin.write('a');
+    await waitFor(() => lines.includes('allocated'), 'the allocations while paused');
+    command(2);
+    await new Promise((r) => setTimeout(r, 100));
+  });
+  assert.equal(status, 0);
+  const own = trace.events.filter((e) => e.kind === 'alloc' && e.value === 100n && !(e.route & SNAPSHOT));
+  assert.equal(own.length, 10, 'the ten allocations before the pause only');
+  const snapshots = trace.events.filter((e) => e.kind === 'alloc' && e.route & SNAPSHOT && e.cls === 4);
+  assert.ok(snapshots.length >= 17, 'the snapshot after resume shows all seventeen live blocks');
+  for (const thread of sequenceAccounting(trace)) assert.equal(thread.holes, 0);
+});
