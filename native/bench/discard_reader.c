@@ -25,11 +25,11 @@ int main(int argc, char **argv) {
     printf("listening\n");
     fflush(stdout);
     int fd = accept(server, NULL, NULL);
-    static unsigned char buffer[1 << 20];
-    uint64_t bytes = 0, events = 0, need_header = 0;
+    static unsigned char buffer[1 << 16];
+    uint64_t bytes = 0, events = 0, skip = 0;
     size_t have = 0;
     double start = 0;
-    uint32_t handshake = 0;
+    int in_handshake = 1;
     for (;;) {
         ssize_t got = read(fd, buffer + have, sizeof buffer - have);
         if (got <= 0) break;
@@ -37,21 +37,30 @@ int main(int argc, char **argv) {
         bytes += (uint64_t)got;
         have += (size_t)got;
         size_t at = 0;
-        if (!handshake && have >= 16) memcpy(&handshake, buffer + 12, 4);
-        if (handshake && !need_header) { /* skip the handshake once */
-            if (have < handshake) continue;
-            at = handshake;
-            need_header = 1;
-        }
-        while (need_header && have - at >= 24) {
+        for (;;) {
+            if (skip) { /* payload bytes stream past without being kept */
+                size_t n = have - at < skip ? have - at : (size_t)skip;
+                at += n;
+                skip -= n;
+                if (skip) break;
+            }
+            if (in_handshake) {
+                if (have - at < 16) break;
+                uint32_t length;
+                memcpy(&length, buffer + at + 12, 4);
+                skip = length;
+                in_handshake = 0;
+                continue;
+            }
+            if (have - at < 24) break;
             uint16_t kind;
             uint32_t length, count;
             memcpy(&kind, buffer + at, 2);
             memcpy(&length, buffer + at + 4, 4);
             memcpy(&count, buffer + at + 12, 4);
-            if (have - at - 24 < length) break;
             if (kind == 1) events += count;
-            at += 24 + length;
+            at += 24;
+            skip = length;
         }
         memmove(buffer, buffer + at, have - at);
         have -= at;
