@@ -13,7 +13,7 @@ static inline __attribute__((always_inline)) void resolve_tiny(const void *ptr, 
     if (index < SS_FIRST_BLOCK_SLAB) return; /* superslab metadata: never a block */
     struct ss_slab *slab = &ss_superslab_of(ptr)->slabs[index];
     loc->slab = slab;
-    int cls = slab->cls;
+    int cls = ss_slab_class(slab);
     if (cls < 0) {
         loc->kind = SS_PTR_FREE_SLAB;
         return;

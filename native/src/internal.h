@@ -24,9 +24,9 @@ static inline void ss_unlock(ss_lock_t *lock) { atomic_store_explicit(&lock->hel
 struct ss_slab {
     void *freelist;        /* BASE of the first free block; owner thread only */
     uint32_t used;         /* blocks out of the slab: with the user, in a cache, or remote-pending */
-    uint32_t carved;       /* blocks handed out of the never-used tail so far */
+    _Atomic uint32_t carved; /* blocks handed out of the never-used tail so far (read by other threads' checks) */
     uint32_t capacity;     /* blocks that fit */
-    int8_t cls;            /* class served, -1 when not bound */
+    int8_t cls;            /* class served, -1 when not bound; other threads read it with ss_slab_class() */
     uint8_t index;         /* position in its superslab */
     uint8_t abandoned;     /* owner exited; waits in the abandoned list */
     uint8_t pad;
@@ -59,6 +59,12 @@ static inline unsigned ss_slab_index_of(const void *base) {
 static inline struct ss_slab *ss_slab_of_base(const void *base) {
     return &ss_superslab_of(base)->slabs[ss_slab_index_of(base)];
 }
+/* A slab's class as another thread sees it (bind and release change it under the global lock). */
+static inline int ss_slab_class(const struct ss_slab *slab) { return __atomic_load_n(&slab->cls, __ATOMIC_RELAXED); }
+static inline void ss_slab_set_class(struct ss_slab *slab, int cls) {
+    __atomic_store_n(&slab->cls, (int8_t)cls, __ATOMIC_RELAXED);
+}
+
 static inline char *ss_slab_start(const struct ss_slab *slab) {
     return (char *)ss_superslab_of(slab) + ((size_t)slab->index << SS_SLAB_SHIFT);
 }

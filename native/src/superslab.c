@@ -30,7 +30,7 @@ static struct ss_superslab *superslab_map(void) {
     ss->magic = SS_SUPERSLAB_MAGIC;
     for (unsigned i = 0; i < SS_SLABS_PER_SUPERSLAB; i++) {
         ss->slabs[i].index = (uint8_t)i;
-        ss->slabs[i].cls = -1;
+        ss_slab_set_class(&ss->slabs[i], -1);
     }
     ss->prev_all = NULL;
     ss->next_all = _ss_g.superslabs;
@@ -56,7 +56,7 @@ static struct ss_superslab *superslab_retire_if_empty(struct ss_superslab *ss) {
 
 static void slab_bind(struct ss_slab *slab, unsigned cls, uint32_t owner) {
     struct ss_superslab *ss = ss_superslab_of(slab);
-    slab->cls = (int8_t)cls;
+    ss_slab_set_class(slab, (int)cls);
     slab->capacity = ss_slab_capacity(cls);
     slab->used = 0;
     slab->carved = 0;
@@ -102,7 +102,7 @@ void _ss_slab_release(struct ss_tcache *tc, struct ss_slab *slab) {
     struct ss_superslab *ss = ss_superslab_of(slab), *retired;
     SS_PROBE(SSP_SLAB_RELEASE, slab->cls, 0, ss_slab_start(slab), ss_slab_start(slab));
     ss_lock(&_ss_g.lock);
-    slab->cls = -1;
+    ss_slab_set_class(slab, -1);
     slab->freelist = NULL;
     slab->carved = 0;
     atomic_store_explicit(&slab->owner, 0, memory_order_release);
