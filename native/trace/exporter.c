@@ -11,12 +11,11 @@
 #include "trace.h"
 
 static pthread_t exporter;
-static bool output_is_socket;
 
 bool _ssp_write_all(int fd, const void *bytes, size_t length) {
     const char *at = bytes;
     while (length) {
-        ssize_t wrote = output_is_socket ? send(fd, at, length, MSG_NOSIGNAL) : write(fd, at, length);
+        ssize_t wrote = _ssp.fd_is_socket ? send(fd, at, length, MSG_NOSIGNAL) : write(fd, at, length);
         if (wrote < 0 && errno == EINTR) continue;
         if (wrote <= 0) return false;
         at += wrote;
@@ -165,7 +164,7 @@ static void *exporter_main(void *arg) {
     _ssp_thread.busy = 1; /* the exporter's own allocations are not traced */
     struct timespec idle = {0, 200000};
     while (!atomic_load(&_ssp.stop) && (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused))) {
-        if (output_is_socket) read_commands();
+        if (_ssp.fd_is_socket) read_commands();
         writer_lock();
         uint64_t written = _ssp_flush_rings(false);
         writer_unlock();
@@ -174,11 +173,7 @@ static void *exporter_main(void *arg) {
     return NULL;
 }
 
-int _ssp_start_exporter(void) {
-    struct stat st;
-    output_is_socket = fstat(_ssp.fd, &st) == 0 && S_ISSOCK(st.st_mode);
-    return pthread_create(&exporter, NULL, exporter_main, NULL);
-}
+int _ssp_start_exporter(void) { return pthread_create(&exporter, NULL, exporter_main, NULL); }
 
 void ssp_finish(void) {
     if (_ssp.fd < 0 || atomic_exchange(&_ssp.stop, 1)) return;

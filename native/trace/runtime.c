@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "trace.h"
 
@@ -174,6 +175,8 @@ int ssp_start(const struct ssp_config *config) {
                                       (double)(ssp_ticks() - _ssp.tsc_start));
     int fd = _ssp_open_output();
     if (fd < 0) return 0;
+    struct stat st;
+    _ssp.fd_is_socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode); /* before the first byte goes out */
     _ssp.fd = fd;
     if (!_ssp_write_handshake(fd)) {
         _ssp.fd = -1;

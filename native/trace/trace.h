@@ -39,6 +39,7 @@ struct ssp_runtime {
     struct ssp_options options;
     const struct ssp_config *config;
     int fd;                           /* the socket or file; -1 when not tracing */
+    bool fd_is_socket;                /* sends use MSG_NOSIGNAL: a viewer that left must not kill us */
     _Atomic(struct ssp_ring *) rings; /* every ring ever made (rings are never freed) */
     _Atomic uint32_t next_thread;
     _Atomic int writer;               /* held while a frame is being written */
