@@ -94,10 +94,12 @@ static unsigned check_code(const char *kind) {
 }
 #endif
 
-void _ss_report(const char *kind, const void *ptr, int cls, const void *pc, const char *sentence) {
+void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, const void *pc, const char *sentence) {
 #if SS_TRACE
-    _ss_trace_pc = pc;
-    SS_PROBE(SSP_CHECK_FAIL, cls < 0 ? SSP_NO_CLASS : (unsigned)cls, 0, ptr, check_code(kind));
+    if (pc) _ss_trace_pc = pc; /* checks inside allocator code pass none: the public call's stays */
+    ssp_emit(SSP_CHECK_FAIL, cls < 0 ? SSP_NO_CLASS : (uint8_t)cls, 0, site, (uintptr_t)ptr, check_code(kind), _ss_trace_pc);
+#else
+    (void)site;
 #endif
     struct line line = {.len = 0};
     put(&line, "slabscope: ");

@@ -185,7 +185,10 @@ struct ss_loc {
 };
 void _ss_resolve(const void *ptr, struct ss_loc *loc);
 /* Reports a finding; returns (in report mode) so the caller refuses the operation. */
-void _ss_report(const char *kind, const void *ptr, int cls, const void *pc, const char *sentence);
+/* Reports a failed check; `site` is the reporting line (file id << 16 | line), carried by the trace's check-fail event. */
+void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, const void *pc, const char *sentence);
+#define _ss_report(kind, ptr, cls, pc, sentence) \
+    _ss_report_at(((uint32_t)SS_FILE_ID << 16) | __LINE__, kind, ptr, cls, pc, sentence)
 bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *same_slab, const void *pc);
 
 #if SS_CHECK

@@ -1,0 +1,8 @@
+// The engine: pure TypeScript, no editor API, shared by every front end.
+export * from './protocol';
+export * from './layout';
+export * from './decoder';
+export * from './events';
+export * from './findings';
+export * from './model';
+export * from './session';

@@ -1,0 +1,656 @@
+// model.ts — the heap as the trace tells it: superslabs, slabs and blocks with
+// their state, header byte, next pointer and last alloc/free; per-thread
+// freelist chains in order; free-route counters. Starts from the snapshot a
+// program sends on connect and follows every event after it. Findings the
+// model can prove (and the allocator's own check reports) go to a FindingSet.
+//
+// Freelist chains and next pointers are exact when the program traces
+// pointer-level detail (handshake flag Detail); with operation-level events the
+// model knows each block's state from alloc and free, not the chains.
+
+import type { CrashRecord, EventBatch, Handshake, LostRecord, SlabBytesRecord } from './decoder';
+import {
+  eventBase, eventClass, eventKind, eventPc, eventRoute, eventSite, eventValue, eventValueBig, hex,
+} from './events';
+import { FindingSet, severityOf, type Finding, type FindingKind, type InternalSite } from './findings';
+import { headerClass, headerFor, nextCoversHeader, type Layout } from './layout';
+import {
+  AllocRoute, CHECK_KIND_NAMES, EVENT_SIZE, EventKind, FREE_ROUTE_COUNT, FreeRoute, HandshakeFlag, NO_CLASS, ROUTE_SNAPSHOT,
+} from './protocol';
+
+export const enum BlockState {
+  NeverCarved = 0,
+  Allocated = 1,
+  FreeCache = 2,
+  FreeSlab = 3,
+  RemotePending = 4,
+  Unknown = 5,
+}
+export const BLOCK_STATE_NAMES: readonly string[] = [
+  'never-carved', 'allocated', 'free-cache', 'free-slab', 'remote-pending', 'unknown',
+];
+
+const NONE = -1;
+/** a next pointer the trace has not shown */
+const NEXT_UNKNOWN = -1;
+
+export class SlabModel {
+  readonly capacity: number;
+  readonly stride: number;
+  owner: number;
+  used = 0;
+  carved = 0;
+  readonly state: Uint8Array;
+  /** allocated by, or the thread whose cache holds it */
+  readonly thread: Uint32Array;
+  /** the next pointer last written (exact below 2^53; larger values are never our addresses) */
+  readonly next: Float64Array;
+  /** header byte last written, -1 unknown */
+  readonly header: Int16Array;
+  readonly allocEvent: Float64Array;
+  readonly allocPc: Float64Array;
+  readonly freeEvent: Float64Array;
+  readonly freePc: Float64Array;
+  readonly freeThread: Uint32Array;
+  /** the slab freelist, tail first, head last */
+  readonly freelist: number[] = [];
+  /** the remote queue, tail first, head last */
+  readonly remote: number[] = [];
+
+  constructor(readonly start: number, readonly index: number, readonly cls: number, layout: Layout, owner: number) {
+    const sizeClass = layout.classes[cls];
+    this.capacity = sizeClass.capacity;
+    this.stride = sizeClass.stride;
+    this.owner = owner;
+    const n = this.capacity;
+    this.state = new Uint8Array(n);
+    this.thread = new Uint32Array(n);
+    this.next = new Float64Array(n).fill(NEXT_UNKNOWN);
+    this.header = new Int16Array(n).fill(-1);
+    this.allocEvent = new Float64Array(n).fill(NONE);
+    this.allocPc = new Float64Array(n);
+    this.freeEvent = new Float64Array(n).fill(NONE);
+    this.freePc = new Float64Array(n);
+    this.freeThread = new Uint32Array(n);
+  }
+
+  baseOf(slot: number): number {
+    return this.start + slot * this.stride;
+  }
+
+  /** the slot whose block holds `address`, or -1 past the carved blocks' area */
+  slotOf(address: number): number {
+    const offset = address - this.start;
+    if (offset < 0) return -1;
+    const slot = Math.floor(offset / this.stride);
+    return slot < this.capacity ? slot : -1;
+  }
+}
+
+export class SuperslabModel {
+  readonly slabs: (SlabModel | undefined)[];
+  constructor(readonly base: number, slabCount: number) {
+    this.slabs = new Array(slabCount).fill(undefined);
+  }
+}
+
+export class ThreadModel {
+  /** per class: the thread cache chain, tail first, head last */
+  readonly caches: number[][];
+  /** per class: whether the chain is known exactly (lost events or operation-level traces make it unknown) */
+  readonly known: boolean[];
+  exited = false;
+  events = 0;
+  constructor(readonly id: number, classCount: number, known: boolean) {
+    this.caches = Array.from({ length: classCount }, () => []);
+    this.known = new Array(classCount).fill(known);
+  }
+}
+
+/** Where an address falls in the heap. */
+export interface Location {
+  readonly superslab: SuperslabModel;
+  readonly slab: SlabModel;
+  readonly slot: number;
+  /** bytes from the block's BASE */
+  readonly within: number;
+}
+
+export interface ModelOptions {
+  /** share of tiny frees taking the registry route that is a regression (0..1) */
+  readonly routeRegressionThreshold: number;
+  /** frees of a class needed before its route share is judged */
+  readonly routeRegressionMinFrees: number;
+}
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { routeRegressionThreshold: 0.05, routeRegressionMinFrees: 1000 };
+
+interface PendingOp {
+  event: number;
+  stack: number[];
+}
+
+export class HeapModel {
+  readonly layout: Layout;
+  readonly detail: boolean;
+  readonly superslabs = new Map<number, SuperslabModel>();
+  readonly threads = new Map<number, ThreadModel>();
+  readonly findings = new FindingSet();
+  /** per class (the last row: mid, large and no class), frees by route */
+  readonly freeRoutes: Uint32Array[];
+  readonly allocRoutes: Uint32Array[];
+  /** events applied, over all threads: the next event's index */
+  eventCount = 0;
+  lostEvents = 0;
+  crashes: CrashRecord[] = [];
+  ended = false;
+  /** stacks of alloc and free events, kept when the trace carries deeper stacks */
+  readonly opStacks = new Map<number, number[]>();
+  private readonly options: ModelOptions;
+  private readonly classCount: number;
+  private readonly superslabSize: number;
+  private readonly slabSize: number;
+  private readonly sentinel: number;
+  private inSnapshot = false;
+  private lastOp = new Map<number, PendingOp>();
+  /** findings waiting for the operation that follows their check-fail on the same thread */
+  private pendingDetect = new Map<number, Finding[]>();
+  /** per thread: the last next-pointer read, for the pop that follows */
+  private lastRead = new Map<number, { base: number; value: number; event: number }>();
+  private routeJudged: boolean[];
+
+  constructor(readonly handshake: Handshake, options: Partial<ModelOptions> = {}) {
+    this.layout = handshake.layout;
+    this.detail = (handshake.flags & HandshakeFlag.Detail) !== 0;
+    this.options = { ...DEFAULT_MODEL_OPTIONS, ...options };
+    this.classCount = this.layout.classes.length;
+    this.superslabSize = this.layout.superslabSize;
+    this.slabSize = this.layout.slabSize;
+    this.sentinel = this.layout.remoteSentinel === null ? NaN : Number(this.layout.remoteSentinel);
+    this.freeRoutes = Array.from({ length: this.classCount + 1 }, () => new Uint32Array(FREE_ROUTE_COUNT));
+    this.allocRoutes = Array.from({ length: this.classCount + 1 }, () => new Uint32Array(6));
+    this.routeJudged = new Array(this.classCount).fill(false);
+  }
+
+  // ---- queries -------------------------------------------------------------
+
+  locate(address: number): Location | null {
+    const within = address % this.superslabSize;
+    const superslab = this.superslabs.get(address - within);
+    if (!superslab) return null;
+    const slab = superslab.slabs[Math.floor(within / this.slabSize)];
+    if (!slab) return null;
+    const slot = slab.slotOf(address);
+    if (slot < 0) return null;
+    return { superslab, slab, slot, within: address - slab.baseOf(slot) };
+  }
+
+  thread(id: number): ThreadModel {
+    let thread = this.threads.get(id);
+    if (!thread) {
+      thread = new ThreadModel(id, this.classCount, this.detail);
+      this.threads.set(id, thread);
+    }
+    return thread;
+  }
+
+  /** the allocator source line of an internal site id, or null */
+  internalSite(site: number): InternalSite | null {
+    if (site === 0) return null;
+    const file = this.layout.siteFiles[site >>> 16];
+    return file ? { file, line: site & 0xffff } : null;
+  }
+
+  // ---- events --------------------------------------------------------------
+
+  applyBatch(batch: EventBatch): void {
+    const b = batch.bytes;
+    const thread = batch.thread;
+    for (let i = 0, o = batch.at; i < batch.count; i++, o += EVENT_SIZE) this.apply(b, o, thread);
+  }
+
+  /** Applies one event record at b[o]; its index is this.eventCount. */
+  apply(b: Uint8Array, o: number, thread: number): void {
+    const index = this.eventCount++;
+    const kind = eventKind(b, o);
+    const route = eventRoute(b, o);
+    if (route & ROUTE_SNAPSHOT) {
+      if (!this.inSnapshot) this.beginSnapshot();
+      this.applySnapshot(b, o, kind);
+      return;
+    }
+    this.inSnapshot = false;
+    const cls = eventClass(b, o);
+    const base = eventBase(b, o);
+    switch (kind) {
+      case EventKind.Alloc: return this.onAlloc(b, o, thread, index, cls, route, base);
+      case EventKind.Free: return this.onFree(b, o, thread, index, cls, route, base);
+      case EventKind.CachePush: return this.onCachePush(b, o, thread, index, cls, base);
+      case EventKind.CachePop: return this.onCachePop(b, o, thread, index, cls, base);
+      case EventKind.SlabPush: return this.onSlabPush(b, o, thread, index, cls, base);
+      case EventKind.SlabPop: return this.onSlabPop(b, o, thread, index, cls, base);
+      case EventKind.NextWrite: return this.onNextWrite(b, o, thread, index, cls, base);
+      case EventKind.NextRead:
+        this.lastRead.set(thread, { base, value: eventValue(b, o), event: index });
+        if (this.isSentinel(b, o)) this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
+          `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`);
+        return;
+      case EventKind.HeaderWrite: {
+        const at = this.locate(base);
+        if (at) at.slab.header[at.slot] = eventValue(b, o) & 0xff;
+        return;
+      }
+      case EventKind.Drain: return this.onDrain(b, o, thread, cls);
+      case EventKind.RemotePush: return this.onRemotePush(thread, base);
+      case EventKind.RemoteDrain: return this.onRemoteDrain(base);
+      case EventKind.Refill:
+        return;
+      case EventKind.SuperslabMap:
+        this.superslabs.set(base, new SuperslabModel(base, this.layout.slabsPerSuperslab));
+        return;
+      case EventKind.SuperslabUnmap:
+        this.superslabs.delete(base);
+        return;
+      case EventKind.SlabBind: return this.bindSlab(base, cls, thread, 0, 0);
+      case EventKind.SlabRelease: {
+        const at = this.locate(base);
+        if (at) at.superslab.slabs[at.slab.index] = undefined;
+        return;
+      }
+      case EventKind.CheckFail: return this.onCheckFail(b, o, thread, index, cls, base);
+      case EventKind.ThreadStart:
+        this.thread(thread);
+        return;
+      case EventKind.ThreadExit:
+        this.thread(thread).exited = true;
+        return;
+      case EventKind.StackFrame: {
+        const op = this.lastOp.get(thread);
+        if (op && op.stack.length < 256) op.stack.push(eventValue(b, o));
+        return;
+      }
+      default:
+        return; // a kind this engine does not know: its size is fixed, so it is skipped
+    }
+  }
+
+  private beginOp(thread: number, index: number, pc: number): void {
+    const stack = [pc];
+    this.lastOp.set(thread, { event: index, stack });
+    if (this.handshake.stackDepth > 1) {
+      this.opStacks.set(index, stack);
+      if (this.opStacks.size > 1 << 20) this.opStacks.delete(this.opStacks.keys().next().value as number);
+    }
+    const waiting = this.pendingDetect.get(thread);
+    if (waiting) {
+      for (const finding of waiting) if (finding.stacks.detect[0] === pc) finding.stacks = { ...finding.stacks, detect: stack };
+      this.pendingDetect.delete(thread);
+    }
+  }
+
+  private onAlloc(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+    const pc = eventPc(b, o);
+    this.beginOp(thread, index, pc);
+    this.allocRoutes[cls === NO_CLASS ? this.classCount : cls][route < 6 ? route : 0]++;
+    if (cls === NO_CLASS) return;
+    const at = this.locate(base);
+    if (!at) return;
+    const { slab, slot } = at;
+    if (at.within !== 0) {
+      this.engineFinding('user-as-base', b, o, thread, index, cls, base, `the allocator handed out ${hex(base)}, ${at.within} bytes into a block, as a BASE`);
+      return;
+    }
+    if (route === AllocRoute.Carve && slot >= slab.carved) slab.carved = slot + 1;
+    slab.state[slot] = BlockState.Allocated;
+    slab.thread[slot] = thread;
+    slab.allocEvent[slot] = index;
+    slab.allocPc[slot] = pc;
+    if (!this.detail) slab.header[slot] = headerFor(this.layout, cls);
+  }
+
+  private onFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+    const pc = eventPc(b, o);
+    this.beginOp(thread, index, pc);
+    this.freeRoutes[cls === NO_CLASS ? this.classCount : cls][route < FREE_ROUTE_COUNT ? route : 0]++;
+    if (route === FreeRoute.Registry || route === FreeRoute.HeaderFast) this.judgeRoutes(cls, b, o, thread, index, base);
+    if (cls === NO_CLASS || route === FreeRoute.Rejected || route === FreeRoute.Foreign) return;
+    const user = eventValue(b, o);
+    const at = this.locate(base);
+    if (!at) return;
+    const { slab, slot } = at;
+    // The allocator's checks reject these before this event; an allocator without checks does not.
+    if (user !== base + this.layout.userOffset) {
+      const kind: FindingKind = user === base ? 'base-as-user' : 'interior-free';
+      this.engineFinding(kind, b, o, thread, index, cls, base, kind === 'base-as-user'
+        ? `free(${hex(user)}) got the block's BASE; its USER pointer is ${hex(base + this.layout.userOffset)}`
+        : `free(${hex(user)}) points ${user - base} bytes into the block at BASE ${hex(base)}`);
+    } else if (slab.state[slot] !== BlockState.Allocated && slab.state[slot] !== BlockState.Unknown) {
+      this.engineFinding('double-free', b, o, thread, index, cls, base, `free(${hex(user)}) of a block that is already ${BLOCK_STATE_NAMES[slab.state[slot]]}`);
+    }
+    slab.freeEvent[slot] = index;
+    slab.freePc[slot] = pc;
+    slab.freeThread[slot] = thread;
+    if (!this.detail) {
+      slab.state[slot] = route === FreeRoute.Remote ? BlockState.RemotePending : BlockState.FreeCache;
+      slab.thread[slot] = thread;
+    }
+  }
+
+  private onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+    const at = this.locate(base);
+    if (!at) return;
+    if (at.within !== 0) {
+      this.userAsBase(b, o, thread, index, cls, base, at.within, 'thread cache');
+      return;
+    }
+    const chain = this.thread(thread).caches[cls];
+    at.slab.state[at.slot] = BlockState.FreeCache;
+    at.slab.thread[at.slot] = thread;
+    chain.push(base);
+  }
+
+  private onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+    const owner = this.thread(thread);
+    const chain = owner.caches[cls];
+    if (chain.length && chain[chain.length - 1] === base) chain.pop();
+    else removeFrom(chain, base);
+    const at = this.locate(base);
+    if (!at) return;
+    if (at.slab.state[at.slot] === BlockState.Allocated)
+      this.engineFinding('double-free', b, o, thread, index, cls, base,
+        `${hex(base + this.layout.userOffset)} is handed out while still allocated: it was on the freelist twice (freed twice)`);
+    at.slab.state[at.slot] = BlockState.Allocated;
+    at.slab.thread[at.slot] = thread;
+    this.checkLinkRead(b, o, thread, index, cls, base, at, 'thread cache');
+  }
+
+  private onSlabPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+    const at = this.locate(base);
+    if (!at) return;
+    if (at.within !== 0) {
+      this.userAsBase(b, o, thread, index, cls, base, at.within, 'slab freelist');
+      return;
+    }
+    const { slab, slot } = at;
+    slab.state[slot] = BlockState.FreeSlab;
+    slab.freelist.push(base);
+    const next = slab.next[slot];
+    if (next > 0 && next !== NEXT_UNKNOWN && (next < slab.start || next >= slab.start + this.slabSize) && !this.isSentinelNumber(next))
+      this.engineFinding('next-out-of-slab', b, o, thread, index, cls, base,
+        `the slab freelist link of ${hex(base)} points to ${hex(next)}, outside its slab ${hex(slab.start)}..${hex(slab.start + this.slabSize)}`);
+  }
+
+  private onSlabPop(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+    const at = this.locate(base);
+    if (!at) return;
+    const list = at.slab.freelist;
+    if (list.length && list[list.length - 1] === base) list.pop();
+    else removeFrom(list, base);
+    at.slab.state[at.slot] = BlockState.FreeCache;
+    this.checkLinkRead(b, o, thread, index, cls, base, at, 'slab freelist');
+  }
+
+  private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+    const at = this.locate(base);
+    if (at && at.within === 0) at.slab.next[at.slot] = this.isSentinel(b, o) ? this.sentinel : eventValue(b, o);
+  }
+
+  /** The link a pop read must be the one its push wrote; a different one was written after the free. */
+  private checkLinkRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, at: Location, list: string): void {
+    const read = this.lastRead.get(thread);
+    if (!read || read.base !== base) return;
+    const { slab, slot } = at;
+    const written = slab.next[slot];
+    if (written !== NEXT_UNKNOWN && read.value !== written && read.value !== 0 && !this.isSentinelNumber(read.value)) {
+      this.engineFinding('next-corrupt', b, o, thread, index, cls, base,
+        `the ${list} link of ${hex(base)} was ${hex(written)} when it was pushed and ${hex(read.value)} when popped: the block was written after it was freed`);
+    } else if (list === 'slab freelist' && read.value !== 0 && (read.value < slab.start || read.value >= slab.start + this.slabSize) && !this.isSentinelNumber(read.value)) {
+      this.engineFinding('next-out-of-slab', b, o, thread, index, cls, base,
+        `the slab freelist link of ${hex(base)} leads to ${hex(read.value)}, outside its slab`);
+    }
+    slab.next[slot] = NEXT_UNKNOWN;
+  }
+
+  private onDrain(b: Uint8Array, o: number, thread: number, cls: number): void {
+    // The drain takes the coldest n blocks (the chain's tail) back to their slabs; slab-push events follow.
+    const owner = this.thread(thread);
+    const n = Math.min(eventValue(b, o), owner.caches[cls].length);
+    if (cls < this.classCount) owner.caches[cls].splice(0, n);
+  }
+
+  private onRemotePush(thread: number, base: number): void {
+    const at = this.locate(base);
+    if (!at) return;
+    at.slab.state[at.slot] = BlockState.RemotePending;
+    at.slab.thread[at.slot] = thread;
+    at.slab.remote.push(base);
+  }
+
+  private onRemoteDrain(chainHead: number): void {
+    const at = this.locate(chainHead);
+    if (!at) return;
+    const { slab } = at;
+    for (const base of slab.remote) {
+      const slot = slab.slotOf(base);
+      if (slot >= 0) slab.state[slot] = BlockState.FreeSlab;
+    }
+    slab.freelist.push(...slab.remote);
+    slab.remote.length = 0;
+  }
+
+  private bindSlab(start: number, cls: number, owner: number, used: number, carved: number): void {
+    const within = start % this.superslabSize;
+    let superslab = this.superslabs.get(start - within);
+    if (!superslab) {
+      superslab = new SuperslabModel(start - within, this.layout.slabsPerSuperslab);
+      this.superslabs.set(superslab.base, superslab);
+    }
+    if (cls >= this.classCount) return;
+    const slab = new SlabModel(start, Math.floor(within / this.slabSize), cls, this.layout, owner);
+    slab.used = used;
+    slab.carved = carved;
+    superslab.slabs[slab.index] = slab;
+  }
+
+  private onCheckFail(b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number): void {
+    const value = eventValueBig(b, o);
+    const code = Number(value & 0xffn);
+    const kind = (CHECK_KIND_NAMES[code] ?? '') as FindingKind;
+    if (!kind) return;
+    const at = this.locate(ptr);
+    const base = at ? at.slab.baseOf(at.slot) : 0;
+    const message = nativeMessage(kind, ptr, this.layout);
+    const finding = this.makeFinding(kind, 'native', ptr, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at);
+    if (this.findings.add(finding)) {
+      const waiting = this.pendingDetect.get(thread) ?? [];
+      waiting.push(finding);
+      this.pendingDetect.set(thread, waiting);
+    }
+  }
+
+  // ---- findings ------------------------------------------------------------
+
+  private userAsBase(b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, within: number, list: string): void {
+    this.engineFinding(within === this.layout.userOffset ? 'user-as-base' : 'next-corrupt', b, o, thread, index, cls, ptr,
+      within === this.layout.userOffset
+        ? `allocator code pushed the USER pointer ${hex(ptr)} onto the ${list}, which holds BASE pointers (BASE is ${hex(ptr - within)})`
+        : `allocator code pushed ${hex(ptr)}, ${within} bytes into a block, onto the ${list}`);
+  }
+
+  private engineFinding(kind: FindingKind, b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, message: string): void {
+    const at = this.locate(ptr);
+    const base = at ? at.slab.baseOf(at.slot) : 0;
+    const raw = kind === 'sentinel-leak' ? eventValueBig(b, o) : BigInt(ptr);
+    this.findings.add(this.makeFinding(kind, 'engine', raw, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at));
+  }
+
+  private makeFinding(kind: FindingKind, origin: 'native' | 'engine', ptr: number | bigint, base: number, cls: number, thread: number,
+    index: number, message: string, pc: number, site: number, at: Location | null): Finding {
+    const allocEvent = at ? at.slab.allocEvent[at.slot] : NONE;
+    const freeEvent = at ? at.slab.freeEvent[at.slot] : NONE;
+    const stackOf = (event: number, pcValue: number) => (event === NONE ? [] : this.opStacks.get(event) ?? (pcValue ? [pcValue] : []));
+    const op = this.lastOp.get(thread);
+    return {
+      kind, severity: severityOf(kind), ptr: BigInt(ptr), base, cls, thread, event: index, message, origin,
+      internalSite: this.internalSite(site),
+      stacks: {
+        alloc: at ? stackOf(allocEvent, at.slab.allocPc[at.slot]) : [],
+        free: at ? stackOf(freeEvent, at.slab.freePc[at.slot]) : [],
+        detect: op && op.stack[0] === pc ? op.stack : pc ? [pc] : [],
+      },
+      allocEvent, freeEvent,
+    };
+  }
+
+  private judgeRoutes(cls: number, b: Uint8Array, o: number, thread: number, index: number, base: number): void {
+    if (cls >= this.classCount || this.routeJudged[cls]) return;
+    const routes = this.freeRoutes[cls];
+    const fast = routes[FreeRoute.HeaderFast], registry = routes[FreeRoute.Registry];
+    const total = fast + registry;
+    if (total < this.options.routeRegressionMinFrees) return;
+    this.routeJudged[cls] = true;
+    const share = registry / total;
+    if (share > this.options.routeRegressionThreshold)
+      this.engineFinding('route-regression', b, o, thread, index, cls, base,
+        `${(share * 100).toFixed(1)}% of class ${cls}'s first ${total} frees took the registry lookup instead of the header fast path (threshold ${(this.options.routeRegressionThreshold * 100).toFixed(1)}%)`);
+  }
+
+  private isSentinel(b: Uint8Array, o: number): boolean {
+    const sentinel = this.layout.remoteSentinel;
+    return sentinel !== null && b[o + 39] !== 0 && eventValueBig(b, o) === sentinel;
+  }
+  private isSentinelNumber(value: number): boolean {
+    return value === this.sentinel;
+  }
+
+  // ---- snapshot, lost events, crash, slab bytes ----------------------------
+
+  private beginSnapshot(): void {
+    this.inSnapshot = true;
+    this.superslabs.clear();
+    for (const thread of this.threads.values())
+      for (let cls = 0; cls < this.classCount; cls++) {
+        thread.caches[cls].length = 0;
+        thread.known[cls] = true;
+      }
+  }
+
+  /** Snapshot events (PROTOCOL §8) describe state; walks come head first. */
+  private applySnapshot(b: Uint8Array, o: number, kind: number): void {
+    const cls = eventClass(b, o);
+    const base = eventBase(b, o);
+    switch (kind) {
+      case EventKind.SuperslabMap:
+        if (!this.superslabs.has(base)) this.superslabs.set(base, new SuperslabModel(base, this.layout.slabsPerSuperslab));
+        return;
+      case EventKind.SlabBind: {
+        const value = eventValue(b, o);
+        const used = value % 2 ** 20, carved = Math.floor(value / 2 ** 20) % 2 ** 20, owner = Math.floor(value / 2 ** 40);
+        this.bindSlab(base, cls, owner, used, carved);
+        const at = this.locate(base);
+        if (at) for (let slot = 0; slot < carved; slot++) at.slab.state[slot] = BlockState.Unknown;
+        return;
+      }
+      default:
+        break;
+    }
+    const at = this.locate(base);
+    if (!at || at.within !== 0) return;
+    const { slab, slot } = at;
+    switch (kind) {
+      case EventKind.SlabPush:
+        slab.state[slot] = BlockState.FreeSlab;
+        slab.freelist.unshift(base);
+        return;
+      case EventKind.RemotePush:
+        slab.state[slot] = BlockState.RemotePending;
+        slab.remote.unshift(base);
+        return;
+      case EventKind.Alloc:
+        slab.state[slot] = BlockState.Allocated;
+        slab.thread[slot] = slab.owner;
+        slab.header[slot] = headerFor(this.layout, slab.cls);
+        return;
+      case EventKind.CachePush: {
+        const owner = eventValue(b, o);
+        slab.state[slot] = BlockState.FreeCache;
+        slab.thread[slot] = owner;
+        this.thread(owner).caches[cls].unshift(base);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  onLost(record: LostRecord): void {
+    this.lostEvents += record.count;
+    const thread = this.thread(record.thread);
+    // What the lost events did to this thread's caches is unknown from here on.
+    for (let cls = 0; cls < this.classCount; cls++) {
+      for (const base of thread.caches[cls]) {
+        const at = this.locate(base);
+        if (at) at.slab.state[at.slot] = BlockState.Unknown;
+      }
+      thread.caches[cls].length = 0;
+      thread.known[cls] = false;
+    }
+    this.findings.add({
+      kind: 'lost-events', severity: 'warning', ptr: 0n, base: 0, cls: -1, thread: record.thread, event: this.eventCount,
+      message: `${record.count} events of thread ${record.thread} were dropped (sequence ${record.firstSeq}..${record.lastSeq}); its caches' state is unknown from here`,
+      origin: 'engine', internalSite: null, stacks: { alloc: [], free: [], detect: [] }, allocEvent: NONE, freeEvent: NONE,
+    });
+  }
+
+  onCrash(record: CrashRecord): void {
+    this.crashes.push(record);
+  }
+
+  /** Raw slab bytes: every header byte and link is compared with what the trace says it should be. */
+  onSlabBytes(record: SlabBytesRecord): void {
+    const at = this.locate(record.start);
+    if (!at || at.slab.start !== record.start) return;
+    const { slab } = at;
+    const layout = this.layout;
+    const expected = headerFor(layout, slab.cls);
+    const coversHeader = nextCoversHeader(layout, slab.cls);
+    for (let slot = 0; slot < slab.carved && slot < slab.capacity; slot++) {
+      const offset = slot * slab.stride + layout.headerOffset;
+      if (offset >= record.bytes.length) break;
+      const actual = record.bytes[offset];
+      const state = slab.state[slot];
+      const checkable = state === BlockState.Allocated || ((state === BlockState.FreeCache || state === BlockState.FreeSlab) && !coversHeader);
+      slab.header[slot] = actual;
+      if (checkable && actual !== expected && headerClass(layout, actual) !== slab.cls) {
+        const base = slab.baseOf(slot);
+        this.findings.add({
+          kind: 'header-corrupt', severity: 'error', ptr: BigInt(base + layout.userOffset), base, cls: slab.cls, thread: slab.thread[slot],
+          event: this.eventCount,
+          message: `the header byte of ${hex(base + layout.userOffset)} is ${hex(actual)}, ${hex(expected)} expected (block ${BLOCK_STATE_NAMES[state]})`,
+          origin: 'engine', internalSite: null,
+          stacks: { alloc: slab.allocPc[slot] ? [slab.allocPc[slot]] : [], free: slab.freePc[slot] ? [slab.freePc[slot]] : [], detect: [] },
+          allocEvent: slab.allocEvent[slot], freeEvent: slab.freeEvent[slot],
+        });
+      }
+    }
+  }
+}
+
+function removeFrom(list: number[], value: number): void {
+  const at = list.lastIndexOf(value);
+  if (at >= 0) list.splice(at, 1);
+}
+
+function nativeMessage(kind: FindingKind, ptr: number, layout: Layout): string {
+  const pointer = hex(ptr);
+  switch (kind) {
+    case 'double-free': return `free(${pointer}) of a block that is already free`;
+    case 'base-as-user': return `free(${pointer}) got a BASE pointer where USER belongs (USER = BASE + ${layout.userOffset})`;
+    case 'interior-free': return `free(${pointer}) points inside a block, not at its USER pointer`;
+    case 'foreign-free': return `free(${pointer}) of memory this allocator never handed out`;
+    case 'header-corrupt': return `the header byte of the block at ${pointer} is not its class's: it was overwritten`;
+    case 'next-corrupt': return `the freelist link of the free block at ${pointer} is no block of its class: the block was written after it was freed`;
+    case 'sentinel-leak': return `the remote queue's sentinel came out of the freelist at ${pointer}`;
+    case 'user-as-base': return `allocator code used the USER pointer ${pointer} where a BASE pointer belongs`;
+    default: return `${kind} at ${pointer}`;
+  }
+}
