@@ -46,6 +46,9 @@ export interface EventBatch {
   readonly at: number;
   /** stream offset of the first record */
   readonly streamOffset: number;
+  /** stream offsets of the frame's header and of the byte after the frame */
+  readonly frameOffset: number;
+  readonly frameEnd: number;
 }
 
 export interface LostRecord {
@@ -134,12 +137,23 @@ export class Decoder {
   private classCount = 0;
   private readonly nextSeq = new Map<number, number>();
   private warnings = 0;
+  private frameOffset = 0;
+  private frameEnd = 0;
   /** warnings beyond the first hundred are counted, not reported one by one */
   suppressedWarnings = 0;
   eventsDecoded = 0;
   framesDecoded = 0;
 
   constructor(private readonly sink: DecodeSink) {}
+
+  /** Continues a stream whose handshake is known, at a frame boundary (trace files seek this way). */
+  resumeAt(handshake: Handshake, streamOffset: number): void {
+    this.state = 'frames';
+    this.offset = streamOffset;
+    this.carryLength = 0;
+    this.classCount = handshake.layout.classes.length;
+    this.nextSeq.clear();
+  }
 
   get failed(): boolean {
     return this.state === 'failed';
@@ -349,6 +363,8 @@ export class Decoder {
           this.warn(new DecodeError('sequence-gap', streamOffset + 16, `sequence ${expected} on thread ${thread}`, false,
             `thread ${thread} jumps from sequence ${expected} to ${firstSeq} with no lost record`));
         this.nextSeq.set(thread, firstSeq + count);
+        this.frameOffset = streamOffset;
+        this.frameEnd = streamOffset + length;
         this.deliverEvents(b, payload, count, firstSeq, thread, (flags & FRAME_FLAG_SNAPSHOT) !== 0, streamOffset + FRAME_HEADER_SIZE);
         return;
       }
@@ -422,7 +438,7 @@ export class Decoder {
 
   private emitEvents(b: Uint8Array, at: number, count: number, firstSeq: number, thread: number, snapshot: boolean, streamOffset: number): void {
     this.eventsDecoded += count;
-    this.sink.events({ thread, firstSeq, count, snapshot, bytes: b, at, streamOffset });
+    this.sink.events({ thread, firstSeq, count, snapshot, bytes: b, at, streamOffset, frameOffset: this.frameOffset, frameEnd: this.frameEnd });
   }
 
   private warn(error: DecodeError): void {

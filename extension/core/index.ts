@@ -6,3 +6,6 @@ export * from './events';
 export * from './findings';
 export * from './model';
 export * from './session';
+export * from './checkpoint';
+export * from './tracefile';
+export * from './symbols';

@@ -400,12 +400,13 @@ export class HeapModel {
     if (!read || read.base !== base) return;
     const { slab, slot } = at;
     const written = slab.next[slot];
-    if (written !== NEXT_UNKNOWN && read.value !== written && read.value !== 0 && !this.isSentinelNumber(read.value)) {
+    const leaves = list === 'slab freelist' && read.value !== 0 && (read.value < slab.start || read.value >= slab.start + this.slabSize) && !this.isSentinelNumber(read.value);
+    if (leaves) {
+      this.engineFinding('next-out-of-slab', b, o, thread, index, cls, base,
+        `the slab freelist link of ${hex(base)} leads to ${hex(read.value)}, outside its slab ${hex(slab.start)}..${hex(slab.start + this.slabSize)}`);
+    } else if (written !== NEXT_UNKNOWN && read.value !== written && read.value !== 0 && !this.isSentinelNumber(read.value)) {
       this.engineFinding('next-corrupt', b, o, thread, index, cls, base,
         `the ${list} link of ${hex(base)} was ${hex(written)} when it was pushed and ${hex(read.value)} when popped: the block was written after it was freed`);
-    } else if (list === 'slab freelist' && read.value !== 0 && (read.value < slab.start || read.value >= slab.start + this.slabSize) && !this.isSentinelNumber(read.value)) {
-      this.engineFinding('next-out-of-slab', b, o, thread, index, cls, base,
-        `the slab freelist link of ${hex(base)} leads to ${hex(read.value)}, outside its slab`);
     }
     slab.next[slot] = NEXT_UNKNOWN;
   }
@@ -651,6 +652,7 @@ function nativeMessage(kind: FindingKind, ptr: number, layout: Layout): string {
     case 'next-corrupt': return `the freelist link of the free block at ${pointer} is no block of its class: the block was written after it was freed`;
     case 'sentinel-leak': return `the remote queue's sentinel came out of the freelist at ${pointer}`;
     case 'user-as-base': return `allocator code used the USER pointer ${pointer} where a BASE pointer belongs`;
+    case 'next-out-of-slab': return `the slab freelist link of the free block at ${pointer} leads to a block of another slab`;
     default: return `${kind} at ${pointer}`;
   }
 }

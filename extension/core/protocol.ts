@@ -86,7 +86,7 @@ export const FREE_ROUTE_COUNT = 8;
 /** Check kinds of check-fail events (PROTOCOL §4), by code. */
 export const CHECK_KIND_NAMES: readonly string[] = [
   '', 'double-free', 'base-as-user', 'interior-free', 'foreign-free', 'header-corrupt',
-  'next-corrupt', 'sentinel-leak', 'user-as-base',
+  'next-corrupt', 'sentinel-leak', 'user-as-base', 'next-out-of-slab',
 ];
 
 export const enum Command {

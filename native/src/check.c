@@ -87,7 +87,7 @@ static bool report_only(void) {
 #if SS_TRACE
 static unsigned check_code(const char *kind) {
     static const char *const names[] = {"", "double-free", "base-as-user", "interior-free", "foreign-free",
-                                        "header-corrupt", "next-corrupt", "sentinel-leak", "user-as-base"};
+                                        "header-corrupt", "next-corrupt", "sentinel-leak", "user-as-base", "next-out-of-slab"};
     for (unsigned code = 1; code < sizeof names / sizeof *names; code++)
         if (strcmp(names[code], kind) == 0) return code;
     return 0;
@@ -156,7 +156,8 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     else if (!remote_chain && ss_live_test(loc.slab, loc.slot))
         why = "the next pointer of a free block points at a block in use";
     if (why) {
-        _ss_report("next-corrupt", ss_user_from_base(base), (int)cls, pc, why);
+        bool leaves_slab = same_slab && loc.kind == SS_PTR_BASE && loc.base == next && loc.cls == cls && loc.slab != same_slab;
+        _ss_report(leaves_slab ? "next-out-of-slab" : "next-corrupt", ss_user_from_base(base), (int)cls, pc, why);
         return false;
     }
     return true;

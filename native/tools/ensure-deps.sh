@@ -15,12 +15,13 @@ want cc gcc
 want make make
 want git git
 case "$task" in
-  build) ;;
+  build) want llvm-symbolizer llvm ;;
   test)
     want python3 python3
     want sqlite3 sqlite3
     want gdb gdb
     want addr2line binutils
+    want llvm-symbolizer llvm
     # sanitizer runtimes ship with gcc; libasan is pulled in by gcc on Debian
     ;;
   bench)

@@ -3,6 +3,6 @@
 int main(void) {
     char *user = malloc(50);
     user[-1] = 0; /* BUG */
-    free(user);
+    free(user); /* DETECTED */
     return 0;
 }

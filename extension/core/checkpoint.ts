@@ -1,0 +1,128 @@
+// checkpoint.ts — the heap model written to bytes and read back, so a trace
+// file can restart the model anywhere without replaying from the start.
+// Layout: u32 JSON length, the JSON (structure), zero padding to 8, then each
+// slab's per-block arrays for its first `extent` blocks, in a fixed order.
+
+import type { Handshake } from './decoder';
+import { HeapModel, SlabModel, SuperslabModel, type ModelOptions } from './model';
+
+interface SlabEntry {
+  start: number; index: number; cls: number; owner: number; used: number; carved: number; extent: number;
+  freelist: number[]; remote: number[];
+}
+interface CheckpointJson {
+  eventCount: number;
+  lostEvents: number;
+  superslabs: number[];
+  slabs: SlabEntry[];
+  threads: { id: number; exited: boolean; events: number; caches: number[][]; known: boolean[] }[];
+  freeRoutes: number[][];
+  allocRoutes: number[][];
+}
+
+type BlockArray = 'state' | 'thread' | 'next' | 'header' | 'allocEvent' | 'allocPc' | 'freeEvent' | 'freePc' | 'freeThread';
+const ARRAYS: readonly BlockArray[] = ['next', 'allocEvent', 'allocPc', 'freeEvent', 'freePc', 'thread', 'freeThread', 'header', 'state'];
+
+function extentOf(slab: SlabModel): number {
+  let extent = Math.max(slab.carved, 0);
+  for (let slot = slab.capacity - 1; slot >= extent; slot--)
+    if (slab.state[slot] !== 0 || slab.allocEvent[slot] !== -1 || slab.freeEvent[slot] !== -1) return slot + 1;
+  return Math.min(extent, slab.capacity);
+}
+
+export function writeCheckpoint(model: HeapModel): Uint8Array {
+  const slabs: SlabModel[] = [];
+  const json: CheckpointJson = {
+    eventCount: model.eventCount,
+    lostEvents: model.lostEvents,
+    superslabs: [...model.superslabs.keys()],
+    slabs: [],
+    threads: [...model.threads.values()].map((t) => ({ id: t.id, exited: t.exited, events: t.events, caches: t.caches, known: t.known })),
+    freeRoutes: model.freeRoutes.map((row) => [...row]),
+    allocRoutes: model.allocRoutes.map((row) => [...row]),
+  };
+  for (const superslab of model.superslabs.values())
+    for (const slab of superslab.slabs)
+      if (slab) {
+        slabs.push(slab);
+        json.slabs.push({ start: slab.start, index: slab.index, cls: slab.cls, owner: slab.owner, used: slab.used, carved: slab.carved,
+          extent: extentOf(slab), freelist: slab.freelist, remote: slab.remote });
+      }
+  const text = new TextEncoder().encode(JSON.stringify(json));
+  const head = (4 + text.length + 7) & ~7;
+  let size = head;
+  for (const entry of json.slabs) for (const name of ARRAYS) size += pad8(entry.extent * bytesPer(slabs[0], name));
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, text.length, true);
+  out.set(text, 4);
+  let at = head;
+  slabs.forEach((slab, i) => {
+    const extent = json.slabs[i].extent;
+    for (const name of ARRAYS) {
+      const array = slab[name];
+      const bytes = new Uint8Array(array.buffer, array.byteOffset, extent * array.BYTES_PER_ELEMENT);
+      out.set(bytes, at);
+      at += pad8(bytes.length);
+    }
+  });
+  return out;
+}
+
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+}
+
+export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, options: Partial<ModelOptions> = {}): HeapModel {
+  if (bytes.length < 4) throw new CheckpointError('checkpoint shorter than its header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(0, true);
+  if (4 + length > bytes.length) throw new CheckpointError(`checkpoint structure of ${length} bytes runs past its ${bytes.length}`);
+  let json: CheckpointJson;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  } catch (error) {
+    throw new CheckpointError(`checkpoint structure is not JSON: ${(error as Error).message}`);
+  }
+  const model = new HeapModel(handshake, options);
+  const layout = handshake.layout;
+  model.eventCount = json.eventCount;
+  model.lostEvents = json.lostEvents;
+  for (const base of json.superslabs) model.superslabs.set(base, new SuperslabModel(base, layout.slabsPerSuperslab));
+  let at = (4 + length + 7) & ~7;
+  for (const entry of json.slabs) {
+    if (entry.cls < 0 || entry.cls >= layout.classes.length) throw new CheckpointError(`checkpoint slab ${entry.start} has class ${entry.cls}`);
+    const slab = new SlabModel(entry.start, entry.index, entry.cls, layout, entry.owner);
+    slab.used = entry.used;
+    slab.carved = entry.carved;
+    slab.freelist.push(...entry.freelist);
+    slab.remote.push(...entry.remote);
+    if (entry.extent > slab.capacity) throw new CheckpointError(`checkpoint slab ${entry.start} has ${entry.extent} blocks, capacity ${slab.capacity}`);
+    for (const name of ARRAYS) {
+      const array = slab[name];
+      const length = entry.extent * array.BYTES_PER_ELEMENT;
+      if (at + length > bytes.length) throw new CheckpointError(`checkpoint ends inside slab ${entry.start}`);
+      new Uint8Array(array.buffer, array.byteOffset, length).set(bytes.subarray(at, at + length));
+      at += pad8(length);
+    }
+    const superslab = model.superslabs.get(entry.start - (entry.start % layout.superslabSize));
+    if (!superslab) throw new CheckpointError(`checkpoint slab ${entry.start} is in no superslab`);
+    superslab.slabs[entry.index] = slab;
+  }
+  for (const entry of json.threads) {
+    const thread = model.thread(entry.id);
+    thread.exited = entry.exited;
+    thread.events = entry.events;
+    entry.caches.forEach((chain, cls) => thread.caches[cls]?.push(...chain));
+    entry.known.forEach((known, cls) => (thread.known[cls] = known));
+  }
+  json.freeRoutes.forEach((row, i) => model.freeRoutes[i]?.set(row));
+  json.allocRoutes.forEach((row, i) => model.allocRoutes[i]?.set(row));
+  return model;
+}
+
+function pad8(n: number): number {
+  return (n + 7) & ~7;
+}
+function bytesPer(slab: SlabModel | undefined, name: BlockArray): number {
+  return slab ? slab[name].BYTES_PER_ELEMENT : 0;
+}
