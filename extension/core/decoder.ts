@@ -110,6 +110,8 @@ export interface DecodeSink {
 const MAGIC_BYTES = Array.from(WIRE_MAGIC, (c) => c.charCodeAt(0));
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const MAX_REPORTED_WARNINGS = 100;
+let lastLayoutText = '';
+let lastLayout: Layout | null = null;
 
 function u16(b: Uint8Array, at: number): number {
   return b[at] | (b[at + 1] << 8);
@@ -309,7 +311,10 @@ export class Decoder {
     if (at !== b.length) return bad(at, `the handshake to end at ${b.length}`, `handshake strings end at ${at}`);
     let layout: Layout;
     try {
-      layout = parseLayout(strings[3]);
+      // a viewer meets the same build again and again: parse its description once
+      layout = strings[3] === lastLayoutText && lastLayout ? lastLayout : parseLayout(strings[3]);
+      lastLayoutText = strings[3];
+      lastLayout = layout;
     } catch (error) {
       const message = error instanceof LayoutError ? error.message : String(error);
       this.fail(new DecodeError('bad-layout', base + HANDSHAKE_HEADER_SIZE + 4 * kindCount, 'a valid layout description', true, message));

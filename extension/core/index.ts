@@ -9,3 +9,4 @@ export * from './session';
 export * from './checkpoint';
 export * from './tracefile';
 export * from './symbols';
+export * from './report';

@@ -66,14 +66,15 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
 }
 
 #if SS_TRACE
-/* The route the release build's free would take for this block. */
-static unsigned free_route(void *user, const struct ss_slab *slab) {
+/* The route the release build's free would take for this block; *site is the line that chose it,
+ * so a route regression points at the decision. */
+static unsigned free_route(void *user, const struct ss_slab *slab, uint32_t *site) {
     struct ss_tcache *tc = &_ss_tc;
     if (tc->state != SS_THREAD_LIVE || atomic_load_explicit(&slab->owner, memory_order_relaxed) != tc->id)
-        return SSP_FREE_REMOTE;
+        return *site = SS_SITE_HERE, SSP_FREE_REMOTE;
     bool header_usable = ((uintptr_t)user & (SS_PAGE_SIZE - 1)) && ss_header_class(ss_tag_before_user(user)) >= 0;
-    if (SS_INJECT_REGISTRY_IN_FAST_PATH) return SSP_FREE_REGISTRY; /* every free asks the registry first */
-    return header_usable ? SSP_FREE_HEADER_FAST : SSP_FREE_REGISTRY;
+    if (SS_INJECT_REGISTRY_IN_FAST_PATH) return *site = SS_SITE_HERE, SSP_FREE_REGISTRY; /* every free asks the registry first */
+    return *site = SS_SITE_HERE, header_usable ? SSP_FREE_HEADER_FAST : SSP_FREE_REGISTRY;
 }
 #endif
 
@@ -95,7 +96,11 @@ static void free_checked(void *user, const void *pc) {
         SS_PROBE_OP(SSP_FREE, SSP_NO_CLASS, SSP_FREE_LARGE, (char *)user - 16, user);
         return _ss_large_free(user);
     }
-    SS_PROBE_OP(SSP_FREE, loc.cls, free_route(user, loc.slab), loc.base, user);
+#if SS_TRACE
+    uint32_t route_site;
+    unsigned route = free_route(user, loc.slab, &route_site);
+    SS_PROBE_OP_AT(route_site, SSP_FREE, loc.cls, route, loc.base, user);
+#endif
     struct ss_tcache *tc = &_ss_tc;
     if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&loc.slab->owner, memory_order_relaxed) == tc->id) {
         ss_live_clear_owned(loc.slab, loc.slot); /* _ss_check_live saw it set */

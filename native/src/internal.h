@@ -130,7 +130,8 @@ void _ss_orphan_foreign_slabs(uint32_t keep_owner); /* after fork, in the child 
 /* slab.c: moving blocks between slabs and the thread cache */
 void *_ss_tiny_alloc_slow(unsigned cls, const void *pc, size_t size);
 void _ss_cache_drain(struct ss_tcache *tc, unsigned cls, uint32_t n);
-void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base);
+/* Returns a block to its slab; `site` is the caller's line, named if the pointer is no BASE. */
+void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base, uint32_t site);
 
 /* remote.c */
 void _ss_remote_push(struct ss_slab *slab, unsigned cls, void *base);

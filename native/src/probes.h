@@ -14,6 +14,8 @@
 #ifndef SS_FILE_ID
 #define SS_FILE_ID 0
 #endif
+/* The internal site id of the line it is written on. */
+#define SS_SITE_HERE (((uint32_t)SS_FILE_ID << 16) | __LINE__)
 
 #if SS_TRACE
 #include "slabscope_probe.h"
@@ -26,6 +28,13 @@ extern __thread const void *_ss_trace_frame __attribute__((tls_model("initial-ex
     do {                                                                      \
         SS_PROBE(kind, cls, route, base, value);                              \
         if (ss_unlikely(_ssp_stack_depth > 1)) ssp_emit_stack(_ss_trace_frame); \
+    } while (0)
+/* an alloc or free event that names another line of the allocator as its site */
+#define SS_PROBE_OP_AT(site, kind, cls, route, base, value)                                                 \
+    do {                                                                                                    \
+        ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), (site), (uintptr_t)(base),              \
+                 (uint64_t)(uintptr_t)(value), _ss_trace_pc);                                               \
+        if (ss_unlikely(_ssp_stack_depth > 1)) ssp_emit_stack(_ss_trace_frame);                              \
     } while (0)
 #define SS_PROBE(kind, cls, route, base, value)                                                       \
     ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), ((uint32_t)SS_FILE_ID << 16) | __LINE__, \
@@ -49,6 +58,7 @@ extern __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
 #define SS_TRACE_ENTER(pc) ((void)0)
 #define SS_PROBE(kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_OP(kind, cls, route, base, value) ((void)0)
+#define SS_PROBE_OP_AT(site, kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_DETAIL(kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_IN(file_id, kind, cls, route, base, value) ((void)0)
 #endif

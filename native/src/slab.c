@@ -100,13 +100,13 @@ void *_ss_tiny_alloc_slow(unsigned cls, const void *pc, size_t size) {
     return user;
 }
 
-void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base) {
+void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void *base, uint32_t site) {
     bool was_empty = slab->freelist == NULL;
 #if SS_CHECK
     /* the slab freelist holds BASE pointers only: anything else is allocator code misusing a pointer */
     size_t within = (size_t)((char *)base - ss_slab_start(slab)) % ss_stride(cls);
     if (ss_unlikely(within != 0)) {
-        _ss_report(within == SS_USER_OFFSET ? "user-as-base" : "next-corrupt", base, (int)cls, NULL,
+        _ss_report_at(site, within == SS_USER_OFFSET ? "user-as-base" : "next-corrupt", base, (int)cls, NULL,
                    within == SS_USER_OFFSET ? "allocator code passed a USER pointer where the slab freelist needs BASE"
                                             : "allocator code passed a pointer inside a block to the slab freelist");
         return;
@@ -145,9 +145,9 @@ void _ss_cache_drain(struct ss_tcache *tc, unsigned cls, uint32_t n) {
 #if SS_CHECK
         if (ss_unlikely(!_ss_check_link(cls, base, next, NULL, NULL))) next = NULL;
 #endif
-        /* with the injected bug, the drain hands the slab code USER instead of BASE */
-        void *block = SS_INJECT_USER_PTR_SLAB_INDEX ? ss_user_from_base(base) : base;
-        _ss_slab_put(tc, ss_slab_of_base(block), cls, block);
+        /* with the injected bug, the drain hands the slab code USER instead of BASE;
+         * the put reports a misuse at this line, its caller's */
+        void *block = SS_INJECT_USER_PTR_SLAB_INDEX ? ss_user_from_base(base) : base; _ss_slab_put(tc, ss_slab_of_base(block), cls, block, SS_SITE_HERE);
         base = next;
     }
 }
