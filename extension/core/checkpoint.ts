@@ -5,6 +5,7 @@
 
 import type { Handshake } from './decoder';
 import { HeapModel, SlabModel, SuperslabModel, type ModelOptions } from './model';
+import type { EventOrder, PendingState } from './order';
 
 interface SlabEntry {
   start: number; index: number; cls: number; owner: number; used: number; carved: number; extent: number;
@@ -18,6 +19,8 @@ interface CheckpointJson {
   threads: { id: number; exited: boolean; events: number; caches: number[][]; known: boolean[] }[];
   freeRoutes: number[][];
   allocRoutes: number[][];
+  /** events waiting in the cross-thread order when it was taken */
+  order: { merging: boolean; pending: PendingState[] };
 }
 
 type BlockArray = 'state' | 'thread' | 'next' | 'header' | 'allocEvent' | 'allocPc' | 'freeEvent' | 'freePc' | 'freeThread';
@@ -30,7 +33,7 @@ function extentOf(slab: SlabModel): number {
   return Math.min(extent, slab.capacity);
 }
 
-export function writeCheckpoint(model: HeapModel): Uint8Array {
+export function writeCheckpoint(model: HeapModel, order: EventOrder): Uint8Array {
   const slabs: SlabModel[] = [];
   const json: CheckpointJson = {
     eventCount: model.eventCount,
@@ -40,6 +43,7 @@ export function writeCheckpoint(model: HeapModel): Uint8Array {
     threads: [...model.threads.values()].map((t) => ({ id: t.id, exited: t.exited, events: t.events, caches: t.caches, known: t.known })),
     freeRoutes: model.freeRoutes.map((row) => [...row]),
     allocRoutes: model.allocRoutes.map((row) => [...row]),
+    order: order.saveState(),
   };
   for (const superslab of model.superslabs.values())
     for (const slab of superslab.slabs)
@@ -72,7 +76,8 @@ export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
 }
 
-export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, options: Partial<ModelOptions> = {}): HeapModel {
+/** Restores the model, and the order's waiting events into `order`. */
+export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, order: EventOrder, options: Partial<ModelOptions> = {}): HeapModel {
   if (bytes.length < 4) throw new CheckpointError('checkpoint shorter than its header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(0, true);
@@ -117,6 +122,7 @@ export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, options:
   }
   json.freeRoutes.forEach((row, i) => model.freeRoutes[i]?.set(row));
   json.allocRoutes.forEach((row, i) => model.allocRoutes[i]?.set(row));
+  order.restoreState(json.order);
   return model;
 }
 

@@ -105,6 +105,8 @@ export interface DecodeSink {
   slabBytes(record: SlabBytesRecord): void;
   end(streamOffset: number): void;
   error(error: DecodeError): void;
+  /** a sync frame: events stamped before `timeNs` are all sent; the next frame starts at `streamEnd` */
+  sync?(timeNs: number, streamEnd: number): void;
 }
 
 const MAGIC_BYTES = Array.from(WIRE_MAGIC, (c) => c.charCodeAt(0));
@@ -410,12 +412,15 @@ export class Decoder {
         this.sink.slabBytes({ thread, start: count === 0 ? 0 : u64(b, payload), bytes: b.slice(payload + 8, payload + payloadLength), streamOffset });
         return;
       }
+      case FrameKind.Sync:
+        this.sink.sync?.(firstSeq, streamOffset + length);
+        return;
       case FrameKind.End:
         this.state = 'ended';
         this.sink.end(streamOffset);
         return;
       default:
-        this.warn(new DecodeError('unknown-frame', streamOffset, 'frame kinds 1..5', false, `unknown frame kind ${kind} (${payloadLength} bytes skipped)`));
+        this.warn(new DecodeError('unknown-frame', streamOffset, 'frame kinds 1..6', false, `unknown frame kind ${kind} (${payloadLength} bytes skipped)`));
     }
   }
 

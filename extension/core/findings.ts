@@ -58,8 +58,9 @@ export class FindingSet {
   static readonly WINDOW = 4096;
 
   add(finding: Finding): boolean {
-    const key = `${finding.kind}:${finding.base || finding.ptr}`;
-    const last = this.recent.get(key);
+    // each lost record is its own finding; for the rest, one per kind and block nearby
+    const key = finding.kind === 'lost-events' ? '' : `${finding.kind}:${finding.base || finding.ptr}`;
+    const last = key ? this.recent.get(key) : undefined;
     if (last !== undefined && finding.event - last <= FindingSet.WINDOW) return false;
     this.recent.set(key, finding.event);
     if (this.recent.size > 65536) this.recent.clear(); // a bound, not a cache: old keys are out of the window anyway

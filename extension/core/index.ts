@@ -10,3 +10,4 @@ export * from './checkpoint';
 export * from './tracefile';
 export * from './symbols';
 export * from './report';
+export * from './order';

@@ -245,7 +245,8 @@ export class HeapModel {
       case EventKind.Refill:
         return;
       case EventKind.SuperslabMap:
-        this.superslabs.set(base, new SuperslabModel(base, this.layout.slabsPerSuperslab));
+        // a slab bound by another thread may have come first and created it
+        if (!this.superslabs.has(base)) this.superslabs.set(base, new SuperslabModel(base, this.layout.slabsPerSuperslab));
         return;
       case EventKind.SuperslabUnmap:
         this.superslabs.delete(base);
@@ -337,15 +338,14 @@ export class HeapModel {
 
   private onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
     const at = this.locate(base);
-    if (!at) return;
-    if (at.within !== 0) {
+    if (at && at.within !== 0) {
       this.userAsBase(b, o, thread, index, cls, base, at.within, 'thread cache');
       return;
     }
-    const chain = this.thread(thread).caches[cls];
+    if (cls < this.classCount) this.thread(thread).caches[cls].push(base);
+    if (!at) return;
     at.slab.state[at.slot] = BlockState.FreeCache;
     at.slab.thread[at.slot] = thread;
-    chain.push(base);
   }
 
   private onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {

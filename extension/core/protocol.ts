@@ -18,6 +18,7 @@ export const enum FrameKind {
   Crash = 3,
   SlabBytes = 4,
   End = 5,
+  Sync = 6,
 }
 export const FRAME_FLAG_SNAPSHOT = 1;
 

@@ -1,17 +1,25 @@
-// session.ts — one trace being read: the decoder feeding the heap model, the
-// faults it met, and listeners for front ends (progress line, views). The same
-// class reads a live socket, a raw stream file and a trace file's stream.
+// session.ts — one trace being read: the decoder, the cross-thread order and
+// the heap model, the faults met, and listeners for front ends (progress line,
+// views, trace recording). The same class reads a live socket, a raw stream
+// file and a trace file's stream.
 
 import {
   Decoder, type CrashRecord, type DecodeError, type DecodeSink, type EventBatch, type Handshake, type LostRecord, type SlabBytesRecord,
 } from './decoder';
+import { eventTime } from './events';
 import type { Finding } from './findings';
 import { HeapModel, type ModelOptions } from './model';
+import { EventOrder } from './order';
+
+/** events between entries of the time index (event index → timestamp), for timelines */
+export const TIME_INDEX_INTERVAL = 4096;
 
 export interface SessionListener {
   handshake?(handshake: Handshake): void;
-  /** after the model applied a batch; `batch` is valid only during the call */
-  events?(batch: EventBatch, firstIndex: number): void;
+  /** events firstIndex..firstIndex+count-1 were applied to the model */
+  applied?(firstIndex: number, count: number): void;
+  /** after a sync frame's events were applied; the stream continues at `streamEnd` */
+  synced?(streamEnd: number): void;
   finding?(finding: Finding): void;
   lost?(record: LostRecord): void;
   crash?(record: CrashRecord): void;
@@ -22,13 +30,20 @@ export interface SessionListener {
 
 export class TraceSession implements DecodeSink {
   readonly decoder: Decoder;
+  readonly order: EventOrder;
   model: HeapModel | null = null;
   readonly errors: DecodeError[] = [];
   readonly listeners: SessionListener[] = [];
+  /** [event index, time in ns] every TIME_INDEX_INTERVAL events */
+  readonly timeIndex: [number, number][] = [];
+  threadIds = new Set<number>();
+  firstTimeNs = -1;
+  lastTimeNs = 0;
   private reportedFindings = 0;
 
   constructor(private readonly options: Partial<ModelOptions> = {}) {
     this.decoder = new Decoder(this);
+    this.order = new EventOrder({ event: (bytes, at, thread) => this.event(bytes, at, thread), lost: (record) => this.model!.onLost(record) });
   }
 
   feed(chunk: Uint8Array): void {
@@ -38,6 +53,7 @@ export class TraceSession implements DecodeSink {
   /** the stream is over (socket closed, file read) */
   finish(): void {
     this.decoder.finish();
+    if (this.model) this.release(() => this.order.flush());
   }
 
   get fatalError(): DecodeError | undefined {
@@ -48,6 +64,18 @@ export class TraceSession implements DecodeSink {
     return this.model?.eventCount ?? 0;
   }
 
+  // ---- OrderedSink: one event at a time, in the merged order ------------------
+
+  event(bytes: Uint8Array, at: number, thread: number): void {
+    const model = this.model!;
+    const time = eventTime(bytes, at);
+    if (model.eventCount % TIME_INDEX_INTERVAL === 0) this.timeIndex.push([model.eventCount, time]);
+    if (this.firstTimeNs < 0) this.firstTimeNs = time;
+    if (time > this.lastTimeNs) this.lastTimeNs = time;
+    this.threadIds.add(thread);
+    model.apply(bytes, at, thread);
+  }
+
   // ---- DecodeSink ----------------------------------------------------------
 
   handshake(handshake: Handshake): void {
@@ -56,20 +84,21 @@ export class TraceSession implements DecodeSink {
   }
 
   events(batch: EventBatch): void {
-    const model = this.model!;
-    const first = model.eventCount;
-    model.applyBatch(batch);
-    for (const listener of this.listeners) listener.events?.(batch, first);
-    this.flushFindings();
+    this.release(() => this.order.events(batch));
+  }
+
+  sync(timeNs: number, streamEnd: number): void {
+    this.release(() => this.order.sync(timeNs));
+    for (const listener of this.listeners) listener.synced?.(streamEnd);
   }
 
   lost(record: LostRecord): void {
-    this.model!.onLost(record);
+    this.release(() => this.order.lost(record));
     for (const listener of this.listeners) listener.lost?.(record);
-    this.flushFindings();
   }
 
   crash(record: CrashRecord): void {
+    this.release(() => this.order.flush()); // the rest of the stream may never come
     this.model!.onCrash(record);
     for (const listener of this.listeners) listener.crash?.(record);
   }
@@ -81,6 +110,7 @@ export class TraceSession implements DecodeSink {
   }
 
   end(): void {
+    this.release(() => this.order.flush());
     this.model!.ended = true;
     for (const listener of this.listeners) listener.end?.();
   }
@@ -88,6 +118,14 @@ export class TraceSession implements DecodeSink {
   error(error: DecodeError): void {
     this.errors.push(error);
     for (const listener of this.listeners) listener.error?.(error);
+  }
+
+  private release(step: () => void): void {
+    const before = this.model!.eventCount;
+    step();
+    const applied = this.model!.eventCount - before;
+    if (applied) for (const listener of this.listeners) listener.applied?.(before, applied);
+    this.flushFindings();
   }
 
   private flushFindings(): void {

@@ -10,7 +10,7 @@
 //   48 u64 event count            56 u64 reserved
 //   stream bytes (handshake and frames, exactly as the program sent them)
 //   checkpoint blobs (checkpoint.ts)
-//   index: JSON { version, checkpoints, frames, findings, summary, errors }
+//   index: JSON { version, eventCount, checkpoints, times, findings, summary, errors }
 
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { writeCheckpoint, readCheckpoint } from './checkpoint';
@@ -18,6 +18,7 @@ import { Decoder, type DecodeError, type DecodeSink, type EventBatch, type Hands
 import { eventAt, hex, type TraceEvent } from './events';
 import { FINDING_KINDS, type Finding, type FindingKind } from './findings';
 import { HeapModel, type ModelOptions } from './model';
+import { EventOrder } from './order';
 import { EVENT_SIZE, FREE_ROUTE_NAMES, ALLOC_ROUTE_NAMES, WIRE_MAGIC } from './protocol';
 import { TraceSession, type SessionListener } from './session';
 
@@ -30,8 +31,8 @@ export const DEFAULT_CHECKPOINT_INTERVAL = 1 << 17;
 const FRAME_INDEX_INTERVAL = 4096;
 
 export interface CheckpointEntry { event: number; streamOffset: number; dataOffset: number; dataLength: number }
-/** [stream offset of a frame, index of its first event, its first event's time in ns] */
-export type FrameEntry = [number, number, number];
+/** [event index, its time in ns], every few thousand events: for timelines */
+export type TimeEntry = [number, number];
 
 export interface TraceSummary {
   events: number;
@@ -49,7 +50,7 @@ export interface TraceIndex {
   version: number;
   eventCount: number;
   checkpoints: CheckpointEntry[];
-  frames: FrameEntry[];
+  times: TimeEntry[];
   findings: SerializedFinding[];
   summary: TraceSummary;
   errors: { code: string; offset: number; message: string; fatal: boolean }[];
@@ -88,8 +89,9 @@ export function deserializeFinding(entry: SerializedFinding): Finding {
 
 /**
  * Records a session into a trace file as it goes: stream bytes now, checkpoints
- * to a side file, index at the end. Call `write` with every chunk before the
- * session is fed it, and `close` when the session is finished.
+ * (at sync frames, every `interval` events) to a side file, index at the end.
+ * Call `write` with every chunk before the session is fed it, and `close` when
+ * the session is finished.
  */
 export class TraceRecorder implements SessionListener {
   private readonly fd: number;
@@ -98,12 +100,7 @@ export class TraceRecorder implements SessionListener {
   private streamLength = 0;
   private sideLength = 0;
   private readonly checkpoints: CheckpointEntry[] = [];
-  private readonly frames: FrameEntry[] = [];
   private nextCheckpoint: number;
-  private nextFrameEntry = 0;
-  private firstNs = -1;
-  private lastNs = 0;
-  private readonly threadIds = new Set<number>();
 
   constructor(readonly path: string, private readonly session: TraceSession, private readonly interval = DEFAULT_CHECKPOINT_INTERVAL) {
     this.fd = openSync(`${path}.part`, 'w', 0o600);
@@ -119,27 +116,14 @@ export class TraceRecorder implements SessionListener {
     this.streamLength += chunk.length;
   }
 
-  events(batch: EventBatch, firstIndex: number): void {
+  synced(streamEnd: number): void {
     const model = this.session.model!;
-    this.threadIds.add(batch.thread);
-    const o = batch.at;
-    const timeNs = batch.bytes[o] + batch.bytes[o + 1] * 256 + batch.bytes[o + 2] * 65536 + batch.bytes[o + 3] * 16777216 +
-      (batch.bytes[o + 4] + batch.bytes[o + 5] * 256 + batch.bytes[o + 6] * 65536 + batch.bytes[o + 7] * 16777216) * 4294967296;
-    if (this.firstNs < 0) this.firstNs = timeNs;
-    this.lastNs = Math.max(this.lastNs, timeNs);
-    const wholeFrame = batch.streamOffset === batch.frameOffset + 24 && batch.streamOffset + batch.count * EVENT_SIZE === batch.frameEnd;
-    if (!wholeFrame) return;
-    if (firstIndex >= this.nextFrameEntry) {
-      this.frames.push([batch.frameOffset, firstIndex, timeNs]);
-      this.nextFrameEntry = firstIndex + FRAME_INDEX_INTERVAL;
-    }
-    if (model.eventCount >= this.nextCheckpoint) {
-      const blob = writeCheckpoint(model);
-      writeSync(this.sideFd, blob, 0, blob.length, this.sideLength);
-      this.checkpoints.push({ event: model.eventCount, streamOffset: batch.frameEnd, dataOffset: this.sideLength, dataLength: blob.length });
-      this.sideLength += blob.length;
-      this.nextCheckpoint = model.eventCount + this.interval;
-    }
+    if (model.eventCount < this.nextCheckpoint) return;
+    const blob = writeCheckpoint(model, this.session.order);
+    writeSync(this.sideFd, blob, 0, blob.length, this.sideLength);
+    this.checkpoints.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.sideLength, dataLength: blob.length });
+    this.sideLength += blob.length;
+    this.nextCheckpoint = model.eventCount + this.interval;
   }
 
   /** Writes checkpoints and index after the stream and completes the header; returns the index. */
@@ -155,15 +139,7 @@ export class TraceRecorder implements SessionListener {
     }
     closeSync(this.sideFd);
     unlinkSync(this.sidePath);
-    const index: TraceIndex = {
-      version: TRACE_FILE_VERSION,
-      eventCount: model?.eventCount ?? 0,
-      checkpoints: this.checkpoints.map((entry) => ({ ...entry, dataOffset: entry.dataOffset + checkpointsAt })),
-      frames: this.frames,
-      findings: model ? model.findings.all.map(serializeFinding) : [],
-      summary: model ? summarize(model, this.threadIds.size, Math.max(0, this.firstNs), this.lastNs) : emptySummary(),
-      errors: this.session.errors.map((error) => ({ code: error.code, offset: error.offset, message: error.message, fatal: error.fatal })),
-    };
+    const index = indexOf(this.session, this.checkpoints.map((entry) => ({ ...entry, dataOffset: entry.dataOffset + checkpointsAt })));
     const indexBytes = new TextEncoder().encode(JSON.stringify(index));
     const indexAt = checkpointsAt + this.sideLength;
     writeSync(this.fd, indexBytes, 0, indexBytes.length, indexAt);
@@ -189,50 +165,51 @@ function emptySummary(): TraceSummary {
   return { events: 0, threads: 0, lostEvents: 0, crashed: false, ended: false, durationNs: 0, findings: {}, classes: [] };
 }
 
-/** Collects the events of one stretch of a stream (for reading events by index). */
-class EventCollector implements DecodeSink {
-  readonly collected: TraceEvent[] = [];
-  index = 0;
-  constructor(private readonly from: number, private readonly to: number) {}
-  handshake(): void {}
-  events(batch: EventBatch): void {
-    for (let i = 0; i < batch.count && this.index < this.to; i++, this.index++)
-      if (this.index >= this.from) this.collected.push(eventAt(batch, i, this.index));
-  }
-  lost(): void {}
-  crash(): void {}
-  slabBytes(): void {}
-  end(): void {}
-  error(): void {}
-  get done(): boolean {
-    return this.index >= this.to;
-  }
+function indexOf(session: TraceSession, checkpoints: CheckpointEntry[]): TraceIndex {
+  const model = session.model;
+  return {
+    version: TRACE_FILE_VERSION,
+    eventCount: model?.eventCount ?? 0,
+    checkpoints,
+    times: session.timeIndex,
+    findings: model ? model.findings.all.map(serializeFinding) : [],
+    summary: model ? summarize(model, session.threadIds.size, Math.max(0, session.firstTimeNs), session.lastTimeNs) : emptySummary(),
+    errors: session.errors.map((error) => ({ code: error.code, offset: error.offset, message: error.message, fatal: error.fatal })),
+  };
 }
 
-/** Applies events to a model until it holds `target` of them. */
-class Replayer implements DecodeSink {
-  constructor(readonly model: HeapModel, private readonly target: number) {}
+/**
+ * Replays a stretch of the stream through the same cross-thread order as the
+ * recording, into a model (seek) or into a list of events (readEvents), until
+ * `target` events were applied.
+ */
+class Replay implements DecodeSink {
+  readonly order: EventOrder;
+  readonly collected: TraceEvent[] = [];
+  constructor(public model: HeapModel, private readonly target: number, private readonly collectFrom = -1) {
+    this.order = new EventOrder({
+      event: (bytes, at, thread) => {
+        const model = this.model;
+        if (model.eventCount >= this.target) return;
+        if (this.collectFrom >= 0 && model.eventCount >= this.collectFrom) this.collected.push(eventRecord(bytes, at, thread, model.eventCount));
+        model.apply(bytes, at, thread);
+      },
+      lost: (record) => { if (this.model.eventCount < this.target) this.model.onLost(record); },
+    });
+  }
   handshake(): void {}
-  events(batch: EventBatch): void {
-    const model = this.model;
-    for (let i = 0, o = batch.at; i < batch.count && model.eventCount < this.target; i++, o += EVENT_SIZE) model.apply(batch.bytes, o, batch.thread);
-  }
-  lost(record: LostRecord): void {
-    if (this.model.eventCount < this.target) this.model.onLost(record);
-  }
-  crash(record: CrashRecord): void {
-    if (this.model.eventCount < this.target) this.model.onCrash(record);
-  }
-  slabBytes(record: SlabBytesRecord): void {
-    if (this.model.eventCount < this.target) this.model.onSlabBytes(record);
-  }
-  end(): void {
-    this.model.ended = true;
-  }
+  events(batch: EventBatch): void { this.order.events(batch); }
+  sync(timeNs: number): void { this.order.sync(timeNs); }
+  lost(record: LostRecord): void { this.order.lost(record); }
+  crash(record: CrashRecord): void { this.order.flush(); if (this.model.eventCount < this.target) this.model.onCrash(record); }
+  slabBytes(record: SlabBytesRecord): void { if (this.model.eventCount < this.target) this.model.onSlabBytes(record); }
+  end(): void { this.order.flush(); }
   error(_error: DecodeError): void {}
-  get done(): boolean {
-    return this.model.eventCount >= this.target;
-  }
+  get done(): boolean { return this.model.eventCount >= this.target; }
+}
+
+function eventRecord(bytes: Uint8Array, at: number, thread: number, index: number): TraceEvent {
+  return eventAt({ thread, firstSeq: 0, count: 1, snapshot: false, bytes, at, streamOffset: 0, frameOffset: 0, frameEnd: 0 }, 0, index);
 }
 
 /** A trace file opened for reading: seek, read events, findings and summary. */
@@ -303,28 +280,16 @@ export class TraceFile {
   /** A raw wire stream (or a recording that never got its index): one pass builds the index in memory. */
   private static indexInMemory(fd: number, path: string, streamStart: number, streamLength: number, options: Partial<ModelOptions>): TraceFile {
     const session = new TraceSession(options);
-    const checkpoints: Uint8Array[] = [];
+    const blobs: Uint8Array[] = [];
     const entries: CheckpointEntry[] = [];
-    const frames: FrameEntry[] = [];
-    let nextCheckpoint = DEFAULT_CHECKPOINT_INTERVAL, nextFrame = 0, firstNs = -1, lastNs = 0;
-    const threads = new Set<number>();
+    let nextCheckpoint = DEFAULT_CHECKPOINT_INTERVAL;
     session.listeners.push({
-      events(batch, firstIndex) {
+      synced(streamEnd) {
         const model = session.model!;
-        threads.add(batch.thread);
-        const t = Number(new DataView(batch.bytes.buffer, batch.bytes.byteOffset + batch.at, 8).getBigUint64(0, true));
-        if (firstNs < 0) firstNs = t;
-        lastNs = Math.max(lastNs, t);
-        if (batch.streamOffset !== batch.frameOffset + 24 || batch.streamOffset + batch.count * EVENT_SIZE !== batch.frameEnd) return;
-        if (firstIndex >= nextFrame) {
-          frames.push([batch.frameOffset, firstIndex, t]);
-          nextFrame = firstIndex + FRAME_INDEX_INTERVAL;
-        }
-        if (model.eventCount >= nextCheckpoint) {
-          entries.push({ event: model.eventCount, streamOffset: batch.frameEnd, dataOffset: checkpoints.length, dataLength: 0 });
-          checkpoints.push(writeCheckpoint(model));
-          nextCheckpoint = model.eventCount + DEFAULT_CHECKPOINT_INTERVAL;
-        }
+        if (model.eventCount < nextCheckpoint) return;
+        entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: blobs.length, dataLength: 0 });
+        blobs.push(writeCheckpoint(model, session.order));
+        nextCheckpoint = model.eventCount + DEFAULT_CHECKPOINT_INTERVAL;
       },
     });
     const buffer = new Uint8Array(1 << 20);
@@ -341,12 +306,7 @@ export class TraceFile {
       const error = session.fatalError;
       throw new TraceFileError(streamStart + (error?.offset ?? 0), `no handshake in ${path}: ${error?.message ?? 'empty stream'}`);
     }
-    const index: TraceIndex = {
-      version: TRACE_FILE_VERSION, eventCount: model.eventCount, checkpoints: entries, frames,
-      findings: model.findings.all.map(serializeFinding), summary: summarize(model, threads.size, Math.max(0, firstNs), lastNs),
-      errors: session.errors.map((error) => ({ code: error.code, offset: error.offset, message: error.message, fatal: error.fatal })),
-    };
-    return new TraceFile(fd, path, model.handshake, index, streamStart, streamLength, options, checkpoints);
+    return new TraceFile(fd, path, model.handshake, indexOf(session, entries), streamStart, streamLength, options, blobs);
   }
 
   close(): void {
@@ -356,32 +316,26 @@ export class TraceFile {
   /** The model after exactly `n` events (0..eventCount): the nearest checkpoint at or before, then a replay. */
   seek(n: number): HeapModel {
     const target = Math.max(0, Math.min(Math.floor(n), this.eventCount));
-    const checkpoint = this.checkpointBefore(target);
-    const model = checkpoint ? this.loadCheckpoint(checkpoint) : new HeapModel(this.handshake, this.options);
-    const replayer = new Replayer(model, target);
-    const decoder = new Decoder(replayer);
-    const from = checkpoint ? checkpoint.streamOffset : this.handshake.bytes.length;
-    decoder.resumeAt(this.handshake, from);
-    if (model.eventCount < target) this.pump(decoder, from, () => replayer.done);
-    return model;
+    return this.replay(target, -1).model;
   }
 
-  /** Up to `count` events from index `from`, as objects. */
+  /** Up to `count` events from index `from`, as objects, in the order the model applies them. */
   readEvents(from: number, count: number): TraceEvent[] {
-    const start = Math.max(0, from), end = Math.min(this.eventCount, from + count);
+    const start = Math.max(0, Math.floor(from)), end = Math.min(this.eventCount, start + Math.floor(count));
     if (end <= start) return [];
-    const frames = this.index.frames;
-    let lo = 0, hi = frames.length - 1, entry: FrameEntry | null = null;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (frames[mid][1] <= start) { entry = frames[mid]; lo = mid + 1; } else hi = mid - 1;
-    }
-    const collector = new EventCollector(start, end);
-    collector.index = entry ? entry[1] : 0;
-    const decoder = new Decoder(collector);
-    decoder.resumeAt(this.handshake, entry ? entry[0] : this.handshake.bytes.length);
-    this.pump(decoder, entry ? entry[0] : this.handshake.bytes.length, () => collector.done);
-    return collector.collected;
+    return this.replay(end, start).collected;
+  }
+
+  private replay(target: number, collectFrom: number): Replay {
+    const checkpoint = this.checkpointBefore(collectFrom >= 0 ? collectFrom : target);
+    const replay = new Replay(new HeapModel(this.handshake, this.options), target, collectFrom);
+    if (checkpoint) replay.model = this.loadCheckpoint(checkpoint, replay.order);
+    const from = checkpoint ? checkpoint.streamOffset : this.handshake.bytes.length;
+    const decoder = new Decoder(replay);
+    decoder.resumeAt(this.handshake, from);
+    if (!replay.done) this.pump(decoder, from, () => replay.done);
+    if (!replay.done) replay.order.flush();
+    return replay;
   }
 
   private checkpointBefore(target: number): CheckpointEntry | null {
@@ -394,14 +348,14 @@ export class TraceFile {
     return found;
   }
 
-  private loadCheckpoint(entry: CheckpointEntry): HeapModel {
+  private loadCheckpoint(entry: CheckpointEntry, order: EventOrder): HeapModel {
     let bytes: Uint8Array;
     if (this.memoryCheckpoints) bytes = this.memoryCheckpoints[entry.dataOffset];
     else {
       bytes = new Uint8Array(entry.dataLength);
       readSync(this.fd, bytes, 0, entry.dataLength, entry.dataOffset);
     }
-    return readCheckpoint(bytes, this.handshake, this.options);
+    return readCheckpoint(bytes, this.handshake, order, this.options);
   }
 
   private pump(decoder: Decoder, streamOffset: number, done: () => boolean): void {
@@ -439,12 +393,12 @@ function validateIndex(index: TraceIndex, at: number, streamLength: number, size
   if (typeof index !== 'object' || index === null) bad('is not an object');
   if (index.version !== TRACE_FILE_VERSION) bad(`has version ${index.version}`);
   if (!Number.isSafeInteger(index.eventCount) || index.eventCount < 0) bad('has no event count');
-  if (!Array.isArray(index.checkpoints) || !Array.isArray(index.frames) || !Array.isArray(index.findings)) bad('lacks checkpoints, frames or findings');
+  if (!Array.isArray(index.checkpoints) || !Array.isArray(index.times) || !Array.isArray(index.findings)) bad('lacks checkpoints, times or findings');
   let last = -1;
   for (const entry of index.checkpoints) {
     if (!(entry.event > last && entry.event <= index.eventCount && entry.streamOffset <= streamLength && entry.dataOffset + entry.dataLength <= size)) bad(`has a checkpoint out of place (event ${entry.event})`);
     last = entry.event;
   }
-  for (const frame of index.frames) if (!Array.isArray(frame) || frame.length !== 3 || frame[0] > streamLength) bad('has a frame entry out of place');
+  for (const entry of index.times) if (!Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount) bad('has a time entry out of place');
   for (const finding of index.findings) if (!FINDING_KINDS.includes(finding.kind)) bad(`has a finding of unknown kind ${String(finding.kind)}`);
 }

@@ -9,12 +9,13 @@
 #define SENTINEL ((void *)SLABSCOPE_REMOTE_SENTINEL)
 
 void _ss_remote_push(struct ss_slab *slab, unsigned cls, void *base) {
+    /* traced before it is published: the owner's drain of it is always later in time */
+    SS_PROBE(SSP_REMOTE_PUSH, cls, 0, base, atomic_load_explicit(&slab->owner, memory_order_relaxed));
     uintptr_t head = atomic_load_explicit(&slab->remote_head, memory_order_relaxed);
     do {
         ss_link(cls, base, head ? (void *)head : SENTINEL);
     } while (!atomic_compare_exchange_weak_explicit(&slab->remote_head, &head, (uintptr_t)base,
                                                     memory_order_release, memory_order_relaxed));
-    SS_PROBE(SSP_REMOTE_PUSH, cls, 0, base, atomic_load_explicit(&slab->owner, memory_order_relaxed));
 }
 
 /* Owner only: moves every remote-pending block to the slab freelist. */

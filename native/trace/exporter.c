@@ -166,7 +166,10 @@ static void *exporter_main(void *arg) {
     while (!atomic_load(&_ssp.stop) && (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused))) {
         if (_ssp.fd_is_socket) read_commands();
         writer_lock();
+        uint64_t pass_start = ssp_ticks();
         uint64_t written = _ssp_flush_rings(false);
+        /* every ring was read after pass_start: events stamped before it are out (PROTOCOL §2, sync) */
+        if (written) write_frame(SSP_FRAME_SYNC, 0, 0, _ssp_ticks_to_ns(pass_start), NULL, 0, NULL, 0);
         writer_unlock();
         if (!written) nanosleep(&idle, NULL);
     }

@@ -8,7 +8,7 @@
 #define SSP_LOST_MARK 0xFFFFu /* a ring entry that stands for dropped events: value = count, base = first seq */
 
 /* Frame kinds (PROTOCOL.md §2). */
-enum { SSP_FRAME_EVENTS = 1, SSP_FRAME_LOST = 2, SSP_FRAME_CRASH = 3, SSP_FRAME_SLAB_BYTES = 4, SSP_FRAME_END = 5 };
+enum { SSP_FRAME_EVENTS = 1, SSP_FRAME_LOST = 2, SSP_FRAME_CRASH = 3, SSP_FRAME_SLAB_BYTES = 4, SSP_FRAME_END = 5, SSP_FRAME_SYNC = 6 };
 #define SSP_FRAME_FLAG_SNAPSHOT 1u
 
 struct ssp_frame_header {

@@ -1,0 +1,111 @@
+// model.test.mjs — the heap model on real traces: its freelist chains agree
+// with the counts the allocator itself reports at every push and pop, block
+// states agree with the chains, and the findings of the buggy runs are found once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { core, decode, fixture } from './helpers.mjs';
+
+const CACHE_PUSH = 3, CACHE_POP = 4;
+
+test('thread cache chains have the length the allocator reports at every cache push and pop', () => {
+  const bytes = fixture('workload-aligned-detail');
+  let model = null, checked = 0;
+  // the events in the session's cross-thread order, checked one by one
+  const order = new core.EventOrder({
+    event(b, o, thread) {
+      model.apply(b, o, thread);
+      const kind = core.eventKind(b, o);
+      if ((kind === CACHE_PUSH || kind === CACHE_POP) && !(core.eventRoute(b, o) & 0x80)) {
+        const cls = core.eventClass(b, o);
+        const chain = model.thread(thread).caches[cls];
+        assert.equal(chain.length, core.eventValue(b, o), `event ${model.eventCount - 1}: thread ${thread} class ${cls}`);
+        if (kind === CACHE_PUSH) assert.equal(chain.at(-1), core.eventBase(b, o), 'the pushed block is the head');
+        checked++;
+      }
+    },
+    lost() { assert.fail('a lossless trace lost events'); },
+  });
+  const decoder = new core.Decoder({
+    handshake: (h) => (model = new core.HeapModel(h)),
+    events: (batch) => order.events(batch),
+    sync: (time) => order.sync(time),
+    lost: (record) => order.lost(record),
+    crash() {}, slabBytes() {}, end: () => order.flush(), error: (e) => assert.fail(e.message),
+  });
+  decoder.push(bytes);
+  decoder.finish();
+  assert.ok(model.detail, 'recorded with pointer-level detail');
+  assert.ok(checked > 1000, `${checked} pushes and pops checked`);
+  assert.deepEqual(model.findings.all.map((f) => f.kind), []);
+});
+
+test('every block on a chain is in the state the chain says; every free block is on exactly one chain', () => {
+  const { model } = decode(fixture('workload-aligned-detail'));
+  const seen = new Map();
+  const mark = (base, where) => {
+    assert.ok(!seen.has(base), `${base.toString(16)} is on ${seen.get(base)} and on ${where}`);
+    seen.set(base, where);
+  };
+  for (const thread of model.threads.values())
+    thread.caches.forEach((chain, cls) => chain.forEach((base) => {
+      mark(base, `thread ${thread.id} class ${cls}`);
+      const at = model.locate(base);
+      assert.equal(core.BLOCK_STATE_NAMES[at.slab.state[at.slot]], 'free-cache');
+      assert.equal(at.slab.thread[at.slot], thread.id);
+    }));
+  let free = 0;
+  for (const superslab of model.superslabs.values())
+    for (const slab of superslab.slabs) {
+      if (!slab) continue;
+      for (const base of slab.freelist) mark(base, `slab ${slab.start.toString(16)}`);
+      for (const base of slab.remote) mark(base, `remote queue of ${slab.start.toString(16)}`);
+      for (let slot = 0; slot < slab.capacity; slot++) {
+        const state = core.BLOCK_STATE_NAMES[slab.state[slot]];
+        if (state === 'free-cache' || state === 'free-slab' || state === 'remote-pending') {
+          free++;
+          assert.ok(seen.has(slab.baseOf(slot)), `free block ${slab.baseOf(slot).toString(16)} (${state}) is on no chain`);
+        }
+      }
+    }
+  assert.equal(free, seen.size);
+  assert.ok(free > 100);
+  assert.deepEqual(model.findings.all.map((f) => f.kind), []);
+});
+
+test('free routes are counted per class, and an operation-level trace still knows every block', () => {
+  const { model } = decode(fixture('workload-hakmem-ops'));
+  assert.equal(model.detail, false);
+  const routes = model.freeRoutes.reduce((sum, row) => sum + row[1] + row[2] + row[3], 0);
+  assert.ok(routes > 100);
+  const remote = model.freeRoutes.reduce((sum, row) => sum + row[3], 0);
+  assert.ok(remote > 10, 'the workload frees across threads');
+  assert.deepEqual(model.findings.all.map((f) => f.kind), []);
+});
+
+test('the buggy runs: one finding each, with the block\'s alloc and free events', () => {
+  const doubleFree = decode(fixture('double-free-hakmem')).model.findings.all;
+  assert.deepEqual(doubleFree.map((f) => [f.kind, f.origin]), [['double-free', 'native']]);
+  assert.ok(doubleFree[0].allocEvent >= 0 && doubleFree[0].freeEvent > doubleFree[0].allocEvent);
+  assert.equal(doubleFree[0].stacks.alloc.length, 1);
+  assert.equal(doubleFree[0].stacks.free.length, 1);
+  assert.deepEqual(doubleFree[0].internalSite?.file, 'native/src/free.c');
+  const nextCorrupt = decode(fixture('next-corrupt-aligned')).model.findings.all;
+  assert.deepEqual(nextCorrupt.map((f) => f.kind), ['next-corrupt']);
+});
+
+test('lost events make the thread\'s caches unknown and are one warning per lost record', () => {
+  const session = decode(fixture('workload-aligned-lost'));
+  const lost = session.model.findings.all.filter((f) => f.kind === 'lost-events');
+  assert.ok(lost.length > 0);
+  assert.equal(session.model.lostEvents, lost.reduce((sum, f) => sum + Number(/^(\d+) events/.exec(f.message)[1]), 0));
+  for (const f of lost) assert.equal(f.severity, 'warning');
+  const unknown = [...session.model.threads.values()].filter((t) => t.known.includes(false));
+  assert.ok(unknown.length > 0);
+});
+
+test('deeper stacks follow their alloc and free events', () => {
+  const { model } = decode(fixture('stack-hakmem'));
+  assert.equal(model.handshake.stackDepth, 4);
+  const stacks = [...model.opStacks.values()];
+  assert.ok(stacks.some((stack) => stack.length >= 3), `stack lengths ${stacks.map((s) => s.length)}`);
+});
