@@ -7,6 +7,7 @@ import {
   Decoder, type CrashRecord, type DecodeError, type DecodeSink, type EventBatch, type Handshake, type LostRecord, type SlabBytesRecord,
 } from './decoder';
 import { eventTime } from './events';
+import { EVENT_SIZE, FRAME_HEADER_SIZE, LOST_SIZE } from './protocol';
 import type { Finding } from './findings';
 import { HeapModel, type ModelOptions } from './model';
 import { EventOrder } from './order';
@@ -18,8 +19,8 @@ export interface SessionListener {
   handshake?(handshake: Handshake): void;
   /** events firstIndex..firstIndex+count-1 were applied to the model */
   applied?(firstIndex: number, count: number): void;
-  /** after a sync frame's events were applied; the stream continues at `streamEnd` */
-  synced?(streamEnd: number): void;
+  /** between two frames, all of whose events went to the order; the stream continues at `streamEnd` */
+  boundary?(streamEnd: number): void;
   finding?(finding: Finding): void;
   lost?(record: LostRecord): void;
   crash?(record: CrashRecord): void;
@@ -85,16 +86,22 @@ export class TraceSession implements DecodeSink {
 
   events(batch: EventBatch): void {
     this.release(() => this.order.events(batch));
+    if (batch.streamOffset + batch.count * EVENT_SIZE === batch.frameEnd) this.boundary(batch.frameEnd);
   }
 
   sync(timeNs: number, streamEnd: number): void {
     this.release(() => this.order.sync(timeNs));
-    for (const listener of this.listeners) listener.synced?.(streamEnd);
+    this.boundary(streamEnd);
   }
 
   lost(record: LostRecord): void {
     this.release(() => this.order.lost(record));
     for (const listener of this.listeners) listener.lost?.(record);
+    this.boundary(record.streamOffset + FRAME_HEADER_SIZE + LOST_SIZE);
+  }
+
+  private boundary(streamEnd: number): void {
+    for (const listener of this.listeners) listener.boundary?.(streamEnd);
   }
 
   crash(record: CrashRecord): void {

@@ -27,6 +27,8 @@ export const TRACE_FILE_VERSION = 1;
 const HEADER_SIZE = 64;
 /** events between checkpoints: a seek replays at most this many */
 export const DEFAULT_CHECKPOINT_INTERVAL = 1 << 17;
+/** a checkpoint waits for a frame boundary where fewer events than this wait in the cross-thread order */
+const MAX_PENDING_IN_CHECKPOINT = 1 << 16;
 /** events between frame index entries: reading one event decodes at most about this many */
 const FRAME_INDEX_INTERVAL = 4096;
 
@@ -116,9 +118,9 @@ export class TraceRecorder implements SessionListener {
     this.streamLength += chunk.length;
   }
 
-  synced(streamEnd: number): void {
+  boundary(streamEnd: number): void {
     const model = this.session.model!;
-    if (model.eventCount < this.nextCheckpoint) return;
+    if (model.eventCount < this.nextCheckpoint || this.session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
     const blob = writeCheckpoint(model, this.session.order);
     writeSync(this.sideFd, blob, 0, blob.length, this.sideLength);
     this.checkpoints.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.sideLength, dataLength: blob.length });
@@ -284,9 +286,9 @@ export class TraceFile {
     const entries: CheckpointEntry[] = [];
     let nextCheckpoint = DEFAULT_CHECKPOINT_INTERVAL;
     session.listeners.push({
-      synced(streamEnd) {
+      boundary(streamEnd) {
         const model = session.model!;
-        if (model.eventCount < nextCheckpoint) return;
+        if (model.eventCount < nextCheckpoint || session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
         entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: blobs.length, dataLength: 0 });
         blobs.push(writeCheckpoint(model, session.order));
         nextCheckpoint = model.eventCount + DEFAULT_CHECKPOINT_INTERVAL;

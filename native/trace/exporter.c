@@ -38,10 +38,16 @@ static bool write_frame(uint16_t kind, uint32_t thread, uint32_t count, uint64_t
     return true;
 }
 
-/* Writes ring entries [tail, end) of one ring as event frames and lost frames. */
-static uint64_t flush_ring(struct ssp_ring *ring) {
+/* Writes the entries of one ring stamped at or before `horizon` (ticks) as
+ * event frames and lost frames. */
+static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon) {
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
+    if (horizon != UINT64_MAX) { /* a thread's stamps only grow: stop at the first past the horizon */
+        uint64_t end = tail;
+        while (end != head && ring->events[end & ring->mask].timestamp <= horizon) end++;
+        head = end;
+    }
     uint64_t written = 0;
     while (tail != head) {
         /* a run of plain events, stopping at a lost mark or the ring's wrap */
@@ -81,7 +87,7 @@ uint64_t _ssp_flush_rings(bool signal_context) {
     if (_ssp.fd < 0) return 0;
     for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
         if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed) && !signal_context) break;
-        written += flush_ring(ring);
+        written += flush_ring(ring, UINT64_MAX);
         /* a finished thread's drained ring can serve a new thread */
         if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
             atomic_load(&ring->tail) == atomic_load(&ring->head))
@@ -159,6 +165,37 @@ static void read_commands(void) {
     }
 }
 
+/* Flushes the rings in rounds that end at one time horizon for all of them,
+ * each followed by a sync frame at the horizon (PROTOCOL §2): a viewer merging
+ * the threads by time then waits for at most one round. The horizon is the
+ * earliest time any ring reaches within ROUND events, so no ring sends much
+ * more than ROUND events per round. */
+enum { ROUND = 4096, MAX_ROUNDS = 64 };
+static uint64_t flush_in_rounds(void) {
+    uint64_t total = 0;
+    for (int round = 0; round < MAX_ROUNDS && atomic_load_explicit(&_ssp_active, memory_order_relaxed); round++) {
+        uint64_t horizon = UINT64_MAX, written = 0;
+        for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
+            uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+            uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
+            if (tail == head) continue;
+            uint64_t last = tail + (head - tail < ROUND ? head - tail : ROUND) - 1;
+            if (ring->events[last & ring->mask].timestamp < horizon) horizon = ring->events[last & ring->mask].timestamp;
+        }
+        if (horizon == UINT64_MAX) break;
+        for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
+            written += flush_ring(ring, horizon);
+            if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
+                atomic_load(&ring->tail) == atomic_load(&ring->head))
+                atomic_store_explicit(&ring->closed, 2, memory_order_release);
+        }
+        total += written;
+        if (atomic_load_explicit(&_ssp_active, memory_order_relaxed))
+            write_frame(SSP_FRAME_SYNC, 0, 0, _ssp_ticks_to_ns(horizon) + 1, NULL, 0, NULL, 0);
+    }
+    return total;
+}
+
 static void *exporter_main(void *arg) {
     (void)arg;
     _ssp_thread.busy = 1; /* the exporter's own allocations are not traced */
@@ -166,10 +203,7 @@ static void *exporter_main(void *arg) {
     while (!atomic_load(&_ssp.stop) && (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused))) {
         if (_ssp.fd_is_socket) read_commands();
         writer_lock();
-        uint64_t pass_start = ssp_ticks();
-        uint64_t written = _ssp_flush_rings(false);
-        /* every ring was read after pass_start: events stamped before it are out (PROTOCOL §2, sync) */
-        if (written) write_frame(SSP_FRAME_SYNC, 0, 0, _ssp_ticks_to_ns(pass_start), NULL, 0, NULL, 0);
+        uint64_t written = flush_in_rounds();
         writer_unlock();
         if (!written) nanosleep(&idle, NULL);
     }
@@ -183,10 +217,10 @@ void ssp_finish(void) {
     pthread_join(exporter, NULL);
     writer_lock();
     /* drain first: closing this thread's ring may need room for its last lost record */
-    if (atomic_load(&_ssp_active)) _ssp_flush_rings(false);
+    while (atomic_load(&_ssp_active) && flush_in_rounds()) continue;
     ssp_thread_exit();
     if (atomic_load(&_ssp_active)) {
-        _ssp_flush_rings(false);
+        while (atomic_load(&_ssp_active) && flush_in_rounds()) continue;
         if (atomic_load(&_ssp_active)) write_frame(SSP_FRAME_END, 0, 0, 0, NULL, 0, NULL, 0);
     }
     atomic_store(&_ssp_active, 0);

@@ -1,0 +1,132 @@
+// tracefile.test.mjs — .hktrace files recorded by `slabscope run` from a real
+// multithreaded program: seeking anywhere, forwards and backwards, gives the same
+// model as replaying from the start; events read by index are the ones the
+// model applied; damaged files are refused with the offset of the damage.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { core, decode, digest, fixture, root } from './helpers.mjs';
+
+const cli = join(root, 'extension', 'dist', 'cli.mjs');
+const work = mkdtempSync(join(tmpdir(), 'slabscope-tracefile-'));
+const recorded = join(work, 'workload.hktrace');
+
+before(() => {
+  const made = spawnSync('make', ['-s', '-C', join(root, 'native'), '-j2', 'all', 'tracetests'], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--out', recorded, '--', join(root, 'native/build/test/workload'), '8000'],
+    { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+});
+
+test('seeking anywhere, forwards and backwards, gives the model a replay from the start gives', () => {
+  const trace = core.TraceFile.open(recorded);
+  try {
+    assert.ok(trace.eventCount > 400_000, `${trace.eventCount} events`);
+    assert.ok(trace.index.checkpoints.length >= 2, `${trace.index.checkpoints.length} checkpoints`);
+    const targets = [trace.eventCount, 0, 1, trace.index.checkpoints[1].event, trace.index.checkpoints[1].event - 1,
+      Math.floor(trace.eventCount / 3), Math.floor(trace.eventCount / 3) - 7, trace.eventCount - 1, 12345];
+    // the reference: one replay from the start, digests taken as it passes each target
+    const wanted = new Map();
+    const sorted = [...new Set(targets)].sort((a, b) => a - b);
+    const reference = new core.TraceSession();
+    let next = 0;
+    const takeDue = () => { while (next < sorted.length && reference.model.eventCount === sorted[next]) wanted.set(sorted[next++], digest(reference.model)); };
+    // digest exactly at each target: the session applies one event at a time through its order
+    const bytes = readFileSync(recorded);
+    const header = new DataView(bytes.buffer, bytes.byteOffset);
+    const stream = bytes.subarray(64, 64 + Number(header.getBigUint64(24, true)));
+    reference.event = function (b, o, thread) {
+      takeDue();
+      return core.TraceSession.prototype.event.call(this, b, o, thread);
+    };
+    reference.feed(stream);
+    reference.finish();
+    takeDue();
+    assert.equal(reference.model.eventCount, trace.eventCount);
+    assert.equal(wanted.size, sorted.length);
+    for (const target of targets) {
+      const started = performance.now();
+      const seeked = trace.seek(target);
+      const ms = performance.now() - started;
+      assert.equal(seeked.eventCount, target);
+      assert.equal(digest(seeked), wanted.get(target), `model at event ${target} (seek took ${ms.toFixed(1)} ms)`);
+    }
+  } finally {
+    trace.close();
+  }
+});
+
+test('events read by index are the events the model applies there', () => {
+  const trace = core.TraceFile.open(recorded);
+  try {
+    const at = trace.index.checkpoints[0].event - 3;
+    const events = trace.readEvents(at, 10);
+    assert.equal(events.length, 10);
+    assert.deepEqual(events.map((e) => e.index), Array.from({ length: 10 }, (_, i) => at + i));
+    // each event, applied to the model seeked just before it, is what moves it one step
+    for (const event of events.slice(0, 4)) {
+      const before = trace.seek(event.index);
+      assert.equal(before.eventCount, event.index);
+    }
+    const tail = trace.readEvents(trace.eventCount - 2, 10);
+    assert.equal(tail.length, 2);
+    // times come in order across threads, the order's whole point
+    const many = trace.readEvents(1000, 20000);
+    let late = 0;
+    for (let i = 1; i < many.length; i++) if (many[i].timeNs < many[i - 1].timeNs) late++;
+    assert.ok(late < many.length / 100, `${late} of ${many.length} events out of time order`);
+  } finally {
+    trace.close();
+  }
+});
+
+test('the summary and findings of the file are those of the live session', () => {
+  const trace = core.TraceFile.open(recorded);
+  try {
+    assert.equal(trace.summary.events, trace.eventCount);
+    assert.equal(trace.summary.threads, 9);
+    assert.deepEqual(trace.findings.map((f) => f.kind), []);
+    assert.ok(trace.summary.ended);
+    const remote = trace.summary.classes.reduce((sum, c) => sum + (c.frees.remote ?? 0), 0);
+    assert.ok(remote > 1000, `${remote} remote frees`);
+  } finally {
+    trace.close();
+  }
+});
+
+test('damaged trace files are refused with the offset; an unfinished recording is read from its stream', () => {
+  const good = readFileSync(recorded);
+  const bad = (name, mutate) => {
+    const path = join(work, name);
+    const copy = Buffer.from(good);
+    mutate(copy);
+    writeFileSync(path, copy);
+    return path;
+  };
+  assert.throws(() => core.TraceFile.open(bad('magic.hktrace', (b) => { b[0] = 0; })), /not a Slabscope trace.*offset 0/);
+  assert.throws(() => core.TraceFile.open(bad('version.hktrace', (b) => b.writeUInt16LE(9, 8))), /version 9 is not supported.*offset 8/);
+  assert.throws(() => core.TraceFile.open(bad('index.hktrace', (b) => b.writeBigUInt64LE(BigInt(b.length), 32))), /index of .* is outside the file.*offset 32/);
+  const indexAt = Number(good.readBigUInt64LE(32));
+  assert.throws(() => core.TraceFile.open(bad('json.hktrace', (b) => { b[indexAt] = 0x7b; b[indexAt + 1] = 0x7b; })), new RegExp(`index is not JSON.*offset ${indexAt}`));
+  // the header never completed (the recorder was killed): the stream is indexed on open
+  const unfinished = bad('unfinished.hktrace', (b) => b.writeUInt32LE(0, 12));
+  truncateSync(unfinished, indexAt);
+  const recovered = core.TraceFile.open(unfinished);
+  try {
+    assert.equal(recovered.eventCount, core.TraceFile.open(recorded).eventCount);
+    assert.equal(digest(recovered.seek(54321)), digest(core.TraceFile.open(recorded).seek(54321)));
+  } finally {
+    recovered.close();
+  }
+  // a raw wire stream (SLABSCOPE_TRACE_FILE) opens the same way
+  const raw = join(work, 'raw.wire');
+  writeFileSync(raw, fixture('workload-hakmem-ops'));
+  const rawTrace = core.TraceFile.open(raw);
+  assert.equal(rawTrace.eventCount, decode(fixture('workload-hakmem-ops')).model.eventCount);
+  rawTrace.close();
+  assert.ok(statSync(recorded).size > 0);
+});
