@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Symbolizer, TraceFile, buildReport, toSarif, type Report } from '../core';
 import { ensureNativeBuilt, record, RecordError, type Progress } from './record';
-import { formatFinding, formatSummary } from './text';
+import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
 
 /** The package root: the bundle lives in extension/dist/. */
@@ -14,7 +14,8 @@ const nativeDir = join(packageRoot, 'native');
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const USAGE = `usage:
-  slabscope run [--layout aligned|hakmem] [--lossless] [--ops] [--stack N] [--out FILE.hktrace] -- PROGRAM [ARGS...]
+  slabscope run [--layout aligned|hakmem] [--lossless] [--ops] [--stack N] [--library LIB.so] [--out FILE.hktrace] -- PROGRAM [ARGS...]
+      --ops: operation-level events only; --library: preload this trace build (a fault-injection build, your own allocator)
   slabscope report FILE.hktrace [--json | --sarif]
   slabscope demo
   slabscope --version`;
@@ -30,7 +31,7 @@ function takeValue(args: string[], i: number, flag: string): string {
 async function runCommand(args: string[]): Promise<number> {
   let layout: 'aligned' | 'hakmem' = 'aligned';
   let lossless = false, detail = true, stackDepth = 1;
-  let out: string | null = null;
+  let out: string | null = null, library: string | undefined;
   let i = 0;
   for (; i < args.length && args[i] !== '--'; i++) {
     const arg = args[i];
@@ -44,6 +45,10 @@ async function runCommand(args: string[]): Promise<number> {
       stackDepth = Number(takeValue(args, i++, arg));
       if (!Number.isInteger(stackDepth) || stackDepth < 1 || stackDepth > 64) throw new UsageError('--stack is a depth from 1 to 64');
     } else if (arg === '--out') out = takeValue(args, i++, arg);
+    else if (arg === '--library') {
+      library = resolve(takeValue(args, i++, arg));
+      if (!existsSync(library)) throw new UsageError(`no library at ${library}`);
+    }
     else throw new UsageError(`unknown option ${arg}`);
   }
   const [program, ...programArgs] = args.slice(i + 1);
@@ -62,7 +67,7 @@ async function runCommand(args: string[]): Promise<number> {
     lastTime = now;
     process.stderr.write(`\r\x1b[2Kslabscope: ${progress.events.toLocaleString('en-US')} events  ${(rate / 1e6).toFixed(2)}M/s  lost ${progress.lost}  findings ${progress.findings}  processes ${progress.processes}`);
   };
-  const result = await record({ program, args: programArgs, layout, lossless, detail, stackDepth, out: outPath, nativeDir, onProgress: showProgress });
+  const result = await record({ program, args: programArgs, layout, lossless, detail, stackDepth, out: outPath, nativeDir, library, onProgress: showProgress });
   if (tty) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;
   const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
@@ -81,7 +86,7 @@ async function runCommand(args: string[]): Promise<number> {
       symbolizer, sourceRoot: packageRoot, executable: entry.executable, pid: entry.pid, layout: model.layout.name,
     });
     symbolizer.close();
-    for (const finding of report.findings) lines.push(formatFinding(finding));
+    lines.push(...formatFindings(report.findings));
     corruptions += report.findings.filter((finding) => finding.severity === 'error').length;
   }
   if (!result.processes.length) lines.push('slabscope: the program never connected (was it run with the allocator preloaded? a static binary cannot preload it)');
@@ -107,7 +112,7 @@ async function reportCommand(args: string[]): Promise<number> {
     else {
       const lines = [`${trace.handshake.executable} (pid ${trace.handshake.pid}, ${trace.handshake.layout.name} layout): ${formatSummary(trace.summary)}`];
       for (const error of trace.index.errors.slice(0, 5)) lines.push(`stream ${error.fatal ? 'error' : 'warning'}: ${error.message}`);
-      for (const finding of report.findings) lines.push(formatFinding(finding));
+      lines.push(...formatFindings(report.findings));
       process.stdout.write(`${lines.join('\n')}\n`);
     }
     return report.findings.some((finding) => finding.severity === 'error') ? 1 : 0;

@@ -28,3 +28,17 @@ export function formatSummary(summary: TraceSummary): string {
   const findings = Object.entries(summary.findings).map(([kind, n]) => `${n} ${kind}`).join(', ') || 'no findings';
   return `${summary.events.toLocaleString('en-US')} events, ${summary.threads} threads, ${summary.lostEvents} lost, ${findings}${summary.crashed ? ', crashed' : ''}`;
 }
+
+/** Findings as text, at most `perKind` of each kind, then how many more there are. */
+export function formatFindings(findings: readonly ReportFinding[], perKind = 10): string[] {
+  const shown = new Map<string, number>();
+  const lines: string[] = [];
+  for (const finding of findings) {
+    const count = (shown.get(finding.kind) ?? 0) + 1;
+    shown.set(finding.kind, count);
+    if (count <= perKind) lines.push(formatFinding(finding));
+  }
+  for (const [kind, count] of shown)
+    if (count > perKind) lines.push(`... and ${count - perKind} more ${kind} findings (slabscope report --json FILE lists them all)`);
+  return lines;
+}
