@@ -586,20 +586,39 @@ export class HeapModel {
   onLost(record: LostRecord): void {
     this.lostEvents += record.count;
     const thread = this.thread(record.thread);
-    // What the lost events did to this thread's caches is unknown from here on.
+    // What the lost events did is unknown from here on: this thread's caches, the
+    // slabs it owns, and every allocated block (it may have freed any of them).
     for (let cls = 0; cls < this.classCount; cls++) {
       for (const base of thread.caches[cls]) {
         const at = this.locate(base);
-        if (at) at.slab.state[at.slot] = BlockState.Unknown;
+        if (at) this.forget(at.slab, at.slot);
       }
       thread.caches[cls].length = 0;
       thread.known[cls] = false;
     }
+    for (const superslab of this.superslabs.values())
+      for (const slab of superslab.slabs) {
+        if (!slab) continue;
+        const owned = slab.owner === record.thread;
+        for (let slot = 0; slot < slab.capacity; slot++) {
+          const state = slab.state[slot];
+          if (state === BlockState.Allocated || (owned && state !== BlockState.FreeCache)) this.forget(slab, slot);
+        }
+        if (owned) {
+          slab.freelist.length = 0;
+          slab.remote.length = 0;
+        }
+      }
     this.findings.add({
       kind: 'lost-events', severity: 'warning', ptr: 0n, base: 0, cls: -1, thread: record.thread, event: this.eventCount,
       message: `${record.count} events of thread ${record.thread} were dropped (sequence ${record.firstSeq}..${record.lastSeq}); its caches' state is unknown from here`,
       origin: 'engine', internalSite: null, stacks: { alloc: [], free: [], detect: [] }, allocEvent: NONE, freeEvent: NONE,
     });
+  }
+
+  private forget(slab: SlabModel, slot: number): void {
+    slab.state[slot] = BlockState.Unknown;
+    slab.next[slot] = NEXT_UNKNOWN;
   }
 
   onCrash(record: CrashRecord): void {
