@@ -188,7 +188,7 @@ export class Decoder {
         `stream ends ${this.carryLength} bytes into a ${this.state === 'handshake' ? 'handshake' : 'frame'}`));
       return;
     }
-    this.warn(new DecodeError('no-end', this.offset, 'an end-of-stream frame', false, 'stream ends without an end-of-stream frame (the program crashed or was killed)'));
+    this.warn(new DecodeError('no-end', this.offset, 'an end-of-stream frame', false, 'stream ends without an end-of-stream frame (the process crashed, was killed, or exec\'d another program)'));
   }
 
   private consume(chunk: Uint8Array): void {

@@ -157,6 +157,8 @@ export class HeapModel {
   /** per thread: the last next-pointer read, for the pop that follows */
   private lastRead = new Map<number, { base: number; value: number; event: number }>();
   private routeJudged: boolean[];
+  /** per class: frees that took the registry route though the header route was open to them */
+  readonly avoidableRegistry: Uint32Array;
 
   constructor(readonly handshake: Handshake, options: Partial<ModelOptions> = {}) {
     this.layout = handshake.layout;
@@ -169,6 +171,7 @@ export class HeapModel {
     this.freeRoutes = Array.from({ length: this.classCount + 1 }, () => new Uint32Array(FREE_ROUTE_COUNT));
     this.allocRoutes = Array.from({ length: this.classCount + 1 }, () => new Uint32Array(6));
     this.routeJudged = new Array(this.classCount).fill(false);
+    this.avoidableRegistry = new Uint32Array(this.classCount);
   }
 
   // ---- queries -------------------------------------------------------------
@@ -312,7 +315,11 @@ export class HeapModel {
     const pc = eventPc(b, o);
     this.beginOp(thread, index, pc);
     this.freeRoutes[cls === NO_CLASS ? this.classCount : cls][route < FREE_ROUTE_COUNT ? route : 0]++;
-    if (route === FreeRoute.Registry || route === FreeRoute.HeaderFast) this.judgeRoutes(cls, b, o, thread, index, base);
+    if (route === FreeRoute.Registry || route === FreeRoute.HeaderFast) {
+      // a USER pointer at a page start must ask the registry (its header may be on an unmapped page); any other need not
+      if (route === FreeRoute.Registry && eventValue(b, o) % this.handshake.pageSize !== 0 && cls < this.classCount) this.avoidableRegistry[cls]++;
+      this.judgeRoutes(cls, b, o, thread, index, base);
+    }
     if (cls === NO_CLASS || route === FreeRoute.Rejected || route === FreeRoute.Foreign) return;
     const user = eventValue(b, o);
     const at = this.locate(base);
@@ -505,14 +512,13 @@ export class HeapModel {
   private judgeRoutes(cls: number, b: Uint8Array, o: number, thread: number, index: number, base: number): void {
     if (cls >= this.classCount || this.routeJudged[cls]) return;
     const routes = this.freeRoutes[cls];
-    const fast = routes[FreeRoute.HeaderFast], registry = routes[FreeRoute.Registry];
-    const total = fast + registry;
+    const total = routes[FreeRoute.HeaderFast] + routes[FreeRoute.Registry];
     if (total < this.options.routeRegressionMinFrees) return;
     this.routeJudged[cls] = true;
-    const share = registry / total;
+    const share = this.avoidableRegistry[cls] / total;
     if (share > this.options.routeRegressionThreshold)
       this.engineFinding('route-regression', b, o, thread, index, cls, base,
-        `${(share * 100).toFixed(1)}% of class ${cls}'s first ${total} frees took the registry lookup instead of the header fast path (threshold ${(this.options.routeRegressionThreshold * 100).toFixed(1)}%)`);
+        `${(share * 100).toFixed(1)}% of class ${cls}'s first ${total} frees took the registry lookup though their header was usable (not at a page start), instead of the header fast path (threshold ${(this.options.routeRegressionThreshold * 100).toFixed(1)}%)`);
   }
 
   private isSentinel(b: Uint8Array, o: number): boolean {

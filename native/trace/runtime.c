@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -152,6 +153,15 @@ static uint32_t env_u32(const char *name, uint32_t fallback) {
     return *end || value > (1ul << 30) ? fallback : (uint32_t)value;
 }
 
+/* A forked child has no exporter thread and shares its parent's connection: it
+ * stops tracing (a child that execs is traced afresh by the preload there). */
+static void child_after_fork(void) {
+    atomic_store(&_ssp_active, 0);
+    atomic_store(&_ssp.stop, 1);
+    if (_ssp.fd >= 0) close(_ssp.fd);
+    _ssp.fd = -1;
+}
+
 int ssp_start(const struct ssp_config *config) {
     if (_ssp.fd >= 0) return 1;
     _ssp.config = config;
@@ -183,6 +193,8 @@ int ssp_start(const struct ssp_config *config) {
         return 0;
     }
     _ssp_install_crash_handlers();
+    static bool fork_handler;
+    if (!fork_handler) fork_handler = pthread_atfork(NULL, NULL, child_after_fork) == 0;
     atomic_store(&_ssp_active, 1);
     if (config && config->snapshot) config->snapshot(); /* the state before tracing began */
     if (_ssp_start_exporter() != 0) {
