@@ -126,7 +126,9 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = { routeRegressionThreshold: 0
 
 interface PendingOp {
   event: number;
-  stack: number[];
+  pc: number;
+  /** made when something keeps it: a finding, a deeper frame */
+  stack: number[] | null;
 }
 
 export class HeapModel {
@@ -176,16 +178,31 @@ export class HeapModel {
 
   // ---- queries -------------------------------------------------------------
 
+  /**
+   * Where `address` falls. The answer is one reused object (the hot path makes
+   * millions of these): read it before the next locate, keep a copy to hold on.
+   */
   locate(address: number): Location | null {
     const within = address % this.superslabSize;
-    const superslab = this.superslabs.get(address - within);
+    const superslabBase = address - within;
+    const superslab = superslabBase === this.lastSuperslabBase ? this.lastSuperslab : this.superslabs.get(superslabBase);
     if (!superslab) return null;
+    this.lastSuperslabBase = superslabBase;
+    this.lastSuperslab = superslab;
     const slab = superslab.slabs[Math.floor(within / this.slabSize)];
     if (!slab) return null;
     const slot = slab.slotOf(address);
     if (slot < 0) return null;
-    return { superslab, slab, slot, within: address - slab.baseOf(slot) };
+    const location = this.scratch;
+    location.superslab = superslab;
+    location.slab = slab;
+    location.slot = slot;
+    location.within = address - slab.baseOf(slot);
+    return location;
   }
+  private lastSuperslabBase = -1;
+  private lastSuperslab: SuperslabModel | undefined = undefined;
+  private readonly scratch = { superslab: null as unknown as SuperslabModel, slab: null as unknown as SlabModel, slot: 0, within: 0 };
 
   thread(id: number): ThreadModel {
     let thread = this.threads.get(id);
@@ -253,6 +270,7 @@ export class HeapModel {
         return;
       case EventKind.SuperslabUnmap:
         this.superslabs.delete(base);
+        this.lastSuperslabBase = -1;
         return;
       case EventKind.SlabBind: return this.bindSlab(base, cls, thread, 0, 0);
       case EventKind.SlabRelease: {
@@ -269,7 +287,7 @@ export class HeapModel {
         return;
       case EventKind.StackFrame: {
         const op = this.lastOp.get(thread);
-        if (op && op.stack.length < 256) op.stack.push(eventValue(b, o));
+        if (op && this.stackOf(op).length < 256) this.stackOf(op).push(eventValue(b, o));
         return;
       }
       default:
@@ -278,17 +296,30 @@ export class HeapModel {
   }
 
   private beginOp(thread: number, index: number, pc: number): void {
-    const stack = [pc];
-    this.lastOp.set(thread, { event: index, stack });
+    let op = this.lastOp.get(thread);
+    if (!op) {
+      op = { event: index, pc, stack: null };
+      this.lastOp.set(thread, op);
+    }
+    op.event = index;
+    op.pc = pc;
+    op.stack = null;
     if (this.handshake.stackDepth > 1) {
-      this.opStacks.set(index, stack);
+      op.stack = [pc];
+      this.opStacks.set(index, op.stack);
       if (this.opStacks.size > 1 << 20) this.opStacks.delete(this.opStacks.keys().next().value as number);
     }
-    const waiting = this.pendingDetect.get(thread);
-    if (waiting) {
-      for (const finding of waiting) if (finding.stacks.detect[0] === pc) finding.stacks = { ...finding.stacks, detect: stack };
-      this.pendingDetect.delete(thread);
+    if (this.pendingDetect.size) {
+      const waiting = this.pendingDetect.get(thread);
+      if (waiting) {
+        for (const finding of waiting) if (finding.stacks.detect[0] === pc) finding.stacks = { ...finding.stacks, detect: this.stackOf(op) };
+        this.pendingDetect.delete(thread);
+      }
     }
+  }
+
+  private stackOf(op: PendingOp): number[] {
+    return op.stack ?? (op.stack = [op.pc]);
   }
 
   private onAlloc(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
@@ -503,7 +534,7 @@ export class HeapModel {
       stacks: {
         alloc: at ? stackOf(allocEvent, at.slab.allocPc[at.slot]) : [],
         free: at ? stackOf(freeEvent, at.slab.freePc[at.slot]) : [],
-        detect: op && op.stack[0] === pc ? op.stack : pc ? [pc] : [],
+        detect: op && op.pc === pc ? this.stackOf(op) : pc ? [pc] : [],
       },
       allocEvent, freeEvent,
     };
@@ -534,6 +565,7 @@ export class HeapModel {
   private beginSnapshot(): void {
     this.inSnapshot = true;
     this.superslabs.clear();
+    this.lastSuperslabBase = -1;
     for (const thread of this.threads.values())
       for (let cls = 0; cls < this.classCount; cls++) {
         thread.caches[cls].length = 0;

@@ -53,7 +53,7 @@ for (const [program, kind, layouts] of BUGS) {
     test(`${program} through slabscope run: ${kind} at the offending line (${layout} layout)`, () => {
       const source = join(nativeDir, 'test', 'bugs', `${program}.c`);
       const out = join(work, `${program}-${layout}.hktrace`);
-      const run = slabscope(['run', '--layout', layout, '--out', out, '--', join(nativeDir, 'build', 'test', 'bugs', program)]);
+      const run = slabscope(['run', '--lossless', '--layout', layout, '--out', out, '--', join(nativeDir, 'build', 'test', 'bugs', program)]);
       assert.equal(run.status, 1, `corruption found means exit 1\n${run.stdout}${run.stderr}`);
       assert.match(run.stdout, /exited with status 0/);
       const { findings, summary } = report(out);
