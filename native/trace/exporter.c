@@ -170,7 +170,7 @@ static void read_commands(void) {
  * the threads by time then waits for at most one round. The horizon is the
  * earliest time any ring reaches within ROUND events, so no ring sends much
  * more than ROUND events per round. */
-enum { ROUND = 4096, MAX_ROUNDS = 64 };
+enum { ROUND = 16384, MAX_ROUNDS = 16 };
 static uint64_t flush_in_rounds(void) {
     uint64_t total = 0;
     for (int round = 0; round < MAX_ROUNDS && atomic_load_explicit(&_ssp_active, memory_order_relaxed); round++) {
