@@ -43,10 +43,14 @@ static bool write_frame(uint16_t kind, uint32_t thread, uint32_t count, uint64_t
 static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon) {
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
-    if (horizon != UINT64_MAX) { /* a thread's stamps only grow: stop at the first past the horizon */
-        uint64_t end = tail;
-        while (end != head && ring->events[end & ring->mask].timestamp <= horizon) end++;
-        head = end;
+    if (horizon != UINT64_MAX) { /* a thread's stamps only grow: the first past the horizon, by bisection */
+        uint64_t low = tail, high = head;
+        while (low < high) {
+            uint64_t middle = low + (high - low) / 2;
+            if (ring->events[middle & ring->mask].timestamp <= horizon) low = middle + 1;
+            else high = middle;
+        }
+        head = low;
     }
     uint64_t written = 0;
     while (tail != head) {
