@@ -2,12 +2,11 @@
 // and the fault-injection builds, records each, and shows every finding kind
 // with the source line it points at.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Symbolizer, buildReport, type FindingKind, type ReportFinding } from '../core';
-import { ensureNativeBuilt, record, RecordError } from './record';
+import { ensureNativeBuilt, record } from './record';
 import { formatFinding } from './text';
 
 export interface DemoCase {
@@ -42,13 +41,8 @@ export function demoCases(nativeDir: string): DemoCase[] {
 }
 
 export function buildDemoPrograms(nativeDir: string, cases: readonly DemoCase[]): void {
-  ensureNativeBuilt(nativeDir);
-  const make = (args: string[]) => {
-    const made = spawnSync('make', ['-s', '-C', nativeDir, '-j2', ...args], { encoding: 'utf8' });
-    if (made.status !== 0) throw new RecordError(`make ${args.join(' ')} failed:\n${made.stderr}`);
-  };
-  make(['bugtests', 'tracetests']);
-  for (const inject of new Set(cases.map((entry) => entry.inject).filter(Boolean))) make([`INJECT=${inject}`, 'all']);
+  ensureNativeBuilt(nativeDir, ['all', 'bugtests', 'tracetests']);
+  for (const inject of new Set(cases.map((entry) => entry.inject).filter(Boolean))) ensureNativeBuilt(nativeDir, [`INJECT=${inject}`, 'all']);
 }
 
 export interface DemoOutcome {

@@ -57,11 +57,11 @@ export class RecordError extends Error {
   override readonly name = 'RecordError';
 }
 
-/** Builds the allocator's libraries if anything is out of date (make decides). */
-export function ensureNativeBuilt(nativeDir: string): void {
-  const made = spawnSync('make', ['-s', '-C', nativeDir, '-j2', 'all'], { encoding: 'utf8' });
+/** Builds native targets (the allocator's libraries by default) if anything is out of date (make decides). */
+export function ensureNativeBuilt(nativeDir: string, targets: readonly string[] = ['all']): void {
+  const made = spawnSync('make', ['-s', '-C', nativeDir, '-j2', ...targets], { encoding: 'utf8' });
   if (made.error) throw new RecordError(`could not run make: ${made.error.message}`);
-  if (made.status !== 0) throw new RecordError(`building the allocator failed:\n${made.stderr.trim()}`);
+  if (made.status !== 0) throw new RecordError(`make ${targets.join(' ')} failed:\n${made.stderr.trim()}`);
 }
 
 export function traceLibrary(nativeDir: string, layout: string): string {

@@ -1,7 +1,7 @@
 // text.ts — findings and summaries as terminal text.
 
 import { relative } from 'node:path';
-import type { ReportFinding, ReportFrame, ReportSite, TraceSummary } from '../core';
+import { isAllocatorModule, type ReportFinding, type ReportFrame, type ReportSite, type TraceSummary } from '../core';
 
 function place(site: ReportSite | ReportFrame | null): string {
   if (!site || !site.file) return 'an unknown site';
@@ -11,7 +11,7 @@ function place(site: ReportSite | ReportFrame | null): string {
 }
 
 function firstUser(frames: ReportFrame[]): ReportFrame | null {
-  return frames.find((frame) => frame.file && !/libslabscope/.test(frame.module)) ?? frames[0] ?? null;
+  return frames.find((frame) => frame.file && !isAllocatorModule(frame.module)) ?? frames[0] ?? null;
 }
 
 export function formatFinding(finding: ReportFinding): string {

@@ -55,7 +55,7 @@ export function writeCheckpoint(model: HeapModel, order: EventOrder): Uint8Array
   const text = new TextEncoder().encode(JSON.stringify(json));
   const head = (4 + text.length + 7) & ~7;
   let size = head;
-  for (const entry of json.slabs) for (const name of ARRAYS) size += pad8(entry.extent * bytesPer(slabs[0], name));
+  slabs.forEach((slab, i) => { for (const name of ARRAYS) size += pad8(json.slabs[i].extent * slab[name].BYTES_PER_ELEMENT); });
   const out = new Uint8Array(size);
   new DataView(out.buffer).setUint32(0, text.length, true);
   out.set(text, 4);
@@ -128,7 +128,4 @@ export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, order: E
 
 function pad8(n: number): number {
   return (n + 7) & ~7;
-}
-function bytesPer(slab: SlabModel | undefined, name: BlockArray): number {
-  return slab ? slab[name].BYTES_PER_ELEMENT : 0;
 }

@@ -8,14 +8,14 @@
 // pointer-level detail (handshake flag Detail); with operation-level events the
 // model knows each block's state from alloc and free, not the chains.
 
-import type { CrashRecord, EventBatch, Handshake, LostRecord, SlabBytesRecord } from './decoder';
+import type { CrashRecord, Handshake, LostRecord, SlabBytesRecord } from './decoder';
 import {
   eventBase, eventClass, eventKind, eventPc, eventRoute, eventSite, eventValue, eventValueBig, hex,
 } from './events';
 import { FindingSet, severityOf, type Finding, type FindingKind, type InternalSite } from './findings';
 import { headerClass, headerFor, nextCoversHeader, type Layout } from './layout';
 import {
-  AllocRoute, CHECK_KIND_NAMES, EVENT_SIZE, EventKind, FREE_ROUTE_COUNT, FreeRoute, HandshakeFlag, NO_CLASS, ROUTE_SNAPSHOT,
+  AllocRoute, CHECK_KIND_NAMES, EventKind, FREE_ROUTE_COUNT, FreeRoute, HandshakeFlag, NO_CLASS, ROUTE_SNAPSHOT,
 } from './protocol';
 
 export const enum BlockState {
@@ -222,12 +222,6 @@ export class HeapModel {
 
   // ---- events --------------------------------------------------------------
 
-  applyBatch(batch: EventBatch): void {
-    const b = batch.bytes;
-    const thread = batch.thread;
-    for (let i = 0, o = batch.at; i < batch.count; i++, o += EVENT_SIZE) this.apply(b, o, thread);
-  }
-
   /** Applies one event record at b[o]; its index is this.eventCount. */
   apply(b: Uint8Array, o: number, thread: number): void {
     const index = this.eventCount++;
@@ -248,7 +242,7 @@ export class HeapModel {
       case EventKind.CachePop: return this.onCachePop(b, o, thread, index, cls, base);
       case EventKind.SlabPush: return this.onSlabPush(b, o, thread, index, cls, base);
       case EventKind.SlabPop: return this.onSlabPop(b, o, thread, index, cls, base);
-      case EventKind.NextWrite: return this.onNextWrite(b, o, thread, index, cls, base);
+      case EventKind.NextWrite: return this.onNextWrite(b, o, base);
       case EventKind.NextRead:
         this.lastRead.set(thread, { base, value: eventValue(b, o), event: index });
         if (this.isSentinel(b, o)) this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
@@ -427,7 +421,7 @@ export class HeapModel {
     this.checkLinkRead(b, o, thread, index, cls, base, at, 'slab freelist');
   }
 
-  private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+  private onNextWrite(b: Uint8Array, o: number, base: number): void {
     const at = this.locate(base);
     if (at && at.within === 0) at.slab.next[at.slot] = this.isSentinel(b, o) ? this.sentinel : eventValue(b, o);
   }

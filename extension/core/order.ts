@@ -105,10 +105,7 @@ export class EventOrder {
         const t = this.headTime(heads[i][1][0]);
         if (t < bestTime) { bestTime = t; best = i; }
       }
-      if (best < 0 || !(bestTime < limit)) {
-        if (limit !== Infinity || best < 0) break;
-        best = 0; // stamps that are not numbers still come out, in thread order
-      }
+      if (!(bestTime < limit)) break;
       const [thread, queue] = heads[best];
       const entry = queue[0];
       // the next thread's earliest time bounds how far this one may run without looking again

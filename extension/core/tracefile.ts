@@ -19,7 +19,7 @@ import { eventAt, hex, type TraceEvent } from './events';
 import { FINDING_KINDS, type Finding, type FindingKind } from './findings';
 import { HeapModel, type ModelOptions } from './model';
 import { EventOrder } from './order';
-import { EVENT_SIZE, FREE_ROUTE_NAMES, ALLOC_ROUTE_NAMES, WIRE_MAGIC } from './protocol';
+import { FREE_ROUTE_NAMES, ALLOC_ROUTE_NAMES, WIRE_MAGIC } from './protocol';
 import { TraceSession, type SessionListener } from './session';
 
 export const TRACE_FILE_MAGIC = 'HKTRACE\0';
@@ -29,8 +29,6 @@ const HEADER_SIZE = 64;
 export const DEFAULT_CHECKPOINT_INTERVAL = 1 << 17;
 /** a checkpoint waits for a frame boundary where fewer events than this wait in the cross-thread order */
 const MAX_PENDING_IN_CHECKPOINT = 1 << 16;
-/** events between frame index entries: reading one event decodes at most about this many */
-const FRAME_INDEX_INTERVAL = 4096;
 
 export interface CheckpointEntry { event: number; streamOffset: number; dataOffset: number; dataLength: number }
 /** [event index, its time in ns], every few thousand events: for timelines */
@@ -90,27 +88,50 @@ export function deserializeFinding(entry: SerializedFinding): Finding {
 }
 
 /**
+ * Takes a checkpoint at a frame boundary once `interval` events passed since the
+ * last one and few events wait in the order; `store` keeps the bytes and says
+ * where they went.
+ */
+class Checkpointer implements SessionListener {
+  readonly entries: CheckpointEntry[] = [];
+  private next: number;
+  constructor(private readonly session: TraceSession, private readonly store: (blob: Uint8Array) => number, private readonly interval: number) {
+    this.next = interval;
+  }
+  boundary(streamEnd: number): void {
+    const model = this.session.model!;
+    if (model.eventCount < this.next || this.session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
+    const blob = writeCheckpoint(model, this.session.order);
+    this.entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.store(blob), dataLength: blob.length });
+    this.next = model.eventCount + this.interval;
+  }
+}
+
+/**
  * Records a session into a trace file as it goes: stream bytes now, checkpoints
  * (at sync frames, every `interval` events) to a side file, index at the end.
  * Call `write` with every chunk before the session is fed it, and `close` when
  * the session is finished.
  */
-export class TraceRecorder implements SessionListener {
+export class TraceRecorder {
   private readonly fd: number;
   private readonly sideFd: number;
   private readonly sidePath: string;
   private streamLength = 0;
   private sideLength = 0;
-  private readonly checkpoints: CheckpointEntry[] = [];
-  private nextCheckpoint: number;
+  private readonly checkpointer: Checkpointer;
 
-  constructor(readonly path: string, private readonly session: TraceSession, private readonly interval = DEFAULT_CHECKPOINT_INTERVAL) {
+  constructor(readonly path: string, private readonly session: TraceSession, interval = DEFAULT_CHECKPOINT_INTERVAL) {
     this.fd = openSync(`${path}.part`, 'w', 0o600);
     this.sidePath = `${path}.checkpoints`;
     this.sideFd = openSync(this.sidePath, 'w+', 0o600);
     writeSync(this.fd, new Uint8Array(HEADER_SIZE), 0, HEADER_SIZE, 0);
-    this.nextCheckpoint = interval;
-    session.listeners.push(this);
+    this.checkpointer = new Checkpointer(session, (blob) => {
+      writeSync(this.sideFd, blob, 0, blob.length, this.sideLength);
+      this.sideLength += blob.length;
+      return this.sideLength - blob.length;
+    }, interval);
+    session.listeners.push(this.checkpointer);
   }
 
   write(chunk: Uint8Array): void {
@@ -118,19 +139,8 @@ export class TraceRecorder implements SessionListener {
     this.streamLength += chunk.length;
   }
 
-  boundary(streamEnd: number): void {
-    const model = this.session.model!;
-    if (model.eventCount < this.nextCheckpoint || this.session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
-    const blob = writeCheckpoint(model, this.session.order);
-    writeSync(this.sideFd, blob, 0, blob.length, this.sideLength);
-    this.checkpoints.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.sideLength, dataLength: blob.length });
-    this.sideLength += blob.length;
-    this.nextCheckpoint = model.eventCount + this.interval;
-  }
-
   /** Writes checkpoints and index after the stream and completes the header; returns the index. */
   close(): TraceIndex {
-    const model = this.session.model;
     const checkpointsAt = HEADER_SIZE + this.streamLength;
     const buffer = new Uint8Array(1 << 20);
     for (let done = 0; done < this.sideLength;) {
@@ -141,7 +151,7 @@ export class TraceRecorder implements SessionListener {
     }
     closeSync(this.sideFd);
     unlinkSync(this.sidePath);
-    const index = indexOf(this.session, this.checkpoints.map((entry) => ({ ...entry, dataOffset: entry.dataOffset + checkpointsAt })));
+    const index = indexOf(this.session, this.checkpointer.entries.map((entry) => ({ ...entry, dataOffset: entry.dataOffset + checkpointsAt })));
     const indexBytes = new TextEncoder().encode(JSON.stringify(index));
     const indexAt = checkpointsAt + this.sideLength;
     writeSync(this.fd, indexBytes, 0, indexBytes.length, indexAt);
@@ -283,17 +293,9 @@ export class TraceFile {
   private static indexInMemory(fd: number, path: string, streamStart: number, streamLength: number, options: Partial<ModelOptions>): TraceFile {
     const session = new TraceSession(options);
     const blobs: Uint8Array[] = [];
-    const entries: CheckpointEntry[] = [];
-    let nextCheckpoint = DEFAULT_CHECKPOINT_INTERVAL;
-    session.listeners.push({
-      boundary(streamEnd) {
-        const model = session.model!;
-        if (model.eventCount < nextCheckpoint || session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
-        entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: blobs.length, dataLength: 0 });
-        blobs.push(writeCheckpoint(model, session.order));
-        nextCheckpoint = model.eventCount + DEFAULT_CHECKPOINT_INTERVAL;
-      },
-    });
+    // in memory, a checkpoint's "offset" is its place in `blobs`
+    const checkpointer = new Checkpointer(session, (blob) => blobs.push(blob) - 1, DEFAULT_CHECKPOINT_INTERVAL);
+    session.listeners.push(checkpointer);
     const buffer = new Uint8Array(1 << 20);
     for (let done = 0; done < streamLength;) {
       const n = readSync(fd, buffer, 0, Math.min(buffer.length, streamLength - done), streamStart + done);
@@ -308,7 +310,7 @@ export class TraceFile {
       const error = session.fatalError;
       throw new TraceFileError(streamStart + (error?.offset ?? 0), `no handshake in ${path}: ${error?.message ?? 'empty stream'}`);
     }
-    return new TraceFile(fd, path, model.handshake, indexOf(session, entries), streamStart, streamLength, options, blobs);
+    return new TraceFile(fd, path, model.handshake, indexOf(session, checkpointer.entries), streamStart, streamLength, options, blobs);
   }
 
   close(): void {

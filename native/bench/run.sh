@@ -5,12 +5,8 @@
 # its ratio to glibc and to mimalloc, and the check build's cost against release.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-native="$(cd "$here/.." && pwd)"
-runs="${BENCH_RUNS:-5}"; cycles="${BENCH_CYCLES:-2000000}"; larson_seconds="${BENCH_LARSON_SECONDS:-2}"
-if [[ "${1:-}" == "--quick" ]]; then runs=1; cycles=300000; larson_seconds=0.5; fi
-make -s -C "$native" -j2 all >/dev/null
-make -s -C "$here" >/dev/null
-bin="$native/build/bench"
+default_runs=5
+source "$here/common.sh"
 lib=/usr/lib/x86_64-linux-gnu
 
 names=(glibc mimalloc jemalloc tcmalloc slabscope-hakmem-release slabscope-aligned-release slabscope-hakmem-check slabscope-aligned-check)
@@ -30,7 +26,6 @@ for name in "${names[@]}"; do
   available+=("$name")
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 json="$bin/results.json"; echo "{" >"$json"; first_row=1
 
 bench() { # bench TITLE COMMAND...

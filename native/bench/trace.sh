@@ -4,14 +4,9 @@
 # slowdowns, the ratio of heaptrack's slowdown to ours, and events/s delivered.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-native="$(cd "$here/.." && pwd)"
-runs="${BENCH_RUNS:-3}"; cycles="${BENCH_CYCLES:-2000000}"; larson_seconds="${BENCH_LARSON_SECONDS:-2}"
-if [[ "${1:-}" == "--quick" ]]; then runs=1; cycles=300000; larson_seconds=0.5; fi
-make -s -C "$native" -j2 all >/dev/null
-make -s -C "$here" >/dev/null
-bin="$native/build/bench"
+default_runs=3
+source "$here/common.sh"
 work="$(mktemp -d)"; chmod 700 "$work"; trap 'rm -rf "$work"' EXIT
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 throughput() { awk '/Throughput/ {print $3}'; }
 
 # one traced run: the reader listens, the program streams; prints "ops events_per_second"
