@@ -1,5 +1,6 @@
 // build.mjs — bundles the TypeScript sources with esbuild: the engine for Node
-// (tests, tools), the command line, and (later) the extension host and the webview.
+// (tests, tools), the command line, and the heap views for the browser (one
+// bundle for a VS Code webview and for the page `slabscope view` serves).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -19,4 +20,9 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: { core: 'extension/core/index.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' } }),
   build({ ...common, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' } }),
+  build({
+    absWorkingDir: root, bundle: true, platform: 'browser', target: 'chrome114', format: 'iife', minify: true, sourcemap: 'linked',
+    logLevel: watch ? 'info' : 'warning',
+    entryPoints: { webview: 'webview/src/main.ts' }, outdir: 'webview/dist',
+  }),
 ]);

@@ -3,10 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Symbolizer, TraceFile, buildReport, toSarif, type Report } from '../core';
+import { LiveSource, Symbolizer, TraceFile, TraceSession, buildReport, toSarif, type Report } from '../core';
 import { ensureNativeBuilt, record, RecordError, type Progress } from './record';
 import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
+import { ViewServer, liveSource, openInBrowser, traceSource } from './view';
 
 /** The package root: the bundle lives in extension/dist/. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,6 +18,9 @@ const USAGE = `usage:
   slabscope run [--layout aligned|hakmem] [--lossless] [--ops] [--stack N] [--library LIB.so] [--out FILE.hktrace] -- PROGRAM [ARGS...]
       --ops: operation-level events only; --library: preload this trace build (a fault-injection build, your own allocator)
   slabscope report FILE.hktrace [--json | --sarif]
+  slabscope view FILE.hktrace [--port N] [--no-open]
+  slabscope view --live [run options] [--port N] [--no-open] -- PROGRAM [ARGS...]
+      serves the heap views on 127.0.0.1 and prints the URL
   slabscope demo
   slabscope --version`;
 
@@ -28,31 +32,60 @@ function takeValue(args: string[], i: number, flag: string): string {
   return value;
 }
 
-async function runCommand(args: string[]): Promise<number> {
-  let layout: 'aligned' | 'hakmem' = 'aligned';
-  let lossless = false, detail = true, stackDepth = 1;
-  let out: string | null = null, library: string | undefined;
+interface RunOptions {
+  layout: 'aligned' | 'hakmem';
+  lossless: boolean;
+  detail: boolean;
+  stackDepth: number;
+  out: string | null;
+  library: string | undefined;
+  port: number;
+  open: boolean;
+  live: boolean;
+  /** words before `--` that are no option */
+  words: string[];
+  program: string | undefined;
+  programArgs: string[];
+}
+
+/** The options of `run` and `view`; `view` also takes --port, --no-open and --live. */
+function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
+  const options: RunOptions = {
+    layout: 'aligned', lossless: false, detail: true, stackDepth: 1, out: null, library: undefined, port: 0, open: true, live: false,
+    words: [], program: undefined, programArgs: [],
+  };
   let i = 0;
   for (; i < args.length && args[i] !== '--'; i++) {
     const arg = args[i];
     if (arg === '--layout') {
       const value = takeValue(args, i++, arg);
       if (value !== 'aligned' && value !== 'hakmem') throw new UsageError(`--layout is aligned or hakmem, not ${value}`);
-      layout = value;
-    } else if (arg === '--lossless') lossless = true;
-    else if (arg === '--ops') detail = false;
+      options.layout = value;
+    } else if (arg === '--lossless') options.lossless = true;
+    else if (arg === '--ops') options.detail = false;
     else if (arg === '--stack') {
-      stackDepth = Number(takeValue(args, i++, arg));
-      if (!Number.isInteger(stackDepth) || stackDepth < 1 || stackDepth > 64) throw new UsageError('--stack is a depth from 1 to 64');
-    } else if (arg === '--out') out = takeValue(args, i++, arg);
+      options.stackDepth = Number(takeValue(args, i++, arg));
+      if (!Number.isInteger(options.stackDepth) || options.stackDepth < 1 || options.stackDepth > 64) throw new UsageError('--stack is a depth from 1 to 64');
+    } else if (arg === '--out') options.out = takeValue(args, i++, arg);
     else if (arg === '--library') {
-      library = resolve(takeValue(args, i++, arg));
-      if (!existsSync(library)) throw new UsageError(`no library at ${library}`);
-    }
-    else throw new UsageError(`unknown option ${arg}`);
+      options.library = resolve(takeValue(args, i++, arg));
+      if (!existsSync(options.library)) throw new UsageError(`no library at ${options.library}`);
+    } else if (command === 'view' && arg === '--port') {
+      options.port = Number(takeValue(args, i++, arg));
+      if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new UsageError('--port is a TCP port from 0 to 65535');
+    } else if (command === 'view' && arg === '--no-open') options.open = false;
+    else if (command === 'view' && arg === '--live') options.live = true;
+    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+    else options.words.push(arg);
   }
-  const [program, ...programArgs] = args.slice(i + 1);
-  if (i >= args.length || !program) throw new UsageError('run needs -- PROGRAM [ARGS...]');
+  [options.program, ...options.programArgs] = args.slice(i + 1);
+  return options;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { layout, lossless, detail, stackDepth, out, library, program, programArgs, words } = parseOptions(args, 'run');
+  if (words.length) throw new UsageError(`unknown argument ${words[0]} (the program goes after --)`);
+  if (!program) throw new UsageError('run needs -- PROGRAM [ARGS...]');
   const outPath = resolve(out ?? `${basename(program)}.hktrace`);
   process.stderr.write(`slabscope: building the allocator if needed\n`);
   ensureNativeBuilt(nativeDir);
@@ -121,12 +154,64 @@ async function reportCommand(args: string[]): Promise<number> {
   }
 }
 
+const bundleDir = join(packageRoot, 'webview', 'dist');
+
+async function viewCommand(options: RunOptions): Promise<number> {
+  const log = (line: string) => process.stdout.write(`slabscope: ${line}\n`);
+  const server = new ViewServer({ port: options.port, bundleDir, sourceRoot: packageRoot, log });
+  const stop = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  if (!options.live) {
+    if (options.program) throw new UsageError('view FILE takes no program; use view --live -- PROGRAM');
+    if (options.words.length !== 1) throw new UsageError('view needs one trace file (or --live -- PROGRAM)');
+    if (!existsSync(options.words[0])) throw new UsageError(`no such file: ${options.words[0]}`);
+    await server.setSource(traceSource(options.words[0]));
+    const url = await server.listen();
+    log(`serving ${options.words[0]} at ${url} (Ctrl-C stops)`);
+    if (options.open) openInBrowser(url);
+    await stop;
+    server.close();
+    return 0;
+  }
+  const program = options.program;
+  if (!program || options.words.length) throw new UsageError('view --live needs -- PROGRAM [ARGS...]');
+  const outPath = resolve(options.out ?? `${basename(program)}.hktrace`);
+  ensureNativeBuilt(nativeDir);
+  await server.setSource(new LiveSource(new TraceSession(), `${basename(program)} (waiting)`));
+  const url = await server.listen();
+  log(`serving ${program} live at ${url} (Ctrl-C stops)`);
+  if (options.open) openInBrowser(url);
+  let first: string | null = null;
+  const ticker = setInterval(() => void server.refresh(), 100);
+  const result = await record({
+    program, args: options.programArgs, layout: options.layout, lossless: options.lossless, detail: options.detail, stackDepth: options.stackDepth,
+    out: outPath, nativeDir, library: options.library,
+    onSession: (session, path) => {
+      if (first) return; // the views follow the first process; the others are recorded beside it
+      first = path;
+      void server.setSource(liveSource(session, program));
+    },
+  });
+  clearInterval(ticker);
+  await server.refresh();
+  const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
+  log(`${program} ${status}; ${result.processes.length ? `trace written to ${result.processes[0].path}, now shown for replay` : 'it never connected'}`);
+  const recorded = result.processes.find((entry) => entry.path === first);
+  if (recorded?.session.model) await server.setSource(traceSource(recorded.path));
+  await stop;
+  server.close();
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
       case 'run': return await runCommand(args);
       case 'report': return await reportCommand(args);
+      case 'view': return await viewCommand(parseOptions(args, 'view'));
       case 'demo': return await demo({ packageRoot, nativeDir });
       case '--version': process.stdout.write(`${version}\n`); return 0;
       case undefined: case '--help': case '-h': case 'help': process.stdout.write(`${USAGE}\n`); return command ? 0 : 2;

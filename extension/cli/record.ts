@@ -26,6 +26,8 @@ export interface RecordOptions {
   /** stdio of the program: 'inherit' shows it, 'pipe' keeps it for the caller */
   readonly stdio?: 'inherit' | 'pipe';
   readonly onProgress?: (progress: Progress) => void;
+  /** a process connected: its session (fed as its stream arrives) and the trace file it is recorded to */
+  readonly onSession?: (session: TraceSession, path: string) => void;
 }
 
 export interface Progress {
@@ -93,6 +95,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     sessions.push(session);
     const path = number === 0 ? options.out : siblingPath(options.out, number);
     const recorder = new TraceRecorder(path, session);
+    options.onSession?.(session, path);
     open.add(new Promise<void>((resolve) => {
       socket.on('data', (chunk: Buffer) => {
         recorder.write(chunk);

@@ -37,6 +37,8 @@ export class TraceSession implements DecodeSink {
   readonly listeners: SessionListener[] = [];
   /** [event index, time in ns] every TIME_INDEX_INTERVAL events */
   readonly timeIndex: [number, number][] = [];
+  /** [event index where the gap is, events lost] for every lost-event record, in order */
+  readonly lostIndex: [number, number][] = [];
   threadIds = new Set<number>();
   firstTimeNs = -1;
   lastTimeNs = 0;
@@ -44,7 +46,10 @@ export class TraceSession implements DecodeSink {
 
   constructor(private readonly options: Partial<ModelOptions> = {}) {
     this.decoder = new Decoder(this);
-    this.order = new EventOrder({ event: (bytes, at, thread) => this.event(bytes, at, thread), lost: (record) => this.model!.onLost(record) });
+    this.order = new EventOrder({ event: (bytes, at, thread) => this.event(bytes, at, thread), lost: (record) => {
+      this.lostIndex.push([this.model!.eventCount, record.count]);
+      this.model!.onLost(record);
+    } });
   }
 
   feed(chunk: Uint8Array): void {

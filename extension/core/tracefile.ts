@@ -51,6 +51,8 @@ export interface TraceIndex {
   eventCount: number;
   checkpoints: CheckpointEntry[];
   times: TimeEntry[];
+  /** [event index, events lost] per lost-event record (absent in files written before it was kept) */
+  lost?: [number, number][];
   findings: SerializedFinding[];
   summary: TraceSummary;
   errors: { code: string; offset: number; message: string; fatal: boolean }[];
@@ -184,6 +186,7 @@ function indexOf(session: TraceSession, checkpoints: CheckpointEntry[]): TraceIn
     eventCount: model?.eventCount ?? 0,
     checkpoints,
     times: session.timeIndex,
+    lost: session.lostIndex,
     findings: model ? model.findings.all.map(serializeFinding) : [],
     summary: model ? summarize(model, session.threadIds.size, Math.max(0, session.firstTimeNs), session.lastTimeNs) : emptySummary(),
     errors: session.errors.map((error) => ({ code: error.code, offset: error.offset, message: error.message, fatal: error.fatal })),
@@ -403,6 +406,7 @@ function validateIndex(index: TraceIndex, at: number, streamLength: number, size
     if (!(entry.event > last && entry.event <= index.eventCount && entry.streamOffset <= streamLength && entry.dataOffset + entry.dataLength <= size)) bad(`has a checkpoint out of place (event ${entry.event})`);
     last = entry.event;
   }
+  if (index.lost !== undefined && (!Array.isArray(index.lost) || index.lost.some((entry) => !Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount))) bad('has a lost-event entry out of place');
   for (const entry of index.times) if (!Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount) bad('has a time entry out of place');
   for (const finding of index.findings) if (!FINDING_KINDS.includes(finding.kind)) bad(`has a finding of unknown kind ${String(finding.kind)}`);
 }

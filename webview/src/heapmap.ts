@@ -1,0 +1,546 @@
+// heapmap.ts — the heap map: every block of every slab as a cell coloured by its
+// state. Cells are pixels of one image per superslab (a unit is 8 bytes, a slab
+// row 1 KiB, a slab 64 rows; slabs 8 across), drawn on canvas through the zoom
+// transform; axes, labels, corrupt marks and the selection are SVG on top.
+
+import { axisLeft, axisTop, scaleLinear, select, zoom, zoomIdentity, type Selection as D3Selection, type ZoomBehavior, type ZoomTransform } from 'd3';
+import { CORRUPT_STATE, VIEW_BLOCK_STATES, type ViewMessage } from '../../extension/core/view-protocol';
+import { byteHex, count, hex, siteText } from './format';
+import { STATE_LABELS, STATE_LETTERS, type Palette } from './palette';
+import type { SlabView, Store } from './store';
+
+const UNIT = 8;
+const ROW_UNITS = 128;
+const SLABS_ACROSS = 8;
+const GAP = 48;
+const MAX_SCALE = 64;
+
+interface SuperslabImage {
+  canvas: HTMLCanvasElement;
+  pixels: Uint32Array;
+  image: ImageData;
+  /** corrupt cells: world coordinates of their first unit */
+  corrupt: { x: number; y: number; base: number }[];
+}
+
+interface CellPlace { x: number; y: number; width: number; slab: SlabView; slot: number; base: number }
+
+export class HeapMap {
+  readonly element: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly context: CanvasRenderingContext2D;
+  private readonly svg: D3Selection<SVGSVGElement, unknown, null, undefined>;
+  private readonly card: HTMLElement;
+  private readonly live: HTMLElement;
+  private readonly images = new Map<number, SuperslabImage>();
+  private transform: ZoomTransform = zoomIdentity;
+  private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
+  private frameRequested = false;
+  private fitted = false;
+  private slabRows = 64;
+  private slabsDown = 4;
+  private superslabsAcross = 1;
+  private hoverTimer = 0;
+  private hovered: number | null = null;
+  /** milliseconds the last full draw took (images rebuilt and drawn) */
+  lastDrawMs = 0;
+  frames = 0;
+
+  constructor(parent: HTMLElement, private readonly store: Store, private readonly post: (message: ViewMessage) => void, private palette: Palette) {
+    this.element = parent;
+    parent.innerHTML = '';
+    const stage = document.createElement('div');
+    stage.className = 'map-stage';
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'map-canvas';
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'application');
+    this.canvas.setAttribute('aria-label', 'Heap map: every block as a cell. Arrow keys move between blocks, Page Up and Page Down between slabs, plus and minus zoom, Enter shows the slab\'s header bytes, 0 fits the whole heap.');
+    this.context = this.canvas.getContext('2d', { alpha: false })!;
+    stage.append(this.canvas);
+    this.svg = select(stage).append('svg').attr('class', 'map-overlay').attr('aria-hidden', 'true');
+    this.svg.append('g').attr('class', 'axis axis-x');
+    this.svg.append('g').attr('class', 'axis axis-y');
+    this.svg.append('g').attr('class', 'labels');
+    this.svg.append('g').attr('class', 'marks');
+    this.svg.append('rect').attr('class', 'selection-slab').attr('visibility', 'hidden');
+    this.svg.append('rect').attr('class', 'selection-block').attr('visibility', 'hidden');
+    this.card = document.createElement('div');
+    this.card.className = 'card';
+    this.card.hidden = true;
+    this.card.setAttribute('role', 'tooltip');
+    this.live = document.createElement('div');
+    this.live.className = 'visually-hidden';
+    this.live.setAttribute('aria-live', 'polite');
+    stage.append(this.card, this.live);
+    parent.append(this.legend(), stage);
+
+    this.zoomBehavior = zoom<HTMLCanvasElement, unknown>()
+      .scaleExtent([0.01, MAX_SCALE])
+      .filter((event: Event) => event.type !== 'dblclick' && !(event as MouseEvent).button)
+      .on('zoom', (event: { transform: ZoomTransform }) => {
+        this.transform = event.transform;
+        this.request();
+      });
+    select(this.canvas).call(this.zoomBehavior);
+    this.canvas.addEventListener('mousemove', (event) => this.hover(event));
+    this.canvas.addEventListener('mouseleave', () => { this.card.hidden = true; this.hovered = null; });
+    this.canvas.addEventListener('click', (event) => this.click(event));
+    this.canvas.addEventListener('keydown', (event) => this.key(event));
+    new ResizeObserver(() => this.resize()).observe(stage);
+
+    store.on('trace', () => { this.images.clear(); this.fitted = false; this.request(); });
+    store.on('heap', () => this.request());
+    store.on('selection', () => this.request());
+    store.on('block', () => this.showCard());
+  }
+
+  setPalette(palette: Palette): void {
+    this.palette = palette;
+    for (const base of this.store.superslabs) this.store.dirty.add(base);
+    this.request();
+  }
+
+  private legend(): HTMLElement {
+    const legend = document.createElement('ul');
+    legend.className = 'legend';
+    legend.setAttribute('aria-label', 'Cell states');
+    VIEW_BLOCK_STATES.forEach((state, i) => {
+      const item = document.createElement('li');
+      item.innerHTML = `<span class="swatch state-${state}" style="background:${this.palette.css[i]}">${STATE_LETTERS[state]}</span>${STATE_LABELS[state]}`;
+      legend.append(item);
+    });
+    return legend;
+  }
+
+  // ---- geometry: world units are 8 bytes wide and one slab row (1 KiB) tall per row
+
+  private get superslabWidth(): number { return SLABS_ACROSS * ROW_UNITS; }
+  private get superslabHeight(): number { return this.slabsDown * this.slabRows; }
+
+  private superslabOrigin(i: number): [number, number] {
+    const across = this.superslabsAcross;
+    return [(i % across) * (this.superslabWidth + GAP), Math.floor(i / across) * (this.superslabHeight + GAP)];
+  }
+
+  private geometry(): void {
+    const layout = this.store.trace?.layout;
+    if (!layout) return;
+    this.slabRows = Math.max(1, layout.slabSize / UNIT / ROW_UNITS);
+    this.slabsDown = Math.ceil(layout.slabsPerSuperslab / SLABS_ACROSS);
+    const n = Math.max(1, this.store.superslabs.length);
+    this.superslabsAcross = Math.max(1, Math.ceil(Math.sqrt((n * this.superslabHeight) / this.superslabWidth)));
+  }
+
+  /** Where a block's first unit is, in world units. */
+  cellOf(base: number): CellPlace | null {
+    const slab = this.store.slabAt(base);
+    if (!slab) return null;
+    const i = this.store.superslabs.indexOf(slab.superslab);
+    if (i < 0) return null;
+    const slot = Math.floor((base - slab.start) / slab.stride);
+    const unit = (slot * slab.stride) / UNIT;
+    const [ox, oy] = this.superslabOrigin(i);
+    const x = ox + (slab.index % SLABS_ACROSS) * ROW_UNITS + (unit % ROW_UNITS);
+    const y = oy + Math.floor(slab.index / SLABS_ACROSS) * this.slabRows + Math.floor(unit / ROW_UNITS);
+    return { x, y, width: Math.max(1, Math.min(slab.stride / UNIT, ROW_UNITS - (unit % ROW_UNITS))), slab, slot, base: slab.start + slot * slab.stride };
+  }
+
+  /** The block under a world point, or null. */
+  cellAt(wx: number, wy: number): CellPlace | null {
+    const across = this.superslabsAcross;
+    const col = Math.floor(wx / (this.superslabWidth + GAP)), row = Math.floor(wy / (this.superslabHeight + GAP));
+    if (col < 0 || row < 0 || col >= across) return null;
+    const i = row * across + col;
+    const superslab = this.store.superslabs[i];
+    if (superslab === undefined || !this.store.trace) return null;
+    const [ox, oy] = this.superslabOrigin(i);
+    const x = Math.floor(wx - ox), y = Math.floor(wy - oy);
+    if (x >= this.superslabWidth || y >= this.superslabHeight) return null;
+    const index = Math.floor(y / this.slabRows) * SLABS_ACROSS + Math.floor(x / ROW_UNITS);
+    const slab = this.store.slabs.get(superslab + index * this.store.trace.layout.slabSize);
+    if (!slab) return null;
+    const unit = (y % this.slabRows) * ROW_UNITS + (x % ROW_UNITS);
+    const slot = Math.floor((unit * UNIT) / slab.stride);
+    if (slot >= slab.capacity) return null;
+    return this.cellOf(slab.start + slot * slab.stride);
+  }
+
+  /** The screen rectangle of a block's first row, relative to the map stage (for tests and the card). */
+  screenRect(base: number): DOMRect | null {
+    const cell = this.cellOf(base);
+    if (!cell) return null;
+    const [x, y] = this.transform.apply([cell.x, cell.y]);
+    return new DOMRect(x, y, cell.width * this.transform.k, this.transform.k);
+  }
+
+  // ---- images ---------------------------------------------------------------
+
+  private rebuild(base: number): SuperslabImage {
+    let image = this.images.get(base);
+    const width = this.superslabWidth, height = this.superslabHeight;
+    if (!image || image.canvas.width !== width || image.canvas.height !== height) {
+      const canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = height;
+      const data = new ImageData(width, height);
+      image = { canvas, image: data, pixels: new Uint32Array(data.data.buffer), corrupt: [] };
+      this.images.set(base, image);
+    }
+    const { pixels } = image;
+    const palette = this.palette;
+    const layout = this.store.trace!.layout;
+    const slabSize = layout.slabSize;
+    const rows = this.slabRows;
+    pixels.fill(palette.absent);
+    image.corrupt = [];
+    for (let index = 0; index < layout.slabsPerSuperslab; index++) {
+      const tx = (index % SLABS_ACROSS) * ROW_UNITS, ty = Math.floor(index / SLABS_ACROSS) * rows;
+      const slab = this.store.slabs.get(base + index * slabSize);
+      if (!slab) {
+        if (index < firstBlockSlab(layout)) fillTile(pixels, width, tx, ty, rows, palette.metadata);
+        continue;
+      }
+      fillTile(pixels, width, tx, ty, rows, palette.tail);
+      const unitsPerBlock = slab.stride / UNIT;
+      const states = slab.states;
+      for (let slot = 0; slot < slab.capacity; slot++) {
+        const state = states[slot];
+        const colour = palette.pixel[state];
+        const first = slot * unitsPerBlock;
+        for (let unit = first, end = first + unitsPerBlock; unit < end; unit++) {
+          pixels[(ty + ((unit / ROW_UNITS) | 0)) * width + tx + (unit % ROW_UNITS)] = colour;
+        }
+        if (state === CORRUPT_STATE) image.corrupt.push({ x: tx + (first % ROW_UNITS), y: ty + Math.floor(first / ROW_UNITS), base: slab.start + slot * slab.stride });
+      }
+    }
+    image.canvas.getContext('2d')!.putImageData(image.image, 0, 0);
+    return image;
+  }
+
+  // ---- drawing --------------------------------------------------------------
+
+  request(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      this.draw();
+    });
+  }
+
+  private resize(): void {
+    const stage = this.canvas.parentElement!;
+    const ratio = window.devicePixelRatio || 1;
+    this.canvas.width = Math.max(1, Math.floor(stage.clientWidth * ratio));
+    this.canvas.height = Math.max(1, Math.floor(stage.clientHeight * ratio));
+    this.canvas.style.width = `${stage.clientWidth}px`;
+    this.canvas.style.height = `${stage.clientHeight}px`;
+    this.svg.attr('width', stage.clientWidth).attr('height', stage.clientHeight);
+    this.request();
+  }
+
+  /** Scales and centres the whole heap into the stage. */
+  fit(): void {
+    this.geometry();
+    const n = Math.max(1, this.store.superslabs.length);
+    const rows = Math.ceil(n / this.superslabsAcross);
+    const worldWidth = this.superslabsAcross * (this.superslabWidth + GAP) - GAP;
+    const worldHeight = rows * (this.superslabHeight + GAP) - GAP;
+    const width = this.canvas.clientWidth || 600, height = this.canvas.clientHeight || 400;
+    const margin = 36;
+    const k = Math.min((width - 2 * margin) / worldWidth, (height - 2 * margin) / worldHeight);
+    const transform = zoomIdentity.translate((width - worldWidth * k) / 2, (height - worldHeight * k) / 2 + 8).scale(k);
+    select(this.canvas).call(this.zoomBehavior.transform, transform);
+  }
+
+  /** Zooms onto a block so that it is some 24 pixels wide. */
+  focus(base: number): void {
+    const cell = this.cellOf(base);
+    if (!cell) return;
+    const k = Math.min(MAX_SCALE, Math.max(this.transform.k, 24 / cell.width));
+    const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
+    const transform = zoomIdentity.translate(width / 2 - (cell.x + cell.width / 2) * k, height / 2 - (cell.y + 0.5) * k).scale(k);
+    select(this.canvas).call(this.zoomBehavior.transform, transform);
+  }
+
+  draw(): void {
+    const trace = this.store.trace;
+    if (!trace || !this.canvas.clientWidth) return;
+    const started = performance.now();
+    this.geometry();
+    if (!this.fitted && this.store.superslabs.length) {
+      this.fitted = true;
+      this.fit();
+    }
+    for (const base of this.store.dirty) if (this.store.superslabs.includes(base)) this.rebuild(base);
+    this.store.dirty.clear();
+    for (const base of this.images.keys()) if (!this.store.superslabs.includes(base)) this.images.delete(base);
+
+    const context = this.context;
+    const ratio = window.devicePixelRatio || 1;
+    const { k, x, y } = this.transform;
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.fillStyle = this.palette.background;
+    context.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    context.imageSmoothingEnabled = false;
+    context.setTransform(k * ratio, 0, 0, k * ratio, x * ratio, y * ratio);
+    const view = this.visibleWorld();
+    this.store.superslabs.forEach((base, i) => {
+      const image = this.images.get(base) ?? this.rebuild(base);
+      const [ox, oy] = this.superslabOrigin(i);
+      if (ox > view.x1 || oy > view.y1 || ox + this.superslabWidth < view.x0 || oy + this.superslabHeight < view.y0) return;
+      context.drawImage(image.canvas, ox, oy);
+    });
+    if (k >= 4) this.drawCells(view);
+    this.drawOverlay(view);
+    this.lastDrawMs = performance.now() - started;
+    this.frames++;
+  }
+
+  private visibleWorld(): { x0: number; y0: number; x1: number; y1: number } {
+    const [x0, y0] = this.transform.invert([0, 0]);
+    const [x1, y1] = this.transform.invert([this.canvas.clientWidth, this.canvas.clientHeight]);
+    return { x0, y0, x1, y1 };
+  }
+
+  /** Close up: block separators, a letter per state, a cross over corrupt blocks. */
+  private drawCells(view: { x0: number; y0: number; x1: number; y1: number }): void {
+    const context = this.context;
+    const k = this.transform.k;
+    const layout = this.store.trace!.layout;
+    context.lineWidth = 1 / k;
+    context.strokeStyle = this.palette.grid;
+    context.fillStyle = this.palette.text;
+    context.textAlign = 'center';
+    context.textBaseline = 'middle';
+    const letters = k >= 12;
+    if (letters) context.font = `${Math.min(0.7, 10 / k)}px sans-serif`;
+    let drawn = 0;
+    this.store.superslabs.forEach((base, i) => {
+      const [ox, oy] = this.superslabOrigin(i);
+      for (let index = 0; index < layout.slabsPerSuperslab && drawn < 40000; index++) {
+        const slab = this.store.slabs.get(base + index * layout.slabSize);
+        if (!slab) continue;
+        const tx = ox + (index % SLABS_ACROSS) * ROW_UNITS, ty = oy + Math.floor(index / SLABS_ACROSS) * this.slabRows;
+        if (tx > view.x1 || ty > view.y1 || tx + ROW_UNITS < view.x0 || ty + this.slabRows < view.y0) continue;
+        const unitsPerBlock = slab.stride / UNIT;
+        const firstRow = Math.max(0, Math.floor(view.y0 - ty)), lastRow = Math.min(this.slabRows - 1, Math.ceil(view.y1 - ty));
+        const firstSlot = Math.floor((firstRow * ROW_UNITS) / unitsPerBlock);
+        const lastSlot = Math.min(slab.capacity - 1, Math.ceil(((lastRow + 1) * ROW_UNITS) / unitsPerBlock));
+        for (let slot = firstSlot; slot <= lastSlot && drawn < 40000; slot++, drawn++) {
+          const unit = slot * unitsPerBlock;
+          const cx = tx + (unit % ROW_UNITS), cy = ty + Math.floor(unit / ROW_UNITS);
+          context.strokeRect(cx, cy, Math.min(unitsPerBlock, ROW_UNITS - (unit % ROW_UNITS)), 1);
+          const state = slab.states[slot];
+          if (state === CORRUPT_STATE) {
+            context.save();
+            context.strokeStyle = this.palette.error;
+            context.lineWidth = 2 / k;
+            context.beginPath();
+            context.moveTo(cx, cy); context.lineTo(cx + 1, cy + 1);
+            context.moveTo(cx + 1, cy); context.lineTo(cx, cy + 1);
+            context.stroke();
+            context.restore();
+          } else if (letters) context.fillText(STATE_LETTERS[VIEW_BLOCK_STATES[state]], cx + 0.5, cy + 0.5);
+        }
+      }
+    });
+  }
+
+  private drawOverlay(view: { x0: number; y0: number; x1: number; y1: number }): void {
+    const t = this.transform;
+    const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
+    const layout = this.store.trace!.layout;
+    // axes: offset within a slab row (x), within the slab (y), in bytes
+    const periodX = ROW_UNITS, periodY = this.slabRows;
+    const xScale = scaleLinear().domain([view.x0, view.x1]).range([0, width]);
+    const yScale = scaleLinear().domain([view.y0, view.y1]).range([0, height]);
+    const stepX = niceStep(ROW_UNITS, (view.x1 - view.x0) / 8);
+    const stepY = niceStep(this.slabRows, (view.y1 - view.y0) / 8);
+    const ticks = (from: number, to: number, step: number) => {
+      const out: number[] = [];
+      for (let v = Math.ceil(from / step) * step; v <= to && out.length < 64; v += step) out.push(v);
+      return out;
+    };
+    const within = (v: number, span: number, period: number) => ((v % (span + GAP)) + (span + GAP)) % (span + GAP) % period;
+    this.svg.select<SVGGElement>('.axis-x').attr('transform', 'translate(0,14)')
+      .call(axisTop(xScale).tickValues(ticks(view.x0, view.x1, stepX)).tickFormat((v) => `+${within(Number(v), this.superslabWidth, periodX) * UNIT}`));
+    this.svg.select<SVGGElement>('.axis-y').attr('transform', 'translate(44,0)')
+      .call(axisLeft(yScale).tickValues(ticks(view.y0, view.y1, stepY)).tickFormat((v) => `${within(Number(v), this.superslabHeight, periodY)}K`));
+
+    // labels: superslabs always, slabs when there is room
+    const labels: { x: number; y: number; text: string; cls: string }[] = [];
+    this.store.superslabs.forEach((base, i) => {
+      const [ox, oy] = this.superslabOrigin(i);
+      const [sx, sy] = t.apply([ox, oy]);
+      if (sx > width || sy > height || sx + this.superslabWidth * t.k < 0 || sy + this.superslabHeight * t.k < -20) return;
+      labels.push({ x: Math.max(48, sx), y: Math.max(28, sy - 4), text: `superslab ${hex(base)}`, cls: 'label-superslab' });
+      if (t.k * ROW_UNITS < 90) return;
+      for (let index = 0; index < layout.slabsPerSuperslab; index++) {
+        const slab = this.store.slabs.get(base + index * layout.slabSize);
+        const [lx, ly] = t.apply([ox + (index % SLABS_ACROSS) * ROW_UNITS, oy + Math.floor(index / SLABS_ACROSS) * this.slabRows]);
+        if (lx < -200 || ly < -20 || lx > width || ly > height) continue;
+        labels.push({
+          x: lx + 3, y: ly + 12, cls: 'label-slab',
+          text: slab ? `slab ${index} · C${slab.cls} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}` : index < firstBlockSlab(layout) ? `slab ${index} · metadata` : `slab ${index} · unbound`,
+        });
+      }
+    });
+    this.svg.select('.labels').selectAll('text').data(labels).join('text')
+      .attr('class', (d) => d.cls).attr('x', (d) => d.x).attr('y', (d) => d.y).text((d) => d.text);
+
+    // corrupt blocks: a mark at any zoom, so they are never lost in the colours
+    const marks: { x: number; y: number; base: number }[] = [];
+    for (const image of this.images.values()) for (const cell of image.corrupt) {
+      const i = this.store.superslabs.indexOf(this.store.slabAt(cell.base)?.superslab ?? -1);
+      if (i < 0) continue;
+      const [ox, oy] = this.superslabOrigin(i);
+      const [sx, sy] = t.apply([ox + cell.x, oy + cell.y]);
+      if (sx >= -10 && sy >= -10 && sx <= width + 10 && sy <= height + 10 && marks.length < 2000) marks.push({ x: sx, y: sy, base: cell.base });
+    }
+    this.svg.select('.marks').selectAll('path').data(marks).join('path')
+      .attr('class', 'corrupt-mark')
+      .attr('d', (d) => `M${d.x + t.k / 2},${d.y - 2} l-6,-10 h12 z`);
+
+    // selection: the chosen slab and block
+    const selection = this.store.selection;
+    const blockRect = selection.block !== null ? this.screenRect(selection.block) : null;
+    this.svg.select('.selection-block').attr('visibility', blockRect ? 'visible' : 'hidden')
+      .attr('x', blockRect ? blockRect.x - 2 : 0).attr('y', blockRect ? blockRect.y - 2 : 0)
+      .attr('width', blockRect ? Math.max(4, blockRect.width) + 4 : 0).attr('height', blockRect ? Math.max(4, blockRect.height) + 4 : 0);
+    const slab = selection.slab !== null ? this.store.slabs.get(selection.slab) : undefined;
+    const i = slab ? this.store.superslabs.indexOf(slab.superslab) : -1;
+    if (slab && i >= 0) {
+      const [ox, oy] = this.superslabOrigin(i);
+      const [sx, sy] = t.apply([ox + (slab.index % SLABS_ACROSS) * ROW_UNITS, oy + Math.floor(slab.index / SLABS_ACROSS) * this.slabRows]);
+      this.svg.select('.selection-slab').attr('visibility', 'visible').attr('x', sx).attr('y', sy).attr('width', ROW_UNITS * t.k).attr('height', this.slabRows * t.k);
+    } else this.svg.select('.selection-slab').attr('visibility', 'hidden');
+  }
+
+  // ---- interaction ----------------------------------------------------------
+
+  private worldOf(event: MouseEvent): [number, number] {
+    const box = this.canvas.getBoundingClientRect();
+    return this.transform.invert([event.clientX - box.left, event.clientY - box.top]);
+  }
+
+  private hover(event: MouseEvent): void {
+    const [wx, wy] = this.worldOf(event);
+    const cell = this.cellAt(wx, wy);
+    const box = this.canvas.getBoundingClientRect();
+    this.card.style.left = `${Math.min(event.clientX - box.left + 16, box.width - 330)}px`;
+    this.card.style.top = `${Math.min(event.clientY - box.top + 16, box.height - 200)}px`;
+    if (!cell) {
+      this.card.hidden = true;
+      this.hovered = null;
+      return;
+    }
+    if (cell.base === this.hovered) return;
+    this.hovered = cell.base;
+    clearTimeout(this.hoverTimer);
+    this.hoverTimer = window.setTimeout(() => this.post({ type: 'block', addr: cell.base }), 40);
+  }
+
+  private click(event: MouseEvent): void {
+    const [wx, wy] = this.worldOf(event);
+    const cell = this.cellAt(wx, wy);
+    if (!cell) return;
+    this.choose(cell.base, cell.slab);
+  }
+
+  /** Selects a block: the card, the header bytes of its slab, the freelists of its owner and class. */
+  choose(base: number, slab = this.store.slabAt(base)): void {
+    if (!slab) return;
+    this.hovered = null;
+    this.store.select({ block: base, slab: slab.start, cls: slab.cls, thread: this.store.selection.thread ?? slab.owner });
+    this.post({ type: 'block', addr: base });
+    this.post({ type: 'selectSlab', start: slab.start });
+  }
+
+  private key(event: KeyboardEvent): void {
+    const selected = this.store.selection.block;
+    const slab = selected !== null ? this.store.slabAt(selected) : null;
+    const move = (slot: number, target = slab) => {
+      if (!target) return;
+      const clamped = Math.max(0, Math.min(target.capacity - 1, slot));
+      const base = target.start + clamped * target.stride;
+      this.choose(base, target);
+      const rect = this.screenRect(base);
+      if (!rect || rect.x < 0 || rect.y < 0 || rect.x > this.canvas.clientWidth || rect.y > this.canvas.clientHeight) this.focus(base);
+    };
+    const slabs = [...this.store.slabs.values()].sort((a, b) => a.start - b.start);
+    const slot = slab && selected !== null ? Math.floor((selected - slab.start) / slab.stride) : 0;
+    const perRow = slab ? Math.max(1, Math.floor((ROW_UNITS * UNIT) / slab.stride)) : 1;
+    switch (event.key) {
+      case 'ArrowRight': if (!slab && slabs[0]) move(0, slabs[0]); else move(slot + 1); break;
+      case 'ArrowLeft': move(slot - 1); break;
+      case 'ArrowDown': move(slot + perRow); break;
+      case 'ArrowUp': move(slot - perRow); break;
+      case 'PageDown': case 'PageUp': {
+        const at = slab ? slabs.indexOf(slab) : -1;
+        const next = slabs[Math.max(0, Math.min(slabs.length - 1, at + (event.key === 'PageDown' ? 1 : -1)))];
+        if (next) move(0, next);
+        break;
+      }
+      case '+': case '=': select(this.canvas).call(this.zoomBehavior.scaleBy, 2); break;
+      case '-': select(this.canvas).call(this.zoomBehavior.scaleBy, 0.5); break;
+      case '0': this.fit(); break;
+      case 'Enter': if (selected !== null) this.focus(selected); break;
+      default: return;
+    }
+    event.preventDefault();
+  }
+
+  private showCard(): void {
+    const message = this.store.block;
+    if (!message) return;
+    const block = message.block;
+    const chosen = this.store.selection.block;
+    const forHover = this.hovered !== null && message.query === this.hovered;
+    const forSelection = chosen !== null && message.query === chosen;
+    if (!forHover && !forSelection) return;
+    if (!block) {
+      this.card.hidden = true;
+      return;
+    }
+    const mismatch = block.headerActual >= 0 && block.headerActual !== block.headerExpected;
+    const rows = [
+      ['USER', hex(block.user)], ['BASE', hex(block.base)], ['class', `C${block.cls} (slot ${block.slot})`],
+      ['state', block.state], ['thread', String(block.thread)],
+      ['header', `${byteHex(block.headerActual)} (expected ${byteHex(block.headerExpected)})${mismatch ? ' ✕ mismatch' : ''}`],
+      ['next', `${hex(block.next)} at +${block.nextOffset}`],
+    ];
+    const history = block.history.map((entry) => `<li>${entry.what} by thread ${entry.thread} at event ${count(entry.event)} — <span class="site">${siteText(entry.site)}</span></li>`).join('');
+    this.card.innerHTML = `<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd data-field="${k}"${k === 'header' && mismatch ? ' class="mismatch"' : ''}>${escapeHtml(v)}</dd>`).join('')}</dl>`
+      + (history ? `<ul class="history" aria-label="Last events on the block">${history}</ul>` : '<p class="history">no alloc or free of this block seen</p>');
+    this.card.hidden = false;
+    if (forSelection && !forHover) {
+      const rect = this.screenRect(block.base);
+      if (rect) {
+        this.card.style.left = `${Math.max(4, Math.min(rect.x + rect.width + 12, this.canvas.clientWidth - 330))}px`;
+        this.card.style.top = `${Math.max(4, Math.min(rect.y + 12, this.canvas.clientHeight - 220))}px`;
+      }
+      this.live.textContent = `C${block.cls} block ${hex(block.user)}, ${block.state}, header ${byteHex(block.headerActual)}`;
+    }
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function fillTile(pixels: Uint32Array, width: number, tx: number, ty: number, rows: number, colour: number): void {
+  for (let row = 0; row < rows; row++) pixels.fill(colour, (ty + row) * width + tx, (ty + row) * width + tx + ROW_UNITS);
+}
+
+function firstBlockSlab(layout: { firstBlockSlab: number }): number {
+  return layout.firstBlockSlab;
+}
+
+/** A tick step (in world units) that divides `period` and is near `want`. */
+function niceStep(period: number, want: number): number {
+  let step = 1;
+  while (step * 2 <= want && period % (step * 2) === 0) step *= 2;
+  return step >= want || period % (step * 2) !== 0 ? step : period;
+}
