@@ -78,6 +78,7 @@ export class ViewServer {
     const url = new URL(request.url ?? '/', this.origin);
     if (request.method === 'GET' && url.pathname === '/') return this.page(response);
     if (request.method === 'GET' && /^\/webview\.(js|css|js\.map)$/.test(url.pathname)) return this.asset(url.pathname.slice(1), response);
+    if (request.method === 'GET' && url.pathname === '/favicon.ico') return this.reply(response, 204, 'text/plain', '');
     if (request.method === 'GET' && url.pathname === '/events') return this.events(response);
     if (request.method === 'POST' && url.pathname === '/message') return this.message(url.searchParams.get('client') ?? '', request, response);
     this.reply(response, 404, 'text/plain', 'not found');

@@ -491,6 +491,10 @@ export class HeapModel {
     if (!kind) return;
     const at = this.locate(ptr);
     const base = at ? at.slab.baseOf(at.slot) : 0;
+    // the value that failed (low 56 bits): what the block really holds, which no event wrote
+    const failed = value >> 8n;
+    if (at && kind === 'header-corrupt') at.slab.header[at.slot] = Number(failed & 0xffn);
+    else if (at && failed && (kind === 'next-corrupt' || kind === 'next-out-of-slab')) at.slab.next[at.slot] = Number(failed);
     const message = nativeMessage(kind, ptr, this.layout);
     const finding = this.makeFinding(kind, 'native', ptr, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at);
     if (this.findings.add(finding)) {

@@ -56,15 +56,17 @@ export function viewFindings(findings: readonly Finding[], reported: readonly Re
   });
 }
 
+/** `durationNs`: first to last event, so the last sample ends the timeline exactly */
 export function timelineMessage(
-  eventCount: number, times: readonly [number, number][], lost: readonly [number, number][], findings: readonly Finding[],
+  eventCount: number, times: readonly [number, number][], lost: readonly [number, number][], findings: readonly Finding[], durationNs: number,
 ): TimelineMessage {
   const step = Math.max(1, Math.ceil(times.length / TIME_SAMPLES));
   const first = times.length ? times[0][1] : 0;
   const sampled: [number, number][] = [];
   for (let i = 0; i < times.length; i += step) sampled.push([times[i][0], Math.max(0, times[i][1] - first)]);
   const last = times[times.length - 1];
-  if (last && sampled[sampled.length - 1] !== undefined && sampled[sampled.length - 1][0] !== last[0]) sampled.push([last[0], Math.max(0, last[1] - first)]);
+  if (last && sampled[sampled.length - 1][0] !== last[0]) sampled.push([last[0], Math.max(0, last[1] - first)]);
+  if (sampled.length && eventCount > sampled[sampled.length - 1][0]) sampled.push([eventCount, Math.max(sampled[sampled.length - 1][1], durationNs)]);
   return {
     type: 'timeline', eventCount, times: sampled,
     marks: findings.map((finding, id) => ({ id, event: finding.event, kind: finding.kind, severity: finding.severity })).filter((mark) => mark.kind !== 'lost-events'),
@@ -175,7 +177,8 @@ export function slabMessage(model: HeapModel, start: number, findings: readonly 
   const slab = at.slab;
   const states = slabStates(model, slab, corruptSlots(model, findings).get(start));
   const blocks = [];
-  for (let slot = 0; slot < slab.capacity; slot++) blocks.push({ header: slab.header[slot], next: slab.next[slot], state: states[slot] });
+  for (let slot = 0; slot < slab.capacity; slot++)
+    blocks.push({ header: slab.header[slot], next: slab.next[slot], state: slab.state[slot], corrupt: states[slot] === CORRUPT_STATE });
   const layout = model.layout;
   return {
     type: 'slab', event: model.eventCount, start, cls: slab.cls, stride: slab.stride, expectedHeader: headerFor(layout, slab.cls),

@@ -135,7 +135,7 @@ export class ViewHost {
       return;
     }
     this.post(this.feed.heap(model, this.source.findings()));
-    this.post(timelineMessage(this.source.eventCount(), this.source.times(), this.source.lost(), this.source.findings()));
+    this.post(timelineMessage(this.source.eventCount(), this.source.times(), this.source.lost(), this.source.findings(), this.source.summary()?.durationNs ?? 0));
     if (this.source.findings().length !== this.findingsSent) await this.sendFindings();
     this.sendSelections(model);
     this.sendStatus();
@@ -194,7 +194,7 @@ export class ViewHost {
     }
     this.post(traceMessage(handshake, this.source.title, this.source.eventCount(), this.source.live));
     this.post(this.feed.heap(model, this.source.findings(), true));
-    this.post(timelineMessage(this.source.eventCount(), this.source.times(), this.source.lost(), this.source.findings()));
+    this.post(timelineMessage(this.source.eventCount(), this.source.times(), this.source.lost(), this.source.findings(), this.source.summary()?.durationNs ?? 0));
     await this.sendFindings();
     this.sendSelections(model);
     this.sendStatus();

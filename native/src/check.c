@@ -94,12 +94,12 @@ static unsigned check_code(const char *kind) {
 }
 #endif
 
-void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, const void *pc, const char *sentence) {
+void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, const void *pc, uint64_t failed, const char *sentence) {
 #if SS_TRACE
     if (pc) _ss_trace_pc = pc; /* checks inside allocator code pass none: the public call's stays */
-    ssp_emit(SSP_CHECK_FAIL, cls < 0 ? SSP_NO_CLASS : (uint8_t)cls, 0, site, (uintptr_t)ptr, check_code(kind), _ss_trace_pc);
+    ssp_emit(SSP_CHECK_FAIL, cls < 0 ? SSP_NO_CLASS : (uint8_t)cls, 0, site, (uintptr_t)ptr, check_code(kind) | (failed << 8), _ss_trace_pc);
 #else
-    (void)site;
+    (void)site, (void)failed;
 #endif
     struct line line = {.len = 0};
     put(&line, "slabscope: ");
@@ -135,7 +135,7 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     }
 #if SS_HAS_CHECK_WORD
     if (!ss_check_word_ok(base, next, _ss_g.check_key)) {
-        _ss_report("next-corrupt", ss_user_from_base(base), (int)cls, pc,
+        _ss_report_value("next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
                    "the next pointer of a free block was overwritten after free (check word mismatch)");
         return false;
     }
@@ -157,7 +157,7 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
         why = "the next pointer of a free block points at a block in use";
     if (why) {
         bool leaves_slab = same_slab && loc.kind == SS_PTR_BASE && loc.base == next && loc.cls == cls && loc.slab != same_slab;
-        _ss_report(leaves_slab ? "next-out-of-slab" : "next-corrupt", ss_user_from_base(base), (int)cls, pc, why);
+        _ss_report_value(leaves_slab ? "next-out-of-slab" : "next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next, why);
         return false;
     }
     return true;

@@ -55,7 +55,7 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
     }
     if (ss_live_test(loc->slab, loc->slot)) {
         if (ss_tag_before_user(user) != ss_header_encode(loc->cls)) {
-            _ss_report("header-corrupt", user, (int)loc->cls, pc,
+            _ss_report_value("header-corrupt", user, (int)loc->cls, pc, ss_tag_before_user(user),
                        "the header byte before the USER pointer was overwritten while the block was in use");
             return false;
         }

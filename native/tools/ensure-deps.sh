@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, once, the Debian packages a task needs: build (compiler, make),
-# test (the real programs the tests run under the allocator), bench (peer allocators).
+# test (the real programs the tests run under the allocator, the browser for the views), bench (peer allocators).
 # Idempotent: a package already present is not touched; nothing runs when all are there.
 set -euo pipefail
 task="${1:-build}"
@@ -22,6 +22,7 @@ case "$task" in
     want gdb gdb
     want addr2line binutils
     want llvm-symbolizer llvm
+    want /usr/bin/chromium chromium   # the webview tests run in real headless Chromium
     # sanitizer runtimes ship with gcc; libasan is pulled in by gcc on Debian
     ;;
   bench)

@@ -49,6 +49,7 @@ export class HeaderBytes {
       const block = slab.blocks[slot];
       const base = slab.start + slot * slab.stride;
       const state = VIEW_BLOCK_STATES[block.state] ?? 'unknown';
+      const shown = block.corrupt ? 'corrupt' : state;
       const free = state === 'free-cache' || state === 'free-slab' || state === 'remote-pending';
       const next = free ? pointerBytes(block.next) : null;
       const bad = headerBad(slab, block);
@@ -65,7 +66,7 @@ export class HeaderBytes {
             : `<td class="byte header-byte${block.header < 0 ? ' unknown' : ''}" title="header byte, expected ${byteHex(slab.expectedHeader)}">${byteHex(block.header)}</td>`);
         } else cells.push('<td class="byte blank">··</td>');
       }
-      rows.push(`<tr data-slot="${slot}" data-base="${hex(base)}" class="${bad ? 'bad' : ''}"><th scope="row">${slot}</th><td><code>${hex(base)}</code></td><td class="state state-${state}">${STATE_LETTERS[state]} ${state}</td>${cells.join('')}</tr>`);
+      rows.push(`<tr data-slot="${slot}" data-base="${hex(base)}" class="${bad ? 'bad' : ''}"><th scope="row">${slot}</th><td><code>${hex(base)}</code></td><td class="state state-${shown}">${STATE_LETTERS[shown]} ${state}${block.corrupt ? ' ✕ corrupt' : ''}</td>${cells.join('')}</tr>`);
     }
     this.body.innerHTML = `<table aria-label="Header bytes of slab ${hex(slab.start)}"><thead>${head.join('')}</thead><tbody>${rows.join('')}</tbody></table>`;
     this.mark();
@@ -87,5 +88,5 @@ function headerBad(slab: SlabMessage, block: { header: number; state: number }):
   if (block.header < 0 || block.header === slab.expectedHeader) return false;
   const state = VIEW_BLOCK_STATES[block.state];
   const covered = slab.headerOffset >= slab.nextOffset && slab.headerOffset < slab.nextOffset + 8;
-  return state === 'allocated' || state === 'corrupt' || ((state === 'free-cache' || state === 'free-slab') && !covered);
+  return state === 'allocated' || ((state === 'free-cache' || state === 'free-slab') && !covered);
 }

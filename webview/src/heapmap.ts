@@ -107,7 +107,11 @@ export class HeapMap {
     legend.setAttribute('aria-label', 'Cell states');
     VIEW_BLOCK_STATES.forEach((state, i) => {
       const item = document.createElement('li');
-      item.innerHTML = `<span class="swatch state-${state}" style="background:${this.palette.css[i]}">${STATE_LETTERS[state]}</span>${STATE_LABELS[state]}`;
+      const swatch = document.createElement('span');
+      swatch.className = `swatch state-${state}`;
+      swatch.style.background = this.palette.css[i]; // CSSOM: allowed by the page's style-src
+      swatch.textContent = STATE_LETTERS[state];
+      item.append(swatch, STATE_LABELS[state]);
       legend.append(item);
     });
     return legend;

@@ -23,7 +23,7 @@ root.innerHTML = `
     <h1 class="title">Slabscope</h1>
     <span class="status" role="status"></span>
     <span class="toast" role="status" hidden></span>
-    <span class="error" role="alert" hidden></span>
+    <span class="error-banner" role="alert" hidden></span>
   </header>
   <aside class="panel findings-panel" aria-label="Findings"></aside>
   <section class="panel map-panel" aria-label="Heap map"></section>
@@ -131,7 +131,7 @@ store.on('trace', () => {
 let errorTimer = 0;
 store.on('error', () => {
   seekInFlight = false;
-  const banner = $('.error');
+  const banner = $('.error-banner');
   banner.textContent = store.lastError;
   banner.hidden = false;
   clearTimeout(errorTimer);

@@ -28,11 +28,11 @@ export class Timeline {
   constructor(parent: HTMLElement, private readonly store: Store, private readonly actions: TimelineActions) {
     parent.innerHTML = `
       <div class="timeline-controls" role="toolbar" aria-label="Replay">
-        <button type="button" data-step="-1000" title="Back 1000 events (Shift+Left)" aria-label="Back 1000 events">⏪</button>
-        <button type="button" data-step="-1" title="Back one event (Left)" aria-label="Step back one event">◀︎</button>
-        <button type="button" class="play" title="Play or pause (Space)" aria-label="Play">▶︎ Play</button>
-        <button type="button" data-step="1" title="Forward one event (Right)" aria-label="Step forward one event">▶︎|</button>
-        <button type="button" data-step="1000" title="Forward 1000 events (Shift+Right)" aria-label="Forward 1000 events">⏩</button>
+        <button type="button" data-step="-1000" title="Back 1000 events (Shift+Left)" aria-label="Back 1000 events">−1000</button>
+        <button type="button" data-step="-1" title="Back one event (Left)" aria-label="Step back one event">◀ 1</button>
+        <button type="button" class="play" title="Play or pause (Space)" aria-label="Play">▶ Play</button>
+        <button type="button" data-step="1" title="Forward one event (Right)" aria-label="Step forward one event">1 ▶</button>
+        <button type="button" data-step="1000" title="Forward 1000 events (Shift+Right)" aria-label="Forward 1000 events">+1000</button>
         <label>event <input type="number" class="goto" min="0" step="1" aria-label="Go to event"></label>
         <span class="position" aria-live="off"></span>
         <span class="live-badge" hidden>● live</span>
@@ -214,7 +214,7 @@ export class Timeline {
     if (this.playing) {
       clearInterval(this.playing);
       this.playing = 0;
-      this.playButton.textContent = '▶︎ Play';
+      this.playButton.textContent = '▶ Play';
       this.playButton.setAttribute('aria-label', 'Play');
       return;
     }
@@ -222,7 +222,7 @@ export class Timeline {
     const [from, to] = this.window ?? [0, this.timeOf(this.eventCount)];
     const span = Math.max(1, this.eventAt(to) - this.eventAt(from));
     const stride = Math.max(1, Math.round(span / 300));
-    this.playButton.textContent = '⏸ Pause';
+    this.playButton.textContent = '❚❚ Pause';
     this.playButton.setAttribute('aria-label', 'Pause');
     this.playing = window.setInterval(() => {
       if (this.store.position >= this.eventCount) return this.togglePlay();
