@@ -139,6 +139,8 @@ store.on('error', () => {
 });
 store.on('heap', () => {
   seekInFlight = false;
+  // the chosen block's card follows the model
+  if (store.selection.block !== null && focusAfterSeek === null) post({ type: 'block', addr: store.selection.block });
   applyFocus();
   pumpSeek();
   document.body.dataset.ready = 'true';
