@@ -183,23 +183,36 @@ async function viewCommand(options: RunOptions): Promise<number> {
   const url = await server.listen();
   log(`serving ${program} live at ${url} (Ctrl-C stops)`);
   if (options.open) openInBrowser(url);
-  let first: string | null = null;
+  // The views follow one process: the newest still running. A launcher that execs
+  // (env, a shell script) ends its stream and the program it became connects anew.
+  const running: TraceSession[] = [];
+  let followed: TraceSession | null = null;
+  const follow = () => {
+    const next = running[running.length - 1];
+    if (!next || next === followed) return;
+    followed = next;
+    void server.setSource(liveSource(next, program));
+  };
   const ticker = setInterval(() => void server.refresh(), 100);
   const result = await record({
     program, args: options.programArgs, layout: options.layout, lossless: options.lossless, detail: options.detail, stackDepth: options.stackDepth,
     out: outPath, nativeDir, library: options.library,
-    onSession: (session, path) => {
-      if (first) return; // the views follow the first process; the others are recorded beside it
-      first = path;
-      void server.setSource(liveSource(session, program));
+    onSession: (session) => {
+      running.push(session);
+      if (!followed || !running.includes(followed)) follow();
+    },
+    onSessionClosed: (session) => {
+      running.splice(running.indexOf(session), 1);
+      if (session === followed) follow();
     },
   });
   clearInterval(ticker);
   await server.refresh();
   const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
-  log(`${program} ${status}; ${result.processes.length ? `trace written to ${result.processes[0].path}, now shown for replay` : 'it never connected'}`);
-  const recorded = result.processes.find((entry) => entry.path === first);
-  if (recorded?.session.model) await server.setSource(traceSource(recorded.path));
+  // replay the process that did the most (the program, not its launcher)
+  const recorded = result.processes.filter((entry) => entry.session.model).sort((a, b) => b.session.eventCount - a.session.eventCount)[0];
+  log(`${program} ${status}; ${recorded ? `${result.processes.length} process${result.processes.length === 1 ? '' : 'es'} recorded; replaying ${recorded.executable} from ${recorded.path}` : 'it never connected'}`);
+  if (recorded) await server.setSource(traceSource(recorded.path));
   await stop;
   server.close();
   return 0;

@@ -28,6 +28,8 @@ export interface RecordOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** a process connected: its session (fed as its stream arrives) and the trace file it is recorded to */
   readonly onSession?: (session: TraceSession, path: string) => void;
+  /** that process's stream ended (it exited, or exec'd into another program that connects afresh) */
+  readonly onSessionClosed?: (session: TraceSession, path: string) => void;
 }
 
 export interface Progress {
@@ -108,6 +110,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         const index = recorder.close();
         const handshake = session.model?.handshake;
         processes.push({ pid: handshake?.pid ?? 0, executable: handshake?.executable ?? '', path, session, index, errors: session.errors });
+        options.onSessionClosed?.(session, path);
         resolve();
       });
     }));

@@ -130,15 +130,10 @@ export class ViewServer {
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_MESSAGE_BYTES) {
-        this.reply(response, 413, 'text/plain', 'message too large');
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_MESSAGE_BYTES) chunks.push(chunk); // past the limit: read on, keep nothing
     });
     request.on('end', () => {
-      if (size > MAX_MESSAGE_BYTES) return;
+      if (size > MAX_MESSAGE_BYTES) return this.reply(response, 413, 'text/plain', `a message is at most ${MAX_MESSAGE_BYTES} bytes`);
       let body: unknown;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));

@@ -50,8 +50,8 @@ export function recordBug(name, dir, layout = 'hakmem') {
 }
 
 /** `slabscope view ARGS --no-open --port 0`; resolves once it prints its URL. stop() ends it. */
-export async function serve(args) {
-  const child = spawn(process.execPath, [cli, 'view', ...args, '--no-open', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function serve(args, env = {}) {
+  const child = spawn(process.execPath, [cli, 'view', '--no-open', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`slabscope view printed no URL: ${output}`)), 60000);

@@ -9,7 +9,7 @@ import type { FreelistChain, FreelistNode, ViewMessage } from '../../extension/c
 import { count, hex } from './format';
 import type { Store } from './store';
 
-const NODE_W = 230, NODE_H = 46, GAP_Y = 18;
+const NODE_W = 330, NODE_H = 48, GAP_Y = 18;
 
 export class Freelists {
   private readonly threadSelect: HTMLSelectElement;

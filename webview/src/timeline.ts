@@ -137,7 +137,7 @@ export class Timeline {
     const domain = this.window ?? full;
     this.x = scaleLinear().domain(domain).range([8, width - 8]);
     const bins = this.density(domain);
-    const peak = Math.max(1, ...bins.map((bin) => bin.n));
+    const peak = Math.max(...bins.map((bin) => bin.n)) || 1;
     const y = scaleLinear().domain([0, peak]).range([height - 20, 6]);
     this.svg.select('.density').attr('d', area<{ t: number; n: number }>().x((d) => this.x(d.t)).y0(height - 20).y1((d) => y(d.n))(bins) ?? '');
     this.svg.select<SVGGElement>('.axis').attr('transform', `translate(0,${height - 20})`)
@@ -170,7 +170,7 @@ export class Timeline {
     const width = node.clientWidth || 600, height = node.clientHeight || 26;
     this.overviewX = scaleLinear().domain(full).range([8, width - 8]);
     const bins = this.density(full);
-    const peak = Math.max(1, ...bins.map((bin) => bin.n));
+    const peak = Math.max(...bins.map((bin) => bin.n)) || 1;
     const y = scaleLinear().domain([0, peak]).range([height - 2, 2]);
     this.overview.select('.density').attr('d', area<{ t: number; n: number }>().x((d) => this.overviewX(d.t)).y0(height - 2).y1((d) => y(d.n))(bins) ?? '');
     this.brush = brushX().extent([[8, 0], [width - 8, height]]).on('end', (event: { selection: [number, number] | null; sourceEvent?: Event }) => {
