@@ -53,7 +53,7 @@ export class FindingsList {
     items.attr('id', (d) => `finding-${d.id}`).attr('data-kind', (d) => d.kind).attr('data-severity', (d) => d.severity)
       .attr('aria-label', (d) => `${d.kind} ${d.severity === 'error' ? 'corruption' : 'warning'} at ${d.ptr}, ${siteText(findingSource(d))}`);
     items.select('.finding-head').html((d) =>
-      `<span class="badge ${d.severity}" aria-hidden="true">${d.severity === 'error' ? '✕' : '!'}</span><span class="kind">${d.kind}</span> <code class="ptr">${d.ptr}</code>`
+      `<span class="badge ${d.severity}" aria-hidden="true">${d.severity === 'error' ? '✕' : '!'}</span><span class="kind">${d.kind}</span>${d.ptr === '0x0' ? '' : ` <code class="ptr">${d.ptr}</code>`}`
       + `<span class="meta">${d.cls >= 0 ? `C${d.cls}` : ''} · thread ${d.thread} · event ${count(d.event)}</span>`);
     items.select('.finding-message').text((d) => d.message);
     items.select('.finding-where').text((d) => (d.site ? '' : d.internalSite ? 'in the allocator: ' : ''));

@@ -1,0 +1,143 @@
+// webview.mjs — `npm run bench:webview`: the heap views in headless Chromium,
+// each figure beside a peer measured in the same run:
+//   - drawing a superslab of 16-byte blocks (131,072 cells) and a 100-superslab heap,
+//     beside the canvas's own bound (putImageData + drawImage of as many pixels);
+//   - frames per second while a live program streams about 1M events/s, beside the
+//     same page's frame rate at rest;
+//   - scrubbing to random events of a multi-million-event trace, beside the engine's
+//     own seek to the same events.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, core, launch, open, root, serve } from '../webview/browser.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'slabscope-bench-webview-'));
+const fill = join(dir, 'fill');
+const run = (command, args, options = {}) => {
+  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  if (result.status !== 0 && result.status !== 1) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return result;
+};
+run('cc', ['-O2', '-o', fill, join(root, 'test', 'bench', 'fill.c')]);
+run('make', ['-s', '-C', join(root, 'native'), '-j2', 'all']);
+const record = (name, args, extra = []) => {
+  const out = join(dir, `${name}.hktrace`);
+  run(process.execPath, [cli, 'run', '--ops', '--lossless', ...extra, '--out', out, '--', fill, ...args]);
+  return out;
+};
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (value) => `${value.toFixed(2)} ms`;
+const browser = await launch({ width: 1400, height: 900 });
+
+/** Loads the page `times` times; each load draws the whole heap once. */
+async function drawTimes(trace, times) {
+  const server = await serve([trace]);
+  const draws = [], bounds = [];
+  let cells = 0, superslabs = 0;
+  try {
+    for (let i = 0; i < times; i++) {
+      const page = await open(browser, server.url);
+      await page.waitForFunction(() => Number(document.querySelector('.map-canvas')?.dataset.cellsRebuilt) > 0);
+      const result = await page.evaluate(() => {
+        const canvas = document.querySelector('.map-canvas');
+        const images = Number(document.querySelectorAll('.label-superslab').length) || 1;
+        // the peer: the canvas alone moving as many pixels (one 1024 × 256 image per superslab)
+        const scratch = document.createElement('canvas');
+        scratch.width = 1024;
+        scratch.height = 256;
+        const data = new ImageData(1024, 256);
+        new Uint32Array(data.data.buffer).fill(0xff336699);
+        const target = canvas.getContext('2d');
+        const started = performance.now();
+        for (let n = 0; n < images; n++) {
+          scratch.getContext('2d').putImageData(data, 0, 0);
+          target.drawImage(scratch, 0, 0);
+        }
+        const bound = performance.now() - started;
+        return { draw: Number(canvas.dataset.cellsDrawMs), cells: Number(canvas.dataset.cellsRebuilt), bound, images };
+      });
+      draws.push(result.draw);
+      bounds.push(result.bound);
+      cells = result.cells;
+      superslabs = result.images;
+      await page.close();
+    }
+  } finally {
+    await server.stop();
+  }
+  return { draw: median(draws), bound: median(bounds), cells, superslabs };
+}
+
+const lines = [];
+const say = (line) => { lines.push(line); process.stdout.write(`${line}\n`); };
+say('bench:webview — headless Chromium (Debian chromium), one run; medians');
+
+// 1. one superslab's worth of 16-byte blocks (hakmem layout: C1, stride 16)
+const small = record('cells-16', ['fill', '131072', '15'], ['--layout', 'hakmem']);
+const smallDraw = await drawTimes(small, 7);
+say(`draw ${smallDraw.cells.toLocaleString('en-US')} cells of 16 B (${smallDraw.superslabs} superslabs): ${ms(smallDraw.draw)}  | canvas bound for as many images ${ms(smallDraw.bound)}  | ratio ${(smallDraw.draw / Math.max(0.001, smallDraw.bound)).toFixed(2)}x  | target <= 16 ms: ${smallDraw.draw <= 16 ? 'met' : 'NOT met'}`);
+
+// 2. a heap of 100 superslabs (1 KiB blocks)
+const big = record('heap-100', ['fill', String(100 * 31 * 64), '1000'], ['--layout', 'hakmem']);
+const bigDraw = await drawTimes(big, 5);
+say(`draw the whole heap, ${bigDraw.superslabs} superslabs (${bigDraw.cells.toLocaleString('en-US')} cells): ${ms(bigDraw.draw)}  | canvas bound ${ms(bigDraw.bound)}  | ratio ${(bigDraw.draw / Math.max(0.001, bigDraw.bound)).toFixed(2)}x`);
+
+// 3. frame rate while a live program streams
+{
+  const server = await serve(['--live', '--ops', '--layout', 'aligned', '--out', join(dir, 'live.hktrace'), '--', fill, 'churn', '6', '500']);
+  const page = await browser.page();
+  await page.goto(server.url);
+  await page.waitForFunction(() => /^live: /.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 30000 });
+  await page.waitForTimeout(500);
+  const measure = () => page.evaluate(() => new Promise((resolve) => {
+    let frames = 0, worst = 0, last = performance.now();
+    const start = last;
+    const tick = (now) => {
+      frames++;
+      worst = Math.max(worst, now - last);
+      last = now;
+      if (now - start < 3000) requestAnimationFrame(tick);
+      else resolve({ fps: (frames * 1000) / (now - start), worst, status: document.querySelector('.status').textContent });
+    };
+    requestAnimationFrame(tick);
+  }));
+  const live = await measure();
+  const rate = /([\d.]+)M\/s/.exec(live.status)?.[1] ?? '?';
+  await page.waitForFunction(() => !/^live: /.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 60000 });
+  const rest = await measure();
+  say(`live at ${rate}M events/s: ${live.fps.toFixed(1)} fps, longest frame ${ms(live.worst)}  | same page at rest ${rest.fps.toFixed(1)} fps  | ratio ${(live.fps / rest.fps).toFixed(2)}  | target >= 60 fps: ${live.fps >= 59.5 ? 'met' : 'NOT met'}`);
+  await page.close();
+  await server.stop();
+}
+
+// 4. scrubbing a long trace
+{
+  const long = record('scrub', ['churn', '4', '1000'], ['--layout', 'aligned']);
+  const trace = core.TraceFile.open(long);
+  const targets = Array.from({ length: 20 }, (_, i) => Math.floor(((i * 7919) % 20 + 0.5) / 20 * trace.eventCount));
+  const engine = targets.map((n) => { const t = performance.now(); trace.seek(n); return performance.now() - t; });
+  const server = await serve([long]);
+  const page = await open(browser, server.url);
+  const views = [];
+  for (const n of targets) {
+    views.push(await page.evaluate((event) => new Promise((resolve) => {
+      const input = document.querySelector('.goto');
+      const started = performance.now();
+      input.value = String(event);
+      input.dispatchEvent(new Event('change'));
+      const wait = () => {
+        if (document.body.dataset.position === String(event)) requestAnimationFrame(() => resolve(performance.now() - started));
+        else requestAnimationFrame(wait);
+      };
+      wait();
+    }), n));
+  }
+  say(`scrub in a ${trace.eventCount.toLocaleString('en-US')}-event trace: median ${ms(median(views))}, max ${ms(Math.max(...views))}  | engine seek alone median ${ms(median(engine))}, max ${ms(Math.max(...engine))}  | target < 100 ms: ${Math.max(...views) < 100 ? 'met' : 'NOT met'}`);
+  trace.close();
+  await page.close();
+  await server.stop();
+}
+
+await browser.close();
+rmSync(dir, { recursive: true, force: true });
