@@ -2,8 +2,8 @@
 // a private socket, one session (and trace file) per process that connects
 // (a program's children load the preload too), the program's exit status.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
@@ -23,8 +23,13 @@ export interface RecordOptions {
   readonly library?: string;
   readonly ringEvents?: number;
   readonly env?: Readonly<Record<string, string>>;
-  /** stdio of the program: 'inherit' shows it, 'pipe' keeps it for the caller */
-  readonly stdio?: 'inherit' | 'pipe';
+  /** stdio of the program: 'inherit' shows it, 'pipe' keeps it for the caller, 'terminal' hands the pipes to onChild */
+  readonly stdio?: 'inherit' | 'pipe' | 'terminal';
+  readonly cwd?: string;
+  /** the program's process, as soon as it is started */
+  readonly onChild?: (child: ChildProcess) => void;
+  /** pass this process's SIGINT and SIGTERM on to the program (a command line does; an editor does not) */
+  readonly forwardSignals?: boolean;
   readonly onProgress?: (progress: Progress) => void;
   /** a process connected: its session (fed as its stream arrives) and the trace file it is recorded to */
   readonly onSession?: (session: TraceSession, path: string) => void;
@@ -72,33 +77,62 @@ export function traceLibrary(nativeDir: string, layout: string): string {
   return join(nativeDir, 'build', layout, 'trace', 'libslabscope.so');
 }
 
-export async function record(options: RecordOptions): Promise<RecordResult> {
-  const library = options.library ?? traceLibrary(options.nativeDir, options.layout);
-  if (!existsSync(library)) throw new RecordError(`no trace build at ${library}`);
-  const socketDir = mkdtempSync(join(tmpdir(), 'slabscope-'));
-  const socketPath = join(socketDir, 'trace.sock');
-  const processes: RecordedProcess[] = [];
-  const open = new Set<Promise<void>>();
-  let connections = 0;
-  const sessions: TraceSession[] = [];
-  const progress = () => {
+export interface ListenerOptions {
+  /** where the first process's trace goes; later ones get FILE.1.hktrace, FILE.2.hktrace, … */
+  readonly out: string;
+  readonly onSession?: (session: TraceSession, path: string) => void;
+  readonly onSessionClosed?: (session: TraceSession, path: string) => void;
+}
+
+/**
+ * A Unix socket that programs on the trace build connect to (SLABSCOPE_SOCKET):
+ * each connection is one process, decoded into its own session and recorded
+ * into its own trace file. Used by `run`, `view --live` and the editor's Attach.
+ */
+export class TraceListener {
+  readonly processes: RecordedProcess[] = [];
+  readonly sessions: TraceSession[] = [];
+  private readonly open = new Set<Promise<void>>();
+  private connections = 0;
+  private readonly server = createServer((socket: Socket) => this.accept(socket));
+
+  constructor(readonly socketPath: string, private readonly options: ListenerOptions) {}
+
+  listen(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.socketPath, () => {
+        chmodSync(this.socketPath, 0o600);
+        resolve();
+      });
+    });
+  }
+
+  progress(): Progress {
     let events = 0, lost = 0, findings = 0;
-    for (const session of sessions) {
+    for (const session of this.sessions) {
       events += session.eventCount;
       lost += session.model?.lostEvents ?? 0;
       findings += session.model?.findings.count() ?? 0;
     }
-    return { events, lost, findings, processes: sessions.length };
-  };
+    return { events, lost, findings, processes: this.sessions.length };
+  }
 
-  const server = createServer((socket: Socket) => {
-    const number = connections++;
+  /** Stops taking connections; waits up to `graceMs` for the open ones to end. */
+  async close(graceMs: number): Promise<void> {
+    this.server.close();
+    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(this.open), grace]);
+  }
+
+  private accept(socket: Socket): void {
+    const number = this.connections++;
     const session = new TraceSession();
-    sessions.push(session);
-    const path = number === 0 ? options.out : siblingPath(options.out, number);
+    this.sessions.push(session);
+    const path = number === 0 ? this.options.out : siblingPath(this.options.out, number);
     const recorder = new TraceRecorder(path, session);
-    options.onSession?.(session, path);
-    open.add(new Promise<void>((resolve) => {
+    this.options.onSession?.(session, path);
+    this.open.add(new Promise<void>((resolve) => {
       socket.on('data', (chunk: Buffer) => {
         recorder.write(chunk);
         session.feed(chunk);
@@ -109,17 +143,16 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
         session.finish();
         const index = recorder.close();
         const handshake = session.model?.handshake;
-        processes.push({ pid: handshake?.pid ?? 0, executable: handshake?.executable ?? '', path, session, index, errors: session.errors });
-        options.onSessionClosed?.(session, path);
+        this.processes.push({ pid: handshake?.pid ?? 0, executable: handshake?.executable ?? '', path, session, index, errors: session.errors });
+        this.options.onSessionClosed?.(session, path);
         resolve();
       });
     }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, resolve);
-  });
+  }
+}
 
+/** The environment that makes a program trace into `socketPath`. */
+export function traceEnvironment(library: string, socketPath: string, options: Pick<RecordOptions, 'detail' | 'lossless' | 'ringEvents' | 'stackDepth' | 'env'>): Record<string, string> {
   const preload = [library, process.env.LD_PRELOAD].filter(Boolean).join(' ');
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -132,37 +165,52 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   if (options.detail) env.SLABSCOPE_EVENTS = 'all';
   if (options.lossless) env.SLABSCOPE_LOSSLESS = '1';
   if (options.ringEvents) env.SLABSCOPE_RING = String(options.ringEvents);
+  return env;
+}
+
+export async function record(options: RecordOptions): Promise<RecordResult> {
+  const library = options.library ?? traceLibrary(options.nativeDir, options.layout);
+  if (!existsSync(library)) throw new RecordError(`no trace build at ${library}`);
+  const socketDir = mkdtempSync(join(tmpdir(), 'slabscope-'));
+  const listener = new TraceListener(join(socketDir, 'trace.sock'), options);
+  await listener.listen();
+  const env = traceEnvironment(library, listener.socketPath, options);
 
   let stdout = '', stderr = '';
-  const ticker = options.onProgress ? setInterval(() => options.onProgress!(progress()), 250) : null;
+  const ticker = options.onProgress ? setInterval(() => options.onProgress!(listener.progress()), 250) : null;
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    const child = spawn(options.program, options.args as string[], { env, stdio: options.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-    child.stdout?.setEncoding('utf8').on('data', (data: string) => (stdout += data));
-    child.stderr?.setEncoding('utf8').on('data', (data: string) => (stderr += data));
+    const stdio: StdioOptions = options.stdio === 'terminal' ? 'pipe' : options.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit';
+    const child: ChildProcess = spawn(options.program, options.args as string[], { env, cwd: options.cwd, stdio });
+    if (options.stdio === 'pipe') {
+      child.stdout?.setEncoding('utf8').on('data', (data: string) => (stdout += data));
+      child.stderr?.setEncoding('utf8').on('data', (data: string) => (stderr += data));
+    }
+    options.onChild?.(child);
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const onInt = forward('SIGINT'), onTerm = forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    const forwarding = options.forwardSignals ?? true;
+    if (forwarding) {
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+    }
     child.once('error', (error) => reject(new RecordError(`could not start ${options.program}: ${error.message}`)));
     child.once('close', (code, signal) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       resolve({ code, signal });
     });
-  }).catch((error) => {
-    server.close();
+  }).catch(async (error) => {
+    await listener.close(0);
     rmSync(socketDir, { recursive: true, force: true });
     if (ticker) clearInterval(ticker);
     throw error;
   });
   // Children the program left running may still stream: give them a moment, then stop listening.
-  server.close();
-  const grace = new Promise((resolve) => setTimeout(resolve, 5000).unref());
-  await Promise.race([Promise.all(open), grace]);
+  await listener.close(5000);
   if (ticker) clearInterval(ticker);
   rmSync(socketDir, { recursive: true, force: true });
-  options.onProgress?.(progress());
-  processes.sort((a, b) => (a.path === options.out ? -1 : b.path === options.out ? 1 : a.pid - b.pid));
+  options.onProgress?.(listener.progress());
+  const processes = [...listener.processes].sort((a, b) => (a.path === options.out ? -1 : b.path === options.out ? 1 : a.pid - b.pid));
   const findings = processes.flatMap((entry) => entry.session.model?.findings.all ?? []);
   return { processes, exitCode: exit.code, signal: exit.signal, stdout, stderr, findings };
 }
