@@ -20,6 +20,12 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: { core: 'extension/core/index.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' } }),
   build({ ...common, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' } }),
+  // the VS Code extension host loads CommonJS; `vscode` is provided by the editor
+  build({
+    absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked',
+    logLevel: watch ? 'info' : 'warning', external: ['vscode'],
+    entryPoints: { host: 'extension/host/extension.ts' }, outdir: 'extension/dist',
+  }),
   build({
     absWorkingDir: root, bundle: true, platform: 'browser', target: 'chrome114', format: 'iife', minify: true, sourcemap: 'linked',
     logLevel: watch ? 'info' : 'warning',

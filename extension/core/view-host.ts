@@ -78,6 +78,8 @@ export interface ViewHostOptions {
   readonly sourceRoot: string;
   /** the user chose "open source" on a finding or a frame */
   readonly openSource?: (site: SourceRef) => void;
+  /** llvm-symbolizer to use, by path (found on PATH otherwise) */
+  readonly symbolizerTool?: string;
 }
 
 /** One view's host: answers its messages, keeps its selections, follows a source. */
@@ -240,7 +242,7 @@ export class ViewHost {
   }
 
   private symbols(): Symbolizer {
-    this.symbolizer ??= new Symbolizer(this.source.handshake()?.modules ?? []);
+    this.symbolizer ??= new Symbolizer(this.source.handshake()?.modules ?? [], { tool: this.options.symbolizerTool });
     return this.symbolizer;
   }
 

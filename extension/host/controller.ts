@@ -1,0 +1,232 @@
+// controller.ts — what the extension is looking at: a trace file, or programs
+// streaming live (Run, Attach). Runs programs in a terminal the user can type
+// into, records every process, follows the newest running one, and turns to
+// the busiest recording for replay when they end.
+import * as vscode from 'vscode';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  LiveSource, Symbolizer, TraceFile, TraceFileSource, TraceSession, buildReport, type ReportFinding, type ViewSource,
+} from '../core';
+import { TraceListener, record, traceLibrary, type RecordedProcess } from '../cli/record';
+import type { Settings } from './settings';
+
+export interface RunRequest {
+  program: string;
+  args: string[];
+  cwd: string;
+  layout: 'aligned' | 'hakmem';
+}
+
+export class Controller implements vscode.Disposable {
+  source: ViewSource | null = null;
+  /** the findings of the current source with their sources and stacks */
+  reported: ReportFinding[] = [];
+  private reportedFor = -1;
+  private reporting: Promise<void> | null = null;
+  private live: { sessions: TraceSession[]; followed: TraceSession | null; child: ChildProcess | null; listener: TraceListener | null; stop: () => void } | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private readonly changed = new vscode.EventEmitter<'source' | 'tick' | 'findings'>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly extensionPath: string, private readonly settings: () => Settings, private readonly log: vscode.OutputChannel) {}
+
+  get nativeDir(): string {
+    return join(this.extensionPath, 'native');
+  }
+
+  get running(): boolean {
+    return this.live !== null;
+  }
+
+  dispose(): void {
+    this.stop();
+    this.changed.dispose();
+  }
+
+  setSource(source: ViewSource | null): void {
+    this.source = source;
+    this.reported = [];
+    this.reportedFor = -1;
+    this.changed.fire('source');
+    void this.report();
+  }
+
+  openTrace(path: string): TraceFileSource {
+    const source = new TraceFileSource(TraceFile.open(path, { routeRegressionThreshold: this.settings().routeRegressionThreshold }), basename(path));
+    this.setSource(source);
+    return source;
+  }
+
+  /** Symbolises the findings when their number changed (live traces grow). */
+  private async report(): Promise<void> {
+    const source = this.source;
+    if (!source || this.reporting) return;
+    const findings = source.findings().slice();
+    if (findings.length === this.reportedFor) return;
+    const handshake = source.handshake(), summary = source.summary();
+    if (!handshake || !summary) return;
+    this.reporting = (async () => {
+      const symbolizer = new Symbolizer(handshake.modules, { tool: this.settings().symbolizerPath || undefined });
+      try {
+        const report = await buildReport(findings, summary, {
+          symbolizer, sourceRoot: this.extensionPath, executable: handshake.executable, pid: handshake.pid, layout: handshake.layout.name,
+        });
+        if (this.source === source) {
+          this.reported = report.findings;
+          this.reportedFor = findings.length;
+          this.changed.fire('findings');
+        }
+      } finally {
+        symbolizer.close();
+      }
+    })();
+    try {
+      await this.reporting;
+    } finally {
+      this.reporting = null;
+    }
+  }
+
+  private startTicking(): void {
+    this.ticker ??= setInterval(() => {
+      this.changed.fire('tick');
+      void this.report();
+    }, 250);
+  }
+
+  private stopTicking(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+
+  private follow(live: NonNullable<Controller['live']>, title: string): void {
+    const running = live.sessions;
+    const next = running[running.length - 1];
+    if (!next || next === live.followed) return;
+    live.followed = next;
+    this.setSource(new LiveSource(next, title));
+  }
+
+  /** After a run or attach: replay the process that did the most. */
+  private replayBusiest(processes: readonly RecordedProcess[]): void {
+    const busiest = processes.filter((entry) => entry.session.model).sort((a, b) => b.session.eventCount - a.session.eventCount)[0];
+    if (busiest && existsSync(busiest.path)) {
+      this.log.appendLine(`replaying ${busiest.executable} (pid ${busiest.pid}) from ${busiest.path}`);
+      this.openTrace(busiest.path);
+    }
+  }
+
+  /** Runs a program on the trace build in a terminal; resolves when it has ended. */
+  async run(request: RunRequest, traceDir: string): Promise<void> {
+    if (this.live) throw new Error('a program is already being traced: stop it first');
+    const settings = this.settings();
+    const library = traceLibrary(this.nativeDir, request.layout);
+    if (!existsSync(library)) throw new Error(`the ${request.layout} trace build is not built yet: run "Slabscope: Build Allocator" first`);
+    mkdirSync(traceDir, { recursive: true });
+    const out = join(traceDir, `${basename(request.program)}.hktrace`);
+    const title = `${basename(request.program)} (live)`;
+    const writeEmitter = new vscode.EventEmitter<string>();
+    const closeEmitter = new vscode.EventEmitter<number>();
+    let child: ChildProcess | null = null;
+    const live: NonNullable<Controller['live']> = { sessions: [], followed: null, child: null, listener: null, stop: () => child?.kill('SIGTERM') };
+    this.live = live;
+    // a terminal the user can see and type into: the program's stdin and output
+    const terminal = vscode.window.createTerminal({
+      name: `Slabscope: ${basename(request.program)}`,
+      pty: {
+        onDidWrite: writeEmitter.event,
+        onDidClose: closeEmitter.event,
+        open: () => writeEmitter.fire(`\x1b[2m$ ${[request.program, ...request.args].join(' ')}  (traced, ${request.layout} layout)\x1b[0m\r\n`),
+        close: () => live.stop(),
+        handleInput: (data: string) => {
+          if (!child?.stdin?.writable) return;
+          if (data === '\x03') { child.kill('SIGINT'); return; }
+          if (data === '\x04') { child.stdin.end(); return; }
+          const text = data.replace(/\r/g, '\n');
+          writeEmitter.fire(data.replace(/\r/g, '\r\n')); // no line discipline: echo what is typed
+          child.stdin.write(text);
+        },
+      },
+    });
+    terminal.show(true);
+    this.startTicking();
+    try {
+      const result = await record({
+        program: request.program, args: request.args, cwd: request.cwd, layout: request.layout, lossless: settings.lossless, detail: true, stackDepth: 1,
+        out, nativeDir: this.nativeDir, ringEvents: settings.ringEvents || undefined, stdio: 'terminal', forwardSignals: false,
+        onChild: (started) => {
+          child = started;
+          live.child = started;
+          const show = (data: Buffer) => writeEmitter.fire(data.toString('utf8').replace(/\r?\n/g, '\r\n'));
+          started.stdout?.on('data', show);
+          started.stderr?.on('data', show);
+        },
+        onSession: (session) => {
+          live.sessions.push(session);
+          if (!live.followed || !live.sessions.includes(live.followed)) this.follow(live, title);
+        },
+        onSessionClosed: (session) => {
+          live.sessions.splice(live.sessions.indexOf(session), 1);
+          if (session === live.followed) this.follow(live, title);
+        },
+      });
+      const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
+      writeEmitter.fire(`\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`);
+      this.log.appendLine(`${request.program} ${status}; ${result.processes.length} process(es) traced`);
+      this.live = null;
+      this.stopTicking();
+      this.replayBusiest(result.processes);
+    } catch (error) {
+      writeEmitter.fire(`\r\n${(error as Error).message}\r\n`);
+      throw error;
+    } finally {
+      this.live = null;
+      this.stopTicking();
+    }
+  }
+
+  /** Listens for programs started elsewhere with SLABSCOPE_SOCKET; returns the environment they need. */
+  async attach(traceDir: string, layout: 'aligned' | 'hakmem'): Promise<{ socket: string; env: string }> {
+    if (this.live) throw new Error('a program is already being traced: stop it first');
+    const settings = this.settings();
+    mkdirSync(settings.socketDirectory, { recursive: true, mode: 0o700 });
+    mkdirSync(traceDir, { recursive: true });
+    const socket = join(settings.socketDirectory, 'attach.sock');
+    rmSync(socket, { force: true });
+    const live: NonNullable<Controller['live']> = { sessions: [], followed: null, child: null, listener: null, stop: () => {} };
+    const listener = new TraceListener(socket, {
+      out: join(traceDir, 'attached.hktrace'),
+      onSession: (session) => {
+        live.sessions.push(session);
+        if (!live.followed || !live.sessions.includes(live.followed)) this.follow(live, 'attached (live)');
+      },
+      onSessionClosed: (session) => {
+        live.sessions.splice(live.sessions.indexOf(session), 1);
+        if (session === live.followed) this.follow(live, 'attached (live)');
+      },
+    });
+    await listener.listen();
+    live.listener = listener;
+    live.stop = () => {
+      void listener.close(2000).then(() => {
+        rmSync(socket, { force: true });
+        this.stopTicking();
+        this.replayBusiest(listener.processes);
+      });
+    };
+    this.live = live;
+    this.startTicking();
+    const library = traceLibrary(this.nativeDir, layout);
+    return { socket, env: `LD_PRELOAD=${library} SLABSCOPE_SOCKET=${socket} SLABSCOPE_EVENTS=all SLABSCOPE_ON_ERROR=report` };
+  }
+
+  /** Ends the traced program (or stops listening); what was recorded is kept and shown. */
+  stop(): void {
+    const live = this.live;
+    if (!live) return;
+    live.stop();
+    if (live.listener) this.live = null;
+  }
+}

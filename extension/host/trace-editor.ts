@@ -1,0 +1,32 @@
+// trace-editor.ts — `*.hktrace` opens in a read-only custom editor that shows
+// the replay views (timeline, map, freelists) for that file.
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import { TraceFile, TraceFileSource } from '../core';
+import { hostViews, type ViewContext } from './panel';
+
+class TraceDocument implements vscode.CustomDocument {
+  constructor(readonly uri: vscode.Uri, readonly trace: TraceFile) {}
+  dispose(): void {
+    this.trace.close();
+  }
+}
+
+export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
+  static readonly viewType = 'slabscope.traceEditor';
+  constructor(private readonly context: ViewContext, private readonly threshold: () => number) {}
+
+  openCustomDocument(uri: vscode.Uri): TraceDocument {
+    // a damaged file is refused here with the byte offset; VS Code shows the message
+    return new TraceDocument(uri, TraceFile.open(uri.fsPath, { routeRegressionThreshold: this.threshold() }));
+  }
+
+  resolveCustomEditor(document: TraceDocument, panel: vscode.WebviewPanel): void {
+    const disposables: vscode.Disposable[] = [];
+    const host = hostViews(panel.webview, new TraceFileSource(document.trace, basename(document.uri.fsPath)), this.context, disposables);
+    panel.onDidDispose(() => {
+      host.close();
+      for (const d of disposables) d.dispose();
+    });
+  }
+}
