@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LiveSource, Symbolizer, TraceFile, TraceSession, buildReport, toSarif, type Report } from '../core';
+import { LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, toSarif, type Report } from '../core';
 import { ensureNativeBuilt, record, RecordError, type Progress } from './record';
 import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
@@ -183,34 +183,18 @@ async function viewCommand(options: RunOptions): Promise<number> {
   const url = await server.listen();
   log(`serving ${program} live at ${url} (Ctrl-C stops)`);
   if (options.open) openInBrowser(url);
-  // The views follow one process: the newest still running. A launcher that execs
-  // (env, a shell script) ends its stream and the program it became connects anew.
-  const running: TraceSession[] = [];
-  let followed: TraceSession | null = null;
-  const follow = () => {
-    const next = running[running.length - 1];
-    if (!next || next === followed) return;
-    followed = next;
-    void server.setSource(liveSource(next, program));
-  };
+  const follower = new ProcessFollower((session) => void server.setSource(liveSource(session, program)));
   const ticker = setInterval(() => void server.refresh(), 100);
   const result = await record({
     program, args: options.programArgs, layout: options.layout, lossless: options.lossless, detail: options.detail, stackDepth: options.stackDepth,
     out: outPath, nativeDir, library: options.library,
-    onSession: (session) => {
-      running.push(session);
-      if (!followed || !running.includes(followed)) follow();
-    },
-    onSessionClosed: (session) => {
-      running.splice(running.indexOf(session), 1);
-      if (session === followed) follow();
-    },
+    onSession: (session) => follower.opened(session),
+    onSessionClosed: (session) => follower.closed(session),
   });
   clearInterval(ticker);
   await server.refresh();
   const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
-  // replay the process that did the most (the program, not its launcher)
-  const recorded = result.processes.filter((entry) => entry.session.model).sort((a, b) => b.session.eventCount - a.session.eventCount)[0];
+  const recorded = busiestProcess(result.processes);
   log(`${program} ${status}; ${recorded ? `${result.processes.length} process${result.processes.length === 1 ? '' : 'es'} recorded; replaying ${recorded.executable} from ${recorded.path}` : 'it never connected'}`);
   if (recorded) await server.setSource(traceSource(recorded.path));
   await stop;

@@ -15,3 +15,4 @@ export * from './view-protocol';
 export * from './view-feed';
 export * from './view-host';
 export * from './view-page';
+export * from './follow';

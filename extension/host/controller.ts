@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
-  LiveSource, Symbolizer, TraceFile, TraceFileSource, TraceSession, buildReport, type ReportFinding, type ViewSource,
+  LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceFileSource, busiestProcess, buildReport, type ReportFinding, type ViewSource,
 } from '../core';
 import { TraceListener, record, traceLibrary, type RecordedProcess } from '../cli/record';
 import type { Settings } from './settings';
@@ -25,7 +25,7 @@ export class Controller implements vscode.Disposable {
   reported: ReportFinding[] = [];
   private reportedFor = -1;
   private reporting: Promise<void> | null = null;
-  private live: { sessions: TraceSession[]; followed: TraceSession | null; child: ChildProcess | null; listener: TraceListener | null; stop: () => void } | null = null;
+  private live: { listener: TraceListener | null; stop: () => void } | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private readonly changed = new vscode.EventEmitter<'source' | 'tick' | 'findings'>();
   readonly onDidChange = this.changed.event;
@@ -101,17 +101,13 @@ export class Controller implements vscode.Disposable {
     this.ticker = null;
   }
 
-  private follow(live: NonNullable<Controller['live']>, title: string): void {
-    const running = live.sessions;
-    const next = running[running.length - 1];
-    if (!next || next === live.followed) return;
-    live.followed = next;
-    this.setSource(new LiveSource(next, title));
+  private follower(title: string): ProcessFollower {
+    return new ProcessFollower((session) => this.setSource(new LiveSource(session, title)));
   }
 
   /** After a run or attach: replay the process that did the most. */
   private replayBusiest(processes: readonly RecordedProcess[]): void {
-    const busiest = processes.filter((entry) => entry.session.model).sort((a, b) => b.session.eventCount - a.session.eventCount)[0];
+    const busiest = busiestProcess(processes);
     if (busiest && existsSync(busiest.path)) {
       this.log.appendLine(`replaying ${busiest.executable} (pid ${busiest.pid}) from ${busiest.path}`);
       this.openTrace(busiest.path);
@@ -130,8 +126,9 @@ export class Controller implements vscode.Disposable {
     const writeEmitter = new vscode.EventEmitter<string>();
     const closeEmitter = new vscode.EventEmitter<number>();
     let child: ChildProcess | null = null;
-    const live: NonNullable<Controller['live']> = { sessions: [], followed: null, child: null, listener: null, stop: () => child?.kill('SIGTERM') };
+    const live: NonNullable<Controller['live']> = { listener: null, stop: () => child?.kill('SIGTERM') };
     this.live = live;
+    const follower = this.follower(title);
     // a terminal the user can see and type into: the program's stdin and output
     const terminal = vscode.window.createTerminal({
       name: `Slabscope: ${basename(request.program)}`,
@@ -158,19 +155,12 @@ export class Controller implements vscode.Disposable {
         out, nativeDir: this.nativeDir, ringEvents: settings.ringEvents || undefined, stdio: 'terminal', forwardSignals: false,
         onChild: (started) => {
           child = started;
-          live.child = started;
           const show = (data: Buffer) => writeEmitter.fire(data.toString('utf8').replace(/\r?\n/g, '\r\n'));
           started.stdout?.on('data', show);
           started.stderr?.on('data', show);
         },
-        onSession: (session) => {
-          live.sessions.push(session);
-          if (!live.followed || !live.sessions.includes(live.followed)) this.follow(live, title);
-        },
-        onSessionClosed: (session) => {
-          live.sessions.splice(live.sessions.indexOf(session), 1);
-          if (session === live.followed) this.follow(live, title);
-        },
+        onSession: (session) => follower.opened(session),
+        onSessionClosed: (session) => follower.closed(session),
       });
       const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
       writeEmitter.fire(`\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`);
@@ -195,17 +185,12 @@ export class Controller implements vscode.Disposable {
     mkdirSync(traceDir, { recursive: true });
     const socket = join(settings.socketDirectory, 'attach.sock');
     rmSync(socket, { force: true });
-    const live: NonNullable<Controller['live']> = { sessions: [], followed: null, child: null, listener: null, stop: () => {} };
+    const live: NonNullable<Controller['live']> = { listener: null, stop: () => {} };
+    const follower = this.follower('attached (live)');
     const listener = new TraceListener(socket, {
       out: join(traceDir, 'attached.hktrace'),
-      onSession: (session) => {
-        live.sessions.push(session);
-        if (!live.followed || !live.sessions.includes(live.followed)) this.follow(live, 'attached (live)');
-      },
-      onSessionClosed: (session) => {
-        live.sessions.splice(live.sessions.indexOf(session), 1);
-        if (session === live.followed) this.follow(live, 'attached (live)');
-      },
+      onSession: (session) => follower.opened(session),
+      onSessionClosed: (session) => follower.closed(session),
     });
     await listener.listen();
     live.listener = listener;
