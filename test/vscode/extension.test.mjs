@@ -145,6 +145,9 @@ test('in VS Code: build, run the double-free demo, the finding in Problems and F
   await finding.click();
   await page.locator('.tab.active', { hasText: 'double_free.c' }).waitFor({ timeout: 30000 });
   await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${line},`) }).waitFor({ timeout: 30000 });
+  // CodeLens over the C lines: the block freed at the first free, the finding at the second
+  await page.locator('.codelens-decoration', { hasText: 'Slabscope: 1 freed here' }).first().waitFor({ timeout: 30000 });
+  await page.locator('.codelens-decoration', { hasText: 'Slabscope: ⚠ 1 finding' }).first().waitFor({ timeout: 30000 });
   await shot(page, '4-source');
 
   // a recorded trace opens in the trace editor and its map is drawn
