@@ -29,6 +29,20 @@ function recorded(program, kind) {
   return { path, trace, finding };
 }
 
+/** Records a demo program, serves its trace, opens the page; the body checks it; no page errors allowed. */
+async function withViews(program, kind, body) {
+  const { path, trace, finding } = recorded(program, kind);
+  const server = await serve([path]);
+  try {
+    const page = await open(browser, server.url);
+    await body({ page, trace, finding, server });
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await server.stop();
+    trace.close();
+  }
+}
+
 async function chooseFinding(page, kind, finding) {
   await page.locator(`.findings-list li[data-kind="${kind}"]`).first().click();
   await page.waitForFunction((n) => document.body.dataset.position === String(n), finding.event + 1);
@@ -36,10 +50,7 @@ async function chooseFinding(page, kind, finding) {
 }
 
 test('double free: the finding and its source, the block drawn corrupt, its card, freelist, header bytes and free routes', async () => {
-  const { path, trace, finding } = recorded('double_free', 'double-free');
-  const server = await serve([path]);
-  try {
-    const page = await open(browser, server.url);
+  await withViews('double_free', 'double-free', async ({ page, trace, finding, server }) => {
     await screenshot(page, 'double-free-1-overview');
     const items = page.locator('.findings-list li');
     assert.equal(await items.count(), trace.findings.length);
@@ -97,18 +108,11 @@ test('double free: the finding and its source, the block drawn corrupt, its card
     const fast = page.locator(`.route-row[data-class="${finding.cls}"] .segment[data-route="header-fast"]`);
     assert.equal(Number(await fast.getAttribute('data-count')), routes['header-fast']);
     await screenshot(page, 'double-free-5-free-routes');
-    assert.deepEqual(page.problems, []);
-  } finally {
-    await server.stop();
-    trace.close();
-  }
+  });
 });
 
 test('header overwritten: the header-bytes strip marks the block, expected against actual', async () => {
-  const { path, trace, finding } = recorded('header_corrupt', 'header-corrupt');
-  const server = await serve([path]);
-  try {
-    const page = await open(browser, server.url);
+  await withViews('header_corrupt', 'header-corrupt', async ({ page, trace, finding, server }) => {
     await chooseFinding(page, 'header-corrupt', finding);
     assert.match(await page.locator('.card dd[data-field="header"]').innerText(), /^00 \(expected a3\) ✕ mismatch$/);
     await page.click('#tab-headers');
@@ -117,18 +121,11 @@ test('header overwritten: the header-bytes strip marks the block, expected again
     assert.equal(await cell.innerText(), '00≠a3');
     assert.match(await page.locator('.header-caption').innerText(), /1 header mismatch\b/);
     await screenshot(page, 'header-corrupt-header-bytes');
-    assert.deepEqual(page.problems, []);
-  } finally {
-    await server.stop();
-    trace.close();
-  }
+  });
 });
 
 test('link written after free: the freelist draws the bad link in the error style and names it', async () => {
-  const { path, trace, finding } = recorded('next_corrupt', 'next-corrupt');
-  const server = await serve([path]);
-  try {
-    const page = await open(browser, server.url);
+  await withViews('next_corrupt', 'next-corrupt', async ({ page, trace, finding, server }) => {
     await chooseFinding(page, 'next-corrupt', finding);
     await page.click('#tab-freelists');
     const bad = page.locator(`section.chain[data-list="thread cache"] g.node.error`);
@@ -138,18 +135,11 @@ test('link written after free: the freelist draws the bad link in the error styl
     assert.equal(await bad.getAttribute('data-error'), 'out-of-slab');
     assert.match(await bad.locator('.node-error').textContent(), /out-of-slab: ~?0x41414141414\w+ is in no slab of ours/);
     await screenshot(page, 'next-corrupt-freelists');
-    assert.deepEqual(page.problems, []);
-  } finally {
-    await server.stop();
-    trace.close();
-  }
+  });
 });
 
 test('scrubbing the timeline moves the whole model: the block is allocated, then free, as the engine says', async () => {
-  const { path, trace, finding } = recorded('double_free', 'double-free');
-  const server = await serve([path]);
-  try {
-    const page = await open(browser, server.url);
+  await withViews('double_free', 'double-free', async ({ page, trace, finding, server }) => {
     await chooseFinding(page, 'double-free', finding);
     const stateAt = (n) => {
       const at = trace.seek(n).locate(finding.base);
@@ -187,9 +177,5 @@ test('scrubbing the timeline moves the whole model: the block is allocated, then
     await page.keyboard.press('End');
     await page.waitForFunction((n) => document.body.dataset.position === String(n), trace.eventCount);
     await screenshot(page, 'scrub-2-end');
-    assert.deepEqual(page.problems, []);
-  } finally {
-    await server.stop();
-    trace.close();
-  }
+  });
 });

@@ -5,21 +5,11 @@
 import {
   decodeBase64,
   type BlockMessage, type FindingsMessage, type FreelistMessage, type HostMessage, type RouteCounts, type SlabMessage, type StatusMessage,
-  type TimelineMessage, type TraceMessage, type ViewFinding, type ViewThread,
+  type TimelineMessage, type TraceMessage, type ViewFinding, type ViewSlab, type ViewThread,
 } from '../../extension/core/view-protocol';
 
-export interface SlabView {
-  start: number;
-  superslab: number;
-  index: number;
-  cls: number;
-  capacity: number;
-  stride: number;
-  used: number;
-  carved: number;
-  owner: number;
-  states: Uint8Array;
-}
+/** A slab as the views keep it: the message's, with the states decoded. */
+export type SlabView = Omit<ViewSlab, 'states'> & { states: Uint8Array };
 
 export type Topic = 'trace' | 'heap' | 'timeline' | 'findings' | 'slab' | 'freelist' | 'block' | 'status' | 'error' | 'selection';
 
