@@ -125,6 +125,12 @@ export class Controller implements vscode.Disposable {
     const title = `${basename(request.program)} (live)`;
     const writeEmitter = new vscode.EventEmitter<string>();
     const closeEmitter = new vscode.EventEmitter<number>();
+    // a pseudoterminal drops what is written before the editor opens it: the
+    // program starts once it is open, and anything earlier waits in `pending`
+    let pending: string[] | null = [];
+    const write = (text: string) => (pending ? pending.push(text) : writeEmitter.fire(text));
+    let opened: () => void = () => {};
+    const open = new Promise<void>((resolve) => { opened = resolve; });
     let child: ChildProcess | null = null;
     const live: NonNullable<Controller['live']> = { listener: null, stop: () => child?.kill('SIGTERM') };
     this.live = live;
@@ -135,19 +141,25 @@ export class Controller implements vscode.Disposable {
       pty: {
         onDidWrite: writeEmitter.event,
         onDidClose: closeEmitter.event,
-        open: () => writeEmitter.fire(`\x1b[2m$ ${[request.program, ...request.args].join(' ')}  (traced, ${request.layout} layout)\x1b[0m\r\n`),
+        open: () => {
+          writeEmitter.fire(`\x1b[2m$ ${[request.program, ...request.args].join(' ')}  (traced, ${request.layout} layout)\x1b[0m\r\n`);
+          for (const text of pending ?? []) writeEmitter.fire(text);
+          pending = null;
+          opened();
+        },
         close: () => live.stop(),
         handleInput: (data: string) => {
           if (!child?.stdin?.writable) return;
           if (data === '\x03') { child.kill('SIGINT'); return; }
           if (data === '\x04') { child.stdin.end(); return; }
           const text = data.replace(/\r/g, '\n');
-          writeEmitter.fire(data.replace(/\r/g, '\r\n')); // no line discipline: echo what is typed
+          write(data.replace(/\r/g, '\r\n')); // no line discipline: echo what is typed
           child.stdin.write(text);
         },
       },
     });
     terminal.show(true);
+    await Promise.race([open, new Promise((resolve) => setTimeout(resolve, 10000))]);
     this.startTicking();
     try {
       const result = await record({
@@ -155,7 +167,7 @@ export class Controller implements vscode.Disposable {
         out, nativeDir: this.nativeDir, ringEvents: settings.ringEvents || undefined, stdio: 'terminal', forwardSignals: false,
         onChild: (started) => {
           child = started;
-          const show = (data: Buffer) => writeEmitter.fire(data.toString('utf8').replace(/\r?\n/g, '\r\n'));
+          const show = (data: Buffer) => write(data.toString('utf8').replace(/\r?\n/g, '\r\n'));
           started.stdout?.on('data', show);
           started.stderr?.on('data', show);
         },
@@ -163,13 +175,13 @@ export class Controller implements vscode.Disposable {
         onSessionClosed: (session) => follower.closed(session),
       });
       const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
-      writeEmitter.fire(`\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`);
+      write(`\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`);
       this.log.appendLine(`${request.program} ${status}; ${result.processes.length} process(es) traced`);
       this.live = null;
       this.stopTicking();
       this.replayBusiest(result.processes);
     } catch (error) {
-      writeEmitter.fire(`\r\n${(error as Error).message}\r\n`);
+      write(`\r\n${(error as Error).message}\r\n`);
       throw error;
     } finally {
       this.live = null;

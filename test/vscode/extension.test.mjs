@@ -55,6 +55,8 @@ before(async () => {
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'security.workspace.trust.enabled': false,
     'workbench.tips.enabled': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none', 'window.dialogStyle': 'custom',
     'files.simpleDialog.enable': true,
+    // the DOM renderer keeps the terminal's text in the page, where the test reads it
+    'terminal.integrated.gpuAcceleration': 'off',
   }));
   const installed = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
   assert.equal(installed.status, 0, `installing the .vsix failed: ${installed.stdout}${installed.stderr}`);
@@ -130,6 +132,12 @@ test('in VS Code: build, run the double-free demo, the finding in Problems and F
   await page.keyboard.press('Enter'); // no arguments
   // the run ends (the status bar turns to replay with its finding), the finding reaches the Problems panel
   await page.locator('.statusbar-item', { hasText: /replay [\d,]+ ev .* 1 finding/ }).waitFor({ timeout: 120000 });
+  // the program ran in a terminal: the allocator's own report and the exit status are there
+  await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Terminal' }).first().click();
+  const terminal = page.locator('.part.panel .xterm-rows').first();
+  await page.locator('.part.panel .xterm-rows', { hasText: 'double_free exited with status 0' }).first().waitFor({ timeout: 30000 });
+  assert.match(await terminal.innerText(), /slabscope: double-free ptr=0x[0-9a-f]+ class=3/);
+  await shot(page, '3-terminal');
   await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Problems' }).first().click();
   const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'double-free' }).first();
   await problem.waitFor({ timeout: 120000 });
