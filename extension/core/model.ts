@@ -244,7 +244,11 @@ export class HeapModel {
       case EventKind.SlabPop: return this.onSlabPop(b, o, thread, index, cls, base);
       case EventKind.NextWrite: return this.onNextWrite(b, o, base);
       case EventKind.NextRead:
-        this.lastRead.set(thread, { base, value: eventValue(b, o), event: index });
+      {
+        const read = this.lastRead.get(thread);
+        if (read) { read.base = base; read.value = eventValue(b, o); read.event = index; }
+        else this.lastRead.set(thread, { base, value: eventValue(b, o), event: index });
+      }
         if (this.isSentinel(b, o)) this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
           `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`);
         return;

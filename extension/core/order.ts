@@ -98,6 +98,7 @@ export class EventOrder {
   private release(limit: number): void {
     const heads: [number, Pending[]][] = [];
     for (const [thread, queue] of this.queues) if (queue.length) heads.push([thread, queue]);
+    if (heads.length === 1) return this.releaseOne(heads[0][0], heads[0][1], limit);
     while (heads.length) {
       // the thread whose next event is earliest (ties: the order the threads first appeared)
       let best = -1, bestTime = Infinity;
@@ -124,6 +125,28 @@ export class EventOrder {
         if (entry.next === entry.count) queue.shift();
       }
       if (!queue.length) heads.splice(best, 1);
+    }
+  }
+
+  /** One thread waits: its events go out in their order up to `limit`, no merge needed. */
+  private releaseOne(thread: number, queue: Pending[], limit: number): void {
+    const sink = this.sink;
+    while (queue.length) {
+      const entry = queue[0];
+      if (entry.lost) {
+        if (!(entry.lost.timestampNs < limit)) return;
+        sink.lost(entry.lost);
+        queue.shift();
+        continue;
+      }
+      const bytes = entry.bytes!;
+      let next = entry.next;
+      const count = entry.count;
+      for (let o = next * EVENT_SIZE; next < count && time(bytes, o) < limit; next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
+      this.pendingEvents -= next - entry.next;
+      entry.next = next;
+      if (next < count) return;
+      queue.shift();
     }
   }
 

@@ -74,11 +74,7 @@ export class TraceSession implements DecodeSink {
 
   event(bytes: Uint8Array, at: number, thread: number): void {
     const model = this.model!;
-    const time = eventTime(bytes, at);
-    if (model.eventCount % TIME_INDEX_INTERVAL === 0) this.timeIndex.push([model.eventCount, time]);
-    if (this.firstTimeNs < 0) this.firstTimeNs = time;
-    if (time > this.lastTimeNs) this.lastTimeNs = time;
-    this.threadIds.add(thread);
+    if (model.eventCount % TIME_INDEX_INTERVAL === 0) this.timeIndex.push([model.eventCount, eventTime(bytes, at)]);
     model.apply(bytes, at, thread);
   }
 
@@ -90,6 +86,13 @@ export class TraceSession implements DecodeSink {
   }
 
   events(batch: EventBatch): void {
+    // threads and the time span, once a batch (a thread's events come in time order)
+    if (batch.count) {
+      this.threadIds.add(batch.thread);
+      const first = eventTime(batch.bytes, batch.at), last = eventTime(batch.bytes, batch.at + (batch.count - 1) * EVENT_SIZE);
+      if (this.firstTimeNs < 0 || first < this.firstTimeNs) this.firstTimeNs = first;
+      if (last > this.lastTimeNs) this.lastTimeNs = last;
+    }
     this.release(() => this.order.events(batch));
     if (batch.streamOffset + batch.count * EVENT_SIZE === batch.frameEnd) this.boundary(batch.frameEnd);
   }
