@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Symbolizer, buildReport, type FindingKind, type ReportFinding } from '../core';
+import { Symbolizer, buildReport, reportContext, type FindingKind, type ReportFinding } from '../core';
 import { ensureNativeBuilt, record } from './record';
 import { formatFinding } from './text';
 
@@ -63,9 +63,7 @@ export async function runDemoCase(demo: DemoCase, nativeDir: string, sourceRoot:
     const model = entry.session.model;
     if (!model) continue;
     const symbolizer = new Symbolizer(model.handshake.modules);
-    const report = await buildReport(model.findings.all, entry.index.summary, {
-      symbolizer, sourceRoot, executable: entry.executable, pid: entry.pid, layout: model.layout.name,
-    });
+    const report = await buildReport(model.findings.all, entry.index.summary, reportContext(model.handshake, symbolizer, sourceRoot));
     symbolizer.close();
     findings.push(...report.findings);
   }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, toSarif, type Report } from '../core';
+import { LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, reportContext, toSarif, type Report } from '../core';
 import { ensureNativeBuilt, record, RecordError, type Progress } from './record';
 import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
@@ -115,9 +115,7 @@ async function runCommand(args: string[]): Promise<number> {
     lines.push(`slabscope: ${entry.executable} (pid ${entry.pid}): ${formatSummary(entry.index.summary)}; trace written to ${entry.path}`);
     for (const error of entry.errors.slice(0, 5)) lines.push(`slabscope:   stream ${error.fatal ? 'error' : 'warning'}: ${error.message}`);
     const symbolizer = new Symbolizer(model.handshake.modules);
-    const report = await buildReport(model.findings.all, entry.index.summary, {
-      symbolizer, sourceRoot: packageRoot, executable: entry.executable, pid: entry.pid, layout: model.layout.name,
-    });
+    const report = await buildReport(model.findings.all, entry.index.summary, reportContext(model.handshake, symbolizer, packageRoot));
     symbolizer.close();
     lines.push(...formatFindings(report.findings));
     corruptions += report.findings.filter((finding) => finding.severity === 'error').length;
@@ -136,9 +134,7 @@ async function reportCommand(args: string[]): Promise<number> {
   const trace = TraceFile.open(files[0]);
   try {
     const symbolizer = new Symbolizer(trace.handshake.modules);
-    const report: Report = await buildReport(trace.findings, trace.summary, {
-      symbolizer, sourceRoot: packageRoot, executable: trace.handshake.executable, pid: trace.handshake.pid, layout: trace.handshake.layout.name,
-    });
+    const report: Report = await buildReport(trace.findings, trace.summary, reportContext(trace.handshake, symbolizer, packageRoot));
     symbolizer.close();
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (sarif) process.stdout.write(`${JSON.stringify(toSarif(report, version), null, 2)}\n`);

@@ -151,21 +151,18 @@ export class TraceListener {
   }
 }
 
-/** The environment that makes a program trace into `socketPath`. */
-export function traceEnvironment(library: string, socketPath: string, options: Pick<RecordOptions, 'detail' | 'lossless' | 'ringEvents' | 'stackDepth' | 'env'>): Record<string, string> {
-  const preload = [library, process.env.LD_PRELOAD].filter(Boolean).join(' ');
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    ...options.env,
-    LD_PRELOAD: preload,
+/** The variables that make a program trace into `socketPath` (LD_PRELOAD and SLABSCOPE_*). */
+export function traceVariables(library: string, socketPath: string, options: Pick<RecordOptions, 'detail' | 'lossless' | 'ringEvents' | 'stackDepth'>): Record<string, string> {
+  const vars: Record<string, string> = {
+    LD_PRELOAD: [library, process.env.LD_PRELOAD].filter(Boolean).join(' '),
     SLABSCOPE_SOCKET: socketPath,
     SLABSCOPE_ON_ERROR: 'report',
     SLABSCOPE_STACK_DEPTH: String(options.stackDepth),
   };
-  if (options.detail) env.SLABSCOPE_EVENTS = 'all';
-  if (options.lossless) env.SLABSCOPE_LOSSLESS = '1';
-  if (options.ringEvents) env.SLABSCOPE_RING = String(options.ringEvents);
-  return env;
+  if (options.detail) vars.SLABSCOPE_EVENTS = 'all';
+  if (options.lossless) vars.SLABSCOPE_LOSSLESS = '1';
+  if (options.ringEvents) vars.SLABSCOPE_RING = String(options.ringEvents);
+  return vars;
 }
 
 export async function record(options: RecordOptions): Promise<RecordResult> {
@@ -174,7 +171,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const socketDir = mkdtempSync(join(tmpdir(), 'slabscope-'));
   const listener = new TraceListener(join(socketDir, 'trace.sock'), options);
   await listener.listen();
-  const env = traceEnvironment(library, listener.socketPath, options);
+  const env = { ...(process.env as Record<string, string>), ...options.env, ...traceVariables(library, listener.socketPath, options) };
 
   let stdout = '', stderr = '';
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(listener.progress()), 250) : null;

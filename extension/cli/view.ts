@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import {
-  LiveSource, TraceFile, TraceFileSource, ViewHost, viewPageHtml, type HostMessage, type SourceRef, type TraceSession, type ViewSource,
+  LiveSource, TraceFile, TraceFileSource, ViewHost, findTool, viewPageHtml, type HostMessage, type SourceRef, type TraceSession, type ViewSource,
 } from '../core';
 
 export interface ViewServerOptions {
@@ -148,16 +148,11 @@ export class ViewServer {
 
 /** Opens the URL in the desktop's browser when there is one; the URL is printed either way. */
 export function openInBrowser(url: string): void {
-  for (const tool of ['xdg-open', 'open']) {
-    for (const dir of (process.env.PATH ?? '').split(':')) {
-      if (dir && existsSync(join(dir, tool))) {
-        const child = spawn(join(dir, tool), [url], { stdio: 'ignore', detached: true });
-        child.on('error', () => {});
-        child.unref();
-        return;
-      }
-    }
-  }
+  const tool = findTool(['xdg-open', 'open']);
+  if (!tool) return;
+  const child = spawn(tool, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => {});
+  child.unref();
 }
 
 export function traceSource(path: string): TraceFileSource {

@@ -34,6 +34,15 @@ const NONE = -1;
 /** a next pointer the trace has not shown */
 const NEXT_UNKNOWN = -1;
 
+/**
+ * Whether a block's header byte, as seen, is wrong for its class: checked while
+ * allocated, and while free unless the class's next pointer lies over it.
+ */
+export function headerMismatch(layout: Layout, cls: number, state: number, header: number): boolean {
+  if (header < 0 || header === headerFor(layout, cls) || headerClass(layout, header) === cls) return false;
+  return state === BlockState.Allocated || ((state === BlockState.FreeCache || state === BlockState.FreeSlab) && !nextCoversHeader(layout, cls));
+}
+
 export class SlabModel {
   readonly capacity: number;
   readonly stride: number;
@@ -672,15 +681,13 @@ export class HeapModel {
     const { slab } = at;
     const layout = this.layout;
     const expected = headerFor(layout, slab.cls);
-    const coversHeader = nextCoversHeader(layout, slab.cls);
     for (let slot = 0; slot < slab.carved && slot < slab.capacity; slot++) {
       const offset = slot * slab.stride + layout.headerOffset;
       if (offset >= record.bytes.length) break;
       const actual = record.bytes[offset];
       const state = slab.state[slot];
-      const checkable = state === BlockState.Allocated || ((state === BlockState.FreeCache || state === BlockState.FreeSlab) && !coversHeader);
       slab.header[slot] = actual;
-      if (checkable && actual !== expected && headerClass(layout, actual) !== slab.cls) {
+      if (headerMismatch(layout, slab.cls, state, actual)) {
         const base = slab.baseOf(slot);
         this.findings.add({
           kind: 'header-corrupt', severity: 'error', ptr: BigInt(base + layout.userOffset), base, cls: slab.cls, thread: slab.thread[slot],

@@ -3,6 +3,7 @@
 
 import { isAbsolute, join } from 'node:path';
 import { hex } from './events';
+import type { Handshake } from './decoder';
 import type { Finding, FindingKind } from './findings';
 import type { Symbolizer, SourceFrame } from './symbols';
 import type { TraceSummary } from './tracefile';
@@ -53,9 +54,19 @@ export interface ReportContext {
   readonly layout: string;
 }
 
+/** The context of a trace's report: its program, from the handshake. */
+export function reportContext(handshake: Handshake, symbolizer: Symbolizer, sourceRoot: string): ReportContext {
+  return { symbolizer, sourceRoot, executable: handshake.executable, pid: handshake.pid, layout: handshake.layout.name };
+}
+
 /** The allocator's own modules: frames there are not the user's call site. */
 export function isAllocatorModule(path: string): boolean {
   return /(^|\/)libslabscope[^/]*\.so(\.\d+)*$/.test(path);
+}
+
+/** The user's call site in a stack: the first frame outside the allocator that has a source line. */
+export function userFrame<T extends { module: string; file: string | null; line: number | null }>(frames: readonly T[]): (T & { file: string; line: number }) | null {
+  return (frames.find((frame) => frame.file && frame.line && !isAllocatorModule(frame.module)) as T & { file: string; line: number }) ?? null;
 }
 
 function toFrame(frame: SourceFrame): ReportFrame {
@@ -69,7 +80,7 @@ export async function buildReport(findings: readonly Finding[], summary: TraceSu
   const frames = (stack: readonly number[]) => stack.flatMap((pc) => (resolved.get(pc) ?? []).map(toFrame));
   const reportFindings = findings.map((finding): ReportFinding => {
     const detect = frames(finding.stacks.detect);
-    const user = detect.find((frame) => !isAllocatorModule(frame.module) && frame.file && frame.line);
+    const user = userFrame(detect);
     const internal = finding.internalSite;
     return {
       kind: finding.kind,
@@ -80,7 +91,7 @@ export async function buildReport(findings: readonly Finding[], summary: TraceSu
       event: finding.event,
       message: finding.message,
       origin: finding.origin,
-      site: user ? { file: user.file!, line: user.line!, function: user.function } : null,
+      site: user ? { file: user.file, line: user.line, function: user.function } : null,
       internalSite: internal ? { file: isAbsolute(internal.file) ? internal.file : join(context.sourceRoot, internal.file), line: internal.line, function: null } : null,
       stacks: { alloc: frames(finding.stacks.alloc), free: frames(finding.stacks.free), detect },
     };

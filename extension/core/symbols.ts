@@ -36,7 +36,8 @@ export function moduleOf(modules: readonly ModuleEntry[], pc: number): ModuleEnt
   return best;
 }
 
-function findTool(names: string[]): string | null {
+/** The first of `names` that exists: a path as given, a bare name on PATH. */
+export function findTool(names: readonly string[]): string | null {
   for (const name of names) {
     if (name.includes('/')) {
       if (existsSync(name)) return name;

@@ -4,8 +4,8 @@
 
 import { hex } from './events';
 import type { Finding } from './findings';
-import { headerFor, nextCoversHeader, type Layout } from './layout';
-import { BLOCK_STATE_NAMES, BlockState, type HeapModel, type SlabModel } from './model';
+import { headerFor, type Layout } from './layout';
+import { BLOCK_STATE_NAMES, BlockState, headerMismatch, type HeapModel, type SlabModel } from './model';
 import type { ReportFinding, ReportFrame } from './report';
 import type { Handshake } from './decoder';
 import {
@@ -88,20 +88,10 @@ function corruptSlots(model: HeapModel, findings: readonly Finding[]): Map<numbe
   return marks;
 }
 
-/** Whether a block's header byte, as last seen, is not what its class and state call for. */
-function headerMismatch(layout: Layout, slab: SlabModel, slot: number, expected: number, coversHeader: boolean): boolean {
-  const header = slab.header[slot];
-  if (header < 0 || header === expected) return false;
-  const state = slab.state[slot];
-  return state === BlockState.Allocated || ((state === BlockState.FreeCache || state === BlockState.FreeSlab) && !coversHeader);
-}
-
 /** The block states of a slab as drawn: the model's, with corrupt blocks marked. */
 function slabStates(model: HeapModel, slab: SlabModel, marked: readonly number[] | undefined): Uint8Array {
   const states = slab.state.slice();
-  const layout = model.layout;
-  const expected = headerFor(layout, slab.cls), covers = nextCoversHeader(layout, slab.cls);
-  for (let slot = 0; slot < slab.capacity; slot++) if (slab.header[slot] >= 0 && headerMismatch(layout, slab, slot, expected, covers)) states[slot] = CORRUPT_STATE;
+  for (let slot = 0; slot < slab.capacity; slot++) if (headerMismatch(model.layout, slab.cls, states[slot], slab.header[slot])) states[slot] = CORRUPT_STATE;
   if (marked) for (const slot of marked) states[slot] = CORRUPT_STATE;
   return states;
 }
@@ -178,7 +168,10 @@ export function slabMessage(model: HeapModel, start: number, findings: readonly 
   const states = slabStates(model, slab, corruptSlots(model, findings).get(start));
   const blocks = [];
   for (let slot = 0; slot < slab.capacity; slot++)
-    blocks.push({ header: slab.header[slot], next: slab.next[slot], state: slab.state[slot], corrupt: states[slot] === CORRUPT_STATE });
+    blocks.push({
+      header: slab.header[slot], next: slab.next[slot], state: slab.state[slot], corrupt: states[slot] === CORRUPT_STATE,
+      mismatch: headerMismatch(model.layout, slab.cls, slab.state[slot], slab.header[slot]),
+    });
   const layout = model.layout;
   return {
     type: 'slab', event: model.eventCount, start, cls: slab.cls, stride: slab.stride, expectedHeader: headerFor(layout, slab.cls),

@@ -5,16 +5,14 @@
 import type { Handshake } from './decoder';
 import type { Finding } from './findings';
 import type { HeapModel } from './model';
-import { buildReport } from './report';
+import { buildReport, reportContext, userFrame } from './report';
 import { Symbolizer } from './symbols';
-import type { TraceFile, TraceSummary } from './tracefile';
-import { summarize } from './tracefile';
+import { summarize, type TraceFile, type TraceSummary } from './tracefile';
 import type { TraceSession } from './session';
 import {
   HeapFeed, blockMessage, freelistMessage, slabMessage, timelineMessage, traceMessage, viewFindings, type SiteResolver,
 } from './view-feed';
 import { MessageError, parseViewMessage, type HostMessage, type SourceRef, type ViewMessage } from './view-protocol';
-import { isAllocatorModule } from './report';
 
 /** Where a view's data comes from: a trace file (seekable) or a live session (always at its newest event). */
 export interface ViewSource {
@@ -207,9 +205,7 @@ export class ViewHost {
     const summary = this.source.summary();
     if (!handshake || !summary) return;
     const findings = this.source.findings().slice();
-    const report = await buildReport(findings, summary, {
-      symbolizer: this.symbols(), sourceRoot: this.options.sourceRoot, executable: handshake.executable, pid: handshake.pid, layout: handshake.layout.name,
-    });
+    const report = await buildReport(findings, summary, reportContext(handshake, this.symbols(), this.options.sourceRoot));
     this.findingsSent = findings.length;
     this.post({ type: 'findings', findings: viewFindings(findings, report.findings) });
   }
@@ -249,9 +245,8 @@ export class ViewHost {
   private siteResolver(): SiteResolver {
     const symbolizer = this.symbols();
     return async (pc) => {
-      const frames = await symbolizer.resolve(pc);
-      const frame = frames.find((f) => f.file && f.line && !isAllocatorModule(f.module)) ?? frames.find((f) => f.file && f.line);
-      return frame ? { file: frame.file!, line: frame.line!, function: frame.function } : null;
+      const frame = userFrame(await symbolizer.resolve(pc));
+      return frame ? { file: frame.file, line: frame.line, function: frame.function } : null;
     };
   }
 }

@@ -91,8 +91,8 @@ export interface TimelineMessage {
   lost: { event: number; count: number }[];
 }
 export interface FindingsMessage { type: 'findings'; findings: ViewFinding[] }
-/** one block of the header-bytes strip: state is the engine's (VIEW_BLOCK_STATES 0..5), corrupt the views' mark */
-export interface HeaderCell { header: number; next: number; state: number; corrupt: boolean }
+/** one block of the header-bytes strip: state is the engine's (VIEW_BLOCK_STATES 0..5), corrupt the views' mark, mismatch its header's */
+export interface HeaderCell { header: number; next: number; state: number; corrupt: boolean; mismatch: boolean }
 export interface SlabMessage {
   type: 'slab';
   event: number;
@@ -238,7 +238,7 @@ const HOST_SHAPES: Record<HostMessage['type'], Shape> = {
   findings: { findings: list(finding) },
   slab: {
     event: nat, start: nat, cls: nat, stride: nat, expectedHeader: nat, nextOffset: nat, userOffset: nat, headerOffset: nat,
-    blocks: list(object<HeaderCell>({ header: int, next: num, state: nat, corrupt: bool })),
+    blocks: list(object<HeaderCell>({ header: int, next: num, state: nat, corrupt: bool, mismatch: bool })),
   },
   freelist: { event: nat, thread: nat, cls: nat, chains: list(chain, 64) },
   block: { event: nat, query: nat, block: nullable(blockInfo) },

@@ -7,9 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
-  LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceFileSource, busiestProcess, buildReport, type ReportFinding, type ViewSource,
+  LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceFileSource, busiestProcess, buildReport, reportContext, type ReportFinding, type ViewSource,
 } from '../core';
-import { TraceListener, record, traceLibrary, type RecordedProcess } from '../cli/record';
+import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../cli/record';
 import type { Settings } from './settings';
 
 export interface RunRequest {
@@ -70,9 +70,7 @@ export class Controller implements vscode.Disposable {
     this.reporting = (async () => {
       const symbolizer = new Symbolizer(handshake.modules, { tool: this.settings().symbolizerPath || undefined });
       try {
-        const report = await buildReport(findings, summary, {
-          symbolizer, sourceRoot: this.extensionPath, executable: handshake.executable, pid: handshake.pid, layout: handshake.layout.name,
-        });
+        const report = await buildReport(findings, summary, reportContext(handshake, symbolizer, this.extensionPath));
         if (this.source === source) {
           this.reported = report.findings;
           this.reportedFor = findings.length;
@@ -215,8 +213,8 @@ export class Controller implements vscode.Disposable {
     };
     this.live = live;
     this.startTicking();
-    const library = traceLibrary(this.nativeDir, layout);
-    return { socket, env: `LD_PRELOAD=${library} SLABSCOPE_SOCKET=${socket} SLABSCOPE_EVENTS=all SLABSCOPE_ON_ERROR=report` };
+    const variables = traceVariables(traceLibrary(this.nativeDir, layout), socket, { detail: true, lossless: settings.lossless, ringEvents: settings.ringEvents, stackDepth: 1 });
+    return { socket, env: Object.entries(variables).map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`).join(' ') };
   }
 
   /** Ends the traced program (or stops listening); what was recorded is kept and shown. */

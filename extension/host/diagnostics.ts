@@ -3,17 +3,12 @@
 // allocated and freed), and a CodeLens over allocation and free sites in C files
 // with their live counts and findings.
 import * as vscode from 'vscode';
-import { BlockState, Symbolizer, isAllocatorModule, type HeapModel, type ReportFinding, type ReportFrame } from '../core';
+import { BlockState, Symbolizer, userFrame, type HeapModel, type ReportFinding } from '../core';
 import type { Controller } from './controller';
 import { findingLocation } from './trees';
 
 function location(frame: { file: string; line: number }): vscode.Location {
   return new vscode.Location(vscode.Uri.file(frame.file), new vscode.Position(Math.max(0, frame.line - 1), 0));
-}
-
-function userFrame(frames: readonly ReportFrame[]): { file: string; line: number } | null {
-  const frame = frames.find((f) => f.file && f.line && !isAllocatorModule(f.module)) ?? frames.find((f) => f.file && f.line);
-  return frame ? { file: frame.file!, line: frame.line! } : null;
 }
 
 export function updateDiagnostics(collection: vscode.DiagnosticCollection, findings: readonly ReportFinding[]): void {
@@ -88,10 +83,7 @@ export class SiteLens implements vscode.CodeLensProvider {
     };
     try {
       const resolved = await symbolizer.resolveAll([...live.keys(), ...freed.keys()]);
-      const lineOf = (pc: number) => {
-        const frame = (resolved.get(pc) ?? []).find((f) => f.file && f.line);
-        return frame ? { file: frame.file!, line: frame.line! } : null;
-      };
+      const lineOf = (pc: number) => userFrame(resolved.get(pc) ?? []);
       for (const [pc, n] of live) { const where = lineOf(pc); if (where) at(where.file, where.line).live += n; }
       for (const [pc, n] of freed) { const where = lineOf(pc); if (where) at(where.file, where.line).freed += n; }
     } finally {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Symbolizer, buildReport, toSarif } from '../core';
+import { Symbolizer, buildReport, reportContext, toSarif } from '../core';
 import { Controller } from './controller';
 import { SiteLens, updateDiagnostics } from './diagnostics';
 import { HeapPanel, type ViewContext } from './panel';
@@ -194,7 +194,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!target) return;
       const symbolizer = new Symbolizer(handshake.modules, { tool: readSettings().symbolizerPath || undefined });
       try {
-        const report = await buildReport(source.findings(), summary, { symbolizer, sourceRoot: root, executable: handshake.executable, pid: handshake.pid, layout: handshake.layout.name });
+        const report = await buildReport(source.findings(), summary, reportContext(handshake, symbolizer, root));
         const version = (context.extension.packageJSON as { version: string }).version;
         writeFileSync(target.fsPath, `${JSON.stringify(format === 'JSON' ? report : toSarif(report, version), null, 2)}\n`);
         void vscode.window.showInformationMessage(`Slabscope: report written to ${target.fsPath}`);

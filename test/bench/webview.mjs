@@ -69,8 +69,7 @@ async function drawTimes(trace, times) {
   return { draw: median(draws), bound: median(bounds), cells, superslabs };
 }
 
-const lines = [];
-const say = (line) => { lines.push(line); process.stdout.write(`${line}\n`); };
+const say = (line) => process.stdout.write(`${line}\n`);
 say('bench:webview — headless Chromium (Debian chromium), one run; medians');
 
 // 1. one superslab's worth of 16-byte blocks (hakmem layout: C1, stride 16)

@@ -15,6 +15,7 @@ export class Freelists {
   private readonly threadSelect: HTMLSelectElement;
   private readonly classSelect: HTMLSelectElement;
   private readonly columns: HTMLElement;
+  private readonly summary: HTMLElement;
 
   constructor(parent: HTMLElement, private readonly store: Store, private readonly post: (message: ViewMessage) => void) {
     parent.innerHTML = `<div class="freelist-pickers">
@@ -25,6 +26,7 @@ export class Freelists {
     this.threadSelect = parent.querySelector('.pick-thread')!;
     this.classSelect = parent.querySelector('.pick-class')!;
     this.columns = parent.querySelector('.freelist-columns')!;
+    this.summary = parent.querySelector('.freelist-summary')!;
     const ask = () => {
       const thread = Number(this.threadSelect.value), cls = Number(this.classSelect.value);
       if (!Number.isInteger(thread) || !Number.isInteger(cls) || this.threadSelect.value === '') return;
@@ -71,7 +73,7 @@ export class Freelists {
     const message = this.store.freelist;
     if (!message) return;
     const errors = message.chains.reduce((n, chain) => n + chain.nodes.filter((node) => node.error).length, 0);
-    (this.columns.previousElementSibling!.querySelector('.freelist-summary') as HTMLElement).textContent =
+    this.summary.textContent =
       `at event ${count(message.event)}: ${message.chains.length} lists${errors ? `, ${errors} bad link${errors === 1 ? '' : 's'}` : ''}`;
     const columns = select(this.columns).selectAll<HTMLElement, FreelistChain>('section.chain').data(message.chains).join((enter) => {
       const section = enter.append('section').attr('class', 'chain');

@@ -2,10 +2,8 @@
 // from BASE that matter (header byte, next pointer), expected against actual,
 // with BASE and USER marked, so a BASE/USER slip shows at a glance.
 
-import type { SlabMessage } from '../../extension/core/view-protocol';
 import { VIEW_BLOCK_STATES } from '../../extension/core/view-protocol';
-import { byteHex, hex } from './format';
-import { pointerBytes } from './format';
+import { byteHex, hex, pointerBytes } from './format';
 import { STATE_LETTERS } from './palette';
 import type { Store } from './store';
 
@@ -33,7 +31,7 @@ export class HeaderBytes {
       ? Math.floor((selected - slab.start) / slab.stride) : 0;
     const first = Math.max(0, Math.min(slab.blocks.length - WINDOW, selectedSlot - WINDOW / 2));
     const last = Math.min(slab.blocks.length, first + WINDOW);
-    const mismatches = slab.blocks.filter((block) => headerBad(slab, block)).length;
+    const mismatches = slab.blocks.filter((block) => block.mismatch).length;
     this.caption.textContent = `Slab ${hex(slab.start)} · C${slab.cls} · stride ${slab.stride} · header at BASE+${slab.headerOffset}, expected ${byteHex(slab.expectedHeader)} · `
       + `next pointer at BASE+${slab.nextOffset} · USER = BASE+${slab.userOffset} · event ${slab.event} · ${mismatches} header mismatch${mismatches === 1 ? '' : 'es'}`
       + (slab.blocks.length > WINDOW ? ` · blocks ${first}..${last - 1} of ${slab.blocks.length}` : '');
@@ -52,7 +50,7 @@ export class HeaderBytes {
       const shown = block.corrupt ? 'corrupt' : state;
       const free = state === 'free-cache' || state === 'free-slab' || state === 'remote-pending';
       const next = free ? pointerBytes(block.next) : null;
-      const bad = headerBad(slab, block);
+      const bad = block.mismatch;
       const cells: string[] = [];
       for (let offset = 0; offset < width; offset++) {
         const inNext = next !== null && offset >= slab.nextOffset && offset < slab.nextOffset + 8;
@@ -82,11 +80,4 @@ export class HeaderBytes {
       row.scrollIntoView({ block: 'nearest' });
     }
   }
-}
-
-function headerBad(slab: SlabMessage, block: { header: number; state: number }): boolean {
-  if (block.header < 0 || block.header === slab.expectedHeader) return false;
-  const state = VIEW_BLOCK_STATES[block.state];
-  const covered = slab.headerOffset >= slab.nextOffset && slab.headerOffset < slab.nextOffset + 8;
-  return state === 'allocated' || ((state === 'free-cache' || state === 'free-slab') && !covered);
 }

@@ -205,7 +205,7 @@ export class HeapMap {
       const tx = (index % SLABS_ACROSS) * ROW_UNITS, ty = Math.floor(index / SLABS_ACROSS) * rows;
       const slab = this.store.slabs.get(base + index * slabSize);
       if (!slab) {
-        if (index < firstBlockSlab(layout)) fillTile(pixels, width, tx, ty, rows, palette.metadata);
+        if (index < layout.firstBlockSlab) fillTile(pixels, width, tx, ty, rows, palette.metadata);
         continue;
       }
       fillTile(pixels, width, tx, ty, rows, palette.tail);
@@ -403,7 +403,7 @@ export class HeapMap {
         if (lx < -200 || ly < -20 || lx > width || ly > height) continue;
         labels.push({
           x: lx + 3, y: ly + 12, cls: 'label-slab',
-          text: slab ? `slab ${index} · C${slab.cls} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}` : index < firstBlockSlab(layout) ? `slab ${index} · metadata` : `slab ${index} · unbound`,
+          text: slab ? `slab ${index} · C${slab.cls} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}` : index < layout.firstBlockSlab ? `slab ${index} · metadata` : `slab ${index} · unbound`,
         });
       }
     });
@@ -552,10 +552,6 @@ function escapeHtml(text: string): string {
 
 function fillTile(pixels: Uint32Array, width: number, tx: number, ty: number, rows: number, colour: number): void {
   for (let row = 0; row < rows; row++) pixels.fill(colour, (ty + row) * width + tx, (ty + row) * width + tx + ROW_UNITS);
-}
-
-function firstBlockSlab(layout: { firstBlockSlab: number }): number {
-  return layout.firstBlockSlab;
 }
 
 /** A tick step (in world units) that divides `period` and is near `want`. */
