@@ -36,13 +36,16 @@ export function demoCases(nativeDir: string): DemoCase[] {
     { name: 'remote sentinel in a freelist', expect: 'sentinel-leak', program: bug('sentinel_leak'), args: [], layout: 'hakmem' },
     { name: 'drain hands USER to the slab code (injected)', expect: 'user-as-base', program: injectDemo, args: ['drain'], layout: 'hakmem', inject: 'user-ptr-slab-index' },
     { name: 'free asks the registry first (Phase E2, injected)', expect: 'route-regression', program: injectDemo, args: ['route'], layout: 'hakmem', inject: 'registry-in-fast-path' },
+    { name: 'slabs never empty: the drain forgets used (Phase 9, injected)', expect: 'slab-leak', program: injectDemo, args: ['leak'], layout: 'hakmem', inject: 'sll-no-used-decrement', lossless: true },
+    { name: 'header read across a page boundary (Phase 7-1.2, injected)', expect: 'crash', program: injectDemo, args: ['page'], layout: 'hakmem', inject: 'page-boundary-header-read' },
     { name: 'ring too small for the load', expect: 'lost-events', program: join(nativeDir, 'build', 'test', 'workload'), args: ['20000'], layout: 'aligned', env: { SLABSCOPE_RING: '16' } },
   ];
 }
 
 export function buildDemoPrograms(nativeDir: string, cases: readonly DemoCase[]): void {
   ensureNativeBuilt(nativeDir, ['all', 'bugtests', 'tracetests']);
-  for (const inject of new Set(cases.map((entry) => entry.inject).filter(Boolean))) ensureNativeBuilt(nativeDir, [`INJECT=${inject}`, 'all']);
+  // of an injected build, only the trace library the case preloads
+  for (const { inject, layout } of cases) if (inject) ensureNativeBuilt(nativeDir, [`INJECT=${inject}`, `build/inject/${inject}/${layout}/trace/libslabscope.so`]);
 }
 
 export interface DemoOutcome {

@@ -67,6 +67,8 @@ export interface CrashRecord {
   readonly pc: bigint;
   readonly timestampNs: number;
   readonly eventsFlushed: number;
+  /** the return address of the allocator call the thread died in, 0 when none */
+  readonly callPc: number;
   readonly streamOffset: number;
 }
 
@@ -400,7 +402,7 @@ export class Decoder {
         }
         this.sink.crash({
           signal: u32(b, payload), thread: u32(b, payload + 4), faultAddress: u64big(b, payload + 8), pc: u64big(b, payload + 16),
-          timestampNs: u64(b, payload + 24), eventsFlushed: u64(b, payload + 32), streamOffset,
+          timestampNs: u64(b, payload + 24), eventsFlushed: u64(b, payload + 32), callPc: u64(b, payload + 40), streamOffset,
         });
         return;
       }

@@ -4,7 +4,7 @@
 
 export const FINDING_KINDS = [
   'double-free', 'base-as-user', 'user-as-base', 'interior-free', 'foreign-free', 'header-corrupt',
-  'next-corrupt', 'next-out-of-slab', 'sentinel-leak', 'lost-events', 'route-regression',
+  'next-corrupt', 'next-out-of-slab', 'sentinel-leak', 'slab-leak', 'crash', 'lost-events', 'route-regression',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export type Severity = 'error' | 'warning';

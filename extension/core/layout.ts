@@ -36,6 +36,8 @@ export interface Layout {
   readonly classes: readonly SizeClass[];
   /** allocator source files by internal site file id (PROTOCOL §6) */
   readonly siteFiles: readonly string[];
+  /** next-read and next-write events carry the link's offset from BASE in their route byte (PROTOCOL §3) */
+  readonly linkOffsets: boolean;
   /** the description as sent, for front ends that need more (struct offsets for gdb) */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -121,6 +123,7 @@ export function parseLayout(description: unknown): Layout {
     remoteSentinel,
     classes,
     siteFiles,
+    linkOffsets: raw.linkOffsets === true,
     raw,
   };
 }

@@ -165,6 +165,14 @@ export class HeapModel {
   private lastOp = new Map<number, PendingOp>();
   /** findings waiting for the operation that follows their check-fail on the same thread */
   private pendingDetect = new Map<number, Finding[]>();
+  /** per thread: the last slab push of the drain in progress (its slab and the used count it left) */
+  private lastPut = new Map<number, { slab: number; used: number }>();
+  private readonly leakingClasses = new Set<number>();
+  /** classes whose links were written at the wrong offset, and the header bytes those links ran over */
+  private readonly misplacedClasses = new Set<number>();
+  private readonly clobberedHeaders = new Set<number>();
+  /** blocks whose sentinel link was reported where the drain left it, so its later read is not a second finding */
+  private readonly leftSentinels = new Set<number>();
   /** per thread: the last next-pointer read, for the pop that follows */
   private lastRead = new Map<number, { base: number; value: number; event: number }>();
   private routeJudged: boolean[];
@@ -251,24 +259,27 @@ export class HeapModel {
       case EventKind.CachePop: return this.onCachePop(b, o, thread, index, cls, base);
       case EventKind.SlabPush: return this.onSlabPush(b, o, thread, index, cls, base);
       case EventKind.SlabPop: return this.onSlabPop(b, o, thread, index, cls, base);
-      case EventKind.NextWrite: return this.onNextWrite(b, o, base);
+      case EventKind.NextWrite: return this.onNextWrite(b, o, thread, index, cls, base);
       case EventKind.NextRead:
       {
         const read = this.lastRead.get(thread);
         if (read) { read.base = base; read.value = eventValue(b, o); read.event = index; }
         else this.lastRead.set(thread, { base, value: eventValue(b, o), event: index });
       }
-        if (this.isSentinel(b, o)) this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
-          `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`);
+        // a sentinel already reported where it was left behind is the same finding
+        if (this.isSentinel(b, o) && !this.leftSentinels.delete(base)) this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
+          `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`, eventValueBig(b, o));
         return;
       case EventKind.HeaderWrite: {
         const at = this.locate(base);
         if (at) at.slab.header[at.slot] = eventValue(b, o) & 0xff;
         return;
       }
-      case EventKind.Drain: return this.onDrain(b, o, thread, cls);
+      case EventKind.Drain:
+        this.lastPut.delete(thread);
+        return this.onDrain(b, o, thread, cls);
       case EventKind.RemotePush: return this.onRemotePush(thread, base);
-      case EventKind.RemoteDrain: return this.onRemoteDrain(base);
+      case EventKind.RemoteDrain: return this.onRemoteDrain(b, o, thread, index, cls, base);
       case EventKind.Refill:
         return;
       case EventKind.SuperslabMap:
@@ -418,6 +429,7 @@ export class HeapModel {
     const { slab, slot } = at;
     slab.state[slot] = BlockState.FreeSlab;
     slab.freelist.push(base);
+    this.checkUsedFalls(b, o, thread, index, cls, slab);
     const next = slab.next[slot];
     if (next > 0 && next !== NEXT_UNKNOWN && (next < slab.start || next >= slab.start + this.slabSize) && !this.isSentinelNumber(next))
       this.engineFinding('next-out-of-slab', b, o, thread, index, cls, base,
@@ -434,9 +446,48 @@ export class HeapModel {
     this.checkLinkRead(b, o, thread, index, cls, base, at, 'slab freelist');
   }
 
-  private onNextWrite(b: Uint8Array, o: number, base: number): void {
+  private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
     const at = this.locate(base);
-    if (at && at.within === 0) at.slab.next[at.slot] = this.isSentinel(b, o) ? this.sentinel : eventValue(b, o);
+    if (!at || at.within !== 0) return;
+    at.slab.next[at.slot] = this.isSentinel(b, o) ? this.sentinel : eventValue(b, o);
+    if (this.layout.linkOffsets && cls < this.classCount) {
+      const offset = eventRoute(b, o), expected = this.layout.classes[cls].nextOffset;
+      if (offset !== expected) this.misplacedLink(b, o, thread, index, cls, base, at, offset, expected);
+    }
+  }
+
+  /** A link written where the layout does not put it (the seeds' Phase E3-FINAL: C0's next pointer at offset 1). */
+  private misplacedLink(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, at: Location, offset: number, expected: number): void {
+    const { slab, slot } = at;
+    const stride = slab.stride, end = offset + 8;
+    const first = !this.misplacedClasses.has(cls);
+    this.misplacedClasses.add(cls);
+    const wrong = `class ${cls}'s next pointer was written at BASE+${offset} of ${hex(base)}, where the layout puts it at +${expected}`;
+    const neighbour = slot + 1;
+    const clobbered = stride + this.layout.headerOffset - offset; // which of the link's 8 bytes lands on the next block's header
+    if (end > stride && clobbered >= 0 && clobbered < 8 && neighbour < slab.capacity) {
+      const value = eventValue(b, o);
+      slab.header[neighbour] = Math.floor(value / 2 ** (8 * clobbered)) % 256;
+      // one finding per class: every link of the class is misplaced; the headers it clobbers are that finding's
+      this.clobberedHeaders.add(slab.baseOf(neighbour));
+      if (first) this.engineFinding('header-corrupt', b, o, thread, index, cls, slab.baseOf(neighbour) + this.layout.userOffset,
+        `${wrong}: its 8 bytes run ${end - stride} past the ${stride}-byte block, over the header byte of the next block ${hex(slab.baseOf(neighbour) + this.layout.userOffset)}`);
+    } else if (first) {
+      this.engineFinding('next-corrupt', b, o, thread, index, cls, base, `${wrong}: a pop reads the link from +${expected}`);
+    }
+  }
+
+  /** Within one drain, each block a slab takes back lowers its used count by one (the seeds' Phase 9). */
+  private checkUsedFalls(b: Uint8Array, o: number, thread: number, index: number, cls: number, slab: SlabModel): void {
+    const used = eventValue(b, o);
+    const last = this.lastPut.get(thread);
+    if (last && last.slab === slab.start && used !== last.used - 1 && !this.leakingClasses.has(cls)) {
+      this.leakingClasses.add(cls); // one finding per class: its other slabs leak the same way
+      this.engineFinding('slab-leak', b, o, thread, index, cls, slab.start,
+        `slab ${hex(slab.start)} (class ${cls}) took a block back and still counts ${used} blocks used (${last.used} before): its used count does not fall, so it never empties and its superslab is never returned`);
+    }
+    slab.used = used;
+    if (last) { last.slab = slab.start; last.used = used; } else this.lastPut.set(thread, { slab: slab.start, used });
   }
 
   /** The link a pop read must be the one its push wrote; a different one was written after the free. */
@@ -471,10 +522,19 @@ export class HeapModel {
     at.slab.remote.push(base);
   }
 
-  private onRemoteDrain(chainHead: number): void {
+  private onRemoteDrain(b: Uint8Array, o: number, thread: number, index: number, cls: number, chainHead: number): void {
     const at = this.locate(chainHead);
     if (!at) return;
     const { slab } = at;
+    // the splice rewrote the tail's link before this event; a sentinel still there now sits in the slab freelist
+    for (const base of slab.remote) {
+      const slot = slab.slotOf(base);
+      if (slot >= 0 && this.isSentinelNumber(slab.next[slot]) && !this.leftSentinels.has(base)) {
+        this.leftSentinels.add(base);
+        this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
+          `the remote drain spliced its chain onto the slab freelist but left the queue's sentinel ${hex(this.layout.remoteSentinel ?? 0n)} as the link of its tail ${hex(base)}: the next refill will follow it`);
+      }
+    }
     for (const base of slab.remote) {
       const slot = slab.slotOf(base);
       if (slot >= 0) slab.state[slot] = BlockState.FreeSlab;
@@ -508,6 +568,8 @@ export class HeapModel {
     const failed = value >> 8n;
     if (at && kind === 'header-corrupt') at.slab.header[at.slot] = Number(failed & 0xffn);
     else if (at && failed && (kind === 'next-corrupt' || kind === 'next-out-of-slab')) at.slab.next[at.slot] = Number(failed);
+    if (kind === 'sentinel-leak' && this.leftSentinels.has(base)) return; // reported where the drain left it
+    if (kind === 'header-corrupt' && this.clobberedHeaders.has(base)) return; // reported where a misplaced link ran over it
     const message = nativeMessage(kind, ptr, this.layout);
     const finding = this.makeFinding(kind, 'native', ptr, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at);
     if (this.findings.add(finding)) {
@@ -526,10 +588,10 @@ export class HeapModel {
         : `allocator code pushed ${hex(ptr)}, ${within} bytes into a block, onto the ${list}`);
   }
 
-  private engineFinding(kind: FindingKind, b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, message: string): void {
+  /** `raw`: the pointer as the finding names it, when not `ptr` (a sentinel read names the sentinel) */
+  private engineFinding(kind: FindingKind, b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, message: string, raw: bigint = BigInt(ptr)): void {
     const at = this.locate(ptr);
     const base = at ? at.slab.baseOf(at.slot) : 0;
-    const raw = kind === 'sentinel-leak' ? eventValueBig(b, o) : BigInt(ptr);
     this.findings.add(this.makeFinding(kind, 'engine', raw, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at));
   }
 
@@ -672,6 +734,21 @@ export class HeapModel {
 
   onCrash(record: CrashRecord): void {
     this.crashes.push(record);
+    const signal = SIGNAL_NAMES[record.signal] ?? `signal ${record.signal}`;
+    const fault = record.faultAddress, page = BigInt(this.handshake.pageSize);
+    const touched = record.signal === 11 || record.signal === 7 ? `, touching ${hex(fault)}` : '';
+    const pageEdge = touched && page > 0n && fault % page === page - 1n && fault > 0n
+      ? `: the last byte of the page below ${hex(fault + 1n)}, which is not mapped — a header read before a page-aligned pointer crossed the page boundary`
+      : '';
+    this.findings.add({
+      kind: 'crash', severity: 'error', ptr: fault, base: 0, cls: -1, thread: record.thread, event: this.eventCount,
+      message: `the program died of ${signal} at pc ${hex(record.pc)}${touched}${pageEdge}`,
+      origin: 'engine', internalSite: null,
+      // the crash pc first (its line, in the allocator or not), then the allocator call the thread was in;
+      // stacks hold return addresses, looked up at pc − 1, and a fault's pc is the instruction itself
+      stacks: { alloc: [], free: [], detect: [Number(record.pc) + 1, ...(record.callPc ? [record.callPc] : [])] },
+      allocEvent: NONE, freeEvent: NONE,
+    });
   }
 
   /** Raw slab bytes: every header byte and link is compared with what the trace says it should be. */
@@ -701,6 +778,8 @@ export class HeapModel {
     }
   }
 }
+
+const SIGNAL_NAMES: Record<number, string> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 11: 'SIGSEGV' };
 
 function removeFrom(list: number[], value: number): void {
   const at = list.lastIndexOf(value);

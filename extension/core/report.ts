@@ -69,6 +69,12 @@ export function userFrame<T extends { module: string; file: string | null; line:
   return (frames.find((frame) => frame.file && frame.line && !isAllocatorModule(frame.module)) as T & { file: string; line: number }) ?? null;
 }
 
+/** The first frame of a stack inside the allocator that has a source line. */
+function allocatorFrame(frames: readonly ReportFrame[]): { file: string; line: number } | null {
+  const frame = frames.find((entry) => entry.file && entry.line && isAllocatorModule(entry.module));
+  return frame ? { file: frame.file!, line: frame.line! } : null;
+}
+
 function toFrame(frame: SourceFrame): ReportFrame {
   return { pc: hex(frame.pc), module: frame.module, function: frame.function, file: frame.file, line: frame.line };
 }
@@ -81,7 +87,8 @@ export async function buildReport(findings: readonly Finding[], summary: TraceSu
   const reportFindings = findings.map((finding): ReportFinding => {
     const detect = frames(finding.stacks.detect);
     const user = userFrame(detect);
-    const internal = finding.internalSite;
+    // a crash inside the allocator has no site id, only a pc: its frame there is the line
+    const internal = finding.internalSite ?? allocatorFrame(detect);
     return {
       kind: finding.kind,
       severity: finding.severity,
@@ -115,6 +122,8 @@ const RULES: Record<FindingKind, string> = {
   'next-corrupt': 'A freelist link written after the block was freed',
   'next-out-of-slab': 'A slab freelist link that leaves its slab',
   'sentinel-leak': "The remote queue's sentinel value leaked into a freelist",
+  'slab-leak': "A slab's used count does not fall when its blocks come back: it never empties, its superslab is never returned",
+  'crash': 'The program died of a signal (the crash record names where)',
   'lost-events': 'Trace events were dropped: state is unknown',
   'route-regression': 'Frees take the registry lookup instead of the header fast path',
 };

@@ -232,7 +232,7 @@ static inline bool ss_live_clear(const struct ss_slab *slab, unsigned cls, const
 /* Every push of a free block: the link, and in the check build its check word. */
 static inline void ss_link(unsigned cls, void *base, void *next) {
     ss_next_write(cls, base, next);
-    SS_PROBE_IN(12, SSP_NEXT_WRITE, cls, 0, base, next);
+    SS_PROBE_LINK_WRITE(cls, base, next);
 #if SS_CHECK && SS_HAS_CHECK_WORD
     ss_check_word_write(base, next, _ss_g.check_key);
 #endif

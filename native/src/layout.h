@@ -66,15 +66,24 @@ static inline size_t ss_payload(unsigned cls) {
 /* Largest request the tiny classes serve. */
 #define SS_TINY_MAX ((size_t)1024 + SS_PREFIX - SS_USER_OFFSET)
 
-/* Offset of the next pointer from BASE, per class. */
-static inline size_t ss_next_offset(unsigned cls) {
+/* This file's internal site id (probes.h lists it): a link written at the
+ * wrong offset is this file's doing, so its trace event names the line here
+ * that chose the offset. */
+#define SS_LAYOUT_SITE (((uint32_t)14 << 16) | __LINE__)
+
+/* Offset of the next pointer from BASE, per class; *site is the line that chose it. */
+static inline size_t ss_next_offset_at(unsigned cls, uint32_t *site) {
 #if defined(SS_LAYOUT_HAKMEM)
-    if (SS_INJECT_C0_NEXT_OFFSET_1 && cls == 0) return 1u; /* 9 bytes in an 8-byte block */
-    return (cls == 0 || cls == 7) ? 0u : 1u;
+    if (SS_INJECT_C0_NEXT_OFFSET_1 && cls == 0) return *site = SS_LAYOUT_SITE, 1u; /* 9 bytes in an 8-byte block */
+    return *site = SS_LAYOUT_SITE, (cls == 0 || cls == 7) ? 0u : 1u;
 #else
     (void)cls;
-    return SS_USER_OFFSET;
+    return *site = SS_LAYOUT_SITE, SS_USER_OFFSET;
 #endif
+}
+static inline size_t ss_next_offset(unsigned cls) {
+    uint32_t site;
+    return ss_next_offset_at(cls, &site);
 }
 
 /* ---- BASE <-> USER ---- */

@@ -10,7 +10,7 @@
     {"", "native/src/malloc.c", "native/src/free.c", "native/src/tiny.h", "native/src/slab.c",  \
      "native/src/remote.c", "native/src/superslab.c", "native/src/check.c", "native/src/tcache.c", \
      "native/src/mid.c", "native/src/large.c", "native/src/realloc.c", "native/src/internal.h",   \
-     "native/src/snapshot.c"}
+     "native/src/snapshot.c", "native/src/layout.h"}
 #ifndef SS_FILE_ID
 #define SS_FILE_ID 0
 #endif
@@ -19,8 +19,8 @@
 
 #if SS_TRACE
 #include "slabscope_probe.h"
-/* The caller's pc of the public call in progress, for events deep inside. */
-extern __thread const void *_ss_trace_pc __attribute__((tls_model("initial-exec")));
+/* The caller's pc of the public call in progress, for events deep inside: the runtime keeps it. */
+#define _ss_trace_pc (_ssp_thread.call_pc)
 extern __thread const void *_ss_trace_frame __attribute__((tls_model("initial-exec")));
 #define SS_TRACE_ENTER(pc) (_ss_trace_pc = (pc), _ss_trace_frame = __builtin_frame_address(0))
 /* an alloc or free event, followed by its deeper stack when SLABSCOPE_STACK_DEPTH > 1 */
@@ -53,6 +53,17 @@ extern __thread const void *_ss_trace_frame __attribute__((tls_model("initial-ex
                      ((uint32_t)(file_id) << 16) | __LINE__, (uintptr_t)(base), (uint64_t)(uintptr_t)(value), \
                      _ss_trace_pc);                                                                      \
     } while (0)
+/* A next-pointer write (layout.h must be included): route = the link's offset
+ * from BASE, site = the layout line that chose that offset (PROTOCOL §3). */
+#define SS_PROBE_LINK_WRITE(cls, base, next)                                                         \
+    do {                                                                                             \
+        if (ssp_detail()) {                                                                          \
+            uint32_t link_site;                                                                      \
+            unsigned link_offset = (unsigned)ss_next_offset_at((cls), &link_site);                   \
+            ssp_emit(SSP_NEXT_WRITE, (uint8_t)(cls), (uint8_t)link_offset, link_site, (uintptr_t)(base), \
+                     (uint64_t)(uintptr_t)(next), _ss_trace_pc);                                     \
+        }                                                                                            \
+    } while (0)
 extern __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
 #else
 #define SS_TRACE_ENTER(pc) ((void)0)
@@ -61,6 +72,7 @@ extern __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
 #define SS_PROBE_OP_AT(site, kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_DETAIL(kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_IN(file_id, kind, cls, route, base, value) ((void)0)
+#define SS_PROBE_LINK_WRITE(cls, base, next) ((void)0)
 #endif
 
 #endif

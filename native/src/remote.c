@@ -38,9 +38,10 @@ uint32_t _ss_remote_drain(struct ss_slab *slab) {
         tail = next;
         n++;
     }
-    if (!SS_INJECT_REMOTE_SENTINEL_LEAK) ss_link(cls, tail, slab->freelist);
+    /* the splice rewrites the tail's link (the sentinel); the drain's event is
+     * traced on its line, so a sentinel left behind points here */
+    if (!SS_INJECT_REMOTE_SENTINEL_LEAK) { ss_link(cls, tail, slab->freelist); } SS_PROBE(SSP_REMOTE_DRAIN, cls, 0, chain, n);
     slab->freelist = chain;
     slab->used -= n;
-    SS_PROBE(SSP_REMOTE_DRAIN, cls, 0, chain, n);
     return n;
 }

@@ -11,7 +11,7 @@ static uint32_t slab_take(struct ss_tcache *tc, struct ss_slab *slab, unsigned c
     while (got < want && slab->freelist) {
         void *base = slab->freelist;
         void *next = ss_next_read(cls, base);
-        SS_PROBE_DETAIL(SSP_NEXT_READ, cls, 0, base, next);
+        SS_PROBE_DETAIL(SSP_NEXT_READ, cls, ss_next_offset(cls), base, next);
         SS_PROBE_DETAIL(SSP_SLAB_POP, cls, 0, base, slab->used + got + 1);
 #if SS_CHECK
         if (ss_unlikely(!_ss_check_link(cls, base, next, slab, pc))) next = NULL;
@@ -114,9 +114,10 @@ void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void
 #endif
     ss_link(cls, base, slab->freelist);
     slab->freelist = base;
-    SS_PROBE_DETAIL(SSP_SLAB_PUSH, cls, 0, base, slab->used - 1);
-    if (SS_INJECT_SLL_NO_USED_DECREMENT) return; /* used never falls: the slab never empties */
-    if (--slab->used == 0 && (slab->prev || slab->next)) {
+    /* the put's event carries the used count after it, on the line that lowers it:
+     * with the injected bug used never falls, the slab never empties, and the trace shows where */
+    slab->used -= SS_INJECT_SLL_NO_USED_DECREMENT ? 0 : 1; SS_PROBE_DETAIL(SSP_SLAB_PUSH, cls, 0, base, slab->used);
+    if (slab->used == 0 && (slab->prev || slab->next)) {
         _ss_slab_release(tc, slab); /* keep one slab per class so a hot class does not thrash */
         return;
     }

@@ -19,7 +19,7 @@ static inline void *ss_cache_pop(struct ss_tcache *tc, unsigned cls, const void 
     tc->head[cls] = next;
     tc->count[cls]--;
     ss_header_write(base, cls); /* the link covered it in C0/C7 of the hakmem layout */
-    SS_PROBE_IN(3, SSP_NEXT_READ, cls, 0, base, next);
+    SS_PROBE_IN(3, SSP_NEXT_READ, cls, ss_next_offset(cls), base, next);
     SS_PROBE_IN(3, SSP_CACHE_POP, cls, 0, base, tc->count[cls]);
     SS_PROBE_IN(3, SSP_HEADER_WRITE, cls, 0, base, ss_header_encode(cls));
     return ss_user_from_base(base);

@@ -3,7 +3,6 @@
 #include "internal.h"
 
 #if SS_TRACE
-__thread const void *_ss_trace_pc __attribute__((tls_model("initial-exec")));
 __thread const void *_ss_trace_frame __attribute__((tls_model("initial-exec")));
 __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
 extern const char _ss_layout_json[]; /* generated from layout.json by the Makefile */

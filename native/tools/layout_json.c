@@ -32,6 +32,8 @@ int main(void) {
     printf("  \"registry\": {\"l1Bits\": %u, \"l2Bits\": %u, \"regionShift\": %u, "
            "\"kinds\": {\"none\": %u, \"tiny\": %u, \"mid\": %u}},\n",
            SS_REG_L1_BITS, SS_REG_L2_BITS, SS_SUPERSLAB_SHIFT, SS_REGION_NONE, SS_REGION_TINY, SS_REGION_MID);
+    /* next-read and next-write events carry the link's offset from BASE in their route byte */
+    printf("  \"linkOffsets\": true,\n");
     static const char *const site_files[] = SS_SITE_FILES;
     printf("  \"siteFiles\": [");
     for (size_t i = 0; i < sizeof site_files / sizeof *site_files; i++)

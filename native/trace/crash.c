@@ -23,6 +23,7 @@ static void on_crash(int signal, siginfo_t *info, void *context) {
         crash.pc = (uint64_t)((ucontext_t *)context)->uc_mcontext.gregs[REG_RIP];
         crash.timestamp = _ssp_now_ns();
         crash.events_flushed = flushed;
+        crash.call_pc = (uint64_t)(uintptr_t)_ssp_thread.call_pc;
         _ssp_write_frame(SSP_FRAME_CRASH, crash.thread, &crash, sizeof crash);
         atomic_store(&_ssp_active, 0);
         (void)locked;

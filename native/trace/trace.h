@@ -26,7 +26,8 @@ struct ssp_lost_record {
 };
 struct ssp_crash_record {
     uint32_t signal, thread;
-    uint64_t fault_address, pc, timestamp, events_flushed, reserved;
+    uint64_t fault_address, pc, timestamp, events_flushed;
+    uint64_t call_pc; /* the public call in progress on the crashing thread, 0 when none */
 };
 
 struct ssp_options {
