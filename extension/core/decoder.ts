@@ -236,7 +236,9 @@ export class Decoder {
     at += take;
     if (this.carryLength === need) {
       const unit = this.carry.subarray(0, need);
-      this.carry = new Uint8Array(0); // the unit may be kept by the sink (handshake); start a new carry
+      // the handshake's bytes may be kept by the sink: start a new carry; a frame's are
+      // a view that goes away after the call (EventBatch), so the carry is reused
+      if (this.state === 'handshake') this.carry = new Uint8Array(0);
       this.carryLength = 0;
       this.unit(unit, 0, need);
       this.offset += need;

@@ -110,6 +110,10 @@ export class ThreadModel {
   readonly known: boolean[];
   exited = false;
   events = 0;
+  /** the alloc or free in progress on this thread, for the events and findings inside it */
+  lastOp: PendingOp | null = null;
+  /** the last next-pointer read (base −1: none), for the pop that follows */
+  readonly lastRead = { base: -1, value: 0, event: -1 };
   constructor(readonly id: number, classCount: number, known: boolean) {
     this.caches = Array.from({ length: classCount }, () => []);
     this.known = new Array(classCount).fill(known);
@@ -159,10 +163,11 @@ export class HeapModel {
   private readonly options: ModelOptions;
   private readonly classCount: number;
   private readonly superslabSize: number;
+  /** superslabSize − 1 when it fits a 32-bit mask, else −1 */
+  private readonly superslabMask: number;
   private readonly slabSize: number;
   private readonly sentinel: number;
   private inSnapshot = false;
-  private lastOp = new Map<number, PendingOp>();
   /** findings waiting for the operation that follows their check-fail on the same thread */
   private pendingDetect = new Map<number, Finding[]>();
   /** per thread: the last slab push of the drain in progress (its slab and the used count it left) */
@@ -173,8 +178,6 @@ export class HeapModel {
   private readonly clobberedHeaders = new Set<number>();
   /** blocks whose sentinel link was reported where the drain left it, so its later read is not a second finding */
   private readonly leftSentinels = new Set<number>();
-  /** per thread: the last next-pointer read, for the pop that follows */
-  private lastRead = new Map<number, { base: number; value: number; event: number }>();
   private routeJudged: boolean[];
   /** per class: frees that took the registry route though the header route was open to them */
   readonly avoidableRegistry: Uint32Array;
@@ -185,6 +188,7 @@ export class HeapModel {
     this.options = { ...DEFAULT_MODEL_OPTIONS, ...options };
     this.classCount = this.layout.classes.length;
     this.superslabSize = this.layout.superslabSize;
+    this.superslabMask = this.superslabSize <= 2 ** 30 ? this.superslabSize - 1 : -1;
     this.slabSize = this.layout.slabSize;
     this.sentinel = this.layout.remoteSentinel === null ? NaN : Number(this.layout.remoteSentinel);
     this.freeRoutes = Array.from({ length: this.classCount + 1 }, () => new Uint32Array(FREE_ROUTE_COUNT));
@@ -200,7 +204,10 @@ export class HeapModel {
    * millions of these): read it before the next locate, keep a copy to hold on.
    */
   locate(address: number): Location | null {
-    const within = address % this.superslabSize;
+    // an operation's events name one block several times (pop, read, header, alloc): the answer stands
+    if (address === this.lastAddress) return this.scratch;
+    // a float modulo is a runtime call in V8; the low 32 bits and a mask are not
+    const within = this.superslabMask >= 0 ? (address - Math.floor(address / 4294967296) * 4294967296) & this.superslabMask : address % this.superslabSize;
     const superslabBase = address - within;
     const superslab = superslabBase === this.lastSuperslabBase ? this.lastSuperslab : this.superslabs.get(superslabBase);
     if (!superslab) return null;
@@ -215,20 +222,34 @@ export class HeapModel {
     location.slab = slab;
     location.slot = slot;
     location.within = address - slab.baseOf(slot);
+    this.lastAddress = address;
     return location;
+  }
+  /** the address the scratch location answers; −1 after anything that moves slabs */
+  private lastAddress = -1;
+  /** Slabs were bound, released or unmapped: no located answer stands. */
+  private forgetLocations(): void {
+    this.lastAddress = -1;
+    this.lastSuperslabBase = -1;
   }
   private lastSuperslabBase = -1;
   private lastSuperslab: SuperslabModel | undefined = undefined;
   private readonly scratch = { superslab: null as unknown as SuperslabModel, slab: null as unknown as SlabModel, slot: 0, within: 0 };
 
   thread(id: number): ThreadModel {
+    // nearly every event is on the thread of the one before: no map lookup then
+    if (id === this.lastThreadId) return this.lastThread!;
     let thread = this.threads.get(id);
     if (!thread) {
       thread = new ThreadModel(id, this.classCount, this.detail);
       this.threads.set(id, thread);
     }
+    this.lastThreadId = id;
+    this.lastThread = thread;
     return thread;
   }
+  private lastThreadId = -1;
+  private lastThread: ThreadModel | null = null;
 
   /** the allocator source line of an internal site id, or null */
   internalSite(site: number): InternalSite | null {
@@ -262,9 +283,8 @@ export class HeapModel {
       case EventKind.NextWrite: return this.onNextWrite(b, o, thread, index, cls, base);
       case EventKind.NextRead:
       {
-        const read = this.lastRead.get(thread);
-        if (read) { read.base = base; read.value = eventValue(b, o); read.event = index; }
-        else this.lastRead.set(thread, { base, value: eventValue(b, o), event: index });
+        const read = this.thread(thread).lastRead;
+        read.base = base; read.value = eventValue(b, o); read.event = index;
       }
         // a sentinel already reported where it was left behind is the same finding
         if (this.isSentinel(b, o) && !this.leftSentinels.delete(base)) this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
@@ -288,12 +308,13 @@ export class HeapModel {
         return;
       case EventKind.SuperslabUnmap:
         this.superslabs.delete(base);
-        this.lastSuperslabBase = -1;
+        this.forgetLocations();
         return;
       case EventKind.SlabBind: return this.bindSlab(base, cls, thread, 0, 0);
       case EventKind.SlabRelease: {
         const at = this.locate(base);
         if (at) at.superslab.slabs[at.slab.index] = undefined;
+        this.forgetLocations();
         return;
       }
       case EventKind.CheckFail: return this.onCheckFail(b, o, thread, index, cls, base);
@@ -304,7 +325,7 @@ export class HeapModel {
         this.thread(thread).exited = true;
         return;
       case EventKind.StackFrame: {
-        const op = this.lastOp.get(thread);
+        const op = this.thread(thread).lastOp;
         if (op && this.stackOf(op).length < 256) this.stackOf(op).push(eventValue(b, o));
         return;
       }
@@ -314,11 +335,9 @@ export class HeapModel {
   }
 
   private beginOp(thread: number, index: number, pc: number): void {
-    let op = this.lastOp.get(thread);
-    if (!op) {
-      op = { event: index, pc, stack: null };
-      this.lastOp.set(thread, op);
-    }
+    const owner = this.thread(thread);
+    let op = owner.lastOp;
+    if (!op) op = owner.lastOp = { event: index, pc, stack: null };
     op.event = index;
     op.pc = pc;
     op.stack = null;
@@ -492,8 +511,8 @@ export class HeapModel {
 
   /** The link a pop read must be the one its push wrote; a different one was written after the free. */
   private checkLinkRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, at: Location, list: string): void {
-    const read = this.lastRead.get(thread);
-    if (!read || read.base !== base) return;
+    const read = this.thread(thread).lastRead;
+    if (read.base !== base) return;
     const { slab, slot } = at;
     const written = slab.next[slot];
     const leaves = list === 'slab freelist' && read.value !== 0 && (read.value < slab.start || read.value >= slab.start + this.slabSize) && !this.isSentinelNumber(read.value);
@@ -526,14 +545,21 @@ export class HeapModel {
     const at = this.locate(chainHead);
     if (!at) return;
     const { slab } = at;
-    // the splice rewrote the tail's link before this event; a sentinel still there now sits in the slab freelist
-    for (const base of slab.remote) {
-      const slot = slab.slotOf(base);
-      if (slot >= 0 && this.isSentinelNumber(slab.next[slot]) && !this.leftSentinels.has(base)) {
-        this.leftSentinels.add(base);
-        this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
-          `the remote drain spliced its chain onto the slab freelist but left the queue's sentinel ${hex(this.layout.remoteSentinel ?? 0n)} as the link of its tail ${hex(base)}: the next refill will follow it`);
+    // The splice rewrote the tail's link before this event: walk the drained chain from its head
+    // (blocks pushed after the drain took the queue start a new chain, ending in the sentinel rightly);
+    // a sentinel still met on the way now sits in the slab freelist.
+    const pending = new Set(slab.remote);
+    for (let link = chainHead, steps = 0; pending.has(link) && steps < slab.remote.length; steps++) {
+      const next = slab.next[slab.slotOf(link)];
+      if (this.isSentinelNumber(next)) {
+        if (!this.leftSentinels.has(link)) {
+          this.leftSentinels.add(link);
+          this.engineFinding('sentinel-leak', b, o, thread, index, cls, link,
+            `the remote drain spliced its chain onto the slab freelist but left the queue's sentinel ${hex(this.layout.remoteSentinel ?? 0n)} as the link of its tail ${hex(link)}: the next refill will follow it`);
+        }
+        break;
       }
+      link = next;
     }
     for (const base of slab.remote) {
       const slot = slab.slotOf(base);
@@ -555,6 +581,7 @@ export class HeapModel {
     slab.used = used;
     slab.carved = carved;
     superslab.slabs[slab.index] = slab;
+    this.forgetLocations();
   }
 
   private onCheckFail(b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number): void {
@@ -600,7 +627,7 @@ export class HeapModel {
     const allocEvent = at ? at.slab.allocEvent[at.slot] : NONE;
     const freeEvent = at ? at.slab.freeEvent[at.slot] : NONE;
     const stackOf = (event: number, pcValue: number) => (event === NONE ? [] : this.opStacks.get(event) ?? (pcValue ? [pcValue] : []));
-    const op = this.lastOp.get(thread);
+    const op = this.thread(thread).lastOp;
     return {
       kind, severity: severityOf(kind), ptr: BigInt(ptr), base, cls, thread, event: index, message, origin,
       internalSite: this.internalSite(site),
@@ -638,7 +665,7 @@ export class HeapModel {
   private beginSnapshot(): void {
     this.inSnapshot = true;
     this.superslabs.clear();
-    this.lastSuperslabBase = -1;
+    this.forgetLocations();
     for (const thread of this.threads.values())
       for (let cls = 0; cls < this.classCount; cls++) {
         thread.caches[cls].length = 0;

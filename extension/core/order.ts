@@ -142,7 +142,9 @@ export class EventOrder {
       const bytes = entry.bytes!;
       let next = entry.next;
       const count = entry.count;
-      for (let o = next * EVENT_SIZE; next < count && time(bytes, o) < limit; next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
+      // a thread's events are in time order: when its last one is before the limit, all are
+      if (time(bytes, (count - 1) * EVENT_SIZE) < limit) for (let o = next * EVENT_SIZE; next < count; next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
+      else for (let o = next * EVENT_SIZE; next < count && time(bytes, o) < limit; next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
       this.pendingEvents -= next - entry.next;
       entry.next = next;
       if (next < count) return;
