@@ -98,8 +98,8 @@ struct ssp_thread_state {
     uint32_t busy;            /* inside the runtime: no recursion */
     uint32_t stack_known;
     uintptr_t stack_low, stack_high; /* this thread's stack: a frame walk never reads outside it */
-    const void *call_pc;      /* return address of the public call in progress; the allocator sets it
-                                 on entry, and a crash record names it (the call the program died in) */
+    const void *call_pc;      /* return address of the public call in progress (or the last one): the
+                                 allocator sets it on entry, and a crash record names it */
 };
 extern __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 extern _Atomic int _ssp_active;
