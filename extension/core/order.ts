@@ -143,8 +143,8 @@ export class EventOrder {
       let next = entry.next;
       const count = entry.count;
       // a thread's events are in time order: when its last one is before the limit, all are
-      if (time(bytes, (count - 1) * EVENT_SIZE) < limit) for (let o = next * EVENT_SIZE; next < count; next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
-      else for (let o = next * EVENT_SIZE; next < count && time(bytes, o) < limit; next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
+      const all = time(bytes, (count - 1) * EVENT_SIZE) < limit;
+      for (let o = next * EVENT_SIZE; next < count && (all || time(bytes, o) < limit); next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
       this.pendingEvents -= next - entry.next;
       entry.next = next;
       if (next < count) return;

@@ -64,15 +64,15 @@ export function isAllocatorModule(path: string): boolean {
   return /(^|\/)libslabscope[^/]*\.so(\.\d+)*$/.test(path);
 }
 
-/** The user's call site in a stack: the first frame outside the allocator that has a source line. */
-export function userFrame<T extends { module: string; file: string | null; line: number | null }>(frames: readonly T[]): (T & { file: string; line: number }) | null {
-  return (frames.find((frame) => frame.file && frame.line && !isAllocatorModule(frame.module)) as T & { file: string; line: number }) ?? null;
+type Sourced<T> = T & { file: string; line: number };
+/** The first frame with a source line inside the allocator's modules, or outside them. */
+function sourcedFrame<T extends { module: string; file: string | null; line: number | null }>(frames: readonly T[], inAllocator: boolean): Sourced<T> | null {
+  return (frames.find((frame) => frame.file && frame.line && isAllocatorModule(frame.module) === inAllocator) as Sourced<T>) ?? null;
 }
 
-/** The first frame of a stack inside the allocator that has a source line. */
-function allocatorFrame(frames: readonly ReportFrame[]): { file: string; line: number } | null {
-  const frame = frames.find((entry) => entry.file && entry.line && isAllocatorModule(entry.module));
-  return frame ? { file: frame.file!, line: frame.line! } : null;
+/** The user's call site in a stack: the first frame outside the allocator that has a source line. */
+export function userFrame<T extends { module: string; file: string | null; line: number | null }>(frames: readonly T[]): Sourced<T> | null {
+  return sourcedFrame(frames, false);
 }
 
 function toFrame(frame: SourceFrame): ReportFrame {
@@ -88,7 +88,7 @@ export async function buildReport(findings: readonly Finding[], summary: TraceSu
     const detect = frames(finding.stacks.detect);
     const user = userFrame(detect);
     // a crash inside the allocator has no site id, only a pc: its frame there is the line
-    const internal = finding.internalSite ?? allocatorFrame(detect);
+    const internal = finding.internalSite ?? sourcedFrame(detect, true);
     return {
       kind: finding.kind,
       severity: finding.severity,
@@ -177,6 +177,6 @@ export function toSarif(report: Report, toolVersion: string): object {
 }
 
 function firstSourced(frames: ReportFrame[], what: string): (ReportSite & { what: string })[] {
-  const frame = frames.find((entry) => !isAllocatorModule(entry.module) && entry.file && entry.line);
-  return frame ? [{ file: frame.file!, line: frame.line!, function: frame.function, what }] : [];
+  const frame = userFrame(frames);
+  return frame ? [{ file: frame.file, line: frame.line, function: frame.function, what }] : [];
 }

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -117,4 +118,16 @@ export async function selectedCellColour(page) {
     const x = Math.round((box.left - frame.left + 5) * ratio), y = Math.round((box.top - frame.top + box.height / 2) * ratio);
     return [...canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3)];
   });
+}
+
+/** A test file's browser and scratch folder: launched before its tests, closed and removed after. */
+export function browserSuite(name) {
+  const dir = mkdtempSync(join(tmpdir(), `slabscope-${name}-`));
+  let browser;
+  before(async () => { browser = await launch(); });
+  after(async () => {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, open: (url) => open(browser, url) };
 }

@@ -3,19 +3,11 @@
 // live program whose views update while it runs and turn to replay when it ends.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { core, launch, open, recordBug, screenshot, serve } from './browser.mjs';
+import { test } from 'node:test';
+import { browserSuite, core, recordBug, screenshot, serve } from './browser.mjs';
 
-const dir = mkdtempSync(join(tmpdir(), 'slabscope-serve-'));
-let browser;
-before(async () => { browser = await launch(); });
-after(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, open } = browserSuite('serve');
 
 function http(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
@@ -97,7 +89,7 @@ test('view --live: the views follow the program while it runs, then replay its t
   // python's own small-object allocator would hide its allocations from us
   const server = await serve(['--live', '--layout', 'aligned', '--out', out, '--', 'python3', '-c', program], { PYTHONMALLOC: 'malloc' });
   try {
-    const page = await open(browser, server.url);
+    const page = await open(server.url);
     await page.waitForFunction(() => /^live: /.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 30000 });
     assert.equal(await page.locator('.live-badge').isVisible(), true);
     const eventsShown = async () => Number((await page.locator('.status').innerText()).match(/^live: ([\d,]+) events/)?.[1].replace(/,/g, '') ?? -1);

@@ -3,22 +3,14 @@
 // what the map, the card, the freelists, the header bytes, the free routes and
 // the timeline show is checked against the program's known bug and the engine.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  core, cssColour, launch, markerLine, open, recordBug, root, screenshot, selectedCellColour, serve,
+  browserSuite, core, cssColour, markerLine, recordBug, root, screenshot, selectedCellColour, serve,
 } from './browser.mjs';
 
 const hex = (n) => `0x${n.toString(16)}`;
-const dir = mkdtempSync(join(tmpdir(), 'slabscope-views-'));
-let browser;
-before(async () => { browser = await launch(); });
-after(async () => {
-  await browser?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, open } = browserSuite('views');
 
 /** The trace of a demo program, opened by the engine, and its one finding of `kind`. */
 function recorded(program, kind) {
@@ -34,7 +26,7 @@ async function withViews(program, kind, body) {
   const { path, trace, finding } = recorded(program, kind);
   const server = await serve([path]);
   try {
-    const page = await open(browser, server.url);
+    const page = await open(server.url);
     await body({ page, trace, finding, server });
     assert.deepEqual(page.problems, []);
   } finally {
