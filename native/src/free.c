@@ -5,6 +5,7 @@
  * trusted. The check build resolves every pointer completely first. */
 #include <errno.h>
 #include "tiny.h"
+#include "check_fast.h"
 
 const char *_ss_mid_problem(const void *user);
 
@@ -68,7 +69,7 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
 #if SS_TRACE
 /* The route the release build's free would take for this block; *site is the line that chose it,
  * so a route regression points at the decision. */
-static unsigned free_route(void *user, const struct ss_slab *slab, uint32_t *site) {
+static inline unsigned free_route(void *user, const struct ss_slab *slab, uint32_t *site) {
     struct ss_tcache *tc = &_ss_tc;
     if (tc->state != SS_THREAD_LIVE || atomic_load_explicit(&slab->owner, memory_order_relaxed) != tc->id)
         return *site = SS_SITE_HERE, SSP_FREE_REMOTE;
@@ -76,39 +77,52 @@ static unsigned free_route(void *user, const struct ss_slab *slab, uint32_t *sit
     if (SS_INJECT_REGISTRY_IN_FAST_PATH) return *site = SS_SITE_HERE, SSP_FREE_REGISTRY; /* every free asks the registry first */
     return *site = SS_SITE_HERE, header_usable ? SSP_FREE_HEADER_FAST : SSP_FREE_REGISTRY;
 }
+#define SS_PROBE_FREE_TINY(user, slab, cls, base)                           \
+    do {                                                                     \
+        uint32_t route_site;                                                 \
+        unsigned route = free_route((user), (slab), &route_site);            \
+        SS_PROBE_OP_AT(route_site, SSP_FREE, (cls), route, (base), (user));  \
+    } while (0)
+#else
+#define SS_PROBE_FREE_TINY(user, slab, cls, base) ((void)0)
 #endif
 
-static void free_checked(void *user, const void *pc) {
-    SS_TRACE_ENTER(pc);
+/* A live tiny block the checks passed: traced, its live bit cleared, freed. */
+static ss_noinline void free_checked_tiny(void *user, struct ss_slab *slab, unsigned cls, uint32_t slot, const void *pc) {
+    int saved_errno = errno; /* a drain may unmap */
+    void *base = ss_base_from_user(user);
+    struct ss_tcache *tc = &_ss_tc;
+    SS_PROBE_FREE_TINY(user, slab, cls, base);
+    if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id) {
+        ss_live_clear_owned(slab, slot); /* the check saw it set */
+        free_tiny(slab, cls, base);
+    } else if (ss_live_clear(slab, cls, base)) {
+        free_tiny(slab, cls, base);
+    } else {
+        _ss_report("double-free", user, (int)cls, pc, "the block is already free (freed concurrently)");
+    }
+    errno = saved_errno;
+}
+
+/* The full check: whatever the pointer is, it is resolved, and a bad one reported. */
+static ss_noinline void free_checked(void *user, const void *pc) {
+    int saved_errno = errno; /* a report writes */
     /* the injected bug reads the header before anything says the page is there */
     if (SS_INJECT_PAGE_BOUNDARY_HEADER_READ) (void)*(volatile uint8_t *)((char *)user - 1);
     struct ss_loc loc;
     if (!_ss_check_live(user, pc, &loc)) { /* report mode: refuse it */
         SS_PROBE_OP(SSP_FREE, loc.slab ? loc.cls : SSP_NO_CLASS,
                  loc.kind == SS_PTR_FOREIGN ? SSP_FREE_FOREIGN : SSP_FREE_REJECTED, loc.base, user);
-        return;
-    }
-    if (loc.kind == SS_PTR_MID) {
+    } else if (loc.kind == SS_PTR_MID) {
         SS_PROBE_OP(SSP_FREE, SSP_NO_CLASS, SSP_FREE_MID, (char *)user - 16, user);
-        return _ss_mid_free(user);
-    }
-    if (loc.kind == SS_PTR_LARGE) {
+        _ss_mid_free(user);
+    } else if (loc.kind == SS_PTR_LARGE) {
         SS_PROBE_OP(SSP_FREE, SSP_NO_CLASS, SSP_FREE_LARGE, (char *)user - 16, user);
-        return _ss_large_free(user);
+        _ss_large_free(user);
+    } else {
+        free_checked_tiny(user, loc.slab, loc.cls, loc.slot, pc);
     }
-#if SS_TRACE
-    uint32_t route_site;
-    unsigned route = free_route(user, loc.slab, &route_site);
-    SS_PROBE_OP_AT(route_site, SSP_FREE, loc.cls, route, loc.base, user);
-#endif
-    struct ss_tcache *tc = &_ss_tc;
-    if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&loc.slab->owner, memory_order_relaxed) == tc->id) {
-        ss_live_clear_owned(loc.slab, loc.slot); /* _ss_check_live saw it set */
-    } else if (!ss_live_clear(loc.slab, loc.cls, loc.base)) {
-        _ss_report("double-free", user, (int)loc.cls, pc, "the block is already free (freed concurrently)");
-        return;
-    }
-    free_tiny(loc.slab, loc.cls, loc.base);
+    errno = saved_errno;
 }
 #endif
 
@@ -150,10 +164,21 @@ static ss_noinline void free_not_fast(void *user, const void *pc) {
 
 static inline __attribute__((always_inline)) void free_impl(void *user, const void *pc) {
 #if SS_CHECK
-    if (!user) return;
-    int saved_errno = errno;
-    free_checked(user, pc);
-    errno = saved_errno;
+    SS_TRACE_ENTER(pc);
+    struct ss_loc loc;
+    /* the common case, checked inline: a live block going back to this thread's cache */
+    if (!SS_INJECT_PAGE_BOUNDARY_HEADER_READ && ss_likely(ss_fast_live(user, &loc))) {
+        struct ss_tcache *tc = &_ss_tc;
+        if (ss_likely(atomic_load_explicit(&loc.slab->owner, memory_order_relaxed) == tc->id &&
+                      tc->count[loc.cls] < tc->cap[loc.cls])) { /* cap is 0 unless the thread is live */
+            SS_PROBE_FREE_TINY(user, loc.slab, loc.cls, loc.base);
+            ss_live_clear_owned(loc.slab, loc.slot);
+            ss_cache_push(tc, loc.cls, loc.base);
+            return;
+        }
+        return free_checked_tiny(user, loc.slab, loc.cls, loc.slot, pc);
+    }
+    if (user) free_checked(user, pc);
 #else
     if (SS_INJECT_REGISTRY_IN_FAST_PATH && user && ss_registry_kind(user) != SS_REGION_TINY) {
         free_not_fast(user, pc); /* the injected lookup: correct, but on every free */

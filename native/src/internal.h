@@ -200,7 +200,8 @@ static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_
     return &ss_superslab_of(slab)->live[slab->index][slot / 64];
 }
 static inline uint32_t ss_slot_of(const struct ss_slab *slab, unsigned cls, const void *base) {
-    return ss_slot_index(cls, (size_t)((const char *)base - ss_slab_start(slab)));
+    (void)slab; /* slabs are slab-size aligned: the offset is the low bits */
+    return ss_slot_index(cls, (uintptr_t)base & (SS_SLAB_SIZE - 1));
 }
 /* Live bits are written by the slab's owner with plain (relaxed) stores, and
  * by remote frees with an atomic and: an owner store racing a remote clear may

@@ -152,3 +152,12 @@ void _ss_cache_drain(struct ss_tcache *tc, unsigned cls, uint32_t n) {
         base = next;
     }
 }
+
+#if SS_CHECK
+void *_ss_cache_link_checked(struct ss_tcache *tc, unsigned cls, void *base, void *next, const void *pc) {
+    if (_ss_check_link(cls, base, next, NULL, pc)) return next;
+    /* the rest of the list cannot be trusted: drop it (its blocks leak) */
+    tc->count[cls] = 1;
+    return NULL;
+}
+#endif

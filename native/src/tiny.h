@@ -3,18 +3,23 @@
 #define SS_TINY_H
 
 #include "internal.h"
+#include "check_fast.h"
+
+#if SS_CHECK
+/* A cached link the inline check could not vouch for: the full check, which reports a bad one.
+ * Returns the link to follow (NULL when the rest of the list cannot be trusted). */
+void *_ss_cache_link_checked(struct ss_tcache *tc, unsigned cls, void *base, void *next, const void *pc);
+#endif
 
 /* Pops a block the cache holds (head non-NULL) and hands out its USER pointer. */
-static inline void *ss_cache_pop(struct ss_tcache *tc, unsigned cls, const void *pc) {
+static inline __attribute__((always_inline)) void *ss_cache_pop(struct ss_tcache *tc, unsigned cls, const void *pc) {
     void *base = tc->head[cls];
     void *next = ss_next_read(cls, base);
 #if SS_CHECK
-    if (ss_unlikely(!_ss_check_link(cls, base, next, NULL, pc))) {
-        /* the rest of the list cannot be trusted: drop it (its blocks leak) */
-        next = NULL;
-        tc->count[cls] = 1;
-    }
+    if (ss_unlikely(!ss_fast_link(cls, base, next))) next = _ss_cache_link_checked(tc, cls, base, next, pc);
     ss_live_set(ss_slab_of_base(base), cls, base);
+#else
+    (void)pc;
 #endif
     tc->head[cls] = next;
     tc->count[cls]--;

@@ -1,0 +1,55 @@
+/* check_fast.h — the check build's verdicts for the common case, inline.
+ *
+ * Most frees are of a live block of a slab the freeing thread owns, and most
+ * cached links point into the same slab; these say "fine" for those cases with
+ * the same tests check.c makes, and say "not sure" for everything else, which
+ * then takes the full check (check.c) that resolves the pointer and names what
+ * is wrong. They never report: a finding is always check.c's. */
+#ifndef SS_CHECK_FAST_H
+#define SS_CHECK_FAST_H
+
+#include "internal.h"
+
+#if SS_CHECK
+/* Is `user` the USER pointer of a live tiny block with an intact header? Fills
+ * *loc when it is; false means "take the full check", not "bad". */
+static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struct ss_loc *loc) {
+    if (ss_unlikely(ss_registry_kind(user) != SS_REGION_TINY)) return false;
+    unsigned index = ss_slab_index_of(user);
+    struct ss_slab *slab = &ss_superslab_of(user)->slabs[index];
+    int cls = ss_slab_class(slab);
+    if (ss_unlikely(index < SS_FIRST_BLOCK_SLAB || cls < 0)) return false;
+    size_t offset = (uintptr_t)user & (SS_SLAB_SIZE - 1); /* slabs are slab-size aligned */
+    uint32_t slot = ss_slot_index((unsigned)cls, offset);
+    if (ss_unlikely(offset - (size_t)slot * ss_stride((unsigned)cls) != SS_USER_OFFSET)) return false;
+    if (ss_unlikely(slot >= atomic_load_explicit(&slab->carved, memory_order_relaxed))) return false;
+    if (ss_unlikely(!ss_live_test(slab, slot))) return false;
+    /* the slot check above puts the header inside the block: safe to read */
+    if (ss_unlikely(ss_tag_before_user(user) != ss_header_encode((unsigned)cls))) return false;
+    loc->kind = SS_PTR_USER;
+    loc->slab = slab;
+    loc->cls = (unsigned)cls;
+    loc->slot = slot;
+    loc->base = ss_base_from_user(user);
+    return true;
+}
+
+/* Is `next`, the link of the cached free block `base` of class cls, a link
+ * _ss_check_link would accept, shown cheaply? True for NULL and for a free
+ * block of a slab of base's superslab that serves the same class. */
+static inline __attribute__((always_inline)) bool ss_fast_link(unsigned cls, void *base, void *next) {
+#if SS_HAS_CHECK_WORD
+    if (ss_unlikely(!ss_check_word_ok(base, next, _ss_g.check_key))) return false;
+#endif
+    if (!next) return true;
+    if (ss_unlikely(((uintptr_t)next ^ (uintptr_t)base) >> SS_SUPERSLAB_SHIFT)) return false; /* another superslab */
+    const struct ss_slab *slab = ss_slab_of_base(next);
+    if (ss_unlikely(ss_slab_index_of(next) < SS_FIRST_BLOCK_SLAB || ss_slab_class(slab) != (int)cls)) return false;
+    size_t offset = (uintptr_t)next & (SS_SLAB_SIZE - 1);
+    uint32_t slot = ss_slot_index(cls, offset);
+    return (size_t)slot * ss_stride(cls) == offset &&
+           slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && !ss_live_test(slab, slot);
+}
+#endif
+
+#endif
