@@ -10,7 +10,8 @@ static inline __attribute__((always_inline)) void *alloc(size_t size, const void
         struct ss_tcache *tc = &_ss_tc;
         if (ss_likely(tc->head[cls] != NULL)) {
             void *user = ss_cache_pop(tc, cls, pc);
-            SS_PROBE_OP(SSP_ALLOC, cls, SSP_ALLOC_CACHE_HIT, ss_base_from_user(user), size);
+            /* a pop from this thread's own cache: no other thread's event can fall in between */
+            SS_PROBE_OP_WITH(ssp_emit_local, SS_SITE_HERE, SSP_ALLOC, cls, SSP_ALLOC_CACHE_HIT, ss_base_from_user(user), size);
             return user;
         }
         return _ss_tiny_alloc_slow(cls, pc, size);

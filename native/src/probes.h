@@ -23,19 +23,17 @@
 #define _ss_trace_pc (_ssp_thread.call_pc)
 extern __thread const void *_ss_trace_frame __attribute__((tls_model("initial-exec")));
 #define SS_TRACE_ENTER(pc) (_ss_trace_pc = (pc), _ss_trace_frame = __builtin_frame_address(0))
-/* an alloc or free event, followed by its deeper stack when SLABSCOPE_STACK_DEPTH > 1 */
-#define SS_PROBE_OP(kind, cls, route, base, value)                            \
-    do {                                                                      \
-        SS_PROBE(kind, cls, route, base, value);                              \
-        if (ss_unlikely(_ssp_stack_depth > 1)) ssp_emit_stack(_ss_trace_frame); \
+/* An alloc or free event, followed by its deeper stack when SLABSCOPE_STACK_DEPTH > 1;
+ * `emit` is ssp_emit, or ssp_emit_local for an operation on this thread's own cache only. */
+#define SS_PROBE_OP_WITH(emit, site, kind, cls, route, base, value)                              \
+    do {                                                                                         \
+        emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), (site), (uintptr_t)(base),     \
+             (uint64_t)(uintptr_t)(value), _ss_trace_pc);                                        \
+        if (ss_unlikely(_ssp_stack_depth > 1)) ssp_emit_stack(_ss_trace_frame);                  \
     } while (0)
+#define SS_PROBE_OP(kind, cls, route, base, value) SS_PROBE_OP_WITH(ssp_emit, SS_SITE_HERE, kind, cls, route, base, value)
 /* an alloc or free event that names another line of the allocator as its site */
-#define SS_PROBE_OP_AT(site, kind, cls, route, base, value)                                                 \
-    do {                                                                                                    \
-        ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), (site), (uintptr_t)(base),              \
-                 (uint64_t)(uintptr_t)(value), _ss_trace_pc);                                               \
-        if (ss_unlikely(_ssp_stack_depth > 1)) ssp_emit_stack(_ss_trace_frame);                              \
-    } while (0)
+#define SS_PROBE_OP_AT(site, kind, cls, route, base, value) SS_PROBE_OP_WITH(ssp_emit, site, kind, cls, route, base, value)
 #define SS_PROBE(kind, cls, route, base, value)                                                       \
     ssp_emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), ((uint32_t)SS_FILE_ID << 16) | __LINE__, \
              (uintptr_t)(base), (uint64_t)(uintptr_t)(value), _ss_trace_pc)
@@ -68,6 +66,7 @@ extern __thread int _ss_trace_carved __attribute__((tls_model("initial-exec")));
 #else
 #define SS_TRACE_ENTER(pc) ((void)0)
 #define SS_PROBE(kind, cls, route, base, value) ((void)0)
+#define SS_PROBE_OP_WITH(emit, site, kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_OP(kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_OP_AT(site, kind, cls, route, base, value) ((void)0)
 #define SS_PROBE_DETAIL(kind, cls, route, base, value) ((void)0)

@@ -38,9 +38,34 @@ static bool write_frame(uint16_t kind, uint32_t thread, uint32_t count, uint64_t
     return true;
 }
 
+/* The exporter's copy of a run of events, header first, so a frame is one write and the ring's
+ * lines are only read (a line the exporter wrote would have to come back to the producer's core
+ * before the producer can fill it again). Used under the writer lock only. */
+enum { OUTGOING_EVENTS = 1024 };
+static struct {
+    _Alignas(64) struct ssp_frame_header header;
+    struct ssp_event events[OUTGOING_EVENTS];
+} outgoing;
+
+/* Writes `count` events from `first` as frames of copies, stamps converted to ns. */
+static bool write_event_copies(uint32_t thread, const struct ssp_event *first, size_t count) {
+    while (count) {
+        size_t n = count < OUTGOING_EVENTS ? count : OUTGOING_EVENTS;
+        memcpy(outgoing.events, first, n * sizeof *first);
+        for (size_t i = 0; i < n; i++) outgoing.events[i].timestamp = _ssp_ticks_to_ns(outgoing.events[i].timestamp);
+        outgoing.header = (struct ssp_frame_header){SSP_FRAME_EVENTS, 0, (uint32_t)(n * sizeof *first), thread,
+                                                    (uint32_t)n, first->seq};
+        if (!_ssp_write_all(_ssp.fd, &outgoing, sizeof outgoing.header + n * sizeof *first)) return false;
+        first += n;
+        count -= n;
+    }
+    return true;
+}
+
 /* Writes the entries of one ring stamped at or before `horizon` (ticks) as
- * event frames and lost frames. */
-static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon) {
+ * event frames and lost frames. `in_place`: convert stamps in the ring itself
+ * (the crash handler, which may run while the exporter holds `outgoing`). */
+static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon, bool in_place) {
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
     if (horizon != UINT64_MAX) { /* a thread's stamps only grow: the first past the horizon, by bisection */
@@ -71,9 +96,15 @@ static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon) {
         } else {
             struct ssp_event *first = &ring->events[tail & ring->mask];
             size_t count = (size_t)(run - tail);
-            for (size_t i = 0; i < count; i++) first[i].timestamp = _ssp_ticks_to_ns(first[i].timestamp);
-            if (!write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first->seq, first,
-                             count * sizeof *first, NULL, 0)) {
+            bool wrote;
+            if (in_place) {
+                for (size_t i = 0; i < count; i++) first[i].timestamp = _ssp_ticks_to_ns(first[i].timestamp);
+                wrote = write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first->seq, first,
+                                    count * sizeof *first, NULL, 0);
+            } else {
+                wrote = write_event_copies(ring->thread, first, count);
+            }
+            if (!wrote) {
                 output_failed();
                 return written;
             }
@@ -91,7 +122,7 @@ uint64_t _ssp_flush_rings(bool signal_context) {
     if (_ssp.fd < 0) return 0;
     for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
         if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed) && !signal_context) break;
-        written += flush_ring(ring, UINT64_MAX);
+        written += flush_ring(ring, UINT64_MAX, signal_context);
         /* a finished thread's drained ring can serve a new thread */
         if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
             atomic_load(&ring->tail) == atomic_load(&ring->head))
@@ -188,7 +219,7 @@ static uint64_t flush_in_rounds(void) {
         }
         if (horizon == UINT64_MAX) break;
         for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
-            written += flush_ring(ring, horizon);
+            written += flush_ring(ring, horizon, false);
             if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
                 atomic_load(&ring->tail) == atomic_load(&ring->head))
                 atomic_store_explicit(&ring->closed, 2, memory_order_release);

@@ -37,7 +37,9 @@ struct ssp_options {
 };
 
 struct ssp_runtime {
-    struct ssp_options options;
+    /* on cache lines of its own: the exporter writes `writer` every round, and a
+     * producer's event must not pay for it through a neighbour it reads */
+    _Alignas(64) struct ssp_options options;
     const struct ssp_config *config;
     int fd;                           /* the socket or file; -1 when not tracing */
     bool fd_is_socket;                /* sends use MSG_NOSIGNAL: a viewer that left must not kill us */
