@@ -87,7 +87,8 @@ struct ssp_ring {
     uint64_t limit;           /* head may run up to here without reading tail (tail + size when last read);
                                  0 while a drop is unreported, so the next event takes the slow path */
     uint64_t mask;
-    uint64_t seq;             /* next sequence number */
+    uint64_t seq_ahead;       /* dropped events less lost marks placed: the next event's sequence
+                                 number is head + seq_ahead (the exporter numbers the events it sends) */
     uint64_t lost_first;      /* first dropped sequence not yet reported */
     uint64_t lost_count;      /* dropped since then */
     struct ssp_event *events;
@@ -95,6 +96,7 @@ struct ssp_ring {
     _Atomic uint32_t closed;
     /* the exporter's: its stores to tail do not take the producer's line away */
     _Alignas(64) _Atomic uint64_t tail; /* next slot to read: exporter only */
+    uint64_t export_seq;      /* the sequence number of the event at tail: exporter only */
     struct ssp_ring *next;
 };
 struct ssp_thread_state {
@@ -105,7 +107,6 @@ struct ssp_thread_state {
     const void *call_pc;      /* return address of the public call in progress (or the last one): the
                                  allocator sets it on entry, and a crash record names it */
     uint64_t ticks;           /* the stamp of this thread's last stamped event (ssp_emit_local reuses it) */
-    uint32_t local_events;    /* ssp_emit_local calls, for its refresh cadence */
 };
 extern __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 extern _Atomic int _ssp_active;
@@ -119,20 +120,25 @@ void _ssp_emit_slow(const struct ssp_event *event);
 
 static inline uint64_t ssp_ticks(void) { return __builtin_ia32_rdtsc(); }
 
-/* Puts one event, stamped `ticks`, in the calling thread's ring (the slow half makes the ring,
- * waits in lossless mode, counts drops in lossy mode). The fields go straight into the slot,
- * in whole words: a copy of an event built on the stack would make each 16-byte load wait for
- * the narrower stores that built it. */
-static inline void ssp_put(uint64_t ticks, uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id,
-                           uintptr_t base, uint64_t value, const void *pc) {
-    struct ssp_ring *ring = _ssp_thread.ring;
+/* How many events of a thread may share one reading of the clock (a power of two): see ssp_emit_local. */
+#define SSP_LOCAL_STAMP_EVERY 8u
+
+/* Puts one event in the calling thread's ring (the slow half makes the ring, waits in lossless
+ * mode, counts drops in lossy mode). `local`: it may reuse the thread's last clock reading, unless
+ * its slot starts a new group of SSP_LOCAL_STAMP_EVERY. The fields go straight into the slot in
+ * whole words: a copy of an event built on the stack would make each 16-byte load wait for the
+ * narrower stores that built it. The sequence number is left to the exporter, which counts. */
+static inline void ssp_put(int local, uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id, uintptr_t base,
+                           uint64_t value, const void *pc) {
+    struct ssp_thread_state *self = &_ssp_thread;
+    struct ssp_ring *ring = self->ring;
     if (__builtin_expect(ring != NULL, 1)) {
         uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
         if (__builtin_expect(head < ring->limit, 1)) {
+            uint64_t ticks = local && (head & (SSP_LOCAL_STAMP_EVERY - 1)) ? self->ticks : (self->ticks = ssp_ticks());
             struct ssp_event *slot = &ring->events[head & ring->mask];
             uint64_t kind_word = (uint64_t)kind | (uint64_t)cls << 16 | (uint64_t)route << 24 | (uint64_t)site_id << 32;
             slot->timestamp = ticks;
-            slot->seq = ring->seq++;
             __builtin_memcpy(&slot->kind, &kind_word, sizeof kind_word); /* kind, cls, route, site_id: little-endian */
             slot->base = base;
             slot->value = value;
@@ -141,34 +147,27 @@ static inline void ssp_put(uint64_t ticks, uint16_t kind, uint8_t cls, uint8_t r
             return;
         }
     }
-    struct ssp_event event = {ticks, 0, kind, cls, route, site_id, base, value, (uint64_t)(uintptr_t)pc};
+    struct ssp_event event = {self->ticks = ssp_ticks(), 0, kind, cls, route, site_id, base, value,
+                              (uint64_t)(uintptr_t)pc};
     _ssp_emit_slow(&event);
 }
 
 /* Emits one event stamped now. */
 static inline void ssp_emit(uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id, uintptr_t base,
                             uint64_t value, const void *pc) {
-    if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) return;
-    uint64_t ticks = _ssp_thread.ticks = ssp_ticks();
-    ssp_put(ticks, kind, cls, route, site_id, base, value, pc);
+    if (atomic_load_explicit(&_ssp_active, memory_order_relaxed)) ssp_put(0, kind, cls, route, site_id, base, value, pc);
 }
 
-/* How many ssp_emit_local events share one reading of the clock (a power of two). */
-#define SSP_LOCAL_STAMP_EVERY 8u
 /* Emits an event about state only the calling thread touches (its own cache, in
  * our allocator). Reading the clock is the dearest part of an event, so such an
- * event may carry the stamp of one up to SSP_LOCAL_STAMP_EVERY - 1 events
- * earlier in this thread: never later than the event, still in the thread's
- * order, and no other thread's event can depend on it falling in between.
- * Anything another thread can observe (a remote free, a drain, a slab or
- * superslab changing hands) must use ssp_emit. */
+ * event may carry the stamp of an event up to SSP_LOCAL_STAMP_EVERY - 1 earlier
+ * in this thread: never later than the event, still in the thread's order, and
+ * no other thread's event can depend on it falling in between. Anything another
+ * thread can observe (a remote free, a drain, a slab or superslab changing
+ * hands) must use ssp_emit. */
 static inline void ssp_emit_local(uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id, uintptr_t base,
                                   uint64_t value, const void *pc) {
-    if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) return;
-    struct ssp_thread_state *self = &_ssp_thread;
-    if (__builtin_expect((self->local_events++ & (SSP_LOCAL_STAMP_EVERY - 1)) == 0 || self->ticks == 0, 0))
-        self->ticks = ssp_ticks();
-    ssp_put(self->ticks, kind, cls, route, site_id, base, value, pc);
+    if (atomic_load_explicit(&_ssp_active, memory_order_relaxed)) ssp_put(1, kind, cls, route, site_id, base, value, pc);
 }
 
 #ifdef __cplusplus

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+#include "check_fast.h"
 
 /* The tiny half of _ss_resolve: ptr is known to lie in a tiny superslab. */
 static inline __attribute__((always_inline)) void resolve_tiny(const void *ptr, struct ss_loc *loc) {
@@ -128,6 +129,7 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     /* a remote chain's live bits are not settled until the drain clears them */
     bool remote_chain = (uintptr_t)same_slab & 1;
     same_slab = (const struct ss_slab *)((uintptr_t)same_slab & ~(uintptr_t)1);
+    if (ss_fast_link_in(cls, base, next, same_slab, !remote_chain)) return true; /* the common case, shown cheaply */
     if ((uintptr_t)next == SLABSCOPE_REMOTE_SENTINEL) {
         _ss_report("sentinel-leak", ss_user_from_base(base), (int)cls, pc,
                    "a freelist link holds the remote-queue sentinel: it escaped the remote queue");

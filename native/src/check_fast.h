@@ -34,10 +34,11 @@ static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struc
     return true;
 }
 
-/* Is `next`, the link of the cached free block `base` of class cls, a link
- * _ss_check_link would accept, shown cheaply? True for NULL and for a free
- * block of a slab of base's superslab that serves the same class. */
-static inline __attribute__((always_inline)) bool ss_fast_link(unsigned cls, void *base, void *next) {
+/* The test behind ss_fast_link, for every list: `same_slab` (when not NULL) is the slab the
+ * link must stay in; `settled`: false on a remote chain, whose live bits the drain has not
+ * cleared yet (they are not tested). */
+static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, void *base, void *next,
+                                                                  const struct ss_slab *same_slab, bool settled) {
 #if SS_HAS_CHECK_WORD
     if (ss_unlikely(!ss_check_word_ok(base, next, _ss_g.check_key))) return false;
 #endif
@@ -45,10 +46,18 @@ static inline __attribute__((always_inline)) bool ss_fast_link(unsigned cls, voi
     if (ss_unlikely(((uintptr_t)next ^ (uintptr_t)base) >> SS_SUPERSLAB_SHIFT)) return false; /* another superslab */
     const struct ss_slab *slab = ss_slab_of_base(next);
     if (ss_unlikely(ss_slab_index_of(next) < SS_FIRST_BLOCK_SLAB || ss_slab_class(slab) != (int)cls)) return false;
+    if (same_slab && slab != same_slab) return false;
     size_t offset = (uintptr_t)next & (SS_SLAB_SIZE - 1);
     uint32_t slot = ss_slot_index(cls, offset);
     return (size_t)slot * ss_stride(cls) == offset &&
-           slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && !ss_live_test(slab, slot);
+           slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || !ss_live_test(slab, slot));
+}
+
+/* Is `next`, the link of the cached free block `base` of class cls, a link
+ * _ss_check_link would accept, shown cheaply? True for NULL and for a free
+ * block of a slab of base's superslab that serves the same class. */
+static inline __attribute__((always_inline)) bool ss_fast_link(unsigned cls, void *base, void *next) {
+    return ss_fast_link_in(cls, base, next, NULL, true);
 }
 #endif
 

@@ -67,26 +67,30 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
 }
 
 #if SS_TRACE
-/* The route the release build's free would take for this block; *site is the line that chose it,
- * so a route regression points at the decision. */
-static inline unsigned free_route(void *user, const struct ss_slab *slab, uint32_t *site) {
-    struct ss_tcache *tc = &_ss_tc;
-    if (tc->state != SS_THREAD_LIVE || atomic_load_explicit(&slab->owner, memory_order_relaxed) != tc->id)
-        return *site = SS_SITE_HERE, SSP_FREE_REMOTE;
+/* The route the release build's free would take for a block of this thread's own slab;
+ * *site is the line that chose it, so a route regression points at the decision. */
+static inline unsigned free_route_own(void *user, uint32_t *site) {
     bool header_usable = ((uintptr_t)user & (SS_PAGE_SIZE - 1)) && ss_header_class(ss_tag_before_user(user)) >= 0;
     if (SS_INJECT_REGISTRY_IN_FAST_PATH) return *site = SS_SITE_HERE, SSP_FREE_REGISTRY; /* every free asks the registry first */
     return *site = SS_SITE_HERE, header_usable ? SSP_FREE_HEADER_FAST : SSP_FREE_REGISTRY;
 }
-#define SS_PROBE_FREE_TINY(emit, user, slab, cls, base)                               \
+/* The same for any block (`own`: the caller has seen the slab is this live thread's). */
+static inline unsigned free_route(void *user, const struct ss_slab *slab, bool own, uint32_t *site) {
+    struct ss_tcache *tc = &_ss_tc;
+    if (!own && (tc->state != SS_THREAD_LIVE || atomic_load_explicit(&slab->owner, memory_order_relaxed) != tc->id))
+        return *site = SS_SITE_HERE, SSP_FREE_REMOTE;
+    return free_route_own(user, site);
+}
+#define SS_PROBE_FREE_TINY(emit, own, user, slab, cls, base)                          \
     do {                                                                               \
         if (ssp_active()) { /* working out the route costs loads: only when traced */  \
             uint32_t route_site;                                                       \
-            unsigned route = free_route((user), (slab), &route_site);                  \
+            unsigned route = free_route((user), (slab), (own), &route_site);           \
             SS_PROBE_OP_WITH(emit, route_site, SSP_FREE, (cls), route, (base), (user)); \
         }                                                                              \
     } while (0)
 #else
-#define SS_PROBE_FREE_TINY(emit, user, slab, cls, base) ((void)0)
+#define SS_PROBE_FREE_TINY(emit, own, user, slab, cls, base) ((void)0)
 #endif
 
 /* A live tiny block the checks passed: traced, its live bit cleared, freed. */
@@ -94,7 +98,7 @@ static ss_noinline void free_checked_tiny(void *user, struct ss_slab *slab, unsi
     int saved_errno = errno; /* a drain may unmap */
     void *base = ss_base_from_user(user);
     struct ss_tcache *tc = &_ss_tc;
-    SS_PROBE_FREE_TINY(ssp_emit, user, slab, cls, base);
+    SS_PROBE_FREE_TINY(ssp_emit, false, user, slab, cls, base);
     if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id) {
         ss_live_clear_owned(slab, slot); /* the check saw it set */
         free_tiny(slab, cls, base);
@@ -174,7 +178,7 @@ static inline __attribute__((always_inline)) void free_impl(void *user, const vo
         if (ss_likely(atomic_load_explicit(&loc.slab->owner, memory_order_relaxed) == tc->id &&
                       tc->count[loc.cls] < tc->cap[loc.cls])) { /* cap is 0 unless the thread is live */
             /* a push on this thread's own cache: no other thread's event can fall in between */
-            SS_PROBE_FREE_TINY(ssp_emit_local, user, loc.slab, loc.cls, loc.base);
+            SS_PROBE_FREE_TINY(ssp_emit_local, true, user, loc.slab, loc.cls, loc.base);
             ss_live_clear_owned(loc.slab, loc.slot);
             ss_cache_push(tc, loc.cls, loc.base);
             return;

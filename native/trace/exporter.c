@@ -47,14 +47,19 @@ static struct {
     struct ssp_event events[OUTGOING_EVENTS];
 } outgoing;
 
-/* Writes `count` events from `first` as frames of copies, stamps converted to ns. */
-static bool write_event_copies(uint32_t thread, const struct ssp_event *first, size_t count) {
+/* Writes `count` events from `first` as frames of copies: stamps converted to ns, sequence
+ * numbers given from *seq on (the producer leaves them to us). */
+static bool write_event_copies(uint32_t thread, const struct ssp_event *first, size_t count, uint64_t *seq) {
     while (count) {
         size_t n = count < OUTGOING_EVENTS ? count : OUTGOING_EVENTS;
         memcpy(outgoing.events, first, n * sizeof *first);
-        for (size_t i = 0; i < n; i++) outgoing.events[i].timestamp = _ssp_ticks_to_ns(outgoing.events[i].timestamp);
+        uint64_t first_seq = *seq;
+        for (size_t i = 0; i < n; i++) {
+            outgoing.events[i].timestamp = _ssp_ticks_to_ns(outgoing.events[i].timestamp);
+            outgoing.events[i].seq = (*seq)++;
+        }
         outgoing.header = (struct ssp_frame_header){SSP_FRAME_EVENTS, 0, (uint32_t)(n * sizeof *first), thread,
-                                                    (uint32_t)n, first->seq};
+                                                    (uint32_t)n, first_seq};
         if (!_ssp_write_all(_ssp.fd, &outgoing, sizeof outgoing.header + n * sizeof *first)) return false;
         first += n;
         count -= n;
@@ -92,17 +97,22 @@ static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon, bool in_plac
                 output_failed();
                 return written;
             }
+            ring->export_seq = mark->base + mark->value; /* the dropped ones had these numbers */
             tail++;
         } else {
             struct ssp_event *first = &ring->events[tail & ring->mask];
             size_t count = (size_t)(run - tail);
             bool wrote;
             if (in_place) {
-                for (size_t i = 0; i < count; i++) first[i].timestamp = _ssp_ticks_to_ns(first[i].timestamp);
-                wrote = write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first->seq, first,
+                uint64_t first_seq = ring->export_seq;
+                for (size_t i = 0; i < count; i++) {
+                    first[i].timestamp = _ssp_ticks_to_ns(first[i].timestamp);
+                    first[i].seq = ring->export_seq++;
+                }
+                wrote = write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first_seq, first,
                                     count * sizeof *first, NULL, 0);
             } else {
-                wrote = write_event_copies(ring->thread, first, count);
+                wrote = write_event_copies(ring->thread, first, count, &ring->export_seq);
             }
             if (!wrote) {
                 output_failed();

@@ -34,7 +34,7 @@ static struct ssp_ring *ring_create(void) {
         uint32_t drained = 2;
         if (ring->mask + 1 == _ssp.options.ring_events &&
             atomic_compare_exchange_strong(&ring->closed, &drained, 3)) {
-            ring->seq = ring->lost_count = ring->lost_first = ring->limit = 0;
+            ring->seq_ahead = ring->lost_count = ring->lost_first = ring->limit = ring->export_seq = 0;
             ring->thread = atomic_fetch_add(&_ssp.next_thread, 1) + 1;
             atomic_store(&ring->closed, 0);
             return ring;
@@ -59,6 +59,11 @@ static void refresh_limit(struct ssp_ring *ring) {
     ring->limit = ring->lost_count ? 0 : atomic_load_explicit(&ring->tail, memory_order_acquire) + ring->mask + 1;
 }
 
+/* The sequence number the next event of the ring's thread gets. */
+static uint64_t next_seq(const struct ssp_ring *ring) {
+    return atomic_load_explicit(&ring->head, memory_order_relaxed) + ring->seq_ahead;
+}
+
 /* Puts one entry in the ring if there is room. */
 static bool ring_put(struct ssp_ring *ring, const struct ssp_event *event) {
     uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
@@ -80,25 +85,22 @@ void _ssp_emit_slow(const struct ssp_event *incoming) {
         struct ssp_event mark = {ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
                                  ring->lost_first, ring->lost_count, 0};
         if (!ring_put(ring, &mark)) goto drop;
+        ring->seq_ahead--; /* a slot without a sequence number */
         ring->lost_count = 0;
     }
-    event.seq = ring->seq;
+    event.seq = next_seq(ring);
     if (_ssp.options.lossless) {
         while (!ring_put(ring, &event)) {
             if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) goto out;
             sched_yield();
         }
-        ring->seq++;
         goto out;
     }
-    if (ring_put(ring, &event)) {
-        ring->seq++;
-        goto out;
-    }
+    if (ring_put(ring, &event)) goto out;
 drop:
-    if (ring->lost_count == 0) ring->lost_first = ring->seq;
+    if (ring->lost_count == 0) ring->lost_first = next_seq(ring);
     ring->lost_count++;
-    ring->seq++;
+    ring->seq_ahead++; /* a sequence number without a slot */
 out:
     if (ring) refresh_limit(ring);
     self->busy = 0;
@@ -149,6 +151,7 @@ void ssp_thread_exit(void) {
             if (atomic_load(&_ssp.stop) && tries > 1000) break;
             sched_yield();
         }
+        ring->seq_ahead--;
         ring->lost_count = 0;
     }
     atomic_store_explicit(&ring->closed, 1, memory_order_release);
