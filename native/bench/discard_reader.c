@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
         memmove(buffer, buffer + at, have - at);
         have -= at;
     }
-    printf("events=%llu bytes=%llu seconds=%.3f\n", (unsigned long long)events, (unsigned long long)bytes,
+    printf("events=%llu bytes=%llu seconds=%.6f\n", (unsigned long long)events, (unsigned long long)bytes,
            start ? now() - start : 0.0);
     return 0;
 }

@@ -77,4 +77,8 @@ for size in 128 256 512 1024; do
   r="result_random_mixed_${size}_slabscope_hakmem_release"; c="result_random_mixed_${size}_slabscope_hakmem_check"
   awk -v r="${!r}" -v c="${!c}" -v s="$size" 'BEGIN { x = r / c; printf "random_mixed %s, check build cost: %.2fx slower than release (want <= 1.50x) %s\n", s, x, (x <= 1.5 ? "met" : "NOT met") }'
 done
+for layout in hakmem aligned; do
+  r="result_larson_slabscope_${layout}_release"; c="result_larson_slabscope_${layout}_check"
+  awk -v r="${!r}" -v c="${!c}" -v l="$layout" 'BEGIN { x = r / c; printf "larson %s, check build cost: %.2fx slower than release (want <= 1.50x) %s\n", l, x, (x <= 1.5 ? "met" : "NOT met") }'
+done
 echo "(results also in native/build/bench/results.json)"
