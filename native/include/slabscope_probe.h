@@ -1,6 +1,7 @@
 /* slabscope_probe.h — the probe API of the Slabscope trace runtime.
  *
- * An allocator (ours, or yours) calls ssp_emit() at each pointer operation;
+ * An allocator (ours, or yours) calls ssp_emit() at each pointer operation
+ * (ssp_emit_local() for one that touches only the calling thread's own state);
  * the runtime keeps per-thread single-producer rings, and one exporter thread
  * streams them to a viewer's Unix socket or to a trace file in the wire format
  * of PROTOCOL.md. Emitting takes no lock. Link libslabscope_trace.a and call

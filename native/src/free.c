@@ -2,7 +2,8 @@
 /* free.c — free. The header fast path reads the byte before USER (never
  * across a page boundary: that page may not be ours) and pushes the block on
  * the thread cache; the registry is asked only when the header cannot be
- * trusted. The check build resolves every pointer completely first. */
+ * trusted. The check build checks every pointer before it trusts it: the
+ * common case inline (check_fast.h), anything else by resolving it completely. */
 #include <errno.h>
 #include "tiny.h"
 #include "check_fast.h"

@@ -34,7 +34,8 @@ static struct ssp_ring *ring_create(void) {
         uint32_t drained = 2;
         if (ring->mask + 1 == _ssp.options.ring_events &&
             atomic_compare_exchange_strong(&ring->closed, &drained, 3)) {
-            ring->seq_ahead = ring->lost_count = ring->lost_first = ring->limit = ring->export_seq = 0;
+            ring->lost_count = ring->lost_first = ring->limit = ring->export_seq = 0;
+            ring->seq_ahead = 0 - atomic_load(&ring->head); /* the new thread numbers from 0 where the old one left off */
             ring->thread = atomic_fetch_add(&_ssp.next_thread, 1) + 1;
             atomic_store(&ring->closed, 0);
             return ring;

@@ -58,6 +58,8 @@ before(() => {
   assert.equal(make.status, 0, make.stdout + make.stderr);
 });
 
+const GOLDEN_STAMP_EVENTS = 100; // golden.c's local-stamp series
+
 test('golden: every field of every event kind, as the runtime wrote it', () => {
   const dir = privateDir();
   try {
@@ -75,7 +77,7 @@ test('golden: every field of every event kind, as the runtime wrote it', () => {
     assert.ok(trace.handshake.recordSizes.every((size) => size === 48));
     assert.ok(trace.handshake.modules.some((m) => m.path === program('golden')));
     assert.equal(trace.ended, true, 'end-of-stream frame');
-    assert.equal(trace.events.length, EVENT_KINDS.length);
+    assert.equal(trace.events.length, EVENT_KINDS.length + GOLDEN_STAMP_EVENTS);
     let previous = 0n;
     trace.events.slice(0, EVENT_KINDS.length - 1).forEach((event, i) => {
       const kind = i + 1;
@@ -90,8 +92,19 @@ test('golden: every field of every event kind, as the runtime wrote it', () => {
       assert.ok(event.timestamp >= previous && event.timestamp >= trace.handshake.startNs, 'timestamps move forward');
       previous = event.timestamp;
     });
-    const last = trace.events.at(-1);
+    const last = trace.events[EVENT_KINDS.length - 1];
     assert.deepEqual([last.kind, last.cls, last.route, last.value], ['free', 255, 6, 0xffffffffffffffffn]);
+    // ssp_emit_local: a local event shares the clock reading of the event before it, unless its
+    // sequence number starts a group of 8 (PROTOCOL §3); stamps never go back; the numbers run on
+    const stamped = trace.events.slice(EVENT_KINDS.length);
+    stamped.forEach((event, i) => {
+      const before = trace.events[EVENT_KINDS.length + i - 1];
+      assert.equal(event.seq, BigInt(EVENT_KINDS.length + i));
+      assert.equal(event.value, BigInt(i));
+      assert.equal(event.route, i % 13 === 0 ? 0 : 1);
+      assert.ok(event.timestamp >= before.timestamp, `event ${i}: stamps never go back`);
+      if (event.route === 1 && event.seq % 8n !== 0n) assert.equal(event.timestamp, before.timestamp, `local event ${i} reuses the reading`);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
