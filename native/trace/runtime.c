@@ -82,8 +82,8 @@ void _ssp_emit_slow(const struct ssp_event *incoming) {
     if (!ring) ring = self->ring = ring_create();
     if (!ring || atomic_load_explicit(&_ssp.crashed, memory_order_relaxed)) goto out;
     struct ssp_event event = *incoming;
-    if (ring->lost_count) { /* the lost record comes first, in order */
-        struct ssp_event mark = {ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
+    if (ring->lost_count) { /* the lost record comes first, in order, with the event's stamp (stamps never go back) */
+        struct ssp_event mark = {event.timestamp, ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
                                  ring->lost_first, ring->lost_count, 0};
         if (!ring_put(ring, &mark)) goto drop;
         ring->seq_ahead--; /* a slot without a sequence number */
@@ -145,7 +145,7 @@ void ssp_thread_exit(void) {
     struct ssp_ring *ring = _ssp_thread.ring;
     if (!ring) return;
     if (ring->lost_count) { /* make the drop known even if nothing follows */
-        struct ssp_event mark = {ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
+        struct ssp_event mark = {_ssp_thread.ticks = ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
                                  ring->lost_first, ring->lost_count, 0};
         /* the exporter makes room; after it stopped, ssp_finish drained the ring first */
         for (int tries = 0; !ring_put(ring, &mark) && atomic_load(&_ssp_active); tries++) {
