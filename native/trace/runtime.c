@@ -89,8 +89,7 @@ void _ssp_emit_slow(const struct ssp_event *incoming) {
         ring->seq_ahead--; /* a slot without a sequence number */
         ring->lost_count = 0;
     }
-    event.seq = next_seq(ring);
-    if (_ssp.options.lossless) {
+    if (_ssp.options.lossless) { /* (the exporter numbers what it sends: event.seq is not needed) */
         while (!ring_put(ring, &event)) {
             if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) goto out;
             sched_yield();
