@@ -156,7 +156,7 @@ static inline void ssp_put(int local, uint16_t kind, uint8_t cls, uint8_t route,
 /* Emits one event stamped now. */
 static inline void ssp_emit(uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id, uintptr_t base,
                             uint64_t value, const void *pc) {
-    if (atomic_load_explicit(&_ssp_active, memory_order_relaxed)) ssp_put(0, kind, cls, route, site_id, base, value, pc);
+    if (ssp_active()) ssp_put(0, kind, cls, route, site_id, base, value, pc);
 }
 
 /* Emits an event about state only the calling thread touches (its own cache, in
@@ -168,7 +168,7 @@ static inline void ssp_emit(uint16_t kind, uint8_t cls, uint8_t route, uint32_t 
  * hands) must use ssp_emit. */
 static inline void ssp_emit_local(uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id, uintptr_t base,
                                   uint64_t value, const void *pc) {
-    if (atomic_load_explicit(&_ssp_active, memory_order_relaxed)) ssp_put(1, kind, cls, route, site_id, base, value, pc);
+    if (ssp_active()) ssp_put(1, kind, cls, route, site_id, base, value, pc);
 }
 
 #ifdef __cplusplus

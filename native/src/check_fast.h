@@ -19,9 +19,9 @@ static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struc
     struct ss_slab *slab = &ss_superslab_of(user)->slabs[index];
     int cls = ss_slab_class(slab);
     if (ss_unlikely(index < SS_FIRST_BLOCK_SLAB || cls < 0)) return false;
-    size_t offset = (uintptr_t)user & (SS_SLAB_SIZE - 1); /* slabs are slab-size aligned */
-    uint32_t slot = ss_slot_index((unsigned)cls, offset);
-    if (ss_unlikely(offset - (size_t)slot * ss_stride((unsigned)cls) != SS_USER_OFFSET)) return false;
+    uint32_t slot = ss_slot_of((unsigned)cls, user);
+    if (ss_unlikely(((uintptr_t)user & (SS_SLAB_SIZE - 1)) - (size_t)slot * ss_stride((unsigned)cls) != SS_USER_OFFSET))
+        return false;
     if (ss_unlikely(slot >= atomic_load_explicit(&slab->carved, memory_order_relaxed))) return false;
     if (ss_unlikely(!ss_live_test(slab, slot))) return false;
     /* the slot check above puts the header inside the block: safe to read */
@@ -47,9 +47,8 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
     const struct ss_slab *slab = ss_slab_of_base(next);
     if (ss_unlikely(ss_slab_index_of(next) < SS_FIRST_BLOCK_SLAB || ss_slab_class(slab) != (int)cls)) return false;
     if (same_slab && slab != same_slab) return false;
-    size_t offset = (uintptr_t)next & (SS_SLAB_SIZE - 1);
-    uint32_t slot = ss_slot_index(cls, offset);
-    return (size_t)slot * ss_stride(cls) == offset &&
+    uint32_t slot = ss_slot_of(cls, next);
+    return (size_t)slot * ss_stride(cls) == ((uintptr_t)next & (SS_SLAB_SIZE - 1)) &&
            slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || !ss_live_test(slab, slot));
 }
 

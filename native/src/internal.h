@@ -201,9 +201,10 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
 static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_t slot) {
     return &ss_superslab_of(slab)->live[slab->index][slot / 64];
 }
-static inline uint32_t ss_slot_of(const struct ss_slab *slab, unsigned cls, const void *base) {
-    (void)slab; /* slabs are slab-size aligned: the offset is the low bits */
-    return ss_slot_index(cls, (uintptr_t)base & (SS_SLAB_SIZE - 1));
+/* The slot of a block of class cls that `ptr` points into (slabs are slab-size aligned:
+ * the offset in the slab is the pointer's low bits). */
+static inline uint32_t ss_slot_of(unsigned cls, const void *ptr) {
+    return ss_slot_index(cls, (uintptr_t)ptr & (SS_SLAB_SIZE - 1));
 }
 /* Live bits are written by the slab's owner with plain (relaxed) stores, and
  * by remote frees with an atomic and: an owner store racing a remote clear may
@@ -213,7 +214,7 @@ static inline bool ss_live_test(const struct ss_slab *slab, uint32_t slot) {
     return atomic_load_explicit(ss_live_word(slab, slot), memory_order_relaxed) & (1ull << (slot % 64));
 }
 static inline void ss_live_set(const struct ss_slab *slab, unsigned cls, const void *base) {
-    uint32_t slot = ss_slot_of(slab, cls, base);
+    uint32_t slot = ss_slot_of(cls, base);
     _Atomic uint64_t *word = ss_live_word(slab, slot);
     atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) | (1ull << (slot % 64)),
                           memory_order_relaxed);
@@ -226,7 +227,7 @@ static inline void ss_live_clear_owned(const struct ss_slab *slab, uint32_t slot
 }
 /* Any thread: clears the live bit; false if it was already clear (the block was free). */
 static inline bool ss_live_clear(const struct ss_slab *slab, unsigned cls, const void *base) {
-    uint32_t slot = ss_slot_of(slab, cls, base);
+    uint32_t slot = ss_slot_of(cls, base);
     uint64_t bit = 1ull << (slot % 64);
     return atomic_fetch_and_explicit(ss_live_word(slab, slot), ~bit, memory_order_relaxed) & bit;
 }

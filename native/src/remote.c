@@ -27,7 +27,7 @@ uint32_t _ss_remote_drain(struct ss_slab *slab) {
     void *tail = chain;
     for (;;) {
 #if SS_CHECK
-        ss_live_clear_owned(slab, ss_slot_of(slab, cls, tail));
+        ss_live_clear_owned(slab, ss_slot_of(cls, tail));
 #endif
         void *next = ss_next_read(cls, tail);
         if (next == SENTINEL) break;

@@ -47,17 +47,22 @@ static struct {
     struct ssp_event events[OUTGOING_EVENTS];
 } outgoing;
 
-/* Writes `count` events from `first` as frames of copies: stamps converted to ns, sequence
- * numbers given from *seq on (the producer leaves them to us). */
+/* Makes n events wire-ready: stamps converted to ns, sequence numbers given from *seq on
+ * (the producer leaves them to us). */
+static void finish_events(struct ssp_event *events, size_t n, uint64_t *seq) {
+    for (size_t i = 0; i < n; i++) {
+        events[i].timestamp = _ssp_ticks_to_ns(events[i].timestamp);
+        events[i].seq = (*seq)++;
+    }
+}
+
+/* Writes `count` events from `first` as frames of wire-ready copies. */
 static bool write_event_copies(uint32_t thread, const struct ssp_event *first, size_t count, uint64_t *seq) {
     while (count) {
         size_t n = count < OUTGOING_EVENTS ? count : OUTGOING_EVENTS;
         memcpy(outgoing.events, first, n * sizeof *first);
         uint64_t first_seq = *seq;
-        for (size_t i = 0; i < n; i++) {
-            outgoing.events[i].timestamp = _ssp_ticks_to_ns(outgoing.events[i].timestamp);
-            outgoing.events[i].seq = (*seq)++;
-        }
+        finish_events(outgoing.events, n, seq);
         outgoing.header = (struct ssp_frame_header){SSP_FRAME_EVENTS, 0, (uint32_t)(n * sizeof *first), thread,
                                                     (uint32_t)n, first_seq};
         if (!_ssp_write_all(_ssp.fd, &outgoing, sizeof outgoing.header + n * sizeof *first)) return false;
@@ -105,10 +110,7 @@ static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon, bool in_plac
             bool wrote;
             if (in_place) {
                 uint64_t first_seq = ring->export_seq;
-                for (size_t i = 0; i < count; i++) {
-                    first[i].timestamp = _ssp_ticks_to_ns(first[i].timestamp);
-                    first[i].seq = ring->export_seq++;
-                }
+                finish_events(first, count, &ring->export_seq);
                 wrote = write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first_seq, first,
                                     count * sizeof *first, NULL, 0);
             } else {
