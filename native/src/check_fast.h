@@ -15,14 +15,13 @@
  * *loc when it is; false means "take the full check", not "bad". */
 static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struct ss_loc *loc) {
     if (ss_unlikely(ss_registry_kind(user) != SS_REGION_TINY)) return false;
-    unsigned index = ss_slab_index_of(user);
-    struct ss_slab *slab = &ss_superslab_of(user)->slabs[index];
+    struct ss_slab *slab = &ss_superslab_of(user)->slabs[ss_slab_index_of(user)];
     int cls = ss_slab_class(slab);
-    if (ss_unlikely(index < SS_FIRST_BLOCK_SLAB || cls < 0)) return false;
+    if (ss_unlikely(cls < 0)) return false; /* unbound (or the metadata slab) */
     uint32_t slot = ss_slot_of((unsigned)cls, user);
     if (ss_unlikely(((uintptr_t)user & (SS_SLAB_SIZE - 1)) - (size_t)slot * ss_stride((unsigned)cls) != SS_USER_OFFSET))
         return false;
-    if (ss_unlikely(slot >= atomic_load_explicit(&slab->carved, memory_order_relaxed))) return false;
+    /* a set live bit also says the slot was carved */
     if (ss_unlikely(!ss_live_test(slab, slot))) return false;
     /* the slot check above puts the header inside the block: safe to read */
     if (ss_unlikely(ss_tag_before_user(user) != ss_header_encode((unsigned)cls))) return false;
@@ -43,9 +42,13 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
     if (ss_unlikely(!ss_check_word_ok(base, next, _ss_g.check_key))) return false;
 #endif
     if (!next) return true;
-    if (ss_unlikely(((uintptr_t)next ^ (uintptr_t)base) >> SS_SUPERSLAB_SHIFT)) return false; /* another superslab */
+    /* the registry says whether next's superslab is ours before its metadata is read;
+     * asked every time, as a link into another superslab is common once blocks move
+     * between threads, and a branch on "same superslab?" would be a coin toss */
+    if (ss_unlikely(ss_registry_kind(next) != SS_REGION_TINY)) return false;
     const struct ss_slab *slab = ss_slab_of_base(next);
-    if (ss_unlikely(ss_slab_index_of(next) < SS_FIRST_BLOCK_SLAB || ss_slab_class(slab) != (int)cls)) return false;
+    /* the metadata slab serves no class: the class test rules it out */
+    if (ss_unlikely(ss_slab_class(slab) != (int)cls)) return false;
     if (same_slab && slab != same_slab) return false;
     uint32_t slot = ss_slot_of(cls, next);
     return (size_t)slot * ss_stride(cls) == ((uintptr_t)next & (SS_SLAB_SIZE - 1)) &&
@@ -54,7 +57,7 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
 
 /* Is `next`, the link of the cached free block `base` of class cls, a link
  * _ss_check_link would accept, shown cheaply? True for NULL and for a free
- * block of a slab of base's superslab that serves the same class. */
+ * block of one of our slabs that serves the same class. */
 static inline __attribute__((always_inline)) bool ss_fast_link(unsigned cls, void *base, void *next) {
     return ss_fast_link_in(cls, base, next, NULL, true);
 }

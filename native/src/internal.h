@@ -21,7 +21,9 @@ static inline void ss_lock(ss_lock_t *lock) {
 static inline void ss_unlock(ss_lock_t *lock) { atomic_store_explicit(&lock->held, 0, memory_order_release); }
 
 /* ================= slabs and superslabs ================= */
-struct ss_slab {
+/* One cache line per slab: slabs of one superslab serve different threads, and a
+ * line shared between two of them turns every remote free into a miss for both. */
+struct __attribute__((aligned(64))) ss_slab {
     void *freelist;        /* BASE of the first free block; owner thread only */
     uint32_t used;         /* blocks out of the slab: with the user, in a cache, or remote-pending */
     _Atomic uint32_t carved; /* blocks handed out of the never-used tail so far (read by other threads' checks) */
@@ -199,7 +201,8 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
 
 #if SS_CHECK
 static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_t slot) {
-    return &ss_superslab_of(slab)->live[slab->index][slot / 64];
+    struct ss_superslab *ss = ss_superslab_of(slab);
+    return &ss->live[slab - ss->slabs][slot / 64]; /* the index from the address: no load */
 }
 /* The slot of a block of class cls that `ptr` points into (slabs are slab-size aligned:
  * the offset in the slab is the pointer's low bits). */

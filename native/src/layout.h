@@ -49,9 +49,13 @@ static inline size_t ss_class_block(unsigned cls) { return (size_t)8 << cls; }
 static inline size_t ss_stride(unsigned cls) { return SS_STRIDE_OF(cls); }
 
 /* Slot of a byte `offset` bytes into a slab: offset / stride without a divide
- * (exact for offsets below 2^16 and strides below 2^16). */
+ * (a shift when strides are powers of two, as in the hakmem layout; else a
+ * multiply by the reciprocal, exact for offsets and strides below 2^16). */
 #define SS_RECIPROCAL_OF(cls) (((uint64_t)1 << 32) / SS_STRIDE_OF(cls) + 1)
 static inline uint32_t ss_slot_index(unsigned cls, size_t offset) {
+#if SS_PREFIX == 0 && SS_USER_ALIGN == 1
+    return (uint32_t)(offset >> (3 + (cls & 7)));
+#endif
     static const uint64_t reciprocal[8] = {SS_RECIPROCAL_OF(0), SS_RECIPROCAL_OF(1), SS_RECIPROCAL_OF(2),
                                            SS_RECIPROCAL_OF(3), SS_RECIPROCAL_OF(4), SS_RECIPROCAL_OF(5),
                                            SS_RECIPROCAL_OF(6), SS_RECIPROCAL_OF(7)};
