@@ -22,7 +22,8 @@ static inline void ss_unlock(ss_lock_t *lock) { atomic_store_explicit(&lock->hel
 
 /* ================= slabs and superslabs ================= */
 /* One cache line per slab: slabs of one superslab serve different threads, and a
- * line shared between two of them turns every remote free into a miss for both. */
+ * line shared by two slabs would carry one thread's writes (remote frees, refills)
+ * into the other's reads of its own slab. */
 struct __attribute__((aligned(64))) ss_slab {
     void *freelist;        /* BASE of the first free block; owner thread only */
     uint32_t used;         /* blocks out of the slab: with the user, in a cache, or remote-pending */

@@ -53,13 +53,14 @@ static inline size_t ss_stride(unsigned cls) { return SS_STRIDE_OF(cls); }
  * multiply by the reciprocal, exact for offsets and strides below 2^16). */
 #define SS_RECIPROCAL_OF(cls) (((uint64_t)1 << 32) / SS_STRIDE_OF(cls) + 1)
 static inline uint32_t ss_slot_index(unsigned cls, size_t offset) {
-#if SS_PREFIX == 0 && SS_USER_ALIGN == 1
+#if SS_PREFIX == 0 && SS_USER_ALIGN == 1 /* stride = block size = 8 << cls */
     return (uint32_t)(offset >> (3 + (cls & 7)));
-#endif
+#else
     static const uint64_t reciprocal[8] = {SS_RECIPROCAL_OF(0), SS_RECIPROCAL_OF(1), SS_RECIPROCAL_OF(2),
                                            SS_RECIPROCAL_OF(3), SS_RECIPROCAL_OF(4), SS_RECIPROCAL_OF(5),
                                            SS_RECIPROCAL_OF(6), SS_RECIPROCAL_OF(7)};
     return (uint32_t)(((uint64_t)offset * reciprocal[cls & 7]) >> 32);
+#endif
 }
 
 /* Bytes the caller may use from USER. */
