@@ -42,14 +42,17 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
     if (ss_unlikely(!ss_check_word_ok(base, next, _ss_g.check_key))) return false;
 #endif
     if (!next) return true;
-    /* the registry says whether next's superslab is ours before its metadata is read;
-     * asked every time, as a link into another superslab is common once blocks move
-     * between threads, and a branch on "same superslab?" would be a coin toss */
-    if (ss_unlikely(ss_registry_kind(next) != SS_REGION_TINY)) return false;
-    const struct ss_slab *slab = ss_slab_of_base(next);
+    const struct ss_slab *slab = ss_slab_of_base(next); /* arithmetic only: nothing read yet */
+    if (same_slab) {
+        if (slab != same_slab) return false; /* and when it is, its superslab is ours */
+    } else if (ss_unlikely(ss_registry_kind(next) != SS_REGION_TINY)) {
+        /* the registry says whether next's superslab is ours before its metadata is read;
+         * asked every time, as a link into another superslab is common once blocks move
+         * between threads, and a branch on "same superslab?" would be a coin toss */
+        return false;
+    }
     /* the metadata slab serves no class: the class test rules it out */
     if (ss_unlikely(ss_slab_class(slab) != (int)cls)) return false;
-    if (same_slab && slab != same_slab) return false;
     uint32_t slot = ss_slot_of(cls, next);
     return (size_t)slot * ss_stride(cls) == ((uintptr_t)next & (SS_SLAB_SIZE - 1)) &&
            slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || !ss_live_test(slab, slot));
