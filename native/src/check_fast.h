@@ -62,7 +62,17 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
  * _ss_check_link would accept, shown cheaply? True for NULL and for a free
  * block of one of our slabs that serves the same class. */
 static inline __attribute__((always_inline)) bool ss_fast_link(unsigned cls, void *base, void *next) {
+#if SS_HAS_CHECK_WORD
+    /* A matching check word says the link is the value ss_link wrote (a changed link, or a
+     * link and word moved to another block, fail it), and a cache link is only ever written
+     * as NULL or as a block that passed the free or refill checks: nothing is left to test
+     * but the sentinel, the one value ss_link writes that is no block. Slab freelists and
+     * remote chains (walked on slow paths) keep the full test. */
+    (void)cls;
+    return ss_check_word_ok(base, next, _ss_g.check_key) && (uintptr_t)next != SLABSCOPE_REMOTE_SENTINEL;
+#else
     return ss_fast_link_in(cls, base, next, NULL, true);
+#endif
 }
 #endif
 
