@@ -56,6 +56,7 @@ const BUGS = [
   ['foreign_free', 'foreign-free', ['hakmem', 'aligned']],
   ['header_corrupt', 'header-corrupt', ['hakmem', 'aligned']],
   ['next_corrupt', 'next-corrupt', ['hakmem', 'aligned']],
+  ['next_to_live', 'next-corrupt', ['hakmem', 'aligned']],
   ['next_out_of_slab', 'next-out-of-slab', ['hakmem']],
   ['sentinel_leak', 'sentinel-leak', ['hakmem', 'aligned']],
 ];

@@ -15,6 +15,7 @@ const KINDS = {
   foreign_free: 'foreign-free',
   header_corrupt: 'header-corrupt',
   next_corrupt: 'next-corrupt',
+  next_to_live: 'next-corrupt',
   sentinel_leak: 'sentinel-leak',
 };
 const REPORT = /^slabscope: ([a-z-]+) ptr=0x[0-9a-f]+ class=(-1|[0-7]) thread=(-1|\d+) pc=0x[0-9a-f]+ -- \S.*$/;
