@@ -281,15 +281,14 @@ export class HeapModel {
       case EventKind.SlabPush: return this.onSlabPush(b, o, thread, index, cls, base);
       case EventKind.SlabPop: return this.onSlabPop(b, o, thread, index, cls, base);
       case EventKind.NextWrite: return this.onNextWrite(b, o, thread, index, cls, base);
-      case EventKind.NextRead:
-      {
+      case EventKind.NextRead: {
         const read = this.thread(thread).lastRead;
         read.base = base; read.value = eventValue(b, o); read.event = index;
-      }
         // a sentinel already reported where it was left behind is the same finding
         if (this.isSentinel(b, o) && !this.leftSentinels.delete(base)) this.engineFinding('sentinel-leak', b, o, thread, index, cls, base,
           `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`, eventValueBig(b, o));
         return;
+      }
       case EventKind.HeaderWrite: {
         const at = this.locate(base);
         if (at) at.slab.header[at.slot] = eventValue(b, o) & 0xff;

@@ -6,19 +6,17 @@
  * common case inline (check_fast.h), anything else by resolving it completely. */
 #include <errno.h>
 #include "tiny.h"
-#include "check_fast.h"
 
 const char *_ss_mid_problem(const void *user);
 
-/* A tiny block the caller has established is ours, live and of class `cls`. */
-static void free_tiny(struct ss_slab *slab, unsigned cls, void *base) {
-    struct ss_tcache *tc = &_ss_tc;
-    if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id) {
-        if (tc->count[cls] >= tc->cap[cls]) _ss_cache_drain(tc, cls, tc->cap[cls] / 2);
-        ss_cache_push(tc, cls, base);
-        return;
-    }
-    _ss_remote_push(slab, cls, base);
+/* Is the slab this live thread's own? Then its blocks go back on the thread's cache. */
+static inline bool owns_slab(const struct ss_tcache *tc, const struct ss_slab *slab) {
+    return tc->state == SS_THREAD_LIVE && atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id;
+}
+/* A block of the thread's own slab onto its cache, half the cache drained first when full. */
+static void cache_put(struct ss_tcache *tc, unsigned cls, void *base) {
+    if (tc->count[cls] >= tc->cap[cls]) _ss_cache_drain(tc, cls, tc->cap[cls] / 2);
+    ss_cache_push(tc, cls, base);
 }
 
 #if SS_CHECK
@@ -68,19 +66,14 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
 }
 
 #if SS_TRACE
-/* The route the release build's free would take for a block of this thread's own slab;
- * *site is the line that chose it, so a route regression points at the decision. */
-static inline unsigned free_route_own(void *user, uint32_t *site) {
+/* The route the release build's free would take for this block (`own`: the caller has seen
+ * the slab is this live thread's); *site is the line that chose it, so a route regression
+ * points at the decision. */
+static inline unsigned free_route(void *user, const struct ss_slab *slab, bool own, uint32_t *site) {
+    if (!own && !owns_slab(&_ss_tc, slab)) return *site = SS_SITE_HERE, SSP_FREE_REMOTE;
     bool header_usable = ((uintptr_t)user & (SS_PAGE_SIZE - 1)) && ss_header_class(ss_tag_before_user(user)) >= 0;
     if (SS_INJECT_REGISTRY_IN_FAST_PATH) return *site = SS_SITE_HERE, SSP_FREE_REGISTRY; /* every free asks the registry first */
     return *site = SS_SITE_HERE, header_usable ? SSP_FREE_HEADER_FAST : SSP_FREE_REGISTRY;
-}
-/* The same for any block (`own`: the caller has seen the slab is this live thread's). */
-static inline unsigned free_route(void *user, const struct ss_slab *slab, bool own, uint32_t *site) {
-    struct ss_tcache *tc = &_ss_tc;
-    if (!own && (tc->state != SS_THREAD_LIVE || atomic_load_explicit(&slab->owner, memory_order_relaxed) != tc->id))
-        return *site = SS_SITE_HERE, SSP_FREE_REMOTE;
-    return free_route_own(user, site);
 }
 #define SS_PROBE_FREE_TINY(emit, own, user, slab, cls, base)                          \
     do {                                                                               \
@@ -100,11 +93,13 @@ static ss_noinline void free_checked_tiny(void *user, struct ss_slab *slab, unsi
     void *base = ss_base_from_user(user);
     struct ss_tcache *tc = &_ss_tc;
     SS_PROBE_FREE_TINY(ssp_emit, false, user, slab, cls, base);
-    if (tc->state == SS_THREAD_LIVE && atomic_load_explicit(&slab->owner, memory_order_relaxed) == tc->id) {
-        ss_live_clear_owned(slab, slot); /* the check saw it set */
-        free_tiny(slab, cls, base);
+    /* ownership decided once: the owner clears the bit the check saw set; any other
+     * thread clears it atomically (a concurrent free of the same block loses) */
+    if (owns_slab(tc, slab)) {
+        ss_live_clear_owned(slab, slot);
+        cache_put(tc, cls, base);
     } else if (ss_live_clear(slab, cls, base)) {
-        free_tiny(slab, cls, base);
+        _ss_remote_push(slab, cls, base);
     } else {
         _ss_report("double-free", user, (int)cls, pc, "the block is already free (freed concurrently)");
     }
@@ -134,6 +129,13 @@ static ss_noinline void free_checked(void *user, const void *pc) {
 #endif
 
 #if !SS_CHECK
+/* A tiny block the caller has established is ours, live and of class `cls`. */
+static void free_tiny(struct ss_slab *slab, unsigned cls, void *base) {
+    struct ss_tcache *tc = &_ss_tc;
+    if (owns_slab(tc, slab)) cache_put(tc, cls, base);
+    else _ss_remote_push(slab, cls, base);
+}
+
 /* The registry route: the header was on another page or did not hold a tiny magic. */
 static ss_noinline void free_slow(void *user, const void *pc) {
     switch (ss_registry_kind(user)) {
@@ -151,9 +153,7 @@ static ss_noinline void free_slow(void *user, const void *pc) {
         return; /* not ours: the release build leaves it alone */
     }
 }
-#endif
 
-#if !SS_CHECK
 /* Everything but the header fast path: errno is kept, a drain may unmap. */
 static ss_noinline void free_not_fast(void *user, const void *pc) {
     if (!user) return;

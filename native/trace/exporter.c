@@ -128,6 +128,13 @@ static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon, bool in_plac
     return written;
 }
 
+/* A finished thread's ring, once drained, can serve a new thread. */
+static void release_if_drained(struct ssp_ring *ring) {
+    if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
+        atomic_load(&ring->tail) == atomic_load(&ring->head))
+        atomic_store_explicit(&ring->closed, 2, memory_order_release);
+}
+
 uint64_t _ssp_flush_rings(bool signal_context) {
     (void)signal_context;
     uint64_t written = 0;
@@ -135,10 +142,7 @@ uint64_t _ssp_flush_rings(bool signal_context) {
     for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
         if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed) && !signal_context) break;
         written += flush_ring(ring, UINT64_MAX, signal_context);
-        /* a finished thread's drained ring can serve a new thread */
-        if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
-            atomic_load(&ring->tail) == atomic_load(&ring->head))
-            atomic_store_explicit(&ring->closed, 2, memory_order_release);
+        release_if_drained(ring);
     }
     return written;
 }
@@ -232,9 +236,7 @@ static uint64_t flush_in_rounds(void) {
         if (horizon == UINT64_MAX) break;
         for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
             written += flush_ring(ring, horizon, false);
-            if (atomic_load_explicit(&ring->closed, memory_order_acquire) == 1 &&
-                atomic_load(&ring->tail) == atomic_load(&ring->head))
-                atomic_store_explicit(&ring->closed, 2, memory_order_release);
+            release_if_drained(ring);
         }
         total += written;
         if (atomic_load_explicit(&_ssp_active, memory_order_relaxed))
