@@ -41,9 +41,10 @@ enum ssp_check {
 /* route bit 7: the event describes state that existed before (a snapshot), not an operation */
 #define SSP_ROUTE_SNAPSHOT 0x80u
 
-/* One event as it sits in a ring and on the wire (48 bytes, little-endian). */
+/* One event as it sits in a ring and on the wire (48 bytes, little-endian): the producer
+ * writes it wire-ready, so the exporter sends ring memory as it is. */
 struct ssp_event {
-    uint64_t timestamp;  /* in a ring: TSC ticks; on the wire: ns, CLOCK_MONOTONIC */
+    uint64_t timestamp;  /* ns, CLOCK_MONOTONIC */
     uint64_t seq;        /* per-thread sequence number */
     uint16_t kind;
     uint8_t cls;
@@ -89,7 +90,7 @@ struct ssp_ring {
                                  0 while a drop is unreported, so the next event takes the slow path */
     uint64_t mask;
     uint64_t seq_ahead;       /* dropped events less lost marks placed: the next event's sequence
-                                 number is head + seq_ahead (the exporter numbers the events it sends) */
+                                 number is head + seq_ahead */
     uint64_t lost_first;      /* first dropped sequence not yet reported */
     uint64_t lost_count;      /* dropped since then */
     struct ssp_event *events;
@@ -97,7 +98,6 @@ struct ssp_ring {
     _Atomic uint32_t closed;
     /* the exporter's: its stores to tail do not take the producer's line away */
     _Alignas(64) _Atomic uint64_t tail; /* next slot to read: exporter only */
-    uint64_t export_seq;      /* the sequence number of the event at tail: exporter only */
     struct ssp_ring *next;
 };
 struct ssp_thread_state {
@@ -107,7 +107,7 @@ struct ssp_thread_state {
     uintptr_t stack_low, stack_high; /* this thread's stack: a frame walk never reads outside it */
     const void *call_pc;      /* return address of the public call in progress (or the last one): the
                                  allocator sets it on entry, and a crash record names it */
-    uint64_t ticks;           /* the stamp of this thread's last stamped event (ssp_emit_local reuses it) */
+    uint64_t stamp;           /* the time (ns) of this thread's last stamped event (ssp_emit_local reuses it) */
 };
 extern __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 extern _Atomic int _ssp_active;
@@ -121,6 +121,19 @@ void _ssp_emit_slow(const struct ssp_event *event);
 
 static inline uint64_t ssp_ticks(void) { return __builtin_ia32_rdtsc(); }
 
+/* TSC ticks to CLOCK_MONOTONIC ns, measured when tracing starts; read-only after, on a line of its own. */
+struct ssp_clock {
+    uint64_t tsc_start, ns_start;
+    uint64_t ns_per_tick_q32; /* fixed point, 32 fractional bits: no floating point per event */
+};
+extern struct ssp_clock _ssp_clock;
+static inline uint64_t ssp_ticks_to_ns(uint64_t ticks) {
+    return _ssp_clock.ns_start +
+           (uint64_t)(((unsigned __int128)(ticks - _ssp_clock.tsc_start) * _ssp_clock.ns_per_tick_q32) >> 32);
+}
+/* The time now, in ns, for a stamp. */
+static inline uint64_t ssp_stamp_now(void) { return ssp_ticks_to_ns(ssp_ticks()); }
+
 /* How many events of a thread may share one reading of the clock (a power of two): see ssp_emit_local. */
 #define SSP_LOCAL_STAMP_EVERY 8u
 
@@ -128,7 +141,7 @@ static inline uint64_t ssp_ticks(void) { return __builtin_ia32_rdtsc(); }
  * mode, counts drops in lossy mode). `local`: it may reuse the thread's last clock reading, unless
  * its slot starts a new group of SSP_LOCAL_STAMP_EVERY. The fields go straight into the slot in
  * whole words: a copy of an event built on the stack would make each 16-byte load wait for the
- * narrower stores that built it. The sequence number is left to the exporter, which counts. */
+ * narrower stores that built it. The slot is wire-ready (time in ns, sequence number given). */
 static inline void ssp_put(int local, uint16_t kind, uint8_t cls, uint8_t route, uint32_t site_id, uintptr_t base,
                            uint64_t value, const void *pc) {
     struct ssp_thread_state *self = &_ssp_thread;
@@ -136,10 +149,11 @@ static inline void ssp_put(int local, uint16_t kind, uint8_t cls, uint8_t route,
     if (__builtin_expect(ring != NULL, 1)) {
         uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
         if (__builtin_expect(head < ring->limit, 1)) {
-            uint64_t ticks = local && (head & (SSP_LOCAL_STAMP_EVERY - 1)) ? self->ticks : (self->ticks = ssp_ticks());
+            uint64_t stamp = local && (head & (SSP_LOCAL_STAMP_EVERY - 1)) ? self->stamp : (self->stamp = ssp_stamp_now());
             struct ssp_event *slot = &ring->events[head & ring->mask];
             uint64_t kind_word = (uint64_t)kind | (uint64_t)cls << 16 | (uint64_t)route << 24 | (uint64_t)site_id << 32;
-            slot->timestamp = ticks;
+            slot->timestamp = stamp;
+            slot->seq = head + ring->seq_ahead;
             __builtin_memcpy(&slot->kind, &kind_word, sizeof kind_word); /* kind, cls, route, site_id: little-endian */
             slot->base = base;
             slot->value = value;
@@ -148,7 +162,7 @@ static inline void ssp_put(int local, uint16_t kind, uint8_t cls, uint8_t route,
             return;
         }
     }
-    struct ssp_event event = {self->ticks = ssp_ticks(), 0, kind, cls, route, site_id, base, value,
+    struct ssp_event event = {self->stamp = ssp_stamp_now(), 0, kind, cls, route, site_id, base, value,
                               (uint64_t)(uintptr_t)pc};
     _ssp_emit_slow(&event);
 }

@@ -1,27 +1,42 @@
 /* exporter.c — the one thread that drains every ring into frames, and the
  * final flush at exit. The same flush runs in a crash handler, so it uses
- * only async-signal-safe calls (write, send) and no allocation. */
+ * only async-signal-safe calls (writev, sendmsg) and no allocation. */
 #include <errno.h>
 #include <string.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include "trace.h"
 
 static pthread_t exporter;
 
-bool _ssp_write_all(int fd, const void *bytes, size_t length) {
-    const char *at = bytes;
-    while (length) {
-        ssize_t wrote = _ssp.fd_is_socket ? send(fd, at, length, MSG_NOSIGNAL) : write(fd, at, length);
+/* Writes the iovecs whole (a socket or a file may take part of them per call). */
+static bool write_all_iov(int fd, struct iovec *iov, int count) {
+    while (count) {
+        struct msghdr message = {.msg_iov = iov, .msg_iovlen = (size_t)count};
+        ssize_t wrote = _ssp.fd_is_socket ? sendmsg(fd, &message, MSG_NOSIGNAL) : writev(fd, iov, count);
         if (wrote < 0 && errno == EINTR) continue;
         if (wrote <= 0) return false;
-        at += wrote;
-        length -= (size_t)wrote;
+        size_t left = (size_t)wrote;
+        while (count && left >= iov->iov_len) { /* the pieces written whole */
+            left -= iov->iov_len;
+            iov++;
+            count--;
+        }
+        if (count) { /* and part of the next */
+            iov->iov_base = (char *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
     }
     return true;
+}
+
+bool _ssp_write_all(int fd, const void *bytes, size_t length) {
+    struct iovec iov = {(void *)bytes, length};
+    return write_all_iov(fd, &iov, 1);
 }
 
 /* The viewer went away or the disk is full: tracing stops, the program goes on. */
@@ -29,53 +44,21 @@ static void output_failed(void) {
     atomic_store(&_ssp_active, 0);
 }
 
+/* One frame, header and payload (in up to two pieces) in one call. */
 static bool write_frame(uint16_t kind, uint32_t thread, uint32_t count, uint64_t first_seq, const void *payload,
                         size_t length, const void *payload2, size_t length2) {
     struct ssp_frame_header header = {kind, 0, (uint32_t)(length + length2), thread, count, first_seq};
-    if (!_ssp_write_all(_ssp.fd, &header, sizeof header)) return false;
-    if (length && !_ssp_write_all(_ssp.fd, payload, length)) return false;
-    if (length2 && !_ssp_write_all(_ssp.fd, payload2, length2)) return false;
-    return true;
+    struct iovec iov[3] = {{&header, sizeof header}, {(void *)payload, length}, {(void *)payload2, length2}};
+    return write_all_iov(_ssp.fd, iov, length2 ? 3 : length ? 2 : 1);
 }
 
-/* The exporter's copy of a run of events, header first, so a frame is one write and the ring's
- * lines are only read (a line the exporter wrote would have to come back to the producer's core
- * before the producer can fill it again). Used under the writer lock only. */
-enum { OUTGOING_EVENTS = 1024 };
-static struct {
-    _Alignas(64) struct ssp_frame_header header;
-    struct ssp_event events[OUTGOING_EVENTS];
-} outgoing;
+/* Events per frame at most: a viewer decodes a frame once it has all of it. */
+enum { FRAME_EVENTS = 2048 };
 
-/* Makes n events wire-ready: stamps converted to ns, sequence numbers given from *seq on
- * (the producer leaves them to us). */
-static void finish_events(struct ssp_event *events, size_t n, uint64_t *seq) {
-    for (size_t i = 0; i < n; i++) {
-        events[i].timestamp = _ssp_ticks_to_ns(events[i].timestamp);
-        events[i].seq = (*seq)++;
-    }
-}
-
-/* Writes `count` events from `first` as frames of wire-ready copies. */
-static bool write_event_copies(uint32_t thread, const struct ssp_event *first, size_t count, uint64_t *seq) {
-    while (count) {
-        size_t n = count < OUTGOING_EVENTS ? count : OUTGOING_EVENTS;
-        memcpy(outgoing.events, first, n * sizeof *first);
-        uint64_t first_seq = *seq;
-        finish_events(outgoing.events, n, seq);
-        outgoing.header = (struct ssp_frame_header){SSP_FRAME_EVENTS, 0, (uint32_t)(n * sizeof *first), thread,
-                                                    (uint32_t)n, first_seq};
-        if (!_ssp_write_all(_ssp.fd, &outgoing, sizeof outgoing.header + n * sizeof *first)) return false;
-        first += n;
-        count -= n;
-    }
-    return true;
-}
-
-/* Writes the entries of one ring stamped at or before `horizon` (ticks) as
- * event frames and lost frames. `in_place`: convert stamps in the ring itself
- * (the crash handler, which may run while the exporter holds `outgoing`). */
-static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon, bool in_place) {
+/* Writes the entries of one ring stamped at or before `horizon` (ns) as
+ * event frames and lost frames. Ring slots are wire-ready: a frame's payload is
+ * the ring's own memory, sent without a copy. */
+static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon) {
     uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
     if (horizon != UINT64_MAX) { /* a thread's stamps only grow: the first past the horizon, by bisection */
@@ -89,40 +72,29 @@ static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon, bool in_plac
     }
     uint64_t written = 0;
     while (tail != head) {
-        /* a run of plain events, stopping at a lost mark or the ring's wrap */
+        /* a run of plain events, stopping at a lost mark, the ring's wrap or a full frame */
         uint64_t run = tail;
-        while (run != head && ring->events[run & ring->mask].kind != SSP_LOST_MARK &&
+        while (run != head && run - tail < FRAME_EVENTS && ring->events[run & ring->mask].kind != SSP_LOST_MARK &&
                (run == tail || (run & ring->mask) != 0))
             run++;
+        bool wrote;
         if (run == tail) { /* a lost mark */
             struct ssp_event *mark = &ring->events[tail & ring->mask];
-            struct ssp_lost_record lost = {mark->value, mark->base, mark->base + mark->value - 1,
-                                           _ssp_ticks_to_ns(mark->timestamp)};
-            if (!write_frame(SSP_FRAME_LOST, ring->thread, 1, mark->base, &lost, sizeof lost, NULL, 0)) {
-                output_failed();
-                return written;
-            }
-            ring->export_seq = mark->base + mark->value; /* the dropped ones had these numbers */
-            tail++;
+            struct ssp_lost_record lost = {mark->value, mark->base, mark->base + mark->value - 1, mark->timestamp};
+            wrote = write_frame(SSP_FRAME_LOST, ring->thread, 1, mark->base, &lost, sizeof lost, NULL, 0);
+            run = tail + 1;
         } else {
             struct ssp_event *first = &ring->events[tail & ring->mask];
             size_t count = (size_t)(run - tail);
-            bool wrote;
-            if (in_place) {
-                uint64_t first_seq = ring->export_seq;
-                finish_events(first, count, &ring->export_seq);
-                wrote = write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first_seq, first,
-                                    count * sizeof *first, NULL, 0);
-            } else {
-                wrote = write_event_copies(ring->thread, first, count, &ring->export_seq);
-            }
-            if (!wrote) {
-                output_failed();
-                return written;
-            }
+            wrote = write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first->seq, first,
+                                count * sizeof *first, NULL, 0);
             written += count;
-            tail = run;
         }
+        if (!wrote) {
+            output_failed();
+            return written;
+        }
+        tail = run;
         atomic_store_explicit(&ring->tail, tail, memory_order_release);
     }
     return written;
@@ -136,12 +108,11 @@ static void release_if_drained(struct ssp_ring *ring) {
 }
 
 uint64_t _ssp_flush_rings(bool signal_context) {
-    (void)signal_context;
     uint64_t written = 0;
     if (_ssp.fd < 0) return 0;
     for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
         if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed) && !signal_context) break;
-        written += flush_ring(ring, UINT64_MAX, signal_context);
+        written += flush_ring(ring, UINT64_MAX);
         release_if_drained(ring);
     }
     return written;
@@ -235,12 +206,12 @@ static uint64_t flush_in_rounds(void) {
         }
         if (horizon == UINT64_MAX) break;
         for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
-            written += flush_ring(ring, horizon, false);
+            written += flush_ring(ring, horizon);
             release_if_drained(ring);
         }
         total += written;
         if (atomic_load_explicit(&_ssp_active, memory_order_relaxed))
-            write_frame(SSP_FRAME_SYNC, 0, 0, _ssp_ticks_to_ns(horizon) + 1, NULL, 0, NULL, 0);
+            write_frame(SSP_FRAME_SYNC, 0, 0, horizon + 1, NULL, 0, NULL, 0);
     }
     return total;
 }

@@ -15,6 +15,7 @@ struct ssp_runtime _ssp = {.fd = -1};
 _Alignas(64) _Atomic int _ssp_active;
 _Alignas(64) int _ssp_detail;
 _Alignas(64) uint32_t _ssp_stack_depth = 1;
+_Alignas(64) struct ssp_clock _ssp_clock;
 __thread struct ssp_thread_state _ssp_thread __attribute__((tls_model("initial-exec")));
 
 uint64_t _ssp_now_ns(void) {
@@ -23,10 +24,6 @@ uint64_t _ssp_now_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-uint64_t _ssp_ticks_to_ns(uint64_t ticks) {
-    /* fixed point, 32 fractional bits: no floating point per event */
-    return _ssp.ns_start + (uint64_t)(((unsigned __int128)(ticks - _ssp.tsc_start) * _ssp.ns_per_tick_q32) >> 32);
-}
 
 static struct ssp_ring *ring_create(void) {
     /* a ring whose thread ended and whose events were all written is reused */
@@ -34,7 +31,7 @@ static struct ssp_ring *ring_create(void) {
         uint32_t drained = 2;
         if (ring->mask + 1 == _ssp.options.ring_events &&
             atomic_compare_exchange_strong(&ring->closed, &drained, 3)) {
-            ring->lost_count = ring->lost_first = ring->limit = ring->export_seq = 0;
+            ring->lost_count = ring->lost_first = ring->limit = 0;
             ring->seq_ahead = 0 - atomic_load(&ring->head); /* the new thread numbers from 0 where the old one left off */
             ring->thread = atomic_fetch_add(&_ssp.next_thread, 1) + 1;
             atomic_store(&ring->closed, 0);
@@ -89,7 +86,8 @@ void _ssp_emit_slow(const struct ssp_event *incoming) {
         ring->seq_ahead--; /* a slot without a sequence number */
         ring->lost_count = 0;
     }
-    if (_ssp.options.lossless) { /* (the exporter numbers what it sends: event.seq is not needed) */
+    event.seq = next_seq(ring);
+    if (_ssp.options.lossless) {
         while (!ring_put(ring, &event)) {
             if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) goto out;
             sched_yield();
@@ -144,7 +142,7 @@ void ssp_thread_exit(void) {
     struct ssp_ring *ring = _ssp_thread.ring;
     if (!ring) return;
     if (ring->lost_count) { /* make the drop known even if nothing follows */
-        struct ssp_event mark = {_ssp_thread.ticks = ssp_ticks(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
+        struct ssp_event mark = {_ssp_thread.stamp = ssp_stamp_now(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
                                  ring->lost_first, ring->lost_count, 0};
         /* the exporter makes room; after it stopped, ssp_finish drained the ring first */
         for (int tries = 0; !ring_put(ring, &mark) && atomic_load(&_ssp_active); tries++) {
@@ -188,13 +186,13 @@ int ssp_start(const struct ssp_config *config) {
     _ssp_stack_depth = _ssp.options.stack_depth ? _ssp.options.stack_depth : 1;
     const char *detail = getenv("SLABSCOPE_EVENTS");
     _ssp_detail = detail && detail[0] == 'a'; /* "all" */
-    /* ticks to ns: measured over a short interval now, refined by the exporter */
-    _ssp.tsc_start = ssp_ticks();
-    _ssp.ns_start = _ssp_now_ns();
+    /* ticks to ns: measured over a short interval now */
+    _ssp_clock.tsc_start = ssp_ticks();
+    _ssp_clock.ns_start = _ssp_now_ns();
     struct timespec pause = {0, 2000000};
     nanosleep(&pause, NULL);
-    _ssp.ns_per_tick_q32 = (uint64_t)((double)(_ssp_now_ns() - _ssp.ns_start) * 4294967296.0 /
-                                      (double)(ssp_ticks() - _ssp.tsc_start));
+    _ssp_clock.ns_per_tick_q32 = (uint64_t)((double)(_ssp_now_ns() - _ssp_clock.ns_start) * 4294967296.0 /
+                                            (double)(ssp_ticks() - _ssp_clock.tsc_start));
     int fd = _ssp_open_output();
     if (fd < 0) return 0;
     struct stat st;

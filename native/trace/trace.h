@@ -49,13 +49,10 @@ struct ssp_runtime {
     _Atomic int stop;
     _Atomic int crashed;
     _Atomic int paused;    /* the viewer asked to pause: nothing is produced until it resumes */
-    uint64_t tsc_start, ns_start;
-    uint64_t ns_per_tick_q32;
 };
 extern struct ssp_runtime _ssp;
 
 uint64_t _ssp_now_ns(void);
-uint64_t _ssp_ticks_to_ns(uint64_t ticks);
 bool _ssp_write_all(int fd, const void *bytes, size_t length);
 /* Exporter: writes what each ring holds; returns events written. Caller holds `writer`. */
 uint64_t _ssp_flush_rings(bool signal_context);
