@@ -71,7 +71,7 @@ struct ssp_config {
 enum ssp_command { SSP_CMD_PAUSE = 1, SSP_CMD_RESUME = 2, SSP_CMD_SNAPSHOT = 3, SSP_CMD_SLAB_BYTES = 4 };
 
 /* Starts tracing as the environment says (SLABSCOPE_SOCKET, SLABSCOPE_TRACE_FILE,
- * SLABSCOPE_LOSSLESS, SLABSCOPE_RING, SLABSCOPE_STACK_DEPTH). Returns 1 when tracing. */
+ * SLABSCOPE_LOSSLESS, SLABSCOPE_RING, SLABSCOPE_STACK_DEPTH, SLABSCOPE_STALL_MS). Returns 1 when tracing. */
 int ssp_start(const struct ssp_config *config);
 /* Emits up to SLABSCOPE_STACK_DEPTH - 1 stack-frame events for the caller of
  * the public call whose frame is `frame` (a frame-pointer walk). */

@@ -13,13 +13,42 @@
 
 static pthread_t exporter;
 
+/* A viewer that took nothing for SLABSCOPE_STALL_MS is given up: the program must not
+ * hang on it (at exit, in a crash, or in lossless mode), and says so. */
+static bool viewer_stalled(uint64_t *waiting_since) {
+    static _Atomic int given_up;
+    if (atomic_load(&given_up)) return true;
+    uint64_t now = _ssp_now_ns();
+    if (!*waiting_since) *waiting_since = now;
+    if (!_ssp.options.stall_ns || now - *waiting_since < _ssp.options.stall_ns) return false;
+    if (atomic_exchange(&given_up, 1)) return true;
+    /* the message by hand: this may run in the crash handler, where snprintf may not */
+    char text[160] = "slabscope: the viewer has read nothing for ";
+    size_t length = strlen(text);
+    char digits[24];
+    int n = 0;
+    for (uint64_t ms = _ssp.options.stall_ns / 1000000u; n == 0 || ms; ms /= 10) digits[n++] = (char)('0' + ms % 10);
+    while (n) text[length++] = digits[--n];
+    static const char rest[] = " ms (SLABSCOPE_STALL_MS); tracing stops, the program goes on\n";
+    memcpy(text + length, rest, sizeof rest - 1);
+    ssize_t ignored = write(2, text, length + sizeof rest - 1);
+    (void)ignored;
+    return true;
+}
+
 /* Writes the iovecs whole (a socket or a file may take part of them per call). */
 static bool write_all_iov(int fd, struct iovec *iov, int count) {
+    uint64_t waiting_since = 0;
     while (count) {
         struct msghdr message = {.msg_iov = iov, .msg_iovlen = (size_t)count};
         ssize_t wrote = _ssp.fd_is_socket ? sendmsg(fd, &message, MSG_NOSIGNAL) : writev(fd, iov, count);
         if (wrote < 0 && errno == EINTR) continue;
+        if (wrote < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { /* the send timeout (transport.c) */
+            if (viewer_stalled(&waiting_since)) return false;
+            continue;
+        }
         if (wrote <= 0) return false;
+        waiting_since = 0;
         size_t left = (size_t)wrote;
         while (count && left >= iov->iov_len) { /* the pieces written whole */
             left -= iov->iov_len;

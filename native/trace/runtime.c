@@ -182,6 +182,7 @@ int ssp_start(const struct ssp_config *config) {
     while (power < events) power <<= 1;
     _ssp.options.ring_events = power;
     _ssp.options.stack_depth = env_u32("SLABSCOPE_STACK_DEPTH", 1);
+    _ssp.options.stall_ns = (uint64_t)env_u32("SLABSCOPE_STALL_MS", 10000) * 1000000u;
     if (_ssp.options.stack_depth > 64) _ssp.options.stack_depth = 64;
     _ssp_stack_depth = _ssp.options.stack_depth ? _ssp.options.stack_depth : 1;
     const char *detail = getenv("SLABSCOPE_EVENTS");

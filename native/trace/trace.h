@@ -34,6 +34,7 @@ struct ssp_options {
     bool lossless;
     uint32_t ring_events; /* power of two */
     uint32_t stack_depth;
+    uint64_t stall_ns;    /* a viewer that reads nothing for this long is given up (0: never) */
 };
 
 struct ssp_runtime {

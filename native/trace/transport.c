@@ -57,6 +57,9 @@ static int open_socket(const char *path) {
         close(fd);
         return -1;
     }
+    /* a send to a viewer that stopped reading returns now and then, so the exporter can give it up */
+    struct timeval wake = {0, 100000};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wake, sizeof wake);
     return fd;
 }
 

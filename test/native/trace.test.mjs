@@ -254,6 +254,35 @@ test('a viewer that goes away leaves the program unharmed', async () => {
   }
 });
 
+for (const lossless of ['0', '1']) {
+  test(`a viewer that stops reading is given up after SLABSCOPE_STALL_MS, and the program ends (lossless=${lossless})`, { timeout: 60000 }, async () => {
+    const dir = privateDir();
+    const connections = [];
+    const server = createServer((connection) => {
+      connection.pause(); // accepts, then reads nothing: the socket fills
+      connections.push(connection);
+    });
+    try {
+      const socketPath = join(dir, 'viewer.sock');
+      await new Promise((r) => server.listen(socketPath, r));
+      const started = Date.now();
+      const result = await runProgram(program('workload'), ['5000'], {
+        LD_PRELOAD: traceLib('aligned'), SLABSCOPE_SOCKET: socketPath, SLABSCOPE_STALL_MS: '500', SLABSCOPE_LOSSLESS: lossless,
+      });
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /mallocs=40000 frees=40000/);
+      assert.match(result.stderr, /the viewer has read nothing for 500 ms \(SLABSCOPE_STALL_MS\); tracing stops/);
+      assert.equal(result.stderr.match(/read nothing/g).length, 1, result.stderr);
+      assert.ok(seconds < 20, `the program took ${seconds} s`);
+    } finally {
+      for (const connection of connections) connection.destroy();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
 test('SLABSCOPE_STACK_DEPTH: the frames above an allocation, by a frame-pointer walk', () => {
   const dir = privateDir();
   try {
