@@ -16,12 +16,11 @@ static pthread_t exporter;
 /* A viewer that took nothing for SLABSCOPE_STALL_MS is given up: the program must not
  * hang on it (at exit, in a crash, or in lossless mode), and says so. */
 static bool viewer_stalled(uint64_t *waiting_since) {
-    static _Atomic int given_up;
-    if (atomic_load(&given_up)) return true;
+    if (atomic_load(&_ssp.viewer_given_up)) return true;
     uint64_t now = _ssp_now_ns();
     if (!*waiting_since) *waiting_since = now;
     if (!_ssp.options.stall_ns || now - *waiting_since < _ssp.options.stall_ns) return false;
-    if (atomic_exchange(&given_up, 1)) return true;
+    if (atomic_exchange(&_ssp.viewer_given_up, 1)) return true;
     /* the message by hand: this may run in the crash handler, where snprintf may not */
     char text[160] = "slabscope: the viewer has read nothing for ";
     size_t length = strlen(text);
@@ -117,7 +116,7 @@ static uint64_t flush_ring(struct ssp_ring *ring, uint64_t horizon) {
             size_t count = (size_t)(run - tail);
             wrote = write_frame(SSP_FRAME_EVENTS, ring->thread, (uint32_t)count, first->seq, first,
                                 count * sizeof *first, NULL, 0);
-            written += count;
+            if (wrote) written += count;
         }
         if (!wrote) {
             output_failed();

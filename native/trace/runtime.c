@@ -24,7 +24,6 @@ uint64_t _ssp_now_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-
 static struct ssp_ring *ring_create(void) {
     /* a ring whose thread ended and whose events were all written is reused */
     for (struct ssp_ring *ring = atomic_load(&_ssp.rings); ring; ring = ring->next) {
@@ -194,6 +193,7 @@ int ssp_start(const struct ssp_config *config) {
     nanosleep(&pause, NULL);
     _ssp_clock.ns_per_tick_q32 = (uint64_t)((double)(_ssp_now_ns() - _ssp_clock.ns_start) * 4294967296.0 /
                                             (double)(ssp_ticks() - _ssp_clock.tsc_start));
+    atomic_store(&_ssp.viewer_given_up, 0);
     int fd = _ssp_open_output();
     if (fd < 0) return 0;
     struct stat st;

@@ -50,6 +50,7 @@ struct ssp_runtime {
     _Atomic int stop;
     _Atomic int crashed;
     _Atomic int paused;    /* the viewer asked to pause: nothing is produced until it resumes */
+    _Atomic int viewer_given_up; /* it read nothing for SLABSCOPE_STALL_MS: every write fails at once */
 };
 extern struct ssp_runtime _ssp;
 
