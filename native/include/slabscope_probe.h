@@ -121,6 +121,9 @@ void _ssp_emit_slow(const struct ssp_event *event);
 
 static inline uint64_t ssp_ticks(void) { return __builtin_ia32_rdtsc(); }
 
+/* The sequence number of the event in the ring's slot `head`. */
+static inline uint64_t ssp_seq_at(const struct ssp_ring *ring, uint64_t head) { return head + ring->seq_ahead; }
+
 /* TSC ticks to CLOCK_MONOTONIC ns, measured when tracing starts; read-only after, on a line of its own. */
 struct ssp_clock {
     uint64_t tsc_start, ns_start;
@@ -153,7 +156,7 @@ static inline void ssp_put(int local, uint16_t kind, uint8_t cls, uint8_t route,
             struct ssp_event *slot = &ring->events[head & ring->mask];
             uint64_t kind_word = (uint64_t)kind | (uint64_t)cls << 16 | (uint64_t)route << 24 | (uint64_t)site_id << 32;
             slot->timestamp = stamp;
-            slot->seq = head + ring->seq_ahead;
+            slot->seq = ssp_seq_at(ring, head);
             __builtin_memcpy(&slot->kind, &kind_word, sizeof kind_word); /* kind, cls, route, site_id: little-endian */
             slot->base = base;
             slot->value = value;

@@ -58,7 +58,7 @@ static void refresh_limit(struct ssp_ring *ring) {
 
 /* The sequence number the next event of the ring's thread gets. */
 static uint64_t next_seq(const struct ssp_ring *ring) {
-    return atomic_load_explicit(&ring->head, memory_order_relaxed) + ring->seq_ahead;
+    return ssp_seq_at(ring, atomic_load_explicit(&ring->head, memory_order_relaxed));
 }
 
 /* Puts one entry in the ring if there is room. */
@@ -70,6 +70,16 @@ static bool ring_put(struct ssp_ring *ring, const struct ssp_event *event) {
     return true;
 }
 
+/* Puts the lost mark for the drops not yet reported, stamped `stamp`, if there is room. */
+static bool put_lost_mark(struct ssp_ring *ring, uint64_t stamp) {
+    struct ssp_event mark = {stamp, ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
+                             ring->lost_first, ring->lost_count, 0};
+    if (!ring_put(ring, &mark)) return false;
+    ring->seq_ahead--; /* a slot without a sequence number */
+    ring->lost_count = 0;
+    return true;
+}
+
 void _ssp_emit_slow(const struct ssp_event *incoming) {
     struct ssp_thread_state *self = &_ssp_thread;
     if (self->busy) return;
@@ -78,13 +88,8 @@ void _ssp_emit_slow(const struct ssp_event *incoming) {
     if (!ring) ring = self->ring = ring_create();
     if (!ring || atomic_load_explicit(&_ssp.crashed, memory_order_relaxed)) goto out;
     struct ssp_event event = *incoming;
-    if (ring->lost_count) { /* the lost record comes first, in order, with the event's stamp (stamps never go back) */
-        struct ssp_event mark = {event.timestamp, ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
-                                 ring->lost_first, ring->lost_count, 0};
-        if (!ring_put(ring, &mark)) goto drop;
-        ring->seq_ahead--; /* a slot without a sequence number */
-        ring->lost_count = 0;
-    }
+    /* the lost record comes first, in order, with the event's stamp (stamps never go back) */
+    if (ring->lost_count && !put_lost_mark(ring, event.timestamp)) goto drop;
     event.seq = next_seq(ring);
     if (_ssp.options.lossless) {
         while (!ring_put(ring, &event)) {
@@ -141,15 +146,13 @@ void ssp_thread_exit(void) {
     struct ssp_ring *ring = _ssp_thread.ring;
     if (!ring) return;
     if (ring->lost_count) { /* make the drop known even if nothing follows */
-        struct ssp_event mark = {_ssp_thread.stamp = ssp_stamp_now(), ring->lost_first, SSP_LOST_MARK, SSP_NO_CLASS, 0, 0,
-                                 ring->lost_first, ring->lost_count, 0};
-        /* the exporter makes room; after it stopped, ssp_finish drained the ring first */
-        for (int tries = 0; !ring_put(ring, &mark) && atomic_load(&_ssp_active); tries++) {
+        uint64_t stamp = _ssp_thread.stamp = ssp_stamp_now();
+        /* the exporter makes room; after it stopped, ssp_finish drained the ring first
+         * (a ring closed with a drop unreported is reset when a new thread takes it) */
+        for (int tries = 0; !put_lost_mark(ring, stamp) && atomic_load(&_ssp_active); tries++) {
             if (atomic_load(&_ssp.stop) && tries > 1000) break;
             sched_yield();
         }
-        ring->seq_ahead--;
-        ring->lost_count = 0;
     }
     atomic_store_explicit(&ring->closed, 1, memory_order_release);
 }
@@ -181,9 +184,9 @@ int ssp_start(const struct ssp_config *config) {
     while (power < events) power <<= 1;
     _ssp.options.ring_events = power;
     _ssp.options.stack_depth = env_u32("SLABSCOPE_STACK_DEPTH", 1);
-    _ssp.options.stall_ns = (uint64_t)env_u32("SLABSCOPE_STALL_MS", 10000) * 1000000u;
     if (_ssp.options.stack_depth > 64) _ssp.options.stack_depth = 64;
     _ssp_stack_depth = _ssp.options.stack_depth ? _ssp.options.stack_depth : 1;
+    _ssp.options.stall_ns = (uint64_t)env_u32("SLABSCOPE_STALL_MS", 10000) * 1000000u;
     const char *detail = getenv("SLABSCOPE_EVENTS");
     _ssp_detail = detail && detail[0] == 'a'; /* "all" */
     /* ticks to ns: measured over a short interval now */
