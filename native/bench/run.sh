@@ -73,12 +73,11 @@ for size in 128 256 512 1024; do
 done
 echo "larson, aligned release vs glibc:              $(verdict "$result_larson_slabscope_aligned_release" "$result_larson_glibc" 1.0)"
 echo "larson, hakmem release vs glibc:               $(verdict "$result_larson_slabscope_hakmem_release" "$result_larson_glibc" 1.0)"
-for size in 128 256 512 1024; do
-  r="result_random_mixed_${size}_slabscope_hakmem_release"; c="result_random_mixed_${size}_slabscope_hakmem_check"
-  awk -v r="${!r}" -v c="${!c}" -v s="$size" 'BEGIN { x = r / c; printf "random_mixed %s, check build cost: %.2fx slower than release (want <= 1.50x) %s\n", s, x, (x <= 1.5 ? "met" : "NOT met") }'
-done
-for layout in hakmem aligned; do
-  r="result_larson_slabscope_${layout}_release"; c="result_larson_slabscope_${layout}_check"
-  awk -v r="${!r}" -v c="${!c}" -v l="$layout" 'BEGIN { x = r / c; printf "larson %s, check build cost: %.2fx slower than release (want <= 1.50x) %s\n", l, x, (x <= 1.5 ? "met" : "NOT met") }'
-done
+# check_cost TITLE BENCH LAYOUT: how much slower the check build ran than the release build
+check_cost() {
+  local r="result_${2}_slabscope_${3}_release" c="result_${2}_slabscope_${3}_check"
+  awk -v r="${!r}" -v c="${!c}" -v t="$1" 'BEGIN { x = r / c; printf "%s, check build cost: %.2fx slower than release (want <= 1.50x) %s\n", t, x, (x <= 1.5 ? "met" : "NOT met") }'
+}
+for size in 128 256 512 1024; do check_cost "random_mixed $size" "random_mixed_$size" hakmem; done
+for layout in hakmem aligned; do check_cost "larson $layout" larson "$layout"; done
 echo "(results also in native/build/bench/results.json)"
