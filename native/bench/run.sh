@@ -3,6 +3,9 @@
 # mimalloc, jemalloc, tcmalloc and the Slabscope builds, interleaved (A B C A B C …)
 # so machine noise falls on all alike; the median of BENCH_RUNS runs is shown with
 # its ratio to glibc and to mimalloc, and the check build's cost against release.
+# The single-threaded rows also run the floor (floor_alloc.c: a free list per size
+# class and nothing else), which says how much of a run is the benchmark's own loop
+# and how far above glibc a size-class allocator can get on it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 default_runs=5
@@ -17,6 +20,7 @@ preload_of() {
     jemalloc) echo "$lib/libjemalloc.so.2" ;;
     tcmalloc) echo "$lib/libtcmalloc.so.4" ;;
     slabscope-*) IFS=- read -r _ layout mode <<<"$1"; echo "$native/build/$layout/$mode/libslabscope.so" ;;
+    floor) echo "$bin/libfloor.so" ;;
   esac
 }
 available=()
@@ -28,23 +32,23 @@ done
 
 json="$bin/results.json"; echo "{" >"$json"; first_row=1
 
-bench() { # bench TITLE COMMAND...
+bench() { # bench TITLE COMMAND...  (on every allocator in row_names)
   local title="$1"; shift
   declare -A samples=()
   for ((r = 0; r < runs; r++)); do
-    for name in "${available[@]}"; do
+    for name in "${row_names[@]}"; do
       local preload; preload="$(preload_of "$name")"
       local out; out=$(LD_PRELOAD="$preload" "$@" 2>/dev/null | awk '/Throughput/ {print $3}') || true
       samples[$name]+="${out:-0} "
     done
   done
   declare -A med=()
-  for name in "${available[@]}"; do med[$name]=$(tr ' ' '\n' <<<"${samples[$name]}" | grep -v '^$' | median); done
+  for name in "${row_names[@]}"; do med[$name]=$(tr ' ' '\n' <<<"${samples[$name]}" | grep -v '^$' | median); done
   printf '\n== %s (median of %d)\n' "$title" "$runs"
   printf '%-28s %12s %10s %12s %14s\n' allocator "M ops/s" "x glibc" "x mimalloc" "check cost"
   [[ $first_row == 1 ]] || echo "," >>"$json"; first_row=0
   printf '  "%s": {' "$title" >>"$json"; local sep=""
-  for name in "${available[@]}"; do
+  for name in "${row_names[@]}"; do
     local v=${med[$name]} g=${med[glibc]} m=${med[mimalloc]:-0} cost=""
     if [[ $name == *-check ]]; then
       local rel=${med[${name%-check}-release]:-0}
@@ -55,11 +59,13 @@ bench() { # bench TITLE COMMAND...
     printf '%s"%s": %s' "$sep" "$name" "$v" >>"$json"; sep=", "
   done
   echo "}" >>"$json"
-  for name in "${available[@]}"; do eval "result_${title//[^a-zA-Z0-9]/_}_${name//-/_}=${med[$name]}"; done
+  for name in "${row_names[@]}"; do eval "result_${title//[^a-zA-Z0-9]/_}_${name//-/_}=${med[$name]}"; done
 }
 
+row_names=("${available[@]}" floor) # single-threaded: the floor too
 for size in 128 256 512 1024; do bench "random_mixed_$size" "$bin/bench_random_mixed" "$cycles" "$size" 42; done
 for size in 64 256; do bench "fixed_$size" "$bin/bench_fixed_size" "$cycles" "$size" 256 42; done
+row_names=("${available[@]}")
 bench "larson" "$bin/bench_larson" "$larson_seconds" 8 1000 1024 10000 12345 4
 echo "}" >>"$json"
 
@@ -70,6 +76,9 @@ for size in 128 256 512 1024; do
   v="result_random_mixed_${size}_slabscope_hakmem_release"; g="result_random_mixed_${size}_glibc"; m="result_random_mixed_${size}_mimalloc"
   echo "random_mixed $size, hakmem release vs glibc:    $(verdict "${!v}" "${!g}" 1.3)"
   [[ -n "${!m:-}" ]] && echo "random_mixed $size, hakmem release vs mimalloc: $(verdict "${!v}" "${!m}" 1.0)"
+  f="result_random_mixed_${size}_floor"
+  awk -v f="${!f}" -v g="${!g}" -v v="${!v}" -v s="$size" 'BEGIN {
+    printf "random_mixed %s, floor (size classes, nothing else) vs glibc: %.2fx; hakmem release runs at %.0f%% of the floor\n", s, f / g, 100 * v / f }'
 done
 echo "larson, aligned release vs glibc:              $(verdict "$result_larson_slabscope_aligned_release" "$result_larson_glibc" 1.0)"
 echo "larson, hakmem release vs glibc:               $(verdict "$result_larson_slabscope_hakmem_release" "$result_larson_glibc" 1.0)"
