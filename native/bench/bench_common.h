@@ -19,7 +19,10 @@ static inline double bench_seconds(void) {
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
+/* The seeds' result line, then the count it came from (bench:trace divides the events a
+ * traced run delivered by it). */
 static inline void bench_report(double operations, double seconds) {
     printf("Throughput = %.0f operations per second\n", operations / seconds);
+    printf("Operations = %.0f in %.6f seconds\n", operations, seconds);
 }
 #endif

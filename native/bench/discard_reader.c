@@ -1,5 +1,6 @@
 /* discard_reader SOCKET — a viewer that reads a trace stream and throws it
- * away, counting events; prints `events=N bytes=M seconds=S` at end of stream. */
+ * away, counting events and the events lost records say were dropped; prints
+ * `events=N lost=L bytes=M seconds=S` at end of stream. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
     int fd = accept(server, NULL, NULL);
     static unsigned char buffer[1 << 16];
-    uint64_t bytes = 0, events = 0, skip = 0;
+    uint64_t bytes = 0, events = 0, lost = 0, skip = 0;
     size_t have = 0;
     double start = 0;
     int in_handshake = 1;
@@ -58,6 +59,12 @@ int main(int argc, char **argv) {
             memcpy(&kind, buffer + at, 2);
             memcpy(&length, buffer + at + 4, 4);
             memcpy(&count, buffer + at + 12, 4);
+            if (kind == 2 && length >= 8) { /* a lost record: its first field is the count */
+                if (have - at < 24 + 8) break;
+                uint64_t dropped;
+                memcpy(&dropped, buffer + at + 24, 8);
+                lost += dropped;
+            }
             if (kind == 1) events += count;
             at += 24;
             skip = length;
@@ -65,7 +72,8 @@ int main(int argc, char **argv) {
         memmove(buffer, buffer + at, have - at);
         have -= at;
     }
-    printf("events=%llu bytes=%llu seconds=%.6f\n", (unsigned long long)events, (unsigned long long)bytes,
+    printf("events=%llu lost=%llu bytes=%llu seconds=%.6f\n", (unsigned long long)events, (unsigned long long)lost,
+           (unsigned long long)bytes,
            start ? now() - start : 0.0);
     return 0;
 }

@@ -2,6 +2,10 @@
 # trace.sh [--quick] — bench:trace. The trace build streaming over a Unix socket to
 # a reader that discards, beside the release build, glibc and heaptrack, in one run:
 # slowdowns, the ratio of heaptrack's slowdown to ours, and events/s delivered.
+# Beside them, the transport's own peers: the trace build with no viewer (its
+# checks, and probes that find tracing off), and the socket's ceiling (a sender
+# doing nothing but write frames to the same reader), from which each row says
+# how fast any traced run of that benchmark could go through this socket.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 default_runs=3
@@ -9,37 +13,56 @@ source "$here/common.sh"
 work="$(mktemp -d)"; chmod 700 "$work"; trap 'rm -rf "$work"' EXIT
 throughput() { awk '/Throughput/ {print $3}'; }
 
-# one traced run: the reader listens, the program streams; prints "ops events_per_second"
+reader_count() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"; } # reader_count FIELD LOG
+
+# one traced run: the reader listens, the program streams; prints "ops/s events/s events produced operations"
+# (produced: the events delivered and those lost records say were dropped)
 traced() {
   local layout="$1"; shift
   local socket="$work/viewer.sock" log="$work/reader.log"
   "$bin/discard_reader" "$socket" >"$log" &
   local reader=$!
   for _ in $(seq 100); do grep -q listening "$log" 2>/dev/null && break; sleep 0.02; done
-  local ops; ops=$(SLABSCOPE_SOCKET="$socket" LD_PRELOAD="$native/build/$layout/trace/libslabscope.so" "$@" | throughput)
+  local out; out=$(SLABSCOPE_SOCKET="$socket" LD_PRELOAD="$native/build/$layout/trace/libslabscope.so" "$@")
   wait "$reader"
-  local events seconds; events=$(sed -n 's/.*events=\([0-9]*\).*/\1/p' "$log"); seconds=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$log")
-  echo "$ops $(awk -v e="$events" -v s="$seconds" 'BEGIN { print (s > 0 ? e / s : 0) }') $events"
+  local events seconds lost; events=$(reader_count events "$log"); seconds=$(reader_count seconds "$log"); lost=$(reader_count lost "$log")
+  echo "$(throughput <<<"$out") $(awk -v e="$events" -v s="$seconds" 'BEGIN { print (s > 0 ? e / s : 0) }') $events $((events + lost)) $(awk '/^Operations/ {print $3}' <<<"$out")"
 }
 
-row() { # row TITLE LAYOUT COMMAND...
-  local title="$1" layout="$2"; shift 2
-  local g=() rel=() tr=() ev=() hp=() delivered=()
+# the socket's ceiling: events/s the same reader takes from a sender that only writes frames
+ceiling() {
+  local socket="$work/ceiling.sock" log="$work/ceiling.log"
+  "$bin/discard_reader" "$socket" >"$log" &
+  local reader=$!
+  for _ in $(seq 100); do grep -q listening "$log" 2>/dev/null && break; sleep 0.02; done
+  "$bin/socket_ceiling" "$socket" "$ceiling_seconds" || true
+  wait "$reader"
+  reader_count events "$log" | awk -v s="$(reader_count seconds "$log")" '{ print (s > 0 ? $1 / s : 0) }'
+}
+ceiling_seconds=$(awk -v c="$cycles" 'BEGIN { print (c < 1000000 ? 0.2 : 1) }')
+
+row() { # row TITLE LAYOUT BUSY COMMAND...   (BUSY: the program keeps every core busy)
+  local title="$1" layout="$2" busy="$3"; shift 3
+  local g=() rel=() tr=() ev=() hp=() off=() ceil=() per_op=()
   for ((r = 0; r < runs; r++)); do
     g+=("$("$@" | throughput)")
     rel+=("$(LD_PRELOAD="$native/build/$layout/release/libslabscope.so" "$@" | throughput)")
-    read -r ops eps events < <(traced "$layout" "$@")
-    tr+=("$ops"); ev+=("$eps"); delivered+=("$events")
+    off+=("$(LD_PRELOAD="$native/build/$layout/trace/libslabscope.so" "$@" | throughput)")
+    ceil+=("$(ceiling)")
+    read -r ops eps events produced operations < <(traced "$layout" "$@")
+    tr+=("$ops"); ev+=("$eps")
+    per_op+=("$(awk -v e="$produced" -v n="$operations" 'BEGIN { print (n > 0 ? e / n : 0) }')")
     if command -v heaptrack >/dev/null; then
       hp+=("$(heaptrack -o "$work/heaptrack.$r" "$@" 2>/dev/null | throughput)")
     fi
   done
-  local G R T E H
+  local G R T E H O C P
   G=$(printf '%s\n' "${g[@]}" | median); R=$(printf '%s\n' "${rel[@]}" | median)
   T=$(printf '%s\n' "${tr[@]}" | median); E=$(printf '%s\n' "${ev[@]}" | median)
+  O=$(printf '%s\n' "${off[@]}" | median); C=$(printf '%s\n' "${ceil[@]}" | median); P=$(printf '%s\n' "${per_op[@]}" | median)
   H=$( ((${#hp[@]})) && printf '%s\n' "${hp[@]}" | median || echo 0)
   printf '\n== %s (%s layout, median of %d)\n' "$title" "$layout" "$runs"
-  awk -v g="$G" -v r="$R" -v t="$T" -v e="$E" -v h="$H" 'BEGIN {
+  awk -v g="$G" -v r="$R" -v t="$T" -v e="$E" -v h="$H" -v o="$O" -v c="$C" -v p="$P" -v busy="$busy" 'BEGIN {
     printf "%-34s %10.2f M ops/s\n", "glibc", g / 1e6
     printf "%-34s %10.2f M ops/s\n", "slabscope release", r / 1e6
     printf "%-34s %10.2f M ops/s   slowdown vs release %.2fx (want <= 2x) %s\n", "slabscope trace -> socket reader", t / 1e6, r / t, (r / t <= 2 ? "met" : "NOT met")
@@ -48,9 +71,16 @@ row() { # row TITLE LAYOUT COMMAND...
       printf "%-34s %10.2fx (want >= 8x) %s\n", "heaptrack slowdown / ours", (g / h) / (r / t), ((g / h) / (r / t) >= 8 ? "met" : "NOT met")
     }
     printf "%-34s %10.2f M events/s (want >= 20M) %s\n", "events delivered over the socket", e / 1e6, (e >= 20e6 ? "met" : "NOT met")
+    printf "%-34s %10.2f M ops/s   slowdown vs release %.2fx\n", "slabscope trace, no viewer", o / 1e6, r / o
+    printf "%-34s %10.2f M events/s (48-byte events)\n", "socket ceiling (bare sender)", c / 1e6
+    if (c > 0 && p > 0) {
+      printf "%-34s at %.2f events an operation, no traced run can pass %.2f M ops/s: slowdown >= %.2fx\n", "what the socket allows", p, c / p / 1e6, r * p / c
+      if (busy == "busy" && o > 0)
+        printf "%-34s sharing the cores with the program, about %.2f M ops/s: slowdown about %.2fx\n", "", 1 / (1 / o + p / c) / 1e6, r * (1 / o + p / c)
+    }
   }'
 }
 
-row "bench_random_mixed $cycles 256 42" hakmem "$bin/bench_random_mixed" "$cycles" 256 42
-row "bench_random_mixed $cycles 1024 42" aligned "$bin/bench_random_mixed" "$cycles" 1024 42
-row "bench_larson $larson_seconds 8 1000 1024 10000 12345 4" aligned "$bin/bench_larson" "$larson_seconds" 8 1000 1024 10000 12345 4
+row "bench_random_mixed $cycles 256 42" hakmem single "$bin/bench_random_mixed" "$cycles" 256 42
+row "bench_random_mixed $cycles 1024 42" aligned single "$bin/bench_random_mixed" "$cycles" 1024 42
+row "bench_larson $larson_seconds 8 1000 1024 10000 12345 4" aligned busy "$bin/bench_larson" "$larson_seconds" 8 1000 1024 10000 12345 4
