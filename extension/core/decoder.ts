@@ -135,6 +135,8 @@ type State = 'handshake' | 'frames' | 'ended' | 'failed';
 
 export class Decoder {
   private state: State = 'handshake';
+  /** offset of the exec frame that was the last frame so far, -1 when none (PROTOCOL §2) */
+  private execAt = -1;
   /** a unit (handshake or frame) cut by a chunk edge, gathered here */
   private carry: Uint8Array = new Uint8Array(0);
   private carryLength = 0;
@@ -190,7 +192,12 @@ export class Decoder {
         `stream ends ${this.carryLength} bytes into a ${this.state === 'handshake' ? 'handshake' : 'frame'}`));
       return;
     }
-    this.warn(new DecodeError('no-end', this.offset, 'an end-of-stream frame', false, 'stream ends without an end-of-stream frame (the process crashed, was killed, or exec\'d another program)'));
+    if (this.execAt >= 0) { // the program replaced itself, everything before delivered: a clean end
+      this.state = 'ended';
+      this.sink.end(this.execAt);
+      return;
+    }
+    this.warn(new DecodeError('no-end', this.offset, 'an end-of-stream frame', false, 'stream ends without an end-of-stream frame (the process crashed or was killed)'));
   }
 
   private consume(chunk: Uint8Array): void {
@@ -362,6 +369,7 @@ export class Decoder {
     const firstSeq = u64(b, at + 16);
     const payload = at + FRAME_HEADER_SIZE;
     this.framesDecoded++;
+    this.execAt = -1;
     switch (kind) {
       case FrameKind.Events: {
         if (payloadLength !== count * EVENT_SIZE) {
@@ -423,8 +431,11 @@ export class Decoder {
         this.state = 'ended';
         this.sink.end(streamOffset);
         return;
+      case FrameKind.Exec:
+        this.execAt = streamOffset; // the end of the stream, unless more frames say the exec failed
+        return;
       default:
-        this.warn(new DecodeError('unknown-frame', streamOffset, 'frame kinds 1..6', false, `unknown frame kind ${kind} (${payloadLength} bytes skipped)`));
+        this.warn(new DecodeError('unknown-frame', streamOffset, 'frame kinds 1..7', false, `unknown frame kind ${kind} (${payloadLength} bytes skipped)`));
     }
   }
 

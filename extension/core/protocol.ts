@@ -19,6 +19,7 @@ export const enum FrameKind {
   SlabBytes = 4,
   End = 5,
   Sync = 6,
+  Exec = 7,
 }
 export const FRAME_FLAG_SNAPSHOT = 1;
 

@@ -277,6 +277,22 @@ void ssp_finish(void) {
     writer_unlock();
 }
 
+bool _ssp_exec_begin(void) {
+    /* a forked child stopped tracing; a vfork child shares our memory and socket but is not us */
+    if (_ssp.fd < 0 || atomic_load(&_ssp.stop) || getpid() != _ssp.pid) return false;
+    writer_lock(); /* the frame being written, if any, ends first */
+    if (atomic_load(&_ssp_active)) _ssp_flush_rings(false);
+    if (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused)) {
+        struct ssp_ring *ring = _ssp_thread.ring;
+        if (!write_frame(SSP_FRAME_EXEC, ring ? ring->thread : 0, 0, _ssp_now_ns(), NULL, 0, NULL, 0)) output_failed();
+    }
+    return true;
+}
+
+void _ssp_exec_failed(bool held) {
+    if (held) writer_unlock();
+}
+
 /* For the crash handler: frames already being written finish first, if they can. */
 bool _ssp_writer_try_lock(int spins) {
     for (int i = 0; i < spins; i++) {

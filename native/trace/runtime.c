@@ -202,6 +202,8 @@ int ssp_start(const struct ssp_config *config) {
     struct stat st;
     _ssp.fd_is_socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode); /* before the first byte goes out */
     _ssp.fd = fd;
+    _ssp.pid = getpid();
+    (void)_ssp_exec_interposed; /* exec.c's wrappers come with the runtime, from a static library too */
     if (!_ssp_write_handshake(fd)) {
         _ssp.fd = -1;
         return 0;

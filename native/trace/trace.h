@@ -8,7 +8,8 @@
 #define SSP_LOST_MARK 0xFFFFu /* a ring entry that stands for dropped events: value = count, base = first seq */
 
 /* Frame kinds (PROTOCOL.md §2). */
-enum { SSP_FRAME_EVENTS = 1, SSP_FRAME_LOST = 2, SSP_FRAME_CRASH = 3, SSP_FRAME_SLAB_BYTES = 4, SSP_FRAME_END = 5, SSP_FRAME_SYNC = 6 };
+enum { SSP_FRAME_EVENTS = 1, SSP_FRAME_LOST = 2, SSP_FRAME_CRASH = 3, SSP_FRAME_SLAB_BYTES = 4, SSP_FRAME_END = 5, SSP_FRAME_SYNC = 6,
+       SSP_FRAME_EXEC = 7 };
 #define SSP_FRAME_FLAG_SNAPSHOT 1u
 
 struct ssp_frame_header {
@@ -43,6 +44,7 @@ struct ssp_runtime {
     _Alignas(64) struct ssp_options options;
     const struct ssp_config *config;
     int fd;                           /* the socket or file; -1 when not tracing */
+    int pid;                          /* the process that opened it: a vfork child shares all this, and is not it */
     bool fd_is_socket;                /* sends use MSG_NOSIGNAL: a viewer that left must not kill us */
     _Atomic(struct ssp_ring *) rings; /* every ring ever made (rings are never freed) */
     _Atomic uint32_t next_thread;
@@ -62,5 +64,11 @@ int _ssp_open_output(void);
 bool _ssp_write_handshake(int fd);
 void _ssp_install_crash_handlers(void);
 int _ssp_start_exporter(void);
+/* Around an exec (exec.c): everything delivered and an exec frame written, the writer held
+ * so no frame starts that the exec would cut; returns whether it is held. After an exec
+ * that failed, _ssp_exec_failed lets the stream go on. */
+bool _ssp_exec_begin(void);
+void _ssp_exec_failed(bool held);
+extern const int _ssp_exec_interposed;
 
 #endif

@@ -116,6 +116,27 @@ test('a truncated stream keeps every whole frame and names where it was cut', ()
   assert.deepEqual(clean.errors.map((e) => e.code), ['no-end']);
 });
 
+test('an exec frame last is a clean end; an exec frame followed by more frames (the exec failed) is not', () => {
+  const bytes = fixture('workload-hakmem-ops');
+  const whole = collect(bytes);
+  let frameEnd = firstFrame(bytes);
+  while (frameEnd + 24 + bytes.readUInt32LE(frameEnd + 4) < bytes.length * 0.6) frameEnd += 24 + bytes.readUInt32LE(frameEnd + 4);
+  const exec = Buffer.alloc(24);
+  exec.writeUInt16LE(7, 0);
+  const execd = collect(Buffer.concat([bytes.subarray(0, frameEnd), exec]));
+  assert.deepEqual(execd.errors.map((e) => e.code), []);
+  assert.equal(execd.ended, true);
+  assert.ok(execd.events.length > 0 && execd.events.length < whole.events.length);
+  // more frames after it: the stream goes on, and ends as any other stream
+  const failed = collect(Buffer.concat([bytes.subarray(0, frameEnd), exec, bytes.subarray(frameEnd)]));
+  assert.deepEqual(failed.errors.map((e) => e.code), []);
+  assert.equal(failed.events.length, whole.events.length);
+  assert.equal(failed.ended, true);
+  const stopped = collect(Buffer.concat([bytes.subarray(0, frameEnd), exec, bytes.subarray(frameEnd, frameEnd + 24 + bytes.readUInt32LE(frameEnd + 4))]));
+  assert.deepEqual(stopped.errors.map((e) => e.code), ['no-end']);
+  assert.equal(stopped.ended, false);
+});
+
 test('unknown frame kinds are skipped by length, unknown event kinds and bad sequences are skipped and named', () => {
   const bytes = Buffer.from(fixture('double-free-hakmem'));
   const first = firstFrame(bytes);

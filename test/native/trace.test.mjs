@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTrace, sequenceAccounting, EVENT_KINDS } from './wire.mjs';
+import { readTrace, sequenceAccounting, EVENT_KINDS, FRAME } from './wire.mjs';
+import { core } from '../engine/helpers.mjs';
 
 const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
 const traceLib = (layout) => `${nativeDir}build/${layout}/trace/libslabscope.so`;
@@ -46,12 +47,13 @@ function runProgram(file, args, env) {
 }
 
 // The workload's own calls: events whose call site lies in the executable.
-function ownCalls(trace, kind) {
+function ownEvents(trace, kind) {
   const modules = trace.handshake.modules.map((m) => ({ ...m, base: BigInt(m.base) }));
   const exe = modules.find((m) => m.path === trace.handshake.executable);
   const next = modules.map((m) => m.base).filter((b) => b > exe.base).reduce((a, b) => (b < a ? b : a), exe.base + (1n << 32n));
-  return trace.events.filter((e) => e.kind === kind && e.pc >= exe.base && e.pc < next).length;
+  return trace.events.filter((e) => e.kind === kind && e.pc >= exe.base && e.pc < next);
 }
+const ownCalls = (trace, kind) => ownEvents(trace, kind).length;
 
 before(() => {
   const make = spawnSync('make', ['-j2', 'all', 'tracetests'], { cwd: nativeDir, encoding: 'utf8' });
@@ -398,4 +400,85 @@ test('commands: pause produces nothing until resume, which sends a snapshot', as
   const snapshots = trace.events.filter((e) => e.kind === 'alloc' && e.route & SNAPSHOT && e.cls === 4);
   assert.ok(snapshots.length >= 17, 'the snapshot after resume shows all seventeen live blocks');
   for (const thread of sequenceAccounting(trace)) assert.equal(thread.holes, 0);
+});
+
+// A viewer that takes every connection (a program that execs connects again from its new image).
+function listenAll(socketPath) {
+  const streams = [];
+  const server = createServer((connection) => {
+    const chunks = [];
+    const stream = { ended: new Promise((done) => {
+      connection.on('data', (chunk) => chunks.push(chunk));
+      connection.on('end', () => done());
+      connection.on('error', () => done());
+    }), bytes: () => Buffer.concat(chunks) };
+    streams.push(stream);
+  });
+  return new Promise((resolve) => server.listen(socketPath, () => resolve({ server, streams })));
+}
+
+// The engine's own decoder over a whole stream: what it reports, and whether it saw the end.
+function engineDecode(bytes) {
+  const session = new core.TraceSession();
+  session.feed(bytes);
+  session.finish();
+  return { errors: session.errors.map((e) => `${e.code}: ${e.message}`), ended: session.model?.ended ?? false };
+}
+
+// The main thread's mallocs in a trace of exec_target: its sizes are below the churning thread's 1000.
+const mainMallocs = (trace) => ownEvents(trace, 'alloc').filter((e) => e.value < 1000n).length;
+
+async function runExecTarget(mode) {
+  const dir = privateDir();
+  const socketPath = join(dir, 'viewer.sock');
+  const viewer = await listenAll(socketPath);
+  try {
+    const result = await runProgram(program('exec_target'), [mode], { LD_PRELOAD: traceLib('aligned'), SLABSCOPE_SOCKET: socketPath, SLABSCOPE_LOSSLESS: '1' });
+    await Promise.all(viewer.streams.map((stream) => stream.ended));
+    return { result, streams: viewer.streams.map((stream) => stream.bytes()) };
+  } finally {
+    viewer.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('exec: the stream ends with an exec frame after every event, never inside a frame; the new image streams afresh', { timeout: 120000 }, async () => {
+  for (let run = 0; run < 10; run++) {
+    const { result, streams } = await runExecTarget('exec');
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /main_mallocs=20000\nchild main_mallocs=100/);
+    assert.equal(streams.length, 2, `${streams.length} streams`);
+    const [before, after] = streams.map((bytes) => readTrace(bytes)); // throws on a cut frame
+    assert.equal(before.frames.at(-1).kind, FRAME.exec, `run ${run}: the last frame is kind ${before.frames.at(-1).kind}`);
+    assert.equal(before.ended, false);
+    assert.equal(mainMallocs(before), 20000, `run ${run}: every malloc before the exec delivered`);
+    assert.equal(after.handshake.pid, before.handshake.pid);
+    assert.equal(after.ended, true);
+    assert.deepEqual(engineDecode(streams[0]), { errors: [], ended: true });
+    assert.deepEqual(engineDecode(streams[1]), { errors: [], ended: true });
+  }
+});
+
+test('exec that fails: errno is the exec\'s, and the stream goes on past the exec frame to its end', async () => {
+  const { result, streams } = await runExecTarget('fail');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /exec returned -1 errno=ENOENT\nmain_mallocs=40000/);
+  assert.equal(streams.length, 1);
+  const trace = readTrace(streams[0]);
+  const exec = trace.frames.findIndex((frame) => frame.kind === FRAME.exec);
+  assert.ok(exec > 0 && trace.frames.slice(exec + 1).some((frame) => frame.kind === FRAME.events), 'events after the exec frame');
+  assert.equal(trace.ended, true);
+  assert.equal(mainMallocs(trace), 40000);
+  assert.deepEqual(engineDecode(streams[0]), { errors: [], ended: true });
+});
+
+test('exec from a vfork child: the parent\'s stream gets no exec frame and the parent goes on', { timeout: 60000 }, async () => {
+  const { result, streams } = await runExecTarget('vfork');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /vfork child status 0\nmain_mallocs=40000/);
+  const parent = streams.map((bytes) => readTrace(bytes)).find((trace) => trace.handshake.executable === program('exec_target'));
+  assert.ok(parent, 'the parent streamed');
+  assert.equal(parent.frames.some((frame) => frame.kind === FRAME.exec), false);
+  assert.equal(parent.ended, true);
+  assert.equal(mainMallocs(parent), 40000);
 });

@@ -6,7 +6,7 @@ export const EVENT_KINDS = [
   'header-write', 'refill', 'drain', 'remote-push', 'remote-drain', 'superslab-map', 'superslab-unmap',
   'slab-bind', 'slab-release', 'check-fail', 'thread-start', 'thread-exit', 'stack-frame',
 ];
-export const FRAME = { events: 1, lost: 2, crash: 3, slabBytes: 4, end: 5 };
+export const FRAME = { events: 1, lost: 2, crash: 3, slabBytes: 4, end: 5, sync: 6, exec: 7 };
 
 export function readTrace(bytes) {
   const data = Buffer.from(bytes);
