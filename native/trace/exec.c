@@ -84,51 +84,40 @@ SSP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *c
 
 /* The execl family: the arguments from arg0 up to the NULL, gathered into an argv on the
  * stack, then the execv function that does the same; execle's environment follows the NULL. */
-static size_t count_args(va_list *args) {
+enum exec_list { LIST_PATH, LIST_SEARCH, LIST_ENVIRONMENT };
+static int exec_list(enum exec_list kind, const char *target, const char *arg, va_list args) {
+    va_list scan;
+    va_copy(scan, args);
     size_t count = 1;
-    while (va_arg(*args, char *)) count++;
-    return count;
-}
-/* argv[0..count-1] from `first` and `args`, argv[count] = NULL; the NULL is consumed. */
-static void fill_args(char **argv, const char *first, size_t count, va_list *args) {
-    argv[0] = (char *)first;
-    for (size_t i = 1; i < count; i++) argv[i] = va_arg(*args, char *);
-    argv[count] = va_arg(*args, char *);
+    while (va_arg(scan, char *)) count++;
+    va_end(scan);
+    char *argv[count + 1];
+    argv[0] = (char *)arg;
+    for (size_t i = 1; i <= count; i++) argv[i] = va_arg(args, char *); /* argv[count]: the NULL */
+    if (kind == LIST_ENVIRONMENT) return execve(target, argv, va_arg(args, char *const *));
+    return kind == LIST_SEARCH ? execvp(target, argv) : execv(target, argv);
 }
 
 SSP_EXPORT int execl(const char *path, const char *arg, ...) {
     va_list args;
     va_start(args, arg);
-    size_t count = count_args(&args);
+    int result = exec_list(LIST_PATH, path, arg, args);
     va_end(args);
-    char *argv[count + 1];
-    va_start(args, arg);
-    fill_args(argv, arg, count, &args);
-    va_end(args);
-    return execv(path, argv);
+    return result;
 }
 
 SSP_EXPORT int execlp(const char *file, const char *arg, ...) {
     va_list args;
     va_start(args, arg);
-    size_t count = count_args(&args);
+    int result = exec_list(LIST_SEARCH, file, arg, args);
     va_end(args);
-    char *argv[count + 1];
-    va_start(args, arg);
-    fill_args(argv, arg, count, &args);
-    va_end(args);
-    return execvp(file, argv);
+    return result;
 }
 
 SSP_EXPORT int execle(const char *path, const char *arg, ...) {
     va_list args;
     va_start(args, arg);
-    size_t count = count_args(&args);
+    int result = exec_list(LIST_ENVIRONMENT, path, arg, args);
     va_end(args);
-    char *argv[count + 1];
-    va_start(args, arg);
-    fill_args(argv, arg, count, &args);
-    char *const *envp = va_arg(args, char *const *);
-    va_end(args);
-    return execve(path, argv, envp);
+    return result;
 }
