@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -247,6 +248,13 @@ static uint64_t flush_in_rounds(void) {
 static void *exporter_main(void *arg) {
     (void)arg;
     _ssp_thread.busy = 1; /* the exporter's own allocations are not traced */
+    /* the program's signals go to the program's threads: a handler run here (one that execs,
+     * say) would wait for the writer this thread may hold; faults of its own still arrive */
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    sigset_t blocked;
+    sigfillset(&blocked);
+    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) sigdelset(&blocked, faults[i]);
+    pthread_sigmask(SIG_BLOCK, &blocked, NULL);
     struct timespec idle = {0, 200000};
     while (!atomic_load(&_ssp.stop) && (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused))) {
         if (_ssp.fd_is_socket) read_commands();
