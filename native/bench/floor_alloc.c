@@ -61,19 +61,28 @@ static size_t size_of(const void *block) {
     return bytes;
 }
 
+/* The floor's block links: one word at the block's start, read and written here only
+ * (it has no header, so nothing else shares the word). */
+static void *floor_next_read(const void *block) {
+    void *next;
+    __builtin_memcpy(&next, block, sizeof next); /* inline: the file is built -fno-builtin */
+    return next;
+}
+static void floor_next_write(void *block, void *next) { __builtin_memcpy(block, &next, sizeof next); }
+
 void *malloc(size_t bytes) {
     if (bytes > (size_t)16 << (CLASSES - 1)) return carve(CLASSES, bytes);
     unsigned cls = class_of(bytes);
     void *block = free_list[cls];
     if (!block) return carve(cls, bytes);
-    free_list[cls] = *(void **)block;
+    free_list[cls] = floor_next_read(block);
     return block;
 }
 
 void free(void *block) {
     int region = region_of(block);
     if (region < 0 || region == CLASSES) return; /* not ours, or a larger block: never reused */
-    *(void **)block = free_list[region];
+    floor_next_write(block, free_list[region]);
     free_list[region] = block;
 }
 
