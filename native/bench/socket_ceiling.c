@@ -12,14 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "bench_common.h"
+#include "trace.h" /* the wire's frame header, kinds and event record */
 
-enum { EVENT_BYTES = 48, FRAME_EVENTS = 2048, HANDSHAKE_BYTES = 64 };
-
-struct frame_header {
-    uint16_t kind, flags;
-    uint32_t length, thread, count;
-    uint64_t first_seq;
-};
+enum { FRAME_EVENTS = 2048, HANDSHAKE_BYTES = 64 };
 
 static int write_all(int fd, struct iovec *iov, int count) {
     while (count) {
@@ -49,26 +44,26 @@ int main(int argc, char **argv) {
         perror("socket_ceiling: connect");
         return 1;
     }
-    /* a handshake with no strings: magic, version 1, header size, total length */
+    /* a handshake with no strings: magic, wire version, header size, total length */
     unsigned char handshake[HANDSHAKE_BYTES] = "SLABSCP";
-    uint16_t version = 1, header_size = HANDSHAKE_BYTES;
+    uint16_t version = SSP_WIRE_VERSION, header_size = HANDSHAKE_BYTES;
     uint32_t total = HANDSHAKE_BYTES;
     memcpy(handshake + 8, &version, 2);
     memcpy(handshake + 10, &header_size, 2);
     memcpy(handshake + 12, &total, 4);
     struct iovec first = {handshake, sizeof handshake};
     if (!write_all(fd, &first, 1)) return 1;
-    static unsigned char events[FRAME_EVENTS * EVENT_BYTES];
+    static struct ssp_event events[FRAME_EVENTS];
     uint64_t sequence = 0;
     double start = bench_seconds();
     for (unsigned frames = 0;; frames++) {
         if (frames % 64 == 0 && bench_seconds() - start >= seconds) break;
-        struct frame_header header = {1, 0, sizeof events, 1, FRAME_EVENTS, sequence};
+        struct ssp_frame_header header = {SSP_FRAME_EVENTS, 0, sizeof events, 1, FRAME_EVENTS, sequence};
         struct iovec iov[2] = {{&header, sizeof header}, {events, sizeof events}};
         if (!write_all(fd, iov, 2)) return 1;
         sequence += FRAME_EVENTS;
     }
-    struct frame_header end = {5, 0, 0, 0, 0, 0};
+    struct ssp_frame_header end = {SSP_FRAME_END, 0, 0, 0, 0, 0};
     struct iovec last = {&end, sizeof end};
     return write_all(fd, &last, 1) ? 0 : 1;
 }

@@ -14,15 +14,19 @@ work="$(mktemp -d)"; chmod 700 "$work"; trap 'rm -rf "$work"' EXIT
 throughput() { awk '/Throughput/ {print $3}'; }
 
 reader_count() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"; } # reader_count FIELD LOG
+# start_reader SOCKET LOG: a discarding reader, listening when this returns; its pid in $reader
+start_reader() {
+  "$bin/discard_reader" "$1" >"$2" &
+  reader=$!
+  for _ in $(seq 100); do grep -q listening "$2" 2>/dev/null && break; sleep 0.02; done
+}
 
 # one traced run: the reader listens, the program streams; prints "ops/s events/s events produced operations"
 # (produced: the events delivered and those lost records say were dropped)
 traced() {
   local layout="$1"; shift
   local socket="$work/viewer.sock" log="$work/reader.log"
-  "$bin/discard_reader" "$socket" >"$log" &
-  local reader=$!
-  for _ in $(seq 100); do grep -q listening "$log" 2>/dev/null && break; sleep 0.02; done
+  start_reader "$socket" "$log"
   local out; out=$(SLABSCOPE_SOCKET="$socket" LD_PRELOAD="$native/build/$layout/trace/libslabscope.so" "$@")
   wait "$reader"
   local events seconds lost; events=$(reader_count events "$log"); seconds=$(reader_count seconds "$log"); lost=$(reader_count lost "$log")
@@ -32,9 +36,7 @@ traced() {
 # the socket's ceiling: events/s the same reader takes from a sender that only writes frames
 ceiling() {
   local socket="$work/ceiling.sock" log="$work/ceiling.log"
-  "$bin/discard_reader" "$socket" >"$log" &
-  local reader=$!
-  for _ in $(seq 100); do grep -q listening "$log" 2>/dev/null && break; sleep 0.02; done
+  start_reader "$socket" "$log"
   "$bin/socket_ceiling" "$socket" "$ceiling_seconds" || true
   wait "$reader"
   reader_count events "$log" | awk -v s="$(reader_count seconds "$log")" '{ print (s > 0 ? $1 / s : 0) }'

@@ -184,7 +184,7 @@ bool _ssp_write_handshake(int fd) {
     memcpy(header, "SLABSCP", 8);
     uint16_t version = SSP_WIRE_VERSION, header_size = 64, kinds = SSP_KIND_COUNT - 1;
     uint16_t flags = (uint16_t)((_ssp.options.lossless ? 1 : 0) | 2 | (_ssp_detail ? 4 : 0));
-    uint32_t pid = (uint32_t)getpid(), page = (uint32_t)sysconf(_SC_PAGESIZE);
+    uint32_t pid = (uint32_t)_ssp.pid, page = (uint32_t)sysconf(_SC_PAGESIZE);
     uint64_t start = _ssp_clock.ns_start;
     memcpy(header + 8, &version, 2);
     memcpy(header + 10, &header_size, 2);
