@@ -725,6 +725,9 @@ export class HeapModel {
     const thread = this.thread(record.thread);
     // What the lost events did is unknown from here on: this thread's caches, the
     // slabs it owns, and every allocated block (it may have freed any of them).
+    // A drain cut by the loss took back blocks we never saw: its next put is no leak.
+    this.lastPut.delete(record.thread);
+    thread.lastRead.base = -1; // and a link read before the loss is not the next pop's
     for (let cls = 0; cls < this.classCount; cls++) {
       for (const base of thread.caches[cls]) {
         const at = this.locate(base);

@@ -112,7 +112,7 @@ test('view --live: the views follow the program while it runs, then replay its t
       assert.ok(trace.eventCount > 100000, `only ${trace.eventCount} events recorded`);
       const errors = trace.findings.filter((finding) => finding.severity === 'error');
       // a false finding in a lossy live trace must be nameable from the failure alone
-      assert.equal(errors.length, 0, `${replayed}: ${JSON.stringify(errors.slice(0, 3))}`);
+      assert.equal(errors.length, 0, `${replayed}: ${JSON.stringify(errors.slice(0, 3), (key, value) => (typeof value === 'bigint' ? `0x${value.toString(16)}` : value))}`);
     } finally {
       trace.close();
     }
