@@ -126,7 +126,7 @@ void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, co
  * false if not. same_slab: the link must stay inside this slab (slab freelists). */
 bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *same_slab, const void *pc) {
 #if SS_CHECK
-    /* a remote chain's live bits are not settled until the drain clears them */
+    /* a remote chain's live marks are not settled until the drain settles them */
     bool remote_chain = (uintptr_t)same_slab & 1;
     same_slab = (const struct ss_slab *)((uintptr_t)same_slab & ~(uintptr_t)1);
     if (ss_fast_link_in(cls, base, next, same_slab, !remote_chain)) return true; /* the common case, shown cheaply */
@@ -155,7 +155,7 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     if (loc.kind != SS_PTR_BASE || loc.base != next) why = "the next pointer of a free block is not the start of a block";
     else if (loc.cls != cls) why = "the next pointer of a free block points into a slab of another class";
     else if (same_slab && loc.slab != same_slab) why = "the next pointer of a slab freelist leaves its slab";
-    else if (!remote_chain && ss_live_test(loc.slab, loc.slot))
+    else if (!remote_chain && ss_block_live(loc.slab, cls, loc.slot, next))
         why = "the next pointer of a free block points at a block in use";
     if (why) {
         bool leaves_slab = same_slab && loc.kind == SS_PTR_BASE && loc.base == next && loc.cls == cls && loc.slab != same_slab;

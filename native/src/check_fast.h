@@ -21,8 +21,12 @@ static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struc
     uint32_t slot = ss_slot_of((unsigned)cls, user);
     if (ss_unlikely(((uintptr_t)user & (SS_SLAB_SIZE - 1)) - (size_t)slot * ss_stride((unsigned)cls) != SS_USER_OFFSET))
         return false;
-    /* a set live bit also says the slot was carved */
-    if (ss_unlikely(!ss_live_test(slab, slot))) return false;
+#if SS_HAS_CHECK_WORD
+    /* a slot not yet carved holds no block (and no word to go by) */
+    if (ss_unlikely(slot >= atomic_load_explicit(&slab->carved, memory_order_relaxed))) return false;
+#endif
+    /* (a set live bit also says the slot was carved) */
+    if (ss_unlikely(!ss_block_live(slab, (unsigned)cls, slot, ss_base_from_user(user)))) return false;
     /* the slot check above puts the header inside the block: safe to read */
     if (ss_unlikely(ss_tag_before_user(user) != ss_header_encode((unsigned)cls))) return false;
     loc->kind = SS_PTR_USER;
@@ -34,8 +38,8 @@ static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struc
 }
 
 /* The test behind ss_fast_link, for every list: `same_slab` (when not NULL) is the slab the
- * link must stay in; `settled`: false on a remote chain, whose live bits the drain has not
- * cleared yet (they are not tested). */
+ * link must stay in; `settled`: false on a remote chain, whose live marks the drain has not
+ * settled yet (they are not tested). */
 static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, void *base, void *next,
                                                                   const struct ss_slab *same_slab, bool settled) {
 #if SS_HAS_CHECK_WORD
@@ -55,7 +59,7 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
     if (ss_unlikely(ss_slab_class(slab) != (int)cls)) return false;
     uint32_t slot = ss_slot_of(cls, next);
     return (size_t)slot * ss_stride(cls) == ((uintptr_t)next & (SS_SLAB_SIZE - 1)) &&
-           slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || !ss_live_test(slab, slot));
+           slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || !ss_block_live(slab, cls, slot, next));
 }
 
 /* Is `next`, the link of the cached free block `base` of class cls, a link

@@ -53,7 +53,7 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
         _ss_report("foreign-free", user, -1, pc, "the pointer was not allocated by this allocator");
         return false;
     }
-    if (ss_live_test(loc->slab, loc->slot)) {
+    if (ss_block_live(loc->slab, loc->cls, loc->slot, loc->base)) {
         if (ss_tag_before_user(user) != ss_header_encode(loc->cls)) {
             _ss_report_value("header-corrupt", user, (int)loc->cls, pc, ss_tag_before_user(user),
                        "the header byte before the USER pointer was overwritten while the block was in use");
@@ -87,18 +87,18 @@ static inline unsigned free_route(void *user, const struct ss_slab *slab, bool o
 #define SS_PROBE_FREE_TINY(emit, own, user, slab, cls, base) ((void)0)
 #endif
 
-/* A live tiny block the checks passed: traced, its live bit cleared, freed. */
+/* A live tiny block the checks passed: traced, marked free, freed. */
 static ss_noinline void free_checked_tiny(void *user, struct ss_slab *slab, unsigned cls, uint32_t slot, const void *pc) {
     int saved_errno = errno; /* a drain may unmap */
     void *base = ss_base_from_user(user);
     struct ss_tcache *tc = &_ss_tc;
     SS_PROBE_FREE_TINY(ssp_emit, false, user, slab, cls, base);
-    /* ownership decided once: the owner clears the bit the check saw set; any other
-     * thread clears it atomically (a concurrent free of the same block loses) */
+    /* ownership decided once: the owner marks the block free; any other thread
+     * marks it atomically (a concurrent free of the same block loses) */
     if (owns_slab(tc, slab)) {
-        ss_live_clear_owned(slab, slot);
+        ss_mark_free_owned(slab, slot);
         cache_put(tc, cls, base);
-    } else if (ss_live_clear(slab, cls, base)) {
+    } else if (ss_mark_free_remote(slab, cls, base)) {
         _ss_remote_push(slab, cls, base);
     } else {
         _ss_report("double-free", user, (int)cls, pc, "the block is already free (freed concurrently)");
@@ -180,7 +180,7 @@ static inline __attribute__((always_inline)) void free_impl(void *user, const vo
                       tc->count[loc.cls] < tc->cap[loc.cls])) { /* cap is 0 unless the thread is live */
             /* a push on this thread's own cache: no other thread's event can fall in between */
             SS_PROBE_FREE_TINY(ssp_emit_local, true, user, loc.slab, loc.cls, loc.base);
-            ss_live_clear_owned(loc.slab, loc.slot);
+            ss_mark_free_owned(loc.slab, loc.slot);
             ss_cache_push(tc, loc.cls, loc.base);
             return;
         }

@@ -45,8 +45,8 @@ struct ss_superslab {
     uint32_t bound_mask;  /* bit i: slab i serves a class */
     uint32_t pad;
     struct ss_slab slabs[SS_SLABS_PER_SUPERSLAB];
-#if SS_CHECK
-    /* bit per block: 1 while the block is with the user */
+#if SS_CHECK && !SS_HAS_CHECK_WORD
+    /* bit per block: 1 while the block is with the user (the aligned layout's check word says it instead) */
     _Atomic uint64_t live[SS_SLABS_PER_SUPERSLAB][SS_MAX_BLOCKS_PER_SLAB / 64];
 #endif
 };
@@ -201,39 +201,78 @@ void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, co
 bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *same_slab, const void *pc);
 
 #if SS_CHECK
-static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_t slot) {
-    struct ss_superslab *ss = ss_superslab_of(slab);
-    return &ss->live[slab - ss->slabs][slot / 64]; /* the index from the address: no load */
-}
 /* The slot of a block of class cls that `ptr` points into (slabs are slab-size aligned:
  * the offset in the slab is the pointer's low bits). */
 static inline uint32_t ss_slot_of(unsigned cls, const void *ptr) {
     return ss_slot_index(cls, (uintptr_t)ptr & (SS_SLAB_SIZE - 1));
 }
-/* Live bits are written by the slab's owner with plain (relaxed) stores, and
- * by remote frees with an atomic and: an owner store racing a remote clear may
- * bring that bit back, so the owner clears the bits of every block its remote
- * drain takes in (see remote.c) and a link check never trusts a remote block's bit. */
-static inline bool ss_live_test(const struct ss_slab *slab, uint32_t slot) {
+
+/* ---- liveness: is a carved block with the user, or free? ----
+ * Where the layout has a check word (aligned), the block itself says so (layout.h):
+ * the free fast path reads the prefix line its push writes anyway, and a remote free
+ * touches no line of the owner's. The hakmem layout has no room for it in the block:
+ * a bit per block in the superslab, 1 while the block is with the user. Its bits are
+ * written by the slab's owner with plain (relaxed) stores, and by remote frees with an
+ * atomic and: an owner store racing a remote clear may bring that bit back, so the
+ * owner settles the bit of every block its remote drain takes in (see remote.c) and a
+ * link check never trusts a remote block's bit. */
+#if !SS_HAS_CHECK_WORD
+static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_t slot) {
+    struct ss_superslab *ss = ss_superslab_of(slab);
+    return &ss->live[slab - ss->slabs][slot / 64]; /* the index from the address: no load */
+}
+static inline void ss_live_store(const struct ss_slab *slab, uint32_t slot, bool live) {
+    _Atomic uint64_t *word = ss_live_word(slab, slot);
+    uint64_t bits = atomic_load_explicit(word, memory_order_relaxed), bit = 1ull << (slot % 64);
+    atomic_store_explicit(word, live ? bits | bit : bits & ~bit, memory_order_relaxed);
+}
+#endif
+/* Is the carved block at `slot` (its BASE `base`) with the user? */
+static inline bool ss_block_live(const struct ss_slab *slab, unsigned cls, uint32_t slot, const void *base) {
+#if SS_HAS_CHECK_WORD
+    (void)slab, (void)slot;
+    return !ss_check_word_free(cls, base, ss_check_word_load(base), _ss_g.check_key);
+#else
+    (void)cls, (void)base;
     return atomic_load_explicit(ss_live_word(slab, slot), memory_order_relaxed) & (1ull << (slot % 64));
+#endif
 }
-static inline void ss_live_set(const struct ss_slab *slab, unsigned cls, const void *base) {
-    uint32_t slot = ss_slot_of(cls, base);
-    _Atomic uint64_t *word = ss_live_word(slab, slot);
-    atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) | (1ull << (slot % 64)),
-                          memory_order_relaxed);
+/* Owner only: the block is handed out. */
+static inline void ss_mark_live(const struct ss_slab *slab, unsigned cls, void *base) {
+#if SS_HAS_CHECK_WORD
+    (void)slab, (void)cls;
+    ss_check_word_mark_live(base);
+#else
+    ss_live_store(slab, ss_slot_of(cls, base), true);
+#endif
 }
-/* Owner only. */
-static inline void ss_live_clear_owned(const struct ss_slab *slab, uint32_t slot) {
-    _Atomic uint64_t *word = ss_live_word(slab, slot);
-    atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) & ~(1ull << (slot % 64)),
-                          memory_order_relaxed);
+/* Owner only: a live block comes back (its push, ss_link, then writes the link). */
+static inline void ss_mark_free_owned(const struct ss_slab *slab, uint32_t slot) {
+#if SS_HAS_CHECK_WORD
+    (void)slab, (void)slot; /* ss_link writes the word that says free */
+#else
+    ss_live_store(slab, slot, false);
+#endif
 }
-/* Any thread: clears the live bit; false if it was already clear (the block was free). */
-static inline bool ss_live_clear(const struct ss_slab *slab, unsigned cls, const void *base) {
+/* Any thread: marks the block free; false if it already was (a concurrent free of it lost). */
+static inline bool ss_mark_free_remote(const struct ss_slab *slab, unsigned cls, void *base) {
+#if SS_HAS_CHECK_WORD
+    (void)slab;
+    uint64_t seen = ss_check_word_load(base);
+    return !ss_check_word_free(cls, base, seen, _ss_g.check_key) && ss_check_word_claim(base, seen);
+#else
     uint32_t slot = ss_slot_of(cls, base);
     uint64_t bit = 1ull << (slot % 64);
     return atomic_fetch_and_explicit(ss_live_word(slab, slot), ~bit, memory_order_relaxed) & bit;
+#endif
+}
+/* Owner only, in its remote drain: the remote free's mark is final (see above). */
+static inline void ss_settle_remote_free(const struct ss_slab *slab, unsigned cls, const void *base) {
+#if SS_HAS_CHECK_WORD
+    (void)slab, (void)cls, (void)base; /* the remote push's ss_link wrote the word */
+#else
+    ss_live_store(slab, ss_slot_of(cls, base), false);
+#endif
 }
 #endif
 

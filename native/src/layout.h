@@ -146,6 +146,31 @@ static inline int ss_check_word_ok(const void *base, const void *next, uint64_t 
     memcpy(&word, (const char *)base + SS_CHECK_WORD_OFFSET, sizeof word);
     return word == ss_check_word_value(base, next, key);
 }
+
+/* The check word also says whether the block is free, so the check build needs no
+ * table of live blocks: a free block's word matches its link; a block handed out
+ * holds SS_CHECK_WORD_LIVE, and one a remote free has claimed but not yet linked
+ * SS_CHECK_WORD_CLAIMED (a link's word is either only by a 2^-64 chance). */
+#define SS_CHECK_WORD_LIVE 0ull
+#define SS_CHECK_WORD_CLAIMED 1ull
+static inline uint64_t *ss_check_word_at(const void *base) {
+    return (uint64_t *)(uintptr_t)((const char *)base + SS_CHECK_WORD_OFFSET); /* BASE is 16-aligned */
+}
+static inline uint64_t ss_check_word_load(const void *base) {
+    return __atomic_load_n(ss_check_word_at(base), __ATOMIC_RELAXED);
+}
+static inline void ss_check_word_mark_live(void *base) {
+    __atomic_store_n(ss_check_word_at(base), SS_CHECK_WORD_LIVE, __ATOMIC_RELAXED);
+}
+/* Is `word` (the block's check word) that of a free block? */
+static inline int ss_check_word_free(unsigned cls, const void *base, uint64_t word, uint64_t key) {
+    return word == SS_CHECK_WORD_CLAIMED || word == ss_check_word_value(base, ss_next_read(cls, base), key);
+}
+/* Any thread: turns a word seen as not free into CLAIMED; false when another thread changed it first. */
+static inline int ss_check_word_claim(void *base, uint64_t seen) {
+    return __atomic_compare_exchange_n(ss_check_word_at(base), &seen, SS_CHECK_WORD_CLAIMED, 0,
+                                       __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
 #endif
 
 #endif

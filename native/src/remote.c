@@ -27,12 +27,12 @@ uint32_t _ss_remote_drain(struct ss_slab *slab) {
     void *tail = chain;
     for (;;) {
 #if SS_CHECK
-        ss_live_clear_owned(slab, ss_slot_of(cls, tail));
+        ss_settle_remote_free(slab, cls, tail);
 #endif
         void *next = ss_next_read(cls, tail);
         if (next == SENTINEL) break;
 #if SS_CHECK
-        /* tagged slab pointer: same-slab check, but the live bits are not settled yet */
+        /* tagged slab pointer: same-slab check, but the live marks are not settled yet */
         if (!_ss_check_link(cls, tail, next, (const struct ss_slab *)((uintptr_t)slab | 1), NULL)) break;
 #endif
         tail = next;

@@ -39,9 +39,10 @@ void _ss_trace_snapshot(void) {
             walk(SSP_SLAB_PUSH, (unsigned)cls, slab->freelist, slab->capacity, owner);
             walk(SSP_REMOTE_PUSH, (unsigned)cls, (void *)atomic_load(&slab->remote_head), slab->capacity, owner);
             size_t stride = ss_stride((unsigned)cls);
-            for (uint32_t slot = 0; slot < slab->carved; slot++)
-                if (ss_live_test(slab, slot))
-                    SS_PROBE(SSP_ALLOC, cls, SNAP, ss_slab_start(slab) + slot * stride, 0);
+            for (uint32_t slot = 0; slot < slab->carved; slot++) {
+                char *base = ss_slab_start(slab) + slot * stride;
+                if (ss_block_live(slab, (unsigned)cls, slot, base)) SS_PROBE(SSP_ALLOC, cls, SNAP, base, 0);
+            }
         }
     }
     for (struct ss_tcache *tc = _ss_g.threads; tc; tc = tc->next_thread)

@@ -17,7 +17,7 @@ static inline __attribute__((always_inline)) void *ss_cache_pop(struct ss_tcache
     void *next = ss_next_read(cls, base);
 #if SS_CHECK
     if (ss_unlikely(!ss_fast_link(cls, base, next))) next = _ss_cache_link_checked(tc, cls, base, next, pc);
-    ss_live_set(ss_slab_of_base(base), cls, base);
+    ss_mark_live(ss_slab_of_base(base), cls, base);
 #else
     (void)pc;
 #endif

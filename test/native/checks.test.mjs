@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
 const KINDS = {
   double_free: 'double-free',
+  double_free_remote: 'double-free',
   base_as_user: 'base-as-user',
   interior_free: 'interior-free',
   foreign_free: 'foreign-free',
