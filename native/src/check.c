@@ -135,31 +135,35 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
                    "a freelist link holds the remote-queue sentinel: it escaped the remote queue");
         return false;
     }
-#if SS_HAS_CHECK_WORD
-    if (!ss_check_word_ok(base, next, _ss_g.check_key)) {
-        _ss_report_value("next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
-                   "the next pointer of a free block was overwritten after free (check word mismatch)");
-        return false;
-    }
-#endif
-    if (!next) return true;
-    struct ss_loc loc;
-    if (ss_superslab_of(next) == ss_superslab_of(base)) { /* base's superslab is ours: no registry walk */
-        loc.kind = SS_PTR_FOREIGN;
+    struct ss_loc loc = {.kind = SS_PTR_FOREIGN};
+    if (!next) {
+        /* nothing to resolve */
+    } else if (ss_superslab_of(next) == ss_superslab_of(base)) { /* base's superslab is ours: no registry walk */
         loc.base = NULL;
         resolve_tiny(next, &loc);
     } else {
         _ss_resolve(next, &loc);
     }
+    /* a link to a block of the same class in another slab says more than the check word can */
+    bool is_block = next && loc.kind == SS_PTR_BASE && loc.base == next && loc.cls == cls;
+    if (is_block && same_slab && loc.slab != same_slab) {
+        _ss_report_value("next-out-of-slab", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
+                         "the next pointer of a slab freelist leaves its slab");
+        return false;
+    }
+    if (ss_class_has_check_word(cls) && !ss_check_word_ok(base, next, _ss_g.check_key)) {
+        _ss_report_value("next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
+                   "the next pointer of a free block was overwritten after free (check word mismatch)");
+        return false;
+    }
+    if (!next) return true;
     const char *why = NULL;
     if (loc.kind != SS_PTR_BASE || loc.base != next) why = "the next pointer of a free block is not the start of a block";
     else if (loc.cls != cls) why = "the next pointer of a free block points into a slab of another class";
-    else if (same_slab && loc.slab != same_slab) why = "the next pointer of a slab freelist leaves its slab";
-    else if (!remote_chain && ss_block_live(loc.slab, cls, loc.slot, next))
+    else if (!remote_chain && !ss_class_has_check_word(cls) && ss_block_live(loc.slab, cls, loc.slot, next))
         why = "the next pointer of a free block points at a block in use";
     if (why) {
-        bool leaves_slab = same_slab && loc.kind == SS_PTR_BASE && loc.base == next && loc.cls == cls && loc.slab != same_slab;
-        _ss_report_value(leaves_slab ? "next-out-of-slab" : "next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next, why);
+        _ss_report_value("next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next, why);
         return false;
     }
     return true;

@@ -21,11 +21,10 @@ static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struc
     uint32_t slot = ss_slot_of((unsigned)cls, user);
     if (ss_unlikely(((uintptr_t)user & (SS_SLAB_SIZE - 1)) - (size_t)slot * ss_stride((unsigned)cls) != SS_USER_OFFSET))
         return false;
-#if SS_HAS_CHECK_WORD
-    /* a slot not yet carved holds no block (and no word to go by) */
-    if (ss_unlikely(slot >= atomic_load_explicit(&slab->carved, memory_order_relaxed))) return false;
-#endif
-    /* (a set live bit also says the slot was carved) */
+    /* a slot not yet carved holds no block (and no word to go by; a set live bit would say it was) */
+    if (ss_class_has_check_word((unsigned)cls) &&
+        ss_unlikely(slot >= atomic_load_explicit(&slab->carved, memory_order_relaxed)))
+        return false;
     if (ss_unlikely(!ss_block_live(slab, (unsigned)cls, slot, ss_base_from_user(user)))) return false;
     /* the slot check above puts the header inside the block: safe to read */
     if (ss_unlikely(ss_tag_before_user(user) != ss_header_encode((unsigned)cls))) return false;
@@ -39,12 +38,12 @@ static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struc
 
 /* The test behind ss_fast_link, for every list: `same_slab` (when not NULL) is the slab the
  * link must stay in; `settled`: false on a remote chain, whose live marks the drain has not
- * settled yet (they are not tested). */
+ * settled yet (they are not tested). Where the class has a check word, next's own word is
+ * tested when next is taken (a matching word says it is free, and its link intact), so its
+ * liveness is not asked here: a word that fails is then blamed on the block that holds it. */
 static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, void *base, void *next,
                                                                   const struct ss_slab *same_slab, bool settled) {
-#if SS_HAS_CHECK_WORD
-    if (ss_unlikely(!ss_check_word_ok(base, next, _ss_g.check_key))) return false;
-#endif
+    if (ss_class_has_check_word(cls) && ss_unlikely(!ss_check_word_ok(base, next, _ss_g.check_key))) return false;
     if (!next) return true;
     const struct ss_slab *slab = ss_slab_of_base(next); /* arithmetic only: nothing read yet */
     if (same_slab) {
@@ -59,24 +58,21 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
     if (ss_unlikely(ss_slab_class(slab) != (int)cls)) return false;
     uint32_t slot = ss_slot_of(cls, next);
     return (size_t)slot * ss_stride(cls) == ((uintptr_t)next & (SS_SLAB_SIZE - 1)) &&
-           slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || !ss_block_live(slab, cls, slot, next));
+           slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || ss_class_has_check_word(cls) || !ss_block_live(slab, cls, slot, next));
 }
 
 /* Is `next`, the link of the cached free block `base` of class cls, a link
  * _ss_check_link would accept, shown cheaply? True for NULL and for a free
  * block of one of our slabs that serves the same class. */
 static inline __attribute__((always_inline)) bool ss_fast_link(unsigned cls, void *base, void *next) {
-#if SS_HAS_CHECK_WORD
     /* A matching check word says the link is the value ss_link wrote (a changed link, or a
      * link and word moved to another block, fail it), and a cache link is only ever written
      * as NULL or as a block that passed the free or refill checks: nothing is left to test
      * but the sentinel, the one value ss_link writes that is no block. Slab freelists and
      * remote chains (walked on slow paths) keep the full test. */
-    (void)cls;
-    return ss_check_word_ok(base, next, _ss_g.check_key) && (uintptr_t)next != SLABSCOPE_REMOTE_SENTINEL;
-#else
+    if (ss_class_has_check_word(cls))
+        return ss_check_word_ok(base, next, _ss_g.check_key) && (uintptr_t)next != SLABSCOPE_REMOTE_SENTINEL;
     return ss_fast_link_in(cls, base, next, NULL, true);
-#endif
 }
 #endif
 

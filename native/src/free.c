@@ -96,7 +96,7 @@ static ss_noinline void free_checked_tiny(void *user, struct ss_slab *slab, unsi
     /* ownership decided once: the owner marks the block free; any other thread
      * marks it atomically (a concurrent free of the same block loses) */
     if (owns_slab(tc, slab)) {
-        ss_mark_free_owned(slab, slot);
+        ss_mark_free_owned(slab, cls, slot);
         cache_put(tc, cls, base);
     } else if (ss_mark_free_remote(slab, cls, base)) {
         _ss_remote_push(slab, cls, base);
@@ -180,7 +180,7 @@ static inline __attribute__((always_inline)) void free_impl(void *user, const vo
                       tc->count[loc.cls] < tc->cap[loc.cls])) { /* cap is 0 unless the thread is live */
             /* a push on this thread's own cache: no other thread's event can fall in between */
             SS_PROBE_FREE_TINY(ssp_emit_local, true, user, loc.slab, loc.cls, loc.base);
-            ss_mark_free_owned(loc.slab, loc.slot);
+            ss_mark_free_owned(loc.slab, loc.cls, loc.slot);
             ss_cache_push(tc, loc.cls, loc.base);
             return;
         }

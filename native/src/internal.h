@@ -45,8 +45,8 @@ struct ss_superslab {
     uint32_t bound_mask;  /* bit i: slab i serves a class */
     uint32_t pad;
     struct ss_slab slabs[SS_SLABS_PER_SUPERSLAB];
-#if SS_CHECK && !SS_HAS_CHECK_WORD
-    /* bit per block: 1 while the block is with the user (the aligned layout's check word says it instead) */
+#if SS_CHECK && SS_LIVE_BITS
+    /* bit per block of the classes with no check word: 1 while the block is with the user */
     _Atomic uint64_t live[SS_SLABS_PER_SUPERSLAB][SS_MAX_BLOCKS_PER_SLAB / 64];
 #endif
 };
@@ -208,15 +208,15 @@ static inline uint32_t ss_slot_of(unsigned cls, const void *ptr) {
 }
 
 /* ---- liveness: is a carved block with the user, or free? ----
- * Where the layout has a check word (aligned), the block itself says so (layout.h):
- * the free fast path reads the prefix line its push writes anyway, and a remote free
- * touches no line of the owner's. The hakmem layout has no room for it in the block:
- * a bit per block in the superslab, 1 while the block is with the user. Its bits are
+ * Where the class has a check word (layout.h), the block itself says so: the free fast
+ * path reads the line its push writes anyway, and a remote free touches no line of the
+ * owner's. Classes with no room for the word (C0, C1 of the hakmem layout) keep a bit
+ * per block in the superslab, 1 while the block is with the user. Those bits are
  * written by the slab's owner with plain (relaxed) stores, and by remote frees with an
  * atomic and: an owner store racing a remote clear may bring that bit back, so the
  * owner settles the bit of every block its remote drain takes in (see remote.c) and a
  * link check never trusts a remote block's bit. */
-#if !SS_HAS_CHECK_WORD
+#if SS_LIVE_BITS
 static inline _Atomic uint64_t *ss_live_word(const struct ss_slab *slab, uint32_t slot) {
     struct ss_superslab *ss = ss_superslab_of(slab);
     return &ss->live[slab - ss->slabs][slot / 64]; /* the index from the address: no load */
@@ -226,53 +226,49 @@ static inline void ss_live_store(const struct ss_slab *slab, uint32_t slot, bool
     uint64_t bits = atomic_load_explicit(word, memory_order_relaxed), bit = 1ull << (slot % 64);
     atomic_store_explicit(word, live ? bits | bit : bits & ~bit, memory_order_relaxed);
 }
+#define SS_LIVE_BITS_ONLY(stmt) stmt
+#else
+#define SS_LIVE_BITS_ONLY(stmt) ((void)0)
 #endif
 /* Is the carved block at `slot` (its BASE `base`) with the user? */
 static inline bool ss_block_live(const struct ss_slab *slab, unsigned cls, uint32_t slot, const void *base) {
-#if SS_HAS_CHECK_WORD
-    (void)slab, (void)slot;
-    return !ss_check_word_free(cls, base, ss_check_word_load(base), _ss_g.check_key);
-#else
-    (void)cls, (void)base;
+    if (ss_class_has_check_word(cls)) return !ss_check_word_free(cls, base, ss_check_word_load(base), _ss_g.check_key);
+#if SS_LIVE_BITS
     return atomic_load_explicit(ss_live_word(slab, slot), memory_order_relaxed) & (1ull << (slot % 64));
+#else
+    (void)slab, (void)slot;
+    return false; /* unreachable: every class has a word */
 #endif
 }
 /* Owner only: the block is handed out. */
 static inline void ss_mark_live(const struct ss_slab *slab, unsigned cls, void *base) {
-#if SS_HAS_CHECK_WORD
-    (void)slab, (void)cls;
-    ss_check_word_mark_live(base);
-#else
-    ss_live_store(slab, ss_slot_of(cls, base), true);
-#endif
+    if (ss_class_has_check_word(cls)) ss_check_word_mark_live(base);
+    else SS_LIVE_BITS_ONLY(ss_live_store(slab, ss_slot_of(cls, base), true));
 }
-/* Owner only: a live block comes back (its push, ss_link, then writes the link). */
-static inline void ss_mark_free_owned(const struct ss_slab *slab, uint32_t slot) {
-#if SS_HAS_CHECK_WORD
-    (void)slab, (void)slot; /* ss_link writes the word that says free */
-#else
-    ss_live_store(slab, slot, false);
-#endif
+/* Owner only: a live block comes back (with a check word, its push's ss_link writes the word that says free). */
+static inline void ss_mark_free_owned(const struct ss_slab *slab, unsigned cls, uint32_t slot) {
+    if (!ss_class_has_check_word(cls)) SS_LIVE_BITS_ONLY(ss_live_store(slab, slot, false));
+    (void)slab, (void)slot;
 }
 /* Any thread: marks the block free; false if it already was (a concurrent free of it lost). */
 static inline bool ss_mark_free_remote(const struct ss_slab *slab, unsigned cls, void *base) {
-#if SS_HAS_CHECK_WORD
-    (void)slab;
-    uint64_t seen = ss_check_word_load(base);
-    return !ss_check_word_free(cls, base, seen, _ss_g.check_key) && ss_check_word_claim(base, seen);
-#else
+    if (ss_class_has_check_word(cls)) {
+        uint64_t seen = ss_check_word_load(base);
+        return !ss_check_word_free(cls, base, seen, _ss_g.check_key) && ss_check_word_claim(base, seen, _ss_g.check_key);
+    }
+#if SS_LIVE_BITS
     uint32_t slot = ss_slot_of(cls, base);
     uint64_t bit = 1ull << (slot % 64);
     return atomic_fetch_and_explicit(ss_live_word(slab, slot), ~bit, memory_order_relaxed) & bit;
+#else
+    (void)slab;
+    return false;
 #endif
 }
-/* Owner only, in its remote drain: the remote free's mark is final (see above). */
+/* Owner only, in its remote drain: the remote free's mark is final (see above; a word needs nothing). */
 static inline void ss_settle_remote_free(const struct ss_slab *slab, unsigned cls, const void *base) {
-#if SS_HAS_CHECK_WORD
-    (void)slab, (void)cls, (void)base; /* the remote push's ss_link wrote the word */
-#else
-    ss_live_store(slab, ss_slot_of(cls, base), false);
-#endif
+    if (!ss_class_has_check_word(cls)) SS_LIVE_BITS_ONLY(ss_live_store(slab, ss_slot_of(cls, base), false));
+    (void)slab, (void)base;
 }
 #endif
 
@@ -280,8 +276,8 @@ static inline void ss_settle_remote_free(const struct ss_slab *slab, unsigned cl
 static inline void ss_link(unsigned cls, void *base, void *next) {
     ss_next_write(cls, base, next);
     SS_PROBE_LINK_WRITE(cls, base, next);
-#if SS_CHECK && SS_HAS_CHECK_WORD
-    ss_check_word_write(base, next, _ss_g.check_key);
+#if SS_CHECK
+    if (ss_class_has_check_word(cls)) ss_check_word_write(base, next, _ss_g.check_key);
 #endif
 }
 

@@ -8,7 +8,10 @@
  *            while free) and at offset 1 for C1..C6 — the seeds' layout.
  *   aligned: a 16-byte prefix; USER = BASE + 16 (16-byte aligned), header at
  *            USER - 1, a check word at BASE + 0 (check build), the next pointer
- *            at USER; stride = block size + 16, rounded up to 16. */
+ *            at USER; stride = block size + 16, rounded up to 16.
+ * The check build's check word (below) sits where a free block has room for it
+ * beside its link: in the aligned layout's prefix, and in the hakmem layout at
+ * BASE + 16 of the classes whose blocks are 32 bytes or more (C2..C7). */
 #ifndef SS_LAYOUT_H
 #define SS_LAYOUT_H
 
@@ -29,16 +32,19 @@
 #define SS_HEADER_OFFSET 0u
 #define SS_PREFIX 0u
 #define SS_USER_ALIGN 1u
-#define SS_HAS_CHECK_WORD 0
+#define SS_CHECK_WORD_OFFSET 16u
+#define SS_CHECK_WORD_MIN_CLASS 2u /* C0 and C1 (8, 16 bytes) have no room beside the link */
 #else
 #define SS_LAYOUT_NAME "aligned"
 #define SS_USER_OFFSET 16u
 #define SS_HEADER_OFFSET 15u
 #define SS_PREFIX 16u
 #define SS_USER_ALIGN 16u
-#define SS_HAS_CHECK_WORD 1
 #define SS_CHECK_WORD_OFFSET 0u
+#define SS_CHECK_WORD_MIN_CLASS 0u
 #endif
+/* Classes without a check word keep a live bit per block in the superslab instead. */
+#define SS_LIVE_BITS (SS_CHECK_WORD_MIN_CLASS > 0)
 
 /* Block size of each class (header included in the hakmem layout). */
 static inline size_t ss_class_block(unsigned cls) { return (size_t)8 << cls; }
@@ -131,9 +137,9 @@ static inline int ss_next_covers_header(unsigned cls) {
     return SS_HEADER_OFFSET >= off && SS_HEADER_OFFSET < off + sizeof(void *);
 }
 
-#if SS_HAS_CHECK_WORD
 /* The check word keeps a keyed copy of the link while a block is free, so a
  * link overwritten after free is told apart from one the allocator wrote. */
+static inline int ss_class_has_check_word(unsigned cls) { return (int)cls >= (int)SS_CHECK_WORD_MIN_CLASS; }
 static inline uint64_t ss_check_word_value(const void *base, const void *next, uint64_t key) {
     return ((uint64_t)(uintptr_t)next ^ key) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)base;
 }
@@ -147,14 +153,18 @@ static inline int ss_check_word_ok(const void *base, const void *next, uint64_t 
     return word == ss_check_word_value(base, next, key);
 }
 
-/* The check word also says whether the block is free, so the check build needs no
+/* The check word also says whether the block is free, so those classes need no
  * table of live blocks: a free block's word matches its link; a block handed out
  * holds SS_CHECK_WORD_LIVE, and one a remote free has claimed but not yet linked
- * SS_CHECK_WORD_CLAIMED (a link's word is either only by a 2^-64 chance). */
+ * the claimed word, keyed like a link's (for the link value 1, which no link has).
+ * In the hakmem layout the word is payload while the block is live: user data reads
+ * as a free block's word only by a 2^-64 chance, as it is keyed by the block's address. */
 #define SS_CHECK_WORD_LIVE 0ull
-#define SS_CHECK_WORD_CLAIMED 1ull
+static inline uint64_t ss_check_word_claimed(const void *base, uint64_t key) {
+    return ss_check_word_value(base, (const void *)1, key);
+}
 static inline uint64_t *ss_check_word_at(const void *base) {
-    return (uint64_t *)(uintptr_t)((const char *)base + SS_CHECK_WORD_OFFSET); /* BASE is 16-aligned */
+    return (uint64_t *)(uintptr_t)((const char *)base + SS_CHECK_WORD_OFFSET); /* 8-aligned in every class that has one */
 }
 static inline uint64_t ss_check_word_load(const void *base) {
     return __atomic_load_n(ss_check_word_at(base), __ATOMIC_RELAXED);
@@ -164,13 +174,12 @@ static inline void ss_check_word_mark_live(void *base) {
 }
 /* Is `word` (the block's check word) that of a free block? */
 static inline int ss_check_word_free(unsigned cls, const void *base, uint64_t word, uint64_t key) {
-    return word == SS_CHECK_WORD_CLAIMED || word == ss_check_word_value(base, ss_next_read(cls, base), key);
+    return word == ss_check_word_value(base, ss_next_read(cls, base), key) || word == ss_check_word_claimed(base, key);
 }
-/* Any thread: turns a word seen as not free into CLAIMED; false when another thread changed it first. */
-static inline int ss_check_word_claim(void *base, uint64_t seen) {
-    return __atomic_compare_exchange_n(ss_check_word_at(base), &seen, SS_CHECK_WORD_CLAIMED, 0,
+/* Any thread: turns a word seen as not free into the claimed word; false when another thread changed it first. */
+static inline int ss_check_word_claim(void *base, uint64_t seen, uint64_t key) {
+    return __atomic_compare_exchange_n(ss_check_word_at(base), &seen, ss_check_word_claimed(base, key), 0,
                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
-#endif
 
 #endif

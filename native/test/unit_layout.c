@@ -17,7 +17,16 @@ int main(void) {
         for (size_t offset = 0; offset < SS_SLAB_SIZE; offset++)
             exact &= ss_slot_index(cls, offset) == offset / ss_stride(cls);
         EXPECT(exact);
+        if (ss_class_has_check_word(cls)) { /* the word has room beside the link and the header, aligned */
+            size_t word = SS_CHECK_WORD_OFFSET, link = ss_next_offset(cls);
+            EXPECT(word + 8 <= ss_stride(cls));
+            EXPECT(word + 8 <= link || link + sizeof(void *) <= word);
+            EXPECT(SS_HEADER_OFFSET < word || SS_HEADER_OFFSET >= word + 8);
+            EXPECT_EQ((ss_stride(cls) | word) % 8, 0);
+        }
     }
+    /* the classes without a word are the ones with no room for it */
+    EXPECT(!ss_class_has_check_word(0) == (SS_CHECK_WORD_OFFSET + 8 > ss_stride(0)));
     EXPECT_EQ(ss_class_of_size(0), 0);
     EXPECT_EQ(ss_class_of_size(SS_TINY_MAX), 7);
     EXPECT_EQ(ss_header_class(SS_TAG_MID), -1);

@@ -15,11 +15,8 @@ int main(void) {
     printf("  \"layout\": \"%s\",\n", SS_LAYOUT_NAME);
     printf("  \"userOffset\": %u,\n  \"headerOffset\": %u,\n  \"prefix\": %u,\n  \"userAlign\": %u,\n",
            SS_USER_OFFSET, SS_HEADER_OFFSET, SS_PREFIX, SS_USER_ALIGN);
-#if SS_HAS_CHECK_WORD
-    printf("  \"checkWordOffset\": %u,\n", SS_CHECK_WORD_OFFSET);
-#else
-    printf("  \"checkWordOffset\": null,\n");
-#endif
+    /* the check build's check word: at this offset from BASE in the classes from checkWordMinClass up */
+    printf("  \"checkWordOffset\": %u,\n  \"checkWordMinClass\": %u,\n", SS_CHECK_WORD_OFFSET, SS_CHECK_WORD_MIN_CLASS);
     printf("  \"headerMagic\": %u,\n  \"headerMagicMask\": %u,\n  \"headerClassMask\": %u,\n", SS_HEADER_MAGIC,
            SS_HEADER_MAGIC_MASK, SS_HEADER_CLASS_MASK);
     printf("  \"tagMid\": %u,\n  \"tagMidFree\": %u,\n  \"tagLarge\": %u,\n", SS_TAG_MID, SS_TAG_MID_FREE,

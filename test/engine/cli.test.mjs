@@ -57,7 +57,7 @@ const BUGS = [
   ['header_corrupt', 'header-corrupt', ['hakmem', 'aligned']],
   ['next_corrupt', 'next-corrupt', ['hakmem', 'aligned']],
   ['next_to_live', 'next-corrupt', ['hakmem', 'aligned']],
-  ['next_out_of_slab', 'next-out-of-slab', ['hakmem']],
+  ['next_out_of_slab', 'next-out-of-slab', ['hakmem', 'aligned']],
   ['sentinel_leak', 'sentinel-leak', ['hakmem', 'aligned']],
 ];
 

@@ -17,6 +17,7 @@ const KINDS = {
   header_corrupt: 'header-corrupt',
   next_corrupt: 'next-corrupt',
   next_to_live: 'next-corrupt',
+  next_out_of_slab: 'next-out-of-slab',
   sentinel_leak: 'sentinel-leak',
 };
 const REPORT = /^slabscope: ([a-z-]+) ptr=0x[0-9a-f]+ class=(-1|[0-7]) thread=(-1|\d+) pc=0x[0-9a-f]+ -- \S.*$/;
