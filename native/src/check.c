@@ -153,7 +153,7 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     }
     if (ss_class_has_check_word(cls) && !ss_check_word_ok(base, next, _ss_g.check_key)) {
         _ss_report_value("next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
-                   "the next pointer of a free block was overwritten after free (check word mismatch)");
+                   "a free block was written after free: its next pointer and its check word no longer agree");
         return false;
     }
     if (!next) return true;

@@ -7,22 +7,12 @@ import { core, decode, fixture } from './helpers.mjs';
 
 const CACHE_PUSH = 3, CACHE_POP = 4;
 
-test('thread cache chains have the length the allocator reports at every cache push and pop', () => {
-  const bytes = fixture('workload-aligned-detail');
-  let model = null, checked = 0;
-  // the events in the session's cross-thread order, checked one by one
+/** Replays a lossless trace in the session's cross-thread order, giving each event to
+ * `event(b, o, thread, model)` (which applies it, or not); returns the model. */
+function replay(bytes, event) {
+  let model = null;
   const order = new core.EventOrder({
-    event(b, o, thread) {
-      model.apply(b, o, thread);
-      const kind = core.eventKind(b, o);
-      if ((kind === CACHE_PUSH || kind === CACHE_POP) && !(core.eventRoute(b, o) & 0x80)) {
-        const cls = core.eventClass(b, o);
-        const chain = model.thread(thread).caches[cls];
-        assert.equal(chain.length, core.eventValue(b, o), `event ${model.eventCount - 1}: thread ${thread} class ${cls}`);
-        if (kind === CACHE_PUSH) assert.equal(chain.at(-1), core.eventBase(b, o), 'the pushed block is the head');
-        checked++;
-      }
-    },
+    event: (b, o, thread) => event(b, o, thread, model),
     lost() { assert.fail('a lossless trace lost events'); },
   });
   const decoder = new core.Decoder({
@@ -34,6 +24,23 @@ test('thread cache chains have the length the allocator reports at every cache p
   });
   decoder.push(bytes);
   decoder.finish();
+  return model;
+}
+
+test('thread cache chains have the length the allocator reports at every cache push and pop', () => {
+  let checked = 0;
+  // the events in the session's cross-thread order, checked one by one
+  const model = replay(fixture('workload-aligned-detail'), (b, o, thread, model) => {
+    model.apply(b, o, thread);
+    const kind = core.eventKind(b, o);
+    if ((kind === CACHE_PUSH || kind === CACHE_POP) && !(core.eventRoute(b, o) & 0x80)) {
+      const cls = core.eventClass(b, o);
+      const chain = model.thread(thread).caches[cls];
+      assert.equal(chain.length, core.eventValue(b, o), `event ${model.eventCount - 1}: thread ${thread} class ${cls}`);
+      if (kind === CACHE_PUSH) assert.equal(chain.at(-1), core.eventBase(b, o), 'the pushed block is the head');
+      checked++;
+    }
+  });
   assert.ok(model.detail, 'recorded with pointer-level detail');
   assert.ok(checked > 1000, `${checked} pushes and pops checked`);
   assert.deepEqual(model.findings.all.map((f) => f.kind), []);
@@ -105,37 +112,25 @@ test('lost events make the thread\'s caches unknown and are one warning per lost
 
 test('a loss in the middle of a drain is no slab leak: the puts we never saw lowered the used count', () => {
   const DRAIN = 11, SLAB_PUSH = 5;
-  let model = null, phase = 'idle', drainer = -1, slab = -1, used = -1, dropped = 0, droppedPuts = 0, cut = false;
+  let phase = 'idle', drainer = -1, slab = -1, used = -1, dropped = 0, droppedPuts = 0, cut = false;
   // a lossless trace with a drain cut as the exporter cuts one: the events after the
   // drain's first put, up to its fourth put to the same slab, replaced by a lost record
-  const order = new core.EventOrder({
-    event(b, o, thread) {
-      const kind = core.eventKind(b, o);
-      if (phase === 'idle' && kind === DRAIN) { phase = 'drain'; drainer = thread; }
-      else if (phase === 'drain' && thread === drainer && kind === SLAB_PUSH) {
-        phase = 'dropping'; slab = model.locate(core.eventBase(b, o)).slab.start; used = core.eventValue(b, o);
-      } else if (phase === 'dropping' && thread === drainer) {
-        const samePut = kind === SLAB_PUSH && model.locate(core.eventBase(b, o))?.slab.start === slab;
-        if (samePut && droppedPuts < 2) { droppedPuts++; dropped++; return; }
-        if (kind !== SLAB_PUSH && kind !== DRAIN) { dropped++; return; }
-        model.onLost({ thread, count: dropped, firstSeq: 0, lastSeq: dropped - 1, timestampNs: 0, streamOffset: 0 });
-        cut = samePut && droppedPuts === 2 && core.eventValue(b, o) === used - 3;
-        phase = cut ? 'done' : 'idle';
-        dropped = droppedPuts = 0;
-      }
-      model.apply(b, o, thread);
-    },
-    lost() { assert.fail('a lossless trace lost events'); },
+  const model = replay(fixture('workload-aligned-detail'), (b, o, thread, model) => {
+    const kind = core.eventKind(b, o);
+    if (phase === 'idle' && kind === DRAIN) { phase = 'drain'; drainer = thread; }
+    else if (phase === 'drain' && thread === drainer && kind === SLAB_PUSH) {
+      phase = 'dropping'; slab = model.locate(core.eventBase(b, o)).slab.start; used = core.eventValue(b, o);
+    } else if (phase === 'dropping' && thread === drainer) {
+      const samePut = kind === SLAB_PUSH && model.locate(core.eventBase(b, o))?.slab.start === slab;
+      if (samePut && droppedPuts < 2) { droppedPuts++; dropped++; return; }
+      if (kind !== SLAB_PUSH && kind !== DRAIN) { dropped++; return; }
+      model.onLost({ thread, count: dropped, firstSeq: 0, lastSeq: dropped - 1, timestampNs: 0, streamOffset: 0 });
+      cut = samePut && droppedPuts === 2 && core.eventValue(b, o) === used - 3;
+      phase = cut ? 'done' : 'idle';
+      dropped = droppedPuts = 0;
+    }
+    model.apply(b, o, thread);
   });
-  const decoder = new core.Decoder({
-    handshake: (h) => (model = new core.HeapModel(h)),
-    events: (batch) => order.events(batch),
-    sync: (time) => order.sync(time),
-    lost: (record) => order.lost(record),
-    crash() {}, slabBytes() {}, end: () => order.flush(), error: (e) => assert.fail(e.message),
-  });
-  decoder.push(fixture('workload-aligned-detail'));
-  decoder.finish();
   assert.ok(cut, 'the trace has a drain that puts four blocks in a row to one slab');
   assert.deepEqual(model.findings.all.filter((f) => f.severity === 'error').map((f) => f.message), []);
 });
