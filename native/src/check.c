@@ -136,14 +136,8 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
         return false;
     }
     struct ss_loc loc = {.kind = SS_PTR_FOREIGN};
-    if (!next) {
-        /* nothing to resolve */
-    } else if (ss_superslab_of(next) == ss_superslab_of(base)) { /* base's superslab is ours: no registry walk */
-        loc.base = NULL;
-        resolve_tiny(next, &loc);
-    } else {
-        _ss_resolve(next, &loc);
-    }
+    if (next && ss_superslab_of(next) == ss_superslab_of(base)) resolve_tiny(next, &loc); /* base's superslab is ours: no registry walk */
+    else if (next) _ss_resolve(next, &loc);
     /* a link to a block of the same class in another slab says more than the check word can */
     bool is_block = next && loc.kind == SS_PTR_BASE && loc.base == next && loc.cls == cls;
     if (is_block && same_slab && loc.slab != same_slab) {
