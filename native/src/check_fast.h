@@ -16,21 +16,22 @@
 static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struct ss_loc *loc) {
     if (ss_unlikely(ss_registry_kind(user) != SS_REGION_TINY)) return false;
     struct ss_slab *slab = &ss_superslab_of(user)->slabs[ss_slab_index_of(user)];
-    int cls = ss_slab_class(slab);
-    if (ss_unlikely(cls < 0)) return false; /* unbound (or the metadata slab) */
-    uint32_t slot = ss_slot_of((unsigned)cls, user);
-    if (ss_unlikely(((uintptr_t)user & (SS_SLAB_SIZE - 1)) - (size_t)slot * ss_stride((unsigned)cls) != SS_USER_OFFSET))
+    unsigned cls = (unsigned)ss_slab_class(slab);
+    /* unbound (or the metadata slab) is -1; an unsigned test that also tells the compiler cls < 8 */
+    if (ss_unlikely(cls >= SS_NUM_CLASSES)) return false;
+    uint32_t slot = ss_slot_of(cls, user);
+    if (ss_unlikely(ss_offset_in_block(cls, (uintptr_t)user & (SS_SLAB_SIZE - 1)) != SS_USER_OFFSET))
         return false;
     /* a slot not yet carved holds no block (and no word to go by; a set live bit would say it was) */
-    if (ss_class_has_check_word((unsigned)cls) &&
+    if (ss_class_has_check_word(cls) &&
         ss_unlikely(slot >= atomic_load_explicit(&slab->carved, memory_order_relaxed)))
         return false;
-    if (ss_unlikely(!ss_block_live(slab, (unsigned)cls, slot, ss_base_from_user(user)))) return false;
+    if (ss_unlikely(!ss_block_live(slab, cls, slot, ss_base_from_user(user)))) return false;
     /* the slot check above puts the header inside the block: safe to read */
-    if (ss_unlikely(ss_tag_before_user(user) != ss_header_encode((unsigned)cls))) return false;
+    if (ss_unlikely(ss_tag_before_user(user) != ss_header_encode(cls))) return false;
     loc->kind = SS_PTR_USER;
     loc->slab = slab;
-    loc->cls = (unsigned)cls;
+    loc->cls = cls;
     loc->slot = slot;
     loc->base = ss_base_from_user(user);
     return true;
@@ -57,7 +58,7 @@ static inline __attribute__((always_inline)) bool ss_fast_link_in(unsigned cls, 
     /* the metadata slab serves no class: the class test rules it out */
     if (ss_unlikely(ss_slab_class(slab) != (int)cls)) return false;
     uint32_t slot = ss_slot_of(cls, next);
-    return (size_t)slot * ss_stride(cls) == ((uintptr_t)next & (SS_SLAB_SIZE - 1)) &&
+    return ss_offset_in_block(cls, (uintptr_t)next & (SS_SLAB_SIZE - 1)) == 0 &&
            slot < atomic_load_explicit(&slab->carved, memory_order_relaxed) && (!settled || ss_class_has_check_word(cls) || !ss_block_live(slab, cls, slot, next));
 }
 

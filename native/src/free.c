@@ -87,10 +87,14 @@ static inline unsigned free_route(void *user, const struct ss_slab *slab, bool o
 #define SS_PROBE_FREE_TINY(emit, own, user, slab, cls, base) ((void)0)
 #endif
 
-/* A live tiny block the checks passed: traced, marked free, freed. */
-static ss_noinline void free_checked_tiny(void *user, struct ss_slab *slab, unsigned cls, uint32_t slot, const void *pc) {
+/* A live tiny block the checks passed: traced, marked free, freed. Its slab, class and slot
+ * are worked out again here, so the inline path that leaves for this keeps fewer values. */
+static ss_noinline void free_checked_tiny(void *user, const void *pc) {
     int saved_errno = errno; /* a drain may unmap */
     void *base = ss_base_from_user(user);
+    struct ss_slab *slab = ss_slab_of_base(base);
+    unsigned cls = (unsigned)ss_slab_class(slab);
+    uint32_t slot = ss_slot_of(cls, base);
     struct ss_tcache *tc = &_ss_tc;
     SS_PROBE_FREE_TINY(ssp_emit, false, user, slab, cls, base);
     /* ownership decided once: the owner marks the block free; any other thread
@@ -122,7 +126,7 @@ static ss_noinline void free_checked(void *user, const void *pc) {
         SS_PROBE_OP(SSP_FREE, SSP_NO_CLASS, SSP_FREE_LARGE, (char *)user - 16, user);
         _ss_large_free(user);
     } else {
-        free_checked_tiny(user, loc.slab, loc.cls, loc.slot, pc);
+        free_checked_tiny(user, pc);
     }
     errno = saved_errno;
 }
@@ -169,9 +173,14 @@ static ss_noinline void free_not_fast(void *user, const void *pc) {
 }
 #endif
 
+/* `pc`: the caller to blame in a report; NULL for the caller of the function this is inlined
+ * into, which the check build reads only on the way out to a slow path (held from the start,
+ * it costs the inline path a register it has none to spare for). */
+#define SS_PC_OR_CALLER(pc) ((pc) ? (pc) : SS_CALLER())
+
 static inline __attribute__((always_inline)) void free_impl(void *user, const void *pc) {
 #if SS_CHECK
-    SS_TRACE_ENTER(pc);
+    SS_TRACE_ENTER(SS_PC_OR_CALLER(pc));
     struct ss_loc loc;
     /* the common case, checked inline: a live block going back to this thread's cache */
     if (!SS_INJECT_PAGE_BOUNDARY_HEADER_READ && ss_likely(ss_fast_live(user, &loc))) {
@@ -184,12 +193,12 @@ static inline __attribute__((always_inline)) void free_impl(void *user, const vo
             ss_cache_push(tc, loc.cls, loc.base);
             return;
         }
-        return free_checked_tiny(user, loc.slab, loc.cls, loc.slot, pc);
+        return free_checked_tiny(user, SS_PC_OR_CALLER(pc));
     }
-    if (user) free_checked(user, pc);
+    if (user) free_checked(user, SS_PC_OR_CALLER(pc));
 #else
     if (SS_INJECT_REGISTRY_IN_FAST_PATH && user && ss_registry_kind(user) != SS_REGION_TINY) {
-        free_not_fast(user, pc); /* the injected lookup: correct, but on every free */
+        free_not_fast(user, SS_PC_OR_CALLER(pc)); /* the injected lookup: correct, but on every free */
         return;
     }
     /* header fast path: the byte before USER is on the same page (this also rules out NULL) */
@@ -205,13 +214,13 @@ static inline __attribute__((always_inline)) void free_impl(void *user, const vo
             }
         }
     }
-    free_not_fast(user, pc);
+    free_not_fast(user, SS_PC_OR_CALLER(pc));
 #endif
 }
 
 void _ss_free_at(void *user, const void *pc) { free_impl(user, pc); }
 
-SS_API void ss_free(void *user) { free_impl(user, SS_CALLER()); }
+SS_API void ss_free(void *user) { free_impl(user, NULL); }
 
 #if SS_OVERRIDE
 SS_API void free(void *user) __attribute__((alias("ss_free")));

@@ -115,6 +115,7 @@ struct ss_global {
     /* read by every link in the check build: on a line of its own (the alignment pads the
      * struct's end too), away from the lock every thread writes */
     _Alignas(64) uint64_t check_key;
+    uint64_t check_claim_mul; /* ss_check_word_claim_mul(check_key) */
 };
 extern struct ss_global _ss_g;
 
@@ -232,7 +233,7 @@ static inline void ss_live_store(const struct ss_slab *slab, uint32_t slot, bool
 #endif
 /* Is the carved block at `slot` (its BASE `base`) with the user? */
 static inline bool ss_block_live(const struct ss_slab *slab, unsigned cls, uint32_t slot, const void *base) {
-    if (ss_class_has_check_word(cls)) return !ss_check_word_free(cls, base, ss_check_word_load(base), _ss_g.check_key);
+    if (ss_class_has_check_word(cls)) return !ss_check_word_free(cls, base, ss_check_word_load(base), _ss_g.check_key, _ss_g.check_claim_mul);
 #if SS_LIVE_BITS
     return atomic_load_explicit(ss_live_word(slab, slot), memory_order_relaxed) & (1ull << (slot % 64));
 #else
@@ -254,7 +255,8 @@ static inline void ss_mark_free_owned(const struct ss_slab *slab, unsigned cls, 
 static inline bool ss_mark_free_remote(const struct ss_slab *slab, unsigned cls, void *base) {
     if (ss_class_has_check_word(cls)) {
         uint64_t seen = ss_check_word_load(base);
-        return !ss_check_word_free(cls, base, seen, _ss_g.check_key) && ss_check_word_claim(base, seen, _ss_g.check_key);
+        return !ss_check_word_free(cls, base, seen, _ss_g.check_key, _ss_g.check_claim_mul) &&
+               ss_check_word_claim(base, seen, _ss_g.check_claim_mul);
     }
 #if SS_LIVE_BITS
     uint32_t slot = ss_slot_of(cls, base);

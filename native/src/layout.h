@@ -69,6 +69,16 @@ static inline uint32_t ss_slot_index(unsigned cls, size_t offset) {
 #endif
 }
 
+/* How far `offset` (bytes into a slab) lies past the start of its slot's block: a mask
+ * when strides are powers of two, else offset - slot * stride. */
+static inline size_t ss_offset_in_block(unsigned cls, size_t offset) {
+#if SS_PREFIX == 0 && SS_USER_ALIGN == 1
+    return offset & (SS_STRIDE_OF(cls & 7) - 1);
+#else
+    return offset - (size_t)ss_slot_index(cls, offset) * ss_stride(cls);
+#endif
+}
+
 /* Bytes the caller may use from USER. */
 static inline size_t ss_payload(unsigned cls) {
     return ss_class_block(cls) + SS_PREFIX - SS_USER_OFFSET;
@@ -160,8 +170,13 @@ static inline int ss_check_word_ok(const void *base, const void *next, uint64_t 
  * In the hakmem layout the word is payload while the block is live: user data reads
  * as a free block's word only by a 2^-64 chance, as it is keyed by the block's address. */
 #define SS_CHECK_WORD_LIVE 0ull
-static inline uint64_t ss_check_word_claimed(const void *base, uint64_t key) {
-    return ss_check_word_value(base, (const void *)1, key);
+/* The claimed word is ((1 ^ key) * M) ^ BASE; the product is the same for every block, so
+ * it is worked out once (`claim_mul`, kept beside the key) and the test costs one xor. */
+static inline uint64_t ss_check_word_claim_mul(uint64_t key) {
+    return ss_check_word_value(NULL, (const void *)1, key);
+}
+static inline uint64_t ss_check_word_claimed(const void *base, uint64_t claim_mul) {
+    return claim_mul ^ (uint64_t)(uintptr_t)base;
 }
 static inline uint64_t *ss_check_word_at(const void *base) {
     return (uint64_t *)(uintptr_t)((const char *)base + SS_CHECK_WORD_OFFSET); /* 8-aligned in every class that has one */
@@ -173,12 +188,12 @@ static inline void ss_check_word_mark_live(void *base) {
     __atomic_store_n(ss_check_word_at(base), SS_CHECK_WORD_LIVE, __ATOMIC_RELAXED);
 }
 /* Is `word` (the block's check word) that of a free block? */
-static inline int ss_check_word_free(unsigned cls, const void *base, uint64_t word, uint64_t key) {
-    return word == ss_check_word_value(base, ss_next_read(cls, base), key) || word == ss_check_word_claimed(base, key);
+static inline int ss_check_word_free(unsigned cls, const void *base, uint64_t word, uint64_t key, uint64_t claim_mul) {
+    return word == ss_check_word_value(base, ss_next_read(cls, base), key) || word == ss_check_word_claimed(base, claim_mul);
 }
 /* Any thread: turns a word seen as not free into the claimed word; false when another thread changed it first. */
-static inline int ss_check_word_claim(void *base, uint64_t seen, uint64_t key) {
-    return __atomic_compare_exchange_n(ss_check_word_at(base), &seen, ss_check_word_claimed(base, key), 0,
+static inline int ss_check_word_claim(void *base, uint64_t seen, uint64_t claim_mul) {
+    return __atomic_compare_exchange_n(ss_check_word_at(base), &seen, ss_check_word_claimed(base, claim_mul), 0,
                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 

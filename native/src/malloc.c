@@ -3,15 +3,34 @@
 #include <errno.h>
 #include "tiny.h"
 
+/* A pop from this thread's own cache: no other thread's event can fall in between. */
+#define SS_PROBE_CACHE_HIT(cls, user, size) \
+    SS_PROBE_OP_WITH(ssp_emit_local, SS_SITE_HERE, SSP_ALLOC, cls, SSP_ALLOC_CACHE_HIT, ss_base_from_user(user), size)
+
+#if SS_CHECK
+/* A cache hit whose link the inline check could not vouch for: the full check, out of line. */
+static ss_noinline void *alloc_hit_checked(unsigned cls, const void *pc, size_t size) {
+    void *user = ss_cache_pop(&_ss_tc, cls, pc);
+    SS_PROBE_CACHE_HIT(cls, user, size);
+    return user;
+}
+#endif
+
 static inline __attribute__((always_inline)) void *alloc(size_t size, const void *pc) {
     SS_TRACE_ENTER(pc);
     if (ss_likely(size <= SS_TINY_MAX)) {
         unsigned cls = ss_class_of_size(size);
         struct ss_tcache *tc = &_ss_tc;
         if (ss_likely(tc->head[cls] != NULL)) {
+#if SS_CHECK
+            void *base = tc->head[cls], *next = ss_next_read(cls, base);
+            /* everything but the vouched-for case leaves by a tail call: this path saves no registers */
+            if (ss_unlikely(!ss_fast_link(cls, base, next))) return alloc_hit_checked(cls, pc, size);
+            void *user = ss_cache_take(tc, cls, base, next);
+#else
             void *user = ss_cache_pop(tc, cls, pc);
-            /* a pop from this thread's own cache: no other thread's event can fall in between */
-            SS_PROBE_OP_WITH(ssp_emit_local, SS_SITE_HERE, SSP_ALLOC, cls, SSP_ALLOC_CACHE_HIT, ss_base_from_user(user), size);
+#endif
+            SS_PROBE_CACHE_HIT(cls, user, size);
             return user;
         }
         return _ss_tiny_alloc_slow(cls, pc, size);

@@ -74,6 +74,7 @@ void _ss_global_setup(void) {
     if (atomic_compare_exchange_strong(&global_state, &expected, 1)) {
         uint64_t seed = __builtin_ia32_rdtsc() ^ (uint64_t)(uintptr_t)&thread_key;
         _ss_g.check_key = seed * 0xD6E8FEB86659FD93ull | 1;
+        _ss_g.check_claim_mul = ss_check_word_claim_mul(_ss_g.check_key);
         pthread_key_create(&thread_key, thread_exit);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
         atomic_store_explicit(&global_state, 2, memory_order_release);

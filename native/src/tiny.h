@@ -11,15 +11,12 @@
 void *_ss_cache_link_checked(struct ss_tcache *tc, unsigned cls, void *base, void *next, const void *pc);
 #endif
 
-/* Pops a block the cache holds (head non-NULL) and hands out its USER pointer. */
-static inline __attribute__((always_inline)) void *ss_cache_pop(struct ss_tcache *tc, unsigned cls, const void *pc) {
-    void *base = tc->head[cls];
-    void *next = ss_next_read(cls, base);
+/* Takes the cache's head `base`, whose link `next` has been read (and, in the check build,
+ * vouched for), and hands out its USER pointer. */
+static inline __attribute__((always_inline)) void *ss_cache_take(struct ss_tcache *tc, unsigned cls, void *base,
+                                                                 void *next) {
 #if SS_CHECK
-    if (ss_unlikely(!ss_fast_link(cls, base, next))) next = _ss_cache_link_checked(tc, cls, base, next, pc);
     ss_mark_live(ss_slab_of_base(base), cls, base);
-#else
-    (void)pc;
 #endif
     tc->head[cls] = next;
     tc->count[cls]--;
@@ -28,6 +25,18 @@ static inline __attribute__((always_inline)) void *ss_cache_pop(struct ss_tcache
     SS_PROBE_IN(3, SSP_CACHE_POP, cls, 0, base, tc->count[cls]);
     SS_PROBE_IN(3, SSP_HEADER_WRITE, cls, 0, base, ss_header_encode(cls));
     return ss_user_from_base(base);
+}
+
+/* Pops a block the cache holds (head non-NULL) and hands out its USER pointer. */
+static inline __attribute__((always_inline)) void *ss_cache_pop(struct ss_tcache *tc, unsigned cls, const void *pc) {
+    void *base = tc->head[cls];
+    void *next = ss_next_read(cls, base);
+#if SS_CHECK
+    if (ss_unlikely(!ss_fast_link(cls, base, next))) next = _ss_cache_link_checked(tc, cls, base, next, pc);
+#else
+    (void)pc;
+#endif
+    return ss_cache_take(tc, cls, base, next);
 }
 
 static inline void ss_cache_push(struct ss_tcache *tc, unsigned cls, void *base) {
