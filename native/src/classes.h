@@ -8,9 +8,14 @@
 static inline unsigned ss_class_of_size(size_t size) {
     /* need = block bytes the request takes: payload plus what the layout
      * keeps inside the block before USER (1 in hakmem, 0 in aligned). */
-    size_t need = size + SS_USER_OFFSET - SS_PREFIX;
-    if (need <= 8) return 0;
-    return (unsigned)(64 - __builtin_clzll((unsigned long long)(need - 1))) - 3;
+#if SS_USER_OFFSET > SS_PREFIX
+    size_t below = size + (SS_USER_OFFSET - SS_PREFIX - 1); /* need - 1 */
+#else
+    size_t below = size - (size != 0); /* need - 1, but 0 for a request of 0 bytes */
+#endif
+    /* the class is the bit length of need - 1, less 3; the | 7 puts every need <= 8 in C0
+     * without a branch */
+    return (unsigned)(64 - __builtin_clzll((unsigned long long)(below | 7))) - 3;
 }
 
 /* Blocks of a class that fit in one slab. */

@@ -173,11 +173,6 @@ static ss_noinline void free_not_fast(void *user, const void *pc) {
 }
 #endif
 
-/* `pc`: the caller to blame in a report; NULL for the caller of the function this is inlined
- * into, which the check build reads only on the way out to a slow path (held from the start,
- * it costs the inline path a register it has none to spare for). */
-#define SS_PC_OR_CALLER(pc) ((pc) ? (pc) : SS_CALLER())
-
 static inline __attribute__((always_inline)) void free_impl(void *user, const void *pc) {
 #if SS_CHECK
     SS_TRACE_ENTER(SS_PC_OR_CALLER(pc));
@@ -203,13 +198,13 @@ static inline __attribute__((always_inline)) void free_impl(void *user, const vo
     }
     /* header fast path: the byte before USER is on the same page (this also rules out NULL) */
     if (ss_likely(SS_INJECT_PAGE_BOUNDARY_HEADER_READ ? user != NULL : ((uintptr_t)user & (SS_PAGE_SIZE - 1)))) {
-        int cls = ss_header_class(ss_tag_before_user(user));
-        if (ss_likely(cls >= 0)) {
+        unsigned cls = (unsigned)ss_header_class(ss_tag_before_user(user));
+        if (ss_likely(cls < SS_NUM_CLASSES)) { /* not -1: an unsigned test also tells the compiler cls < 8 */
             void *base = ss_base_from_user(user);
             struct ss_tcache *tc = &_ss_tc;
             if (ss_likely(atomic_load_explicit(&ss_slab_of_base(base)->owner, memory_order_relaxed) == tc->id &&
                           tc->count[cls] < tc->cap[cls])) {
-                ss_cache_push(tc, (unsigned)cls, base);
+                ss_cache_push(tc, cls, base);
                 return;
             }
         }

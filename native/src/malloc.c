@@ -17,7 +17,7 @@ static ss_noinline void *alloc_hit_checked(unsigned cls, const void *pc, size_t 
 #endif
 
 static inline __attribute__((always_inline)) void *alloc(size_t size, const void *pc) {
-    SS_TRACE_ENTER(pc);
+    SS_TRACE_ENTER(SS_PC_OR_CALLER(pc));
     if (ss_likely(size <= SS_TINY_MAX)) {
         unsigned cls = ss_class_of_size(size);
         struct ss_tcache *tc = &_ss_tc;
@@ -25,15 +25,15 @@ static inline __attribute__((always_inline)) void *alloc(size_t size, const void
 #if SS_CHECK
             void *base = tc->head[cls], *next = ss_next_read(cls, base);
             /* everything but the vouched-for case leaves by a tail call: this path saves no registers */
-            if (ss_unlikely(!ss_fast_link(cls, base, next))) return alloc_hit_checked(cls, pc, size);
+            if (ss_unlikely(!ss_fast_link(cls, base, next))) return alloc_hit_checked(cls, SS_PC_OR_CALLER(pc), size);
             void *user = ss_cache_take(tc, cls, base, next);
 #else
-            void *user = ss_cache_pop(tc, cls, pc);
+            void *user = ss_cache_pop(tc, cls, NULL); /* the release build's pop reports nothing */
 #endif
             SS_PROBE_CACHE_HIT(cls, user, size);
             return user;
         }
-        return _ss_tiny_alloc_slow(cls, pc, size);
+        return _ss_tiny_alloc_slow(cls, SS_PC_OR_CALLER(pc), size);
     }
     void *user = _ss_big_alloc(size, 0);
     SS_PROBE_OP(SSP_ALLOC, SSP_NO_CLASS, user && ss_tag_before_user(user) == SS_TAG_LARGE ? SSP_ALLOC_LARGE : SSP_ALLOC_MID,
@@ -43,7 +43,7 @@ static inline __attribute__((always_inline)) void *alloc(size_t size, const void
 
 void *_ss_malloc_at(size_t size, const void *pc) { return alloc(size, pc); }
 
-SS_API void *ss_malloc(size_t size) { return alloc(size, SS_CALLER()); }
+SS_API void *ss_malloc(size_t size) { return alloc(size, NULL); }
 
 SS_API void *ss_calloc(size_t count, size_t size) {
     size_t total;
@@ -51,7 +51,7 @@ SS_API void *ss_calloc(size_t count, size_t size) {
         errno = ENOMEM;
         return NULL;
     }
-    void *user = alloc(total, SS_CALLER());
+    void *user = alloc(total, NULL);
     /* a large block is a fresh mapping, zero already */
     if (user && ss_tag_before_user(user) != SS_TAG_LARGE) memset(user, 0, total);
     return user;
