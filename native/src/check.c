@@ -109,6 +109,9 @@ void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, co
     put_hex(&line, (uintptr_t)ptr);
     put(&line, " class=");
     put_int(&line, cls);
+    /* a thread that has only freed so far has no id yet: it gets the one its set-up will keep
+     * (not a whole set-up here, as a report may come with the global lock held) */
+    if (_ss_tc.id == 0) _ss_tc.id = _ss_thread_id_new();
     put(&line, " thread=");
     put_int(&line, _ss_tc.id == SS_DEAD_THREAD_ID ? -1 : (long long)_ss_tc.id);
     put(&line, " pc=");

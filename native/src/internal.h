@@ -148,6 +148,7 @@ void _ss_remote_push(struct ss_slab *slab, unsigned cls, void *base);
 uint32_t _ss_remote_drain(struct ss_slab *slab);
 
 /* tcache.c */
+uint32_t _ss_thread_id_new(void);
 void _ss_thread_setup(struct ss_tcache *tc);
 void _ss_global_setup(void);
 

@@ -83,9 +83,13 @@ void _ss_global_setup(void) {
     while (atomic_load_explicit(&global_state, memory_order_acquire) != 2) sched_yield();
 }
 
+uint32_t _ss_thread_id_new(void) {
+    return atomic_fetch_add_explicit(&_ss_g.next_thread_id, 1, memory_order_relaxed) + 1;
+}
+
 void _ss_thread_setup(struct ss_tcache *tc) {
     /* Live first: the pthread calls below may allocate, and must find this cache ready. */
-    tc->id = atomic_fetch_add_explicit(&_ss_g.next_thread_id, 1, memory_order_relaxed) + 1;
+    if (tc->id == 0) tc->id = _ss_thread_id_new(); /* one a report already gave it stays */
     for (unsigned cls = 0; cls < SS_NUM_CLASSES; cls++) tc->cap[cls] = ss_cache_cap(cls);
     tc->state = SS_THREAD_LIVE;
     ss_lock(&_ss_g.lock);

@@ -44,8 +44,10 @@ for (const layout of ['hakmem', 'aligned']) {
       assert.equal(aborted.signal, 'SIGABRT', aborted.stderr);
       const lines = aborted.stderr.split('\n').filter((l) => l.startsWith('slabscope:'));
       assert.equal(lines.length, 1, aborted.stderr);
-      const [, found] = lines[0].match(REPORT) ?? [];
+      const [, found, , thread] = lines[0].match(REPORT) ?? [];
       assert.equal(found, kind, lines[0]);
+      // every finding names its thread, one that has only freed so far too (double_free_remote)
+      assert.notEqual(thread, '0', lines[0]);
 
       const reported = run(program, layout, 'check', { SLABSCOPE_ON_ERROR: 'report' });
       assert.equal(reported.status, 0, reported.stderr);
