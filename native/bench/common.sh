@@ -1,8 +1,9 @@
 # common.sh — sourced by run.sh and trace.sh: options, the builds, and a median.
-# Expects `here` (this directory) and `default_runs`; sets native, runs, cycles,
-# larson_seconds and bin.
+# Expects `here` (this directory) and `default_runs` (and may set `default_cycles`,
+# `default_larson_seconds`); sets native, runs, cycles, larson_seconds and bin.
 native="$(cd "$here/.." && pwd)"
-runs="${BENCH_RUNS:-$default_runs}"; cycles="${BENCH_CYCLES:-2000000}"; larson_seconds="${BENCH_LARSON_SECONDS:-2}"
+runs="${BENCH_RUNS:-$default_runs}"; cycles="${BENCH_CYCLES:-${default_cycles:-2000000}}"
+larson_seconds="${BENCH_LARSON_SECONDS:-${default_larson_seconds:-2}}"
 if [[ "${1:-}" == "--quick" ]]; then runs=1; cycles=300000; larson_seconds=0.5; fi
 make -s -C "$native" -j2 all >/dev/null
 make -s -C "$here" >/dev/null

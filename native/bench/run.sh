@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # run.sh [--quick] — bench:native. Every benchmark is run, in one go, on glibc,
 # mimalloc, jemalloc, tcmalloc and the Slabscope builds, interleaved (A B C A B C …)
-# so machine noise falls on all alike; the median of BENCH_RUNS runs is shown with
-# its ratio to glibc and to mimalloc, and the check build's cost against release.
+# so machine noise falls on all alike; the median of BENCH_RUNS runs is shown, and its
+# ratio to glibc and to mimalloc and the check build's cost against release, each the
+# median of the ratios within a round.
 # The single-threaded rows also run the floor (floor_alloc.c: a free list per size
 # class and nothing else), which says how much of a run is the benchmark's own loop
 # and how far above glibc a size-class allocator can get on it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-default_runs=5
+# runs of 10 M cycles (about 0.1 s): a run of 2 M (20 ms) was as long as one of the
+# machine's hiccups; 7 rounds, so a median is not two rounds of one mode against two of another
+default_runs=7; default_cycles=10000000; default_larson_seconds=1
 source "$here/common.sh"
 lib=/usr/lib/x86_64-linux-gnu
 
@@ -44,22 +47,28 @@ bench() { # bench TITLE COMMAND...  (on every allocator in row_names)
   done
   declare -A med=()
   for name in "${row_names[@]}"; do med[$name]=$(tr ' ' '\n' <<<"${samples[$name]}" | grep -v '^$' | median); done
-  printf '\n== %s (median of %d)\n' "$title" "$runs"
+  # ratio A B: the median over rounds of A's run / B's run in the same round (a round runs
+  # every allocator back to back, so a swing in the machine's speed between rounds cancels)
+  ratio() { paste -d' ' <(tr ' ' '\n' <<<"${samples[$1]:-}" | grep -v '^$') <(tr ' ' '\n' <<<"${samples[$2]:-}" | grep -v '^$') |
+    awk '$2 > 0 { print $1 / $2 }' | median; }
+  printf '\n== %s (median of %d; ratios: median of the per-round ratios)\n' "$title" "$runs"
   printf '%-28s %12s %10s %12s %14s\n' allocator "M ops/s" "x glibc" "x mimalloc" "check cost"
   [[ $first_row == 1 ]] || echo "," >>"$json"; first_row=0
   printf '  "%s": {' "$title" >>"$json"; local sep=""
   for name in "${row_names[@]}"; do
-    local v=${med[$name]} g=${med[glibc]} m=${med[mimalloc]:-0} cost=""
+    local v=${med[$name]} g m cost="" key="${title//[^a-zA-Z0-9]/_}_${name//-/_}"
+    g=$(ratio "$name" glibc); m=$([[ -n "${samples[mimalloc]:-}" ]] && ratio "$name" mimalloc || echo -)
     if [[ $name == *-check ]]; then
-      local rel=${med[${name%-check}-release]:-0}
-      cost=$(awk -v r="$rel" -v c="$v" 'BEGIN { if (c > 0) printf "%.2fx slower", r / c }')
+      local slower; slower=$(ratio "${name%-check}-release" "$name")
+      cost=$(awk -v x="$slower" 'BEGIN { if (x > 0) printf "%.2fx slower", x }')
+      eval "cost_$key=$slower"
     fi
     awk -v n="$name" -v v="$v" -v g="$g" -v m="$m" -v c="$cost" 'BEGIN {
-      printf "%-28s %12.2f %10.2f %12s %14s\n", n, v / 1e6, (g > 0 ? v / g : 0), (m > 0 ? sprintf("%.2f", v / m) : "-"), c }'
+      printf "%-28s %12.2f %10.2f %12s %14s\n", n, v / 1e6, g, (m == "-" ? m : sprintf("%.2f", m)), c }'
     printf '%s"%s": %s' "$sep" "$name" "$v" >>"$json"; sep=", "
+    eval "glibc_ratio_$key=$g; mimalloc_ratio_$key=$m"
   done
   echo "}" >>"$json"
-  for name in "${row_names[@]}"; do eval "result_${title//[^a-zA-Z0-9]/_}_${name//-/_}=${med[$name]}"; done
 }
 
 row_names=("${available[@]}" floor) # single-threaded: the floor too
@@ -71,21 +80,23 @@ echo "}" >>"$json"
 
 echo
 echo "== Targets (issue: native allocator)"
-verdict() { awk -v a="$1" -v b="$2" -v want="$3" 'BEGIN { r = (b > 0 ? a / b : 0); printf "%.2fx (want >= %.2fx) %s", r, want, (r >= want ? "met" : "NOT met") }'; }
+verdict() { awk -v r="$1" -v want="$2" 'BEGIN { printf "%.2fx (want >= %.2fx) %s", r, want, (r >= want ? "met" : "NOT met") }'; }
 for size in 128 256 512 1024; do
-  v="result_random_mixed_${size}_slabscope_hakmem_release"; g="result_random_mixed_${size}_glibc"; m="result_random_mixed_${size}_mimalloc"
-  echo "random_mixed $size, hakmem release vs glibc:    $(verdict "${!v}" "${!g}" 1.3)"
-  [[ -n "${!m:-}" ]] && echo "random_mixed $size, hakmem release vs mimalloc: $(verdict "${!v}" "${!m}" 1.0)"
-  f="result_random_mixed_${size}_floor"
-  awk -v f="${!f}" -v g="${!g}" -v v="${!v}" -v s="$size" 'BEGIN {
-    printf "random_mixed %s, floor (size classes, nothing else) vs glibc: %.2fx; hakmem release runs at %.0f%% of the floor\n", s, f / g, 100 * v / f }'
+  key="random_mixed_${size}_slabscope_hakmem_release"
+  g="glibc_ratio_$key"; m="mimalloc_ratio_$key"; f="glibc_ratio_random_mixed_${size}_floor"
+  echo "random_mixed $size, hakmem release vs glibc:    $(verdict "${!g}" 1.3)"
+  [[ "${!m}" != - ]] && echo "random_mixed $size, hakmem release vs mimalloc: $(verdict "${!m}" 1.0)"
+  awk -v f="${!f}" -v v="${!g}" -v s="$size" 'BEGIN {
+    printf "random_mixed %s, floor (size classes, nothing else) vs glibc: %.2fx; hakmem release runs at %.0f%% of the floor\n", s, f, 100 * v / f }'
 done
-echo "larson, aligned release vs glibc:              $(verdict "$result_larson_slabscope_aligned_release" "$result_larson_glibc" 1.0)"
-echo "larson, hakmem release vs glibc:               $(verdict "$result_larson_slabscope_hakmem_release" "$result_larson_glibc" 1.0)"
+for layout in aligned hakmem; do
+  g="glibc_ratio_larson_slabscope_${layout}_release"
+  printf 'larson, %-7s release vs glibc:              %s\n' "$layout" "$(verdict "${!g}" 1.0)"
+done
 # check_cost TITLE BENCH LAYOUT: how much slower the check build ran than the release build
 check_cost() {
-  local r="result_${2}_slabscope_${3}_release" c="result_${2}_slabscope_${3}_check"
-  awk -v r="${!r}" -v c="${!c}" -v t="$1" 'BEGIN { x = r / c; printf "%s, check build cost: %.2fx slower than release (want <= 1.50x) %s\n", t, x, (x <= 1.5 ? "met" : "NOT met") }'
+  local c="cost_${2}_slabscope_${3}_check"
+  awk -v x="${!c}" -v t="$1" 'BEGIN { printf "%s, check build cost: %.2fx slower than release (want <= 1.50x) %s\n", t, x, (x <= 1.5 ? "met" : "NOT met") }'
 }
 for size in 128 256 512 1024; do check_cost "random_mixed $size" "random_mixed_$size" hakmem; done
 for layout in hakmem aligned; do check_cost "larson $layout" larson "$layout"; done
