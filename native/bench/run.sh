@@ -47,10 +47,7 @@ bench() { # bench TITLE COMMAND...  (on every allocator in row_names)
   done
   declare -A med=()
   for name in "${row_names[@]}"; do med[$name]=$(tr ' ' '\n' <<<"${samples[$name]}" | grep -v '^$' | median); done
-  # ratio A B: the median over rounds of A's run / B's run in the same round (a round runs
-  # every allocator back to back, so a swing in the machine's speed between rounds cancels)
-  ratio() { paste -d' ' <(tr ' ' '\n' <<<"${samples[$1]:-}" | grep -v '^$') <(tr ' ' '\n' <<<"${samples[$2]:-}" | grep -v '^$') |
-    awk '$2 > 0 { print $1 / $2 }' | median; }
+  ratio() { per_round_ratio "${samples[$1]:-}" "${samples[$2]:-}"; } # ratio A B: A over B, round by round
   printf '\n== %s (median of %d; ratios: median of the per-round ratios)\n' "$title" "$runs"
   printf '%-28s %12s %10s %12s %14s\n' allocator "M ops/s" "x glibc" "x mimalloc" "check cost"
   [[ $first_row == 1 ]] || echo "," >>"$json"; first_row=0

@@ -63,17 +63,22 @@ row() { # row TITLE LAYOUT BUSY COMMAND...   (BUSY: the program keeps every core
   T=$(printf '%s\n' "${tr[@]}" | median); E=$(printf '%s\n' "${ev[@]}" | median)
   O=$(printf '%s\n' "${off[@]}" | median); C=$(printf '%s\n' "${ceil[@]}" | median); P=$(printf '%s\n' "${per_op[@]}" | median)
   H=$( ((${#hp[@]})) && printf '%s\n' "${hp[@]}" | median || echo 0)
-  printf '\n== %s (%s layout, median of %d)\n' "$title" "$layout" "$runs"
-  awk -v g="$G" -v r="$R" -v t="$T" -v e="$E" -v h="$H" -v o="$O" -v c="$C" -v p="$P" -v busy="$busy" 'BEGIN {
+  # slowdowns round by round (per_round_ratio), like bench:native's ratios
+  local S HS OS
+  S=$(per_round_ratio "${rel[*]}" "${tr[*]}"); OS=$(per_round_ratio "${rel[*]}" "${off[*]}")
+  HS=$( ((${#hp[@]})) && per_round_ratio "${g[*]}" "${hp[*]}" || echo 0)
+  printf '\n== %s (%s layout, median of %d; slowdowns: median of the per-round ones)\n' "$title" "$layout" "$runs"
+  awk -v g="$G" -v r="$R" -v t="$T" -v e="$E" -v h="$H" -v o="$O" -v c="$C" -v p="$P" -v busy="$busy" \
+      -v s="$S" -v hs="$HS" -v os="$OS" 'BEGIN {
     printf "%-34s %10.2f M ops/s\n", "glibc", g / 1e6
     printf "%-34s %10.2f M ops/s\n", "slabscope release", r / 1e6
-    printf "%-34s %10.2f M ops/s   slowdown vs release %.2fx (want <= 2x) %s\n", "slabscope trace -> socket reader", t / 1e6, r / t, (r / t <= 2 ? "met" : "NOT met")
-    if (h > 0) {
-      printf "%-34s %10.2f M ops/s   slowdown vs glibc %.2fx\n", "heaptrack (on glibc)", h / 1e6, g / h
-      printf "%-34s %10.2fx (want >= 8x) %s\n", "heaptrack slowdown / ours", (g / h) / (r / t), ((g / h) / (r / t) >= 8 ? "met" : "NOT met")
+    printf "%-34s %10.2f M ops/s   slowdown vs release %.2fx (want <= 2x) %s\n", "slabscope trace -> socket reader", t / 1e6, s, (s <= 2 ? "met" : "NOT met")
+    if (h > 0 && hs > 0) {
+      printf "%-34s %10.2f M ops/s   slowdown vs glibc %.2fx\n", "heaptrack (on glibc)", h / 1e6, hs
+      printf "%-34s %10.2fx (want >= 8x) %s\n", "heaptrack slowdown / ours", hs / s, (hs / s >= 8 ? "met" : "NOT met")
     }
     printf "%-34s %10.2f M events/s (want >= 20M) %s\n", "events delivered over the socket", e / 1e6, (e >= 20e6 ? "met" : "NOT met")
-    printf "%-34s %10.2f M ops/s   slowdown vs release %.2fx\n", "slabscope trace, no viewer", o / 1e6, r / o
+    printf "%-34s %10.2f M ops/s   slowdown vs release %.2fx\n", "slabscope trace, no viewer", o / 1e6, os
     printf "%-34s %10.2f M events/s (48-byte events)\n", "socket ceiling (bare sender)", c / 1e6
     if (c > 0 && p > 0) {
       printf "%-34s at %.2f events an operation, no traced run can pass %.2f M ops/s: slowdown >= %.2fx\n", "what the socket allows", p, c / p / 1e6, r * p / c

@@ -15,7 +15,7 @@
  * *loc when it is; false means "take the full check", not "bad". */
 static inline __attribute__((always_inline)) bool ss_fast_live(void *user, struct ss_loc *loc) {
     if (ss_unlikely(ss_registry_kind(user) != SS_REGION_TINY)) return false;
-    struct ss_slab *slab = &ss_superslab_of(user)->slabs[ss_slab_index_of(user)];
+    struct ss_slab *slab = ss_slab_of_base(ss_base_from_user(user));
     unsigned cls = (unsigned)ss_slab_class(slab);
     /* unbound (or the metadata slab) is -1; an unsigned test that also tells the compiler cls < 8 */
     if (ss_unlikely(cls >= SS_NUM_CLASSES)) return false;
