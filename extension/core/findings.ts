@@ -49,24 +49,76 @@ export interface Finding {
   readonly freeEvent: number;
 }
 
+/** One thread's dropped events, summed over every lost record: the one `lost-events` finding it has. */
+export interface ThreadLoss {
+  readonly thread: number;
+  count: number;
+  /** per-thread sequence ranges dropped, in stream order */
+  readonly ranges: [firstSeq: number, lastSeq: number][];
+}
+
+/** At most this many ranges are named in a loss's message; the count is always the exact total. */
+const RANGES_SAID = 8;
+
+function lossMessage(loss: ThreadLoss): string {
+  const said = loss.ranges.slice(0, RANGES_SAID).map(([first, last]) => (first === last ? `${first}` : `${first}..${last}`));
+  const more = loss.ranges.length - said.length;
+  const gaps = loss.ranges.length === 1 ? 'sequence' : `${loss.ranges.length} gaps, sequence`;
+  return `${loss.count} ${loss.count === 1 ? 'event' : 'events'} of thread ${loss.thread} ${loss.count === 1 ? 'was' : 'were'} dropped (${gaps} ${said.join(', ')}${more > 0 ? ` and ${more} more` : ''}); its caches' state is unknown from the first gap on`;
+}
+
 /** Collects findings, once each: the same kind on the same block close together is one finding. */
 export class FindingSet {
   readonly all: Finding[] = [];
   private readonly recent = new Map<string, number>();
   private readonly byKind = new Map<FindingKind, number>();
+  private readonly losses = new Map<number, ThreadLoss>();
+  /** bumped whenever a finding is added or one already reported changes (a thread's loss grows) */
+  revision = 0;
   /** events within which a repeat of the same kind on the same block is the same finding */
   static readonly WINDOW = 4096;
 
   add(finding: Finding): boolean {
-    // each lost record is its own finding; for the rest, one per kind and block nearby
-    const key = finding.kind === 'lost-events' ? '' : `${finding.kind}:${finding.base || finding.ptr}`;
-    const last = key ? this.recent.get(key) : undefined;
+    // one per kind and block nearby (losses go through addLoss: one per thread)
+    const key = `${finding.kind}:${finding.base || finding.ptr}`;
+    const last = this.recent.get(key);
     if (last !== undefined && finding.event - last <= FindingSet.WINDOW) return false;
     this.recent.set(key, finding.event);
     if (this.recent.size > 65536) this.recent.clear(); // a bound, not a cache: old keys are out of the window anyway
+    this.push(finding);
+    return true;
+  }
+
+  /**
+   * A lost record: the thread's first one becomes its `lost-events` finding (at that event);
+   * later ones add to its exact count and ranges, so a loss is said once per thread.
+   */
+  addLoss(thread: number, count: number, firstSeq: number, lastSeq: number, event: number): void {
+    const known = this.losses.get(thread);
+    if (known) {
+      known.count += count;
+      known.ranges.push([firstSeq, lastSeq]);
+      this.revision++;
+      return;
+    }
+    const loss: ThreadLoss = { thread, count, ranges: [[firstSeq, lastSeq]] };
+    this.losses.set(thread, loss);
+    this.push({
+      kind: 'lost-events', severity: 'warning', ptr: 0n, base: 0, cls: -1, thread, event,
+      get message() { return lossMessage(loss); },
+      origin: 'engine', internalSite: null, stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
+    });
+  }
+
+  /** Every thread's loss so far, by thread. */
+  lossOf(thread: number): Readonly<ThreadLoss> | undefined {
+    return this.losses.get(thread);
+  }
+
+  private push(finding: Finding): void {
     this.all.push(finding);
     this.byKind.set(finding.kind, (this.byKind.get(finding.kind) ?? 0) + 1);
-    return true;
+    this.revision++;
   }
 
   count(kind?: FindingKind): number {

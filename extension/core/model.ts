@@ -749,11 +749,7 @@ export class HeapModel {
           slab.remote.length = 0;
         }
       }
-    this.findings.add({
-      kind: 'lost-events', severity: 'warning', ptr: 0n, base: 0, cls: -1, thread: record.thread, event: this.eventCount,
-      message: `${record.count} events of thread ${record.thread} were dropped (sequence ${record.firstSeq}..${record.lastSeq}); its caches' state is unknown from here`,
-      origin: 'engine', internalSite: null, stacks: { alloc: [], free: [], detect: [] }, allocEvent: NONE, freeEvent: NONE,
-    });
+    this.findings.addLoss(record.thread, record.count, record.firstSeq, record.lastSeq, this.eventCount);
   }
 
   private forget(slab: SlabModel, slot: number): void {

@@ -87,6 +87,7 @@ export class ViewHost {
   private selectedSlab: number | null = null;
   private selectedFreelist: { thread: number; cls: number } | null = null;
   private findingsSent = -1;
+  private findingsRevision = -1;
   private lastRefresh = { time: 0, events: 0 };
   private ready = false;
   private closed = false;
@@ -136,7 +137,11 @@ export class ViewHost {
     }
     this.post(this.feed.heap(model, this.source.findings()));
     this.post(timelineMessage(this.source.eventCount(), this.source.times(), this.source.lost(), this.source.findings(), this.source.summary()?.durationNs ?? 0));
-    if (this.source.findings().length !== this.findingsSent) await this.sendFindings();
+    // a thread's loss is one finding whose count grows: a new revision is news too
+    if (this.source.findings().length !== this.findingsSent || model.findings.revision !== this.findingsRevision) {
+      this.findingsRevision = model.findings.revision;
+      await this.sendFindings();
+    }
     this.sendSelections(model);
     this.sendStatus();
   }

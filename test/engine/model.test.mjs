@@ -100,14 +100,41 @@ test('the buggy runs: one finding each, with the block\'s alloc and free events'
   assert.deepEqual(nextCorrupt.map((f) => f.kind), ['next-corrupt']);
 });
 
-test('lost events make the thread\'s caches unknown and are one warning per lost record', () => {
+test('lost events make the thread\'s caches unknown and are one warning per thread, with the exact total and every range', () => {
   const session = decode(fixture('workload-aligned-lost'));
   const lost = session.model.findings.all.filter((f) => f.kind === 'lost-events');
-  assert.ok(lost.length > 0);
-  assert.equal(session.model.lostEvents, lost.reduce((sum, f) => sum + Number(/^(\d+) events/.exec(f.message)[1]), 0));
+  const records = []; // every lost record the stream carries, straight from the decoder
+  const decoder = new core.Decoder({ handshake() {}, events() {}, sync() {}, lost: (record) => records.push(record), crash() {}, slabBytes() {}, end() {}, error() {} });
+  decoder.push(fixture('workload-aligned-lost'));
+  decoder.finish();
+  assert.ok(records.length > 1);
+  const threads = new Set(records.map((r) => r.thread));
+  assert.deepEqual(lost.map((f) => f.thread).sort(), [...threads].sort(), 'one finding per thread that lost events');
+  assert.equal(session.model.lostEvents, lost.reduce((sum, f) => sum + Number(/^(\d+) events? /.exec(f.message)[1]), 0));
+  for (const thread of threads) {
+    const mine = records.filter((r) => r.thread === thread);
+    const finding = lost.find((f) => f.thread === thread);
+    assert.equal(Number(/^(\d+) events? /.exec(finding.message)[1]), mine.reduce((sum, r) => sum + r.count, 0));
+    assert.match(finding.message, new RegExp(`sequence ${mine[0].firstSeq}\\.\\.${mine[0].lastSeq}`));
+  }
   for (const f of lost) assert.equal(f.severity, 'warning');
   const unknown = [...session.model.threads.values()].filter((t) => t.known.includes(false));
   assert.ok(unknown.length > 0);
+});
+
+test('a thread that loses events again and again has one finding: the exact total and its ranges, the first at the first gap', () => {
+  const findings = new core.FindingSet();
+  findings.addLoss(3, 10, 100, 109, 500);
+  findings.addLoss(4, 1, 7, 7, 600);
+  const revision = findings.revision;
+  findings.addLoss(3, 5, 200, 204, 900);
+  assert.ok(findings.revision > revision, 'a grown loss is a new revision');
+  for (let gap = 0; gap < 20; gap++) findings.addLoss(3, 1, 1000 + gap * 10, 1000 + gap * 10, 1000 + gap);
+  const lost = findings.all.filter((f) => f.kind === 'lost-events');
+  assert.deepEqual(lost.map((f) => [f.thread, f.event]), [[3, 500], [4, 600]]);
+  assert.equal(findings.count('lost-events'), 2);
+  assert.match(lost[0].message, /^35 events of thread 3 were dropped \(22 gaps, sequence 100\.\.109, 200\.\.204, 1000, 1010, .* and 14 more\)/);
+  assert.match(lost[1].message, /^1 event of thread 4 was dropped \(sequence 7\)/);
 });
 
 test('a loss in the middle of a drain is no slab leak: the puts we never saw lowered the used count', () => {
