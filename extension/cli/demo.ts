@@ -38,7 +38,7 @@ export function demoCases(nativeDir: string): DemoCase[] {
     { name: 'free asks the registry first (Phase E2, injected)', expect: 'route-regression', program: injectDemo, args: ['route'], layout: 'hakmem', inject: 'registry-in-fast-path' },
     { name: 'slabs never empty: the drain forgets used (Phase 9, injected)', expect: 'slab-leak', program: injectDemo, args: ['leak'], layout: 'hakmem', inject: 'sll-no-used-decrement', lossless: true },
     { name: 'header read across a page boundary (Phase 7-1.2, injected)', expect: 'crash', program: injectDemo, args: ['page'], layout: 'hakmem', inject: 'page-boundary-header-read' },
-    { name: 'ring too small for the load', expect: 'lost-events', program: join(nativeDir, 'build', 'test', 'workload'), args: ['20000'], layout: 'aligned', env: { SLABSCOPE_RING: '16' } },
+    { name: 'ring too small for the load, lossy by choice', expect: 'lost-events', program: join(nativeDir, 'build', 'test', 'workload'), args: ['20000'], layout: 'aligned', lossless: false, env: { SLABSCOPE_RING: '16' } },
   ];
 }
 
@@ -58,7 +58,7 @@ export async function runDemoCase(demo: DemoCase, nativeDir: string, sourceRoot:
   const out = join(outDir, `${demo.expect}.hktrace`);
   const library = demo.inject ? join(nativeDir, 'build', 'inject', demo.inject, demo.layout, 'trace', 'libslabscope.so') : undefined;
   const result = await record({
-    program: demo.program, args: demo.args, layout: demo.layout, lossless: demo.lossless ?? false, detail: true, stackDepth: 1,
+    program: demo.program, args: demo.args, layout: demo.layout, lossless: demo.lossless ?? true, detail: true, stackDepth: 1,
     out, nativeDir, library, env: demo.env, stdio: 'pipe',
   });
   const findings: ReportFinding[] = [];

@@ -15,7 +15,8 @@ const nativeDir = join(packageRoot, 'native');
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const USAGE = `usage:
-  slabscope run [--layout aligned|hakmem] [--lossless] [--ops] [--stack N] [--library LIB.so] [--out FILE.hktrace] -- PROGRAM [ARGS...]
+  slabscope run [--layout aligned|hakmem] [--lossy] [--ops] [--stack N] [--library LIB.so] [--out FILE.hktrace] -- PROGRAM [ARGS...]
+      --lossy: a full ring drops events (counted) instead of waiting: for long runs that must not be slowed
       --ops: operation-level events only; --library: preload this trace build (a fault-injection build, your own allocator)
   slabscope report FILE.hktrace [--json | --sarif]
   slabscope view FILE.hktrace [--port N] [--no-open]
@@ -51,7 +52,7 @@ interface RunOptions {
 /** The options of `run` and `view`; `view` also takes --port, --no-open and --live. */
 function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
   const options: RunOptions = {
-    layout: 'aligned', lossless: false, detail: true, stackDepth: 1, out: null, library: undefined, port: 0, open: true, live: false,
+    layout: 'aligned', lossless: true, detail: true, stackDepth: 1, out: null, library: undefined, port: 0, open: true, live: false,
     words: [], program: undefined, programArgs: [],
   };
   let i = 0;
@@ -61,7 +62,8 @@ function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
       const value = takeValue(args, i++, arg);
       if (value !== 'aligned' && value !== 'hakmem') throw new UsageError(`--layout is aligned or hakmem, not ${value}`);
       options.layout = value;
-    } else if (arg === '--lossless') options.lossless = true;
+    } else if (arg === '--lossy') options.lossless = false;
+    else if (arg === '--lossless') options.lossless = true; // the default; kept for scripts that say so
     else if (arg === '--ops') options.detail = false;
     else if (arg === '--stack') {
       options.stackDepth = Number(takeValue(args, i++, arg));

@@ -160,7 +160,7 @@ export function traceVariables(library: string, socketPath: string, options: Pic
     SLABSCOPE_STACK_DEPTH: String(options.stackDepth),
   };
   if (options.detail) vars.SLABSCOPE_EVENTS = 'all';
-  if (options.lossless) vars.SLABSCOPE_LOSSLESS = '1';
+  vars.SLABSCOPE_LOSSLESS = options.lossless ? '1' : '0'; // said either way: the runtime's own default may differ
   if (options.ringEvents) vars.SLABSCOPE_RING = String(options.ringEvents);
   return vars;
 }

@@ -161,7 +161,7 @@ export class Controller implements vscode.Disposable {
     this.startTicking();
     try {
       const result = await record({
-        program: request.program, args: request.args, cwd: request.cwd, layout: request.layout, lossless: settings.lossless, detail: true, stackDepth: 1,
+        program: request.program, args: request.args, cwd: request.cwd, layout: request.layout, lossless: !settings.lossy, detail: true, stackDepth: 1,
         out, nativeDir: this.nativeDir, ringEvents: settings.ringEvents || undefined, stdio: 'terminal', forwardSignals: false,
         onChild: (started) => {
           child = started;
@@ -213,7 +213,7 @@ export class Controller implements vscode.Disposable {
     };
     this.live = live;
     this.startTicking();
-    const variables = traceVariables(traceLibrary(this.nativeDir, layout), socket, { detail: true, lossless: settings.lossless, ringEvents: settings.ringEvents, stackDepth: 1 });
+    const variables = traceVariables(traceLibrary(this.nativeDir, layout), socket, { detail: true, lossless: !settings.lossy, ringEvents: settings.ringEvents, stackDepth: 1 });
     return { socket, env: Object.entries(variables).map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`).join(' ') };
   }
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 export interface Settings {
   socketDirectory: string;
   ringEvents: number;
-  lossless: boolean;
+  /** a full ring drops events (counted) instead of waiting for the viewer */
+  lossy: boolean;
   defaultLayout: 'aligned' | 'hakmem';
   symbolizerPath: string;
   routeRegressionThreshold: number;
@@ -18,7 +19,7 @@ export function readSettings(): Settings {
   return {
     socketDirectory: directory ? directory.replace(/^~(?=\/|$)/, homedir()) : join(tmpdir(), `slabscope-${process.getuid?.() ?? 'user'}`),
     ringEvents: config.get<number>('ringEvents', 0),
-    lossless: config.get<boolean>('lossless', false),
+    lossy: config.get<boolean>('lossy', false),
     defaultLayout: config.get<string>('defaultLayout', 'aligned') === 'hakmem' ? 'hakmem' : 'aligned',
     symbolizerPath: config.get<string>('symbolizerPath', ''),
     routeRegressionThreshold: Math.min(1, Math.max(0, config.get<number>('routeRegressionThreshold', 0.05))),

@@ -177,8 +177,9 @@ static void child_after_fork(void) {
 int ssp_start(const struct ssp_config *config) {
     if (_ssp.fd >= 0) return 1;
     _ssp.config = config;
+    /* lossless unless asked otherwise: a trace that shows "unknown" debugs nothing */
     const char *lossless = getenv("SLABSCOPE_LOSSLESS");
-    _ssp.options.lossless = lossless && lossless[0] == '1';
+    _ssp.options.lossless = !(lossless && lossless[0] == '0');
     uint32_t events = env_u32("SLABSCOPE_RING", 1u << 16);
     uint32_t power = 16;
     while (power < events) power <<= 1;

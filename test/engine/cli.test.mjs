@@ -152,3 +152,26 @@ test('the program\'s own exit status and signal are reported', () => {
   assert.ok(trace.summary.events > 0);
   assert.equal(trace.summary.crashed, /killed/.test(run.stdout));
 });
+
+test('the default trace is exact: a two-thread hand-off of 20,000 blocks loses nothing; --lossy drops what a full ring cannot hold, said once per thread', () => {
+  const handoff = join(work, 'handoff');
+  const built = spawnSync('cc', ['-O2', '-pthread', '-o', handoff, join(root, 'test', 'bench', 'handoff.c')], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  const exact = join(work, 'handoff.hktrace');
+  const run = slabscope(['run', '--layout', 'hakmem', '--out', exact, '--', handoff, '20000']);
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  const trace = report(exact);
+  assert.equal(trace.summary.lostEvents, 0);
+  assert.deepEqual(trace.findings, []);
+  // 20,000 mallocs and frees, each at least one event, and the threads' own set-up
+  assert.ok(trace.summary.events > 40_000, `${trace.summary.events} events`);
+  // a ring of 16 events cannot hold a burst: lossy by choice loses, and each thread says so once
+  const lossy = join(work, 'handoff-lossy.hktrace');
+  const dropped = slabscope(['run', '--layout', 'hakmem', '--lossy', '--out', lossy, '--', handoff, '20000'], { env: { ...process.env, SLABSCOPE_RING: '16' } });
+  assert.equal(dropped.status, 0, dropped.stdout + dropped.stderr);
+  const lossyTrace = report(lossy);
+  assert.ok(lossyTrace.summary.lostEvents > 0);
+  const warnings = lossyTrace.findings.filter((f) => f.kind === 'lost-events');
+  assert.equal(new Set(warnings.map((f) => f.thread)).size, warnings.length, 'one lost-events finding per thread');
+  assert.equal(warnings.reduce((sum, f) => sum + Number(/^(\d+) events? /.exec(f.message)[1]), 0), lossyTrace.summary.lostEvents);
+});

@@ -156,7 +156,7 @@ test('lossy with a tiny ring: received plus lost equals produced, exactly', () =
   try {
     const file = join(dir, 'lossy.bin');
     const result = spawnSync(program('workload'), ['20000'], {
-      env: { ...process.env, LD_PRELOAD: traceLib('aligned'), SLABSCOPE_TRACE_FILE: file, SLABSCOPE_RING: '16', SLABSCOPE_EVENTS: 'all' },
+      env: { ...process.env, LD_PRELOAD: traceLib('aligned'), SLABSCOPE_TRACE_FILE: file, SLABSCOPE_RING: '16', SLABSCOPE_LOSSLESS: '0', SLABSCOPE_EVENTS: 'all' },
       encoding: 'utf8',
     });
     assert.equal(result.status, 0, result.stderr);

@@ -110,8 +110,9 @@ test('view --live: the views follow the program while it runs, then replay its t
     try {
       await page.waitForFunction((n) => document.body.dataset.position === String(n), trace.eventCount);
       assert.ok(trace.eventCount > 100000, `only ${trace.eventCount} events recorded`);
+      assert.equal(trace.summary.lostEvents, 0, 'the default live trace loses nothing');
       const errors = trace.findings.filter((finding) => finding.severity === 'error');
-      // a false finding in a lossy live trace must be nameable from the failure alone
+      // a false finding must be nameable from the failure alone
       assert.equal(errors.length, 0, `${replayed}: ${JSON.stringify(errors.slice(0, 3), (key, value) => (typeof value === 'bigint' ? `0x${value.toString(16)}` : value))}`);
     } finally {
       trace.close();
