@@ -1,5 +1,6 @@
 // build.mjs — bundles the TypeScript sources with esbuild: the engine for Node
-// (tests, tools), the command line, and the heap views for the browser (one
+// (tests, tools), the command line and the VS Code host (each with recording,
+// extension/record, bundled in), and the heap views for the browser (one
 // bundle for a VS Code webview and for the page `slabscope view` serves).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Symbolizer, buildReport, reportContext, type FindingKind, type ReportFinding } from '../core';
-import { ensureNativeBuilt, record } from './record';
+import { ensureNativeBuilt, record } from '../record';
 import { formatFinding } from './text';
 
 export interface DemoCase {

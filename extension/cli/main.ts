@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, reportContext, toSarif, type Report } from '../core';
-import { ensureNativeBuilt, record, RecordError, type Progress } from './record';
+import { ensureNativeBuilt, record, RecordError, type Progress } from '../record';
 import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
 import { ViewServer, liveSource, openInBrowser, traceSource } from './view';

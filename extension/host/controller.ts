@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import {
   LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceFileSource, busiestProcess, buildReport, reportContext, type ReportFinding, type ViewSource,
 } from '../core';
-import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../cli/record';
+import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../record';
 import type { Settings } from './settings';
 
 export interface RunRequest {
