@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { BlockState, Symbolizer, userFrame, type HeapModel, type ReportFinding } from '../core';
 import type { Controller } from './controller';
+import { Command } from './ids';
 import { findingLocation } from './trees';
 
 function location(frame: { file: string; line: number }): vscode.Location {
@@ -108,7 +109,7 @@ export class SiteLens implements vscode.CodeLensProvider {
       if (entry.freed) parts.push(`${entry.freed} freed here`);
       if (entry.findings) parts.push(`⚠ ${entry.findings} finding${entry.findings === 1 ? '' : 's'}`);
       if (!parts.length) continue;
-      lenses.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title: `Slabscope: ${parts.join(' · ')}`, command: 'slabscope.showHeap', arguments: [] }));
+      lenses.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title: `Slabscope: ${parts.join(' · ')}`, command: Command.showHeap, arguments: [] }));
     }
     return lenses;
   }

@@ -9,7 +9,8 @@ import { Controller } from './controller';
 import { SiteLens, updateDiagnostics } from './diagnostics';
 import { HeapPanel, type ViewContext } from './panel';
 import { readSettings } from './settings';
-import { BuildTaskProvider, LAYOUTS, MODES, TASK_TYPE, buildTask } from './tasks';
+import { Command, ContextKey, RECENT_PROGRAMS, TASK_TYPE, View, focusCommand } from './ids';
+import { BuildTaskProvider, LAYOUTS, MODES, buildTask } from './tasks';
 import { TraceEditorProvider } from './trace-editor';
 import { FindingsTree, SuperslabsTree, ThreadsTree } from './trees';
 
@@ -36,14 +37,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const threads = new ThreadsTree(controller), superslabs = new SuperslabsTree(controller), findings = new FindingsTree(controller);
   const lens = new SiteLens(controller, () => readSettings().symbolizerPath);
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 20);
-  status.command = 'slabscope.showHeap';
+  status.command = Command.showHeap;
   status.name = 'Slabscope';
   const traceDir = () => join((context.storageUri ?? context.globalStorageUri).fsPath, 'traces');
 
   const updateStatus = () => {
     const source = controller.source;
-    void vscode.commands.executeCommand('setContext', 'slabscope.running', controller.running);
-    void vscode.commands.executeCommand('setContext', 'slabscope.hasTrace', source !== null);
+    void vscode.commands.executeCommand('setContext', ContextKey.running, controller.running);
+    void vscode.commands.executeCommand('setContext', ContextKey.hasTrace, source !== null);
     if (!source) {
       status.text = '$(circle-slash) Slabscope: not connected';
       status.tooltip = 'Run a program with tracing, attach to one, or open a trace';
@@ -79,9 +80,9 @@ export function activate(context: vscode.ExtensionContext): void {
       void lens.update(what !== 'tick');
       updateStatus();
     }),
-    vscode.window.registerTreeDataProvider('slabscope.threads', threads),
-    vscode.window.registerTreeDataProvider('slabscope.superslabs', superslabs),
-    vscode.window.registerTreeDataProvider('slabscope.findings', findings),
+    vscode.window.registerTreeDataProvider(View.threads, threads),
+    vscode.window.registerTreeDataProvider(View.superslabs, superslabs),
+    vscode.window.registerTreeDataProvider(View.findings, findings),
     vscode.languages.registerCodeLensProvider([{ language: 'c' }, { language: 'cpp' }], lens),
     vscode.tasks.registerTaskProvider(TASK_TYPE, new BuildTaskProvider(nativeDir, log)),
     vscode.window.registerCustomEditorProvider(TraceEditorProvider.viewType, new TraceEditorProvider(viewContext, () => readSettings().routeRegressionThreshold), {
@@ -94,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): void {
       },
     }),
 
-    vscode.commands.registerCommand('slabscope.build', async (layoutArg?: string, modeArg?: string) => {
+    vscode.commands.registerCommand(Command.build, async (layoutArg?: string, modeArg?: string) => {
       const layout = layoutArg ?? (await vscode.window.showQuickPick(LAYOUTS.map((l) => ({ label: l, description: l === 'aligned' ? 'USER 16-byte aligned: any program' : "the seeds' layout: USER = BASE + 1" })), { title: 'Slabscope: layout to build' }))?.label;
       if (!layout) return false;
       const mode = modeArg ?? (await vscode.window.showQuickPick(MODES.map((m) => ({ label: m, description: m === 'trace' ? 'checks and the pointer trace' : m === 'check' ? 'checks, no trace' : 'no checks' })), { title: 'Slabscope: mode to build' }))?.label;
@@ -113,8 +114,8 @@ export function activate(context: vscode.ExtensionContext): void {
       });
     }),
 
-    vscode.commands.registerCommand('slabscope.run', async (programArg?: string, argsArg?: string[]) => {
-      const remembered = context.workspaceState.get<{ program: string; args: string }[]>('slabscope.programs', []);
+    vscode.commands.registerCommand(Command.run, async (programArg?: string, argsArg?: string[]) => {
+      const remembered = context.workspaceState.get<{ program: string; args: string }[]>(RECENT_PROGRAMS, []);
       let program = programArg;
       if (!program) {
         const bugs = join(nativeDir, 'build', 'test', 'bugs');
@@ -136,13 +137,13 @@ export function activate(context: vscode.ExtensionContext): void {
         if (text === undefined) return;
         args = text.trim() ? text.trim().split(/\s+/) : [];
       }
-      await context.workspaceState.update('slabscope.programs', [{ program, args: args.join(' ') }, ...remembered.filter((entry) => entry.program !== program)].slice(0, 10));
+      await context.workspaceState.update(RECENT_PROGRAMS, [{ program, args: args.join(' ') }, ...remembered.filter((entry) => entry.program !== program)].slice(0, 10));
       const settings = readSettings();
       const layout = /\/native\/build\/test\/bugs\//.test(program) ? 'hakmem' : settings.defaultLayout;
       const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? root;
       try {
         const running = controller.run({ program, args, cwd, layout }, traceDir());
-        await vscode.commands.executeCommand('slabscope.findings.focus');
+        await vscode.commands.executeCommand(focusCommand(View.findings));
         await running;
         if (controller.source) panel.show(controller.source);
       } catch (error) {
@@ -150,7 +151,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
 
-    vscode.commands.registerCommand('slabscope.attach', async () => {
+    vscode.commands.registerCommand(Command.attach, async () => {
       try {
         const { env } = await controller.attach(traceDir(), readSettings().defaultLayout);
         await vscode.env.clipboard.writeText(env);
@@ -160,9 +161,9 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
 
-    vscode.commands.registerCommand('slabscope.stop', () => controller.stop()),
+    vscode.commands.registerCommand(Command.stop, () => controller.stop()),
 
-    vscode.commands.registerCommand('slabscope.openTrace', async (uri?: vscode.Uri) => {
+    vscode.commands.registerCommand(Command.openTrace, async (uri?: vscode.Uri) => {
       const target = uri ?? (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Slabscope traces': ['hktrace'] }, openLabel: 'Open trace' }))?.[0];
       if (!target) return;
       try {
@@ -173,7 +174,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
 
-    vscode.commands.registerCommand('slabscope.showHeap', () => {
+    vscode.commands.registerCommand(Command.showHeap, () => {
       if (!controller.source) {
         void vscode.window.showInformationMessage('Slabscope: nothing to show yet — run a program with tracing, attach, or open a trace');
         return;
@@ -181,7 +182,7 @@ export function activate(context: vscode.ExtensionContext): void {
       panel.show(controller.source);
     }),
 
-    vscode.commands.registerCommand('slabscope.exportReport', async () => {
+    vscode.commands.registerCommand(Command.exportReport, async () => {
       const source = controller.source;
       const handshake = source?.handshake(), summary = source?.summary();
       if (!source || !handshake || !summary) {
@@ -203,11 +204,11 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
 
-    vscode.commands.registerCommand('slabscope.openSource', (file: string, line: number) => openSource(file, line)),
+    vscode.commands.registerCommand(Command.openSource, (file: string, line: number) => openSource(file, line)),
 
-    vscode.commands.registerCommand('slabscope.runDemo', async () => {
-      const built = await vscode.commands.executeCommand<boolean>('slabscope.build', 'hakmem', 'trace');
-      if (built) await vscode.commands.executeCommand('slabscope.run', join(nativeDir, 'build', 'test', 'bugs', 'double_free'), []);
+    vscode.commands.registerCommand(Command.runDemo, async () => {
+      const built = await vscode.commands.executeCommand<boolean>(Command.build, 'hakmem', 'trace');
+      if (built) await vscode.commands.executeCommand(Command.run, join(nativeDir, 'build', 'test', 'bugs', 'double_free'), []);
     }),
   );
   updateStatus();

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ViewHost, viewPageHtml, type SourceRef, type ViewSource } from '../core';
+import { HEAP_PANEL } from './ids';
 
 export interface ViewContext {
   readonly extensionPath: string;
@@ -43,7 +44,7 @@ export function hostViews(webview: vscode.Webview, source: ViewSource, context: 
 
 /** The Show Heap panel: one at a time, following the current source. */
 export class HeapPanel {
-  static readonly viewType = 'slabscope.heap';
+  static readonly viewType = HEAP_PANEL;
   private panel: vscode.WebviewPanel | null = null;
   private host: ViewHost | null = null;
   private disposables: vscode.Disposable[] = [];

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Setting } from './ids';
 
 export interface Settings {
   socketDirectory: string;
@@ -14,14 +15,14 @@ export interface Settings {
 }
 
 export function readSettings(): Settings {
-  const config = vscode.workspace.getConfiguration('slabscope');
-  const directory = config.get<string>('socketDirectory', '').trim();
+  const config = vscode.workspace.getConfiguration();
+  const directory = config.get<string>(Setting.socketDirectory, '').trim();
   return {
     socketDirectory: directory ? directory.replace(/^~(?=\/|$)/, homedir()) : join(tmpdir(), `slabscope-${process.getuid?.() ?? 'user'}`),
-    ringEvents: config.get<number>('ringEvents', 0),
-    lossy: config.get<boolean>('lossy', false),
-    defaultLayout: config.get<string>('defaultLayout', 'aligned') === 'hakmem' ? 'hakmem' : 'aligned',
-    symbolizerPath: config.get<string>('symbolizerPath', ''),
-    routeRegressionThreshold: Math.min(1, Math.max(0, config.get<number>('routeRegressionThreshold', 0.05))),
+    ringEvents: config.get<number>(Setting.ringEvents, 0),
+    lossy: config.get<boolean>(Setting.lossy, false),
+    defaultLayout: config.get<string>(Setting.defaultLayout, 'aligned') === 'hakmem' ? 'hakmem' : 'aligned',
+    symbolizerPath: config.get<string>(Setting.symbolizerPath, ''),
+    routeRegressionThreshold: Math.min(1, Math.max(0, config.get<number>(Setting.routeRegressionThreshold, 0.05))),
   };
 }

@@ -3,8 +3,8 @@
 // and in the Slabscope log.
 import * as vscode from 'vscode';
 import { spawn } from 'node:child_process';
+import { TASK_TYPE } from './ids';
 
-export const TASK_TYPE = 'slabscope';
 export const LAYOUTS = ['aligned', 'hakmem'] as const;
 export const MODES = ['trace', 'check', 'release'] as const;
 

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { FINDING_KINDS, freelistMessage, hex, type ReportFinding } from '../core';
 import type { Controller } from './controller';
+import { Command } from './ids';
 
 type Node = vscode.TreeItem & { children?: () => Node[] };
 
@@ -75,7 +76,7 @@ export class FindingsTree extends Tree {
         return item(finding.message, where ? `${where.file.split('/').pop()}:${where.line}` : 'no source', undefined, {
           iconPath: new vscode.ThemeIcon(finding.severity === 'error' ? 'error' : 'warning'),
           tooltip: `${finding.kind} at ${finding.ptr} (class ${finding.class}, thread ${finding.thread}, event ${finding.event})`,
-          command: where ? { command: 'slabscope.openSource', title: 'Open Source', arguments: [where.file, where.line] } : undefined,
+          command: where ? { command: Command.openSource, title: 'Open Source', arguments: [where.file, where.line] } : undefined,
         });
       }), { iconPath: new vscode.ThemeIcon(findings[0].severity === 'error' ? 'bug' : 'warning') });
     });

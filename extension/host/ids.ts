@@ -1,0 +1,59 @@
+// ids.ts — every id the extension shares with its manifest (package.json's
+// contributes): commands, views, settings, context keys, the trace editor and
+// the task type. Code uses these, never the strings; test/vscode/manifest.test.mjs
+// checks that the two say the same. No `vscode` import: the test reads this file.
+
+export const Command = {
+  build: 'slabscope.build',
+  run: 'slabscope.run',
+  attach: 'slabscope.attach',
+  openTrace: 'slabscope.openTrace',
+  stop: 'slabscope.stop',
+  showHeap: 'slabscope.showHeap',
+  exportReport: 'slabscope.exportReport',
+  runDemo: 'slabscope.runDemo',
+  openSource: 'slabscope.openSource',
+} as const;
+export type CommandId = (typeof Command)[keyof typeof Command];
+
+export const View = {
+  findings: 'slabscope.findings',
+  threads: 'slabscope.threads',
+  superslabs: 'slabscope.superslabs',
+} as const;
+export type ViewId = (typeof View)[keyof typeof View];
+
+/** The command VS Code makes for every view: reveals it and gives it focus. */
+export function focusCommand(view: ViewId): string {
+  return `${view}.focus`;
+}
+
+/** Full setting ids, read with `workspace.getConfiguration().get(id)`. */
+export const Setting = {
+  socketDirectory: 'slabscope.socketDirectory',
+  ringEvents: 'slabscope.ringEvents',
+  lossy: 'slabscope.lossy',
+  defaultLayout: 'slabscope.defaultLayout',
+  symbolizerPath: 'slabscope.symbolizerPath',
+  routeRegressionThreshold: 'slabscope.routeRegressionThreshold',
+} as const;
+
+/** Context keys the manifest's `when` clauses test. */
+export const ContextKey = {
+  running: 'slabscope.running',
+  hasTrace: 'slabscope.hasTrace',
+} as const;
+
+/** The custom editor for `*.hktrace` files (contributes.customEditors). */
+export const TRACE_EDITOR = 'slabscope.traceEditor';
+
+/** The task type of Build Allocator's tasks (contributes.taskDefinitions). */
+export const TASK_TYPE = 'slabscope';
+
+// Not in the manifest, but named once here all the same.
+
+/** The Show Heap panel's webview type (its serializer restores it after a reload). */
+export const HEAP_PANEL = 'slabscope.heap';
+
+/** Workspace state: the programs Run was last given, newest first. */
+export const RECENT_PROGRAMS = 'slabscope.programs';
