@@ -3,7 +3,6 @@
  * is not one), and the report a check failure writes. Reports are built by
  * hand and written with write(2): a finding must not allocate. */
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #include "internal.h"
 #include "check_fast.h"
@@ -85,26 +84,25 @@ static bool report_only(void) {
     return mode && mode[0] == 'r'; /* "report" */
 }
 
-#if SS_TRACE
-static unsigned check_code(const char *kind) {
-    static const char *const names[] = {"", "double-free", "base-as-user", "interior-free", "foreign-free",
-                                        "header-corrupt", "next-corrupt", "sentinel-leak", "user-as-base", "next-out-of-slab"};
-    for (unsigned code = 1; code < sizeof names / sizeof *names; code++)
-        if (strcmp(names[code], kind) == 0) return code;
-    return 0;
-}
-#endif
+/* A check kind travels as its enum (the wire's check code); its name is said only here. */
+static const char *const check_names[SSP_CHECK_COUNT] = {
+    [SSP_CHECK_NONE] = "", [SSP_CHECK_DOUBLE_FREE] = "double-free", [SSP_CHECK_BASE_AS_USER] = "base-as-user",
+    [SSP_CHECK_INTERIOR_FREE] = "interior-free", [SSP_CHECK_FOREIGN_FREE] = "foreign-free",
+    [SSP_CHECK_HEADER_CORRUPT] = "header-corrupt", [SSP_CHECK_NEXT_CORRUPT] = "next-corrupt",
+    [SSP_CHECK_SENTINEL_LEAK] = "sentinel-leak", [SSP_CHECK_USER_AS_BASE] = "user-as-base",
+    [SSP_CHECK_NEXT_OUT_OF_SLAB] = "next-out-of-slab",
+};
 
-void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, const void *pc, uint64_t failed, const char *sentence) {
+void _ss_report_at(uint32_t site, enum ssp_check kind, const void *ptr, int cls, const void *pc, uint64_t failed, const char *sentence) {
 #if SS_TRACE
     if (pc) _ss_trace_pc = pc; /* checks inside allocator code pass none: the public call's stays */
-    ssp_emit(SSP_CHECK_FAIL, cls < 0 ? SSP_NO_CLASS : (uint8_t)cls, 0, site, (uintptr_t)ptr, check_code(kind) | (failed << 8), _ss_trace_pc);
+    ssp_emit(SSP_CHECK_FAIL, cls < 0 ? SSP_NO_CLASS : (uint8_t)cls, 0, site, (uintptr_t)ptr, (uint64_t)kind | (failed << 8), _ss_trace_pc);
 #else
     (void)site, (void)failed;
 #endif
     struct line line = {.len = 0};
     put(&line, "slabscope: ");
-    put(&line, kind);
+    put(&line, (unsigned)kind < SSP_CHECK_COUNT ? check_names[kind] : "check");
     put(&line, " ptr=");
     put_hex(&line, (uintptr_t)ptr);
     put(&line, " class=");
@@ -134,7 +132,7 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     same_slab = (const struct ss_slab *)((uintptr_t)same_slab & ~(uintptr_t)1);
     if (ss_fast_link_in(cls, base, next, same_slab, !remote_chain)) return true; /* the common case, shown cheaply */
     if ((uintptr_t)next == SLABSCOPE_REMOTE_SENTINEL) {
-        _ss_report("sentinel-leak", ss_user_from_base(base), (int)cls, pc,
+        _ss_report(SSP_CHECK_SENTINEL_LEAK, ss_user_from_base(base), (int)cls, pc,
                    "a freelist link holds the remote-queue sentinel: it escaped the remote queue");
         return false;
     }
@@ -144,12 +142,12 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     /* a link to a block of the same class in another slab says more than the check word can */
     bool is_block = next && loc.kind == SS_PTR_BASE && loc.base == next && loc.cls == cls;
     if (is_block && same_slab && loc.slab != same_slab) {
-        _ss_report_value("next-out-of-slab", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
+        _ss_report_value(SSP_CHECK_NEXT_OUT_OF_SLAB, ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
                          "the next pointer of a slab freelist leaves its slab");
         return false;
     }
     if (ss_class_has_check_word(cls) && !ss_check_word_ok(base, next, _ss_g.check_key)) {
-        _ss_report_value("next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
+        _ss_report_value(SSP_CHECK_NEXT_CORRUPT, ss_user_from_base(base), (int)cls, pc, (uintptr_t)next,
                    "a free block was written after free: its next pointer and its check word no longer agree");
         return false;
     }
@@ -160,7 +158,7 @@ bool _ss_check_link(unsigned cls, void *base, void *next, const struct ss_slab *
     else if (!remote_chain && !ss_class_has_check_word(cls) && ss_block_live(loc.slab, cls, loc.slot, next))
         why = "the next pointer of a free block points at a block in use";
     if (why) {
-        _ss_report_value("next-corrupt", ss_user_from_base(base), (int)cls, pc, (uintptr_t)next, why);
+        _ss_report_value(SSP_CHECK_NEXT_CORRUPT, ss_user_from_base(base), (int)cls, pc, (uintptr_t)next, why);
         return false;
     }
     return true;

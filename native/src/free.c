@@ -7,7 +7,7 @@
 #include <errno.h>
 #include "tiny.h"
 
-const char *_ss_mid_problem(const void *user);
+enum ssp_check _ss_mid_problem(const void *user);
 
 /* Is the slab this live thread's own? Then its blocks go back on the thread's cache. */
 static inline bool owns_slab(const struct ss_tcache *tc, const struct ss_slab *slab) {
@@ -28,40 +28,40 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
     case SS_PTR_USER:
         break;
     case SS_PTR_BASE:
-        _ss_report("base-as-user", user, (int)loc->cls, pc,
+        _ss_report(SSP_CHECK_BASE_AS_USER, user, (int)loc->cls, pc,
                    "a BASE pointer (block start) was passed where a USER pointer is expected");
         return false;
     case SS_PTR_INTERIOR:
-        _ss_report("interior-free", user, (int)loc->cls, pc,
+        _ss_report(SSP_CHECK_INTERIOR_FREE, user, (int)loc->cls, pc,
                    "the pointer lies inside a block but is not the address malloc returned");
         return false;
     case SS_PTR_FREE_SLAB:
-        _ss_report("double-free", user, -1, pc, "the block's slab holds no live block: it was already freed");
+        _ss_report(SSP_CHECK_DOUBLE_FREE, user, -1, pc, "the block's slab holds no live block: it was already freed");
         return false;
     case SS_PTR_MID: {
-        const char *problem = _ss_mid_problem(user);
-        if (!problem) return true;
+        enum ssp_check problem = _ss_mid_problem(user);
+        if (problem == SSP_CHECK_NONE) return true;
         _ss_report(problem, user, -1, pc,
-                   problem[0] == 'd'   ? "the mid-size block was already freed"
-                   : problem[0] == 'i' ? "the pointer lies inside the mid-size heap but is not a block's address"
-                                       : "the mid-size block's header was overwritten");
+                   problem == SSP_CHECK_DOUBLE_FREE     ? "the mid-size block was already freed"
+                   : problem == SSP_CHECK_INTERIOR_FREE ? "the pointer lies inside the mid-size heap but is not a block's address"
+                                                        : "the mid-size block's header was overwritten");
         return false;
     }
     case SS_PTR_LARGE:
         return true;
     case SS_PTR_FOREIGN:
-        _ss_report("foreign-free", user, -1, pc, "the pointer was not allocated by this allocator");
+        _ss_report(SSP_CHECK_FOREIGN_FREE, user, -1, pc, "the pointer was not allocated by this allocator");
         return false;
     }
     if (ss_block_live(loc->slab, loc->cls, loc->slot, loc->base)) {
         if (ss_tag_before_user(user) != ss_header_encode(loc->cls)) {
-            _ss_report_value("header-corrupt", user, (int)loc->cls, pc, ss_tag_before_user(user),
+            _ss_report_value(SSP_CHECK_HEADER_CORRUPT, user, (int)loc->cls, pc, ss_tag_before_user(user),
                        "the header byte before the USER pointer was overwritten while the block was in use");
             return false;
         }
         return true;
     }
-    _ss_report("double-free", user, (int)loc->cls, pc, "the block is already free");
+    _ss_report(SSP_CHECK_DOUBLE_FREE, user, (int)loc->cls, pc, "the block is already free");
     return false;
 }
 
@@ -105,7 +105,7 @@ static ss_noinline void free_checked_tiny(void *user, const void *pc) {
     } else if (ss_mark_free_remote(slab, cls, base)) {
         _ss_remote_push(slab, cls, base);
     } else {
-        _ss_report("double-free", user, (int)cls, pc, "the block is already free (freed concurrently)");
+        _ss_report(SSP_CHECK_DOUBLE_FREE, user, (int)cls, pc, "the block is already free (freed concurrently)");
     }
     errno = saved_errno;
 }

@@ -199,7 +199,7 @@ void _ss_resolve(const void *ptr, struct ss_loc *loc);
 /* Reports a finding; returns (in report mode) so the caller refuses the operation. */
 /* Reports a failed check; `site` is the reporting line (file id << 16 | line), carried by the trace's check-fail event. */
 /* `failed`: the value that failed the check (a header byte, a next pointer), 0 when none; the trace keeps its low 56 bits. */
-void _ss_report_at(uint32_t site, const char *kind, const void *ptr, int cls, const void *pc, uint64_t failed, const char *sentence);
+void _ss_report_at(uint32_t site, enum ssp_check kind, const void *ptr, int cls, const void *pc, uint64_t failed, const char *sentence);
 #define _ss_report(kind, ptr, cls, pc, sentence) \
     _ss_report_at(((uint32_t)SS_FILE_ID << 16) | __LINE__, kind, ptr, cls, pc, 0, sentence)
 #define _ss_report_value(kind, ptr, cls, pc, failed, sentence) \

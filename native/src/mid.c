@@ -90,16 +90,16 @@ size_t _ss_mid_usable(const void *user) {
 }
 
 /* Is this the USER pointer of a live mid block? (check build) Names the failure if not. */
-const char *_ss_mid_problem(const void *user) {
+enum ssp_check _ss_mid_problem(const void *user) {
     struct ss_superslab *region = ss_superslab_of(user);
-    if ((const char *)user - (const char *)region < 16) return "interior-free";
+    if ((const char *)user - (const char *)region < 16) return SSP_CHECK_INTERIOR_FREE;
     const struct ss_bighdr *hdr = ss_bighdr_of(user);
-    if (hdr->tag == SS_TAG_MID_FREE) return "double-free";
-    if (hdr->tag != SS_TAG_MID) return "interior-free";
+    if (hdr->tag == SS_TAG_MID_FREE) return SSP_CHECK_DOUBLE_FREE;
+    if (hdr->tag != SS_TAG_MID) return SSP_CHECK_INTERIOR_FREE;
     if (hdr->mid_class >= MID_CLASSES || hdr->length != mid_stride(hdr->mid_class) || hdr->back < 16 ||
         hdr->back > (size_t)((const char *)user - (const char *)region) || hdr->back >= hdr->length)
-        return "header-corrupt";
-    return NULL;
+        return SSP_CHECK_HEADER_CORRUPT;
+    return SSP_CHECK_NONE;
 }
 
 void *_ss_big_alloc(size_t size, size_t align) {

@@ -4,6 +4,7 @@
 #define SS_PROBES_H
 
 #include "config.h"
+#include "slabscope_probe.h" /* the event, route and check kinds every build names */
 
 /* Files that carry probes, by internal site file id (site id = file id << 16 | line). */
 #define SS_SITE_FILES                                                                         \
@@ -18,7 +19,6 @@
 #define SS_SITE_HERE (((uint32_t)SS_FILE_ID << 16) | __LINE__)
 
 #if SS_TRACE
-#include "slabscope_probe.h"
 /* The caller's pc of the public call in progress, for events deep inside: the runtime keeps it. */
 #define _ss_trace_pc (_ssp_thread.call_pc)
 extern __thread const void *_ss_trace_frame __attribute__((tls_model("initial-exec")));

@@ -106,7 +106,7 @@ void _ss_slab_put(struct ss_tcache *tc, struct ss_slab *slab, unsigned cls, void
     /* the slab freelist holds BASE pointers only: anything else is allocator code misusing a pointer */
     size_t within = (size_t)((char *)base - ss_slab_start(slab)) % ss_stride(cls);
     if (ss_unlikely(within != 0)) {
-        _ss_report_at(site, within == SS_USER_OFFSET ? "user-as-base" : "next-corrupt", base, (int)cls, NULL, 0,
+        _ss_report_at(site, within == SS_USER_OFFSET ? SSP_CHECK_USER_AS_BASE : SSP_CHECK_NEXT_CORRUPT, base, (int)cls, NULL, 0,
                    within == SS_USER_OFFSET ? "allocator code passed a USER pointer where the slab freelist needs BASE"
                                             : "allocator code passed a pointer inside a block to the slab freelist");
         return;
