@@ -16,4 +16,4 @@ SS_CFLAGS_trace   := -DSS_CHECK=1 -DSS_TRACE=1 -fno-omit-frame-pointer
 SS_CFLAGS_BASE    := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -fPIC -g \
                      -fvisibility=hidden -ftls-model=initial-exec \
                      -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc \
-                     -fno-builtin-realloc -Wall -Wextra -Wno-unused-parameter
+                     -fno-builtin-realloc -Wall -Wextra -Wno-unused-parameter -Werror
