@@ -1,0 +1,44 @@
+// rooms.test.mjs — the rules the build enforces fail on a violation: an import
+// across rooms (eslint.config.mjs), a browser global in the engine or a Node
+// module in the webview (each room's tsconfig). `npm run lint` runs them on the tree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root } from './helpers.mjs';
+
+const { ESLint } = await import(join(root, 'node_modules', 'eslint', 'lib', 'api.js'));
+const eslint = new ESLint({ cwd: root });
+
+async function importErrors(path, code) {
+  const [result] = await eslint.lintText(code, { filePath: join(root, path) });
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+test('an import across rooms is an error; the imports each room may make are not', async () => {
+  assert.match((await importErrors('extension/core/x.ts', "import * as vscode from 'vscode';\nexport const v = vscode;\n"))[0], /the engine has no editor API/);
+  assert.match((await importErrors('extension/core/x.ts', "import { main } from '../cli/main';\nexport const m = main;\n"))[0], /the engine imports no front end/);
+  assert.match((await importErrors('extension/host/commands/x.ts', "import { main } from '../../cli/main';\nexport const m = main;\n"))[0], /never imports the command line/);
+  assert.match((await importErrors('webview/src/x.ts', "import { TraceFile } from '../../extension/core/tracefile';\nexport const t = TraceFile;\n"))[0], /only the view protocol/);
+  assert.match((await importErrors('webview/src/x.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"))[0], /runs in a browser/);
+  assert.deepEqual(await importErrors('webview/src/x.ts', "import { parseHostMessage } from '../../extension/core/view-protocol';\nexport const p = parseHostMessage;\n"), []);
+  assert.deepEqual(await importErrors('extension/host/x.ts', "import { record } from '../record';\nimport * as vscode from 'vscode';\nexport const r = [record, vscode];\n"), []);
+});
+
+/** Type-checks one file as if it were in `room` (its tsconfig's lib and types). */
+function typeErrors(room, code) {
+  const dir = mkdtempSync(join(tmpdir(), 'slabscope-room-'));
+  writeFileSync(join(dir, 'x.ts'), code);
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: join(root, room, 'tsconfig.json'), compilerOptions: { composite: false, noEmit: true, emitDeclarationOnly: false, declaration: false, rootDir: dir, typeRoots: [join(root, 'node_modules', '@types')] }, include: ['x.ts'], references: [] }));
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+  return tsc.status === 0 ? '' : tsc.stdout;
+}
+
+test('the engine sees no DOM and the webview no Node', () => {
+  assert.match(typeErrors('extension/core', 'export const title = document.title;\n'), /Cannot find name 'document'/);
+  assert.match(typeErrors('webview', 'export const cwd = process.cwd();\n'), /Cannot find name 'process'/);
+  assert.equal(typeErrors('extension/core', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"), '');
+  assert.equal(typeErrors('webview', 'export const title = document.title;\n'), '');
+});
