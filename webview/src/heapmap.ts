@@ -5,7 +5,10 @@
 
 import { axisLeft, axisTop, scaleLinear, select, zoom, zoomIdentity, type Selection as D3Selection, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { CORRUPT_STATE, VIEW_BLOCK_STATES, type ViewMessage } from '../../extension/core/view-protocol';
+import { placeCard } from './card-place';
 import { byteHex, count, hex, siteText } from './format';
+import { placeLabels, TextMeasure, type Box, type LabelRequest } from './labels';
+import { columnRulers, rowTicks, TICK_CLASS, type ColumnRuler, type MapGeometry } from './map-axes';
 import { STATE_LABELS, STATE_LETTERS, type Palette } from './palette';
 import type { SlabView, Store } from './store';
 
@@ -14,6 +17,11 @@ const ROW_UNITS = 128;
 const SLABS_ACROSS = 8;
 const GAP = 48;
 const MAX_SCALE = 64;
+/** The band the ruler across takes at the top of the map, in pixels. */
+const BAND = 20;
+/** Room at fit for a superslab's label above it, and around the heap. */
+const FIT_TOP = BAND + 22;
+const FIT_EDGE = 12;
 
 interface SuperslabImage {
   canvas: HTMLCanvasElement;
@@ -42,8 +50,17 @@ export class HeapMap {
   private slabRows = 64;
   private slabsDown = 4;
   private superslabsAcross = 1;
+  /** whether the view is the fitted one (then a new shape of the stage or heap fits again) */
+  private atFit = false;
+  /** width of the ruler down the left, in pixels */
+  private gutter = 40;
+  private readonly measure: TextMeasure;
   private hoverTimer = 0;
   private hovered: number | null = null;
+  /** the pointer over the stage, in stage pixels */
+  private pointer: { x: number; y: number } | null = null;
+  /** the block the card shows, and whether it follows the pointer (hover) or the selection */
+  private carded: { base: number; hover: boolean } | null = null;
   /** milliseconds the last full draw took (images rebuilt and drawn) */
   lastDrawMs = 0;
   frames = 0;
@@ -61,12 +78,20 @@ export class HeapMap {
     this.context = this.canvas.getContext('2d', { alpha: false })!;
     stage.append(this.canvas);
     this.svg = select(stage).append('svg').attr('class', 'map-overlay').attr('aria-hidden', 'true');
-    this.svg.append('g').attr('class', 'axis axis-x');
-    this.svg.append('g').attr('class', 'axis axis-y');
     this.svg.append('g').attr('class', 'labels');
     this.svg.append('g').attr('class', 'marks');
     this.svg.append('rect').attr('class', 'selection-slab').attr('visibility', 'hidden');
     this.svg.append('rect').attr('class', 'selection-block').attr('visibility', 'hidden');
+    this.svg.append('rect').attr('class', 'hover-block').attr('visibility', 'hidden');
+    // the rulers sit on bands of the background, above the cells that pass under them
+    this.svg.append('rect').attr('class', 'axis-band axis-band-x');
+    this.svg.append('rect').attr('class', 'axis-band axis-band-y');
+    this.svg.append('g').attr('class', 'axes-x');
+    this.svg.append('g').attr('class', 'axis axis-y');
+    this.svg.append('line').attr('class', 'axis-line axis-line-x');
+    this.svg.append('line').attr('class', 'axis-line axis-line-y');
+    this.svg.append('text').attr('class', 'axis-caption').attr('x', 4).attr('y', 13).text('bytes');
+    this.measure = new TextMeasure(this.svg.node()!);
     this.card = document.createElement('div');
     this.card.className = 'card';
     this.card.hidden = true;
@@ -80,13 +105,14 @@ export class HeapMap {
     this.zoomBehavior = zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([0.01, MAX_SCALE])
       .filter((event: Event) => event.type !== 'dblclick' && !(event as MouseEvent).button)
-      .on('zoom', (event: { transform: ZoomTransform }) => {
+      .on('zoom', (event: { transform: ZoomTransform; sourceEvent: Event | null }) => {
         this.transform = event.transform;
+        if (event.sourceEvent) this.atFit = false;
         this.request();
       });
     select(this.canvas).call(this.zoomBehavior);
     this.canvas.addEventListener('mousemove', (event) => this.hover(event));
-    this.canvas.addEventListener('mouseleave', () => { this.card.hidden = true; this.hovered = null; });
+    this.canvas.addEventListener('mouseleave', () => { this.hideCard(); this.hovered = null; this.pointer = null; this.request(); });
     this.canvas.addEventListener('click', (event) => this.click(event));
     this.canvas.addEventListener('keydown', (event) => this.key(event));
     new ResizeObserver(() => this.resize()).observe(stage);
@@ -99,6 +125,7 @@ export class HeapMap {
 
   setPalette(palette: Palette): void {
     this.palette = palette;
+    this.measure.forget();
     for (const base of this.store.superslabs) this.store.dirty.add(base);
     this.request();
   }
@@ -134,8 +161,35 @@ export class HeapMap {
     if (!layout) return;
     this.slabRows = Math.max(1, layout.slabSize / UNIT / ROW_UNITS);
     this.slabsDown = Math.ceil(layout.slabsPerSuperslab / SLABS_ACROSS);
+    // as many superslabs side by side as makes them largest in this stage
     const n = Math.max(1, this.store.superslabs.length);
-    this.superslabsAcross = Math.max(1, Math.ceil(Math.sqrt((n * this.superslabHeight) / this.superslabWidth)));
+    const [width, height] = this.fitArea();
+    let best = 0;
+    for (let across = 1; across <= n; across++) {
+      const rows = Math.ceil(n / across);
+      const k = Math.min(width / (across * (this.superslabWidth + GAP) - GAP), height / (rows * (this.superslabHeight + GAP) - GAP));
+      if (k > best * 1.0001) { best = k; this.superslabsAcross = across; }
+    }
+  }
+
+  /** The stage's room for the heap at fit: the rulers and a superslab label's line left out. */
+  private fitArea(): [number, number] {
+    const width = this.canvas.clientWidth || 600, height = this.canvas.clientHeight || 400;
+    return [Math.max(1, width - this.fitGutter() - 2 * FIT_EDGE), Math.max(1, height - FIT_TOP - FIT_EDGE)];
+  }
+
+  /** The left ruler's width at fit: its longest tick there. */
+  private fitGutter(): number {
+    const n = this.store.superslabs.length;
+    const prefix = n > 1 ? `#${n - 1}–${n - 1} ` : '';
+    return this.measure.size(`${prefix}slab ${(this.slabsDown - 1) * SLABS_ACROSS} +${(this.slabRows / 2)}K`, TICK_CLASS).width + 14;
+  }
+
+  private mapGeometry(): MapGeometry {
+    return {
+      unit: UNIT, rowUnits: ROW_UNITS, slabsAcross: SLABS_ACROSS, slabRows: this.slabRows, slabsDown: this.slabsDown,
+      gap: GAP, across: this.superslabsAcross, superslabs: this.store.superslabs.length,
+    };
   }
 
   /** Where a block's first unit is, in world units. */
@@ -178,6 +232,19 @@ export class HeapMap {
     if (!cell) return null;
     const [x, y] = this.transform.apply([cell.x, cell.y]);
     return new DOMRect(x, y, cell.width * this.transform.k, this.transform.k);
+  }
+
+  /** The screen box of a whole block (all the rows it spans), relative to the map stage. */
+  blockBox(base: number): Box | null {
+    const cell = this.cellOf(base);
+    if (!cell) return null;
+    const units = cell.slab.stride / UNIT;
+    const first = (cell.slot * cell.slab.stride) / UNIT;
+    const rows = Math.floor((first + units - 1) / ROW_UNITS) - Math.floor(first / ROW_UNITS) + 1;
+    const left = rows > 1 ? cell.x - (first % ROW_UNITS) : cell.x;
+    const [x, y] = this.transform.apply([left, cell.y]);
+    const k = this.transform.k;
+    return { x, y, width: (rows > 1 ? ROW_UNITS : cell.width) * k, height: rows * k };
   }
 
   // ---- images ---------------------------------------------------------------
@@ -245,6 +312,7 @@ export class HeapMap {
     this.canvas.style.width = `${stage.clientWidth}px`;
     this.canvas.style.height = `${stage.clientHeight}px`;
     this.svg.attr('width', stage.clientWidth).attr('height', stage.clientHeight);
+    if (this.atFit) this.fitted = false;
     this.request();
   }
 
@@ -255,12 +323,15 @@ export class HeapMap {
     const rows = Math.ceil(n / this.superslabsAcross);
     const worldWidth = this.superslabsAcross * (this.superslabWidth + GAP) - GAP;
     const worldHeight = rows * (this.superslabHeight + GAP) - GAP;
-    const width = this.canvas.clientWidth || 600, height = this.canvas.clientHeight || 400;
-    const margin = 36;
-    const k = Math.min((width - 2 * margin) / worldWidth, (height - 2 * margin) / worldHeight);
-    const transform = zoomIdentity.translate((width - worldWidth * k) / 2, (height - worldHeight * k) / 2 + 8).scale(k);
-    select(this.canvas).call(this.zoomBehavior.transform, transform);
+    const [width, height] = this.fitArea();
+    const k = Math.min(width / worldWidth, height / worldHeight);
+    const left = this.fitGutter() + FIT_EDGE + (width - worldWidth * k) / 2, top = FIT_TOP + (height - worldHeight * k) / 2;
+    select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity.translate(left, top).scale(k));
+    this.atFit = true;
+    this.across = this.superslabsAcross;
   }
+  /** superslabs side by side at the last fit */
+  private across = 0;
 
   /** Zooms onto a block so that it is some 24 pixels wide. */
   focus(base: number): void {
@@ -270,6 +341,7 @@ export class HeapMap {
     const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
     const transform = zoomIdentity.translate(width / 2 - (cell.x + cell.width / 2) * k, height / 2 - (cell.y + 0.5) * k).scale(k);
     select(this.canvas).call(this.zoomBehavior.transform, transform);
+    this.atFit = false;
   }
 
   draw(): void {
@@ -277,6 +349,8 @@ export class HeapMap {
     if (!trace || !this.canvas.clientWidth) return;
     const started = performance.now();
     this.geometry();
+    // a heap that grew into another shape, seen whole, is fitted again
+    if (this.atFit && this.superslabsAcross !== this.across) this.fitted = false;
     if (!this.fitted && this.store.superslabs.length) {
       this.fitted = true;
       this.fit();
@@ -368,47 +442,82 @@ export class HeapMap {
   private drawOverlay(view: { x0: number; y0: number; x1: number; y1: number }): void {
     const t = this.transform;
     const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
-    const layout = this.store.trace!.layout;
-    // axes: offset within a slab row (x), within the slab (y), in bytes
-    const periodX = ROW_UNITS, periodY = this.slabRows;
-    const xScale = scaleLinear().domain([view.x0, view.x1]).range([0, width]);
-    const yScale = scaleLinear().domain([view.y0, view.y1]).range([0, height]);
-    const stepX = niceStep(ROW_UNITS, (view.x1 - view.x0) / 8);
-    const stepY = niceStep(this.slabRows, (view.y1 - view.y0) / 8);
-    // ticks start again at every superslab: offsets within its slabs
-    const ticks = (from: number, to: number, step: number, span: number) => {
-      const out: number[] = [];
-      const period = span + GAP;
-      for (let origin = Math.floor(from / period) * period; origin <= to && out.length < 64; origin += period)
-        for (let v = origin; v <= origin + span && out.length < 64; v += step) if (v >= from && v <= to) out.push(v);
-      return out;
-    };
-    const within = (v: number, span: number, period: number) => ((v % (span + GAP)) + (span + GAP)) % (span + GAP) % period;
-    this.svg.select<SVGGElement>('.axis-x').attr('transform', 'translate(0,14)')
-      .call(axisTop(xScale).tickValues(ticks(view.x0, view.x1, stepX, this.superslabWidth)).tickFormat((v) => `+${within(Number(v), this.superslabWidth, periodX) * UNIT}`));
-    this.svg.select<SVGGElement>('.axis-y').attr('transform', 'translate(44,0)')
-      .call(axisLeft(yScale).tickValues(ticks(view.y0, view.y1, stepY, this.superslabHeight)).tickFormat((v) => `${within(Number(v), this.superslabHeight, periodY)}K`));
+    const geometry = this.mapGeometry();
+    const screen = { k: t.k, x: t.x, y: t.y, width, height };
 
-    // labels: superslabs always, slabs when there is room
-    const labels: { x: number; y: number; text: string; cls: string }[] = [];
+    // the ruler down first: its longest tick sets the gutter the ruler across starts after
+    const rows = rowTicks(geometry, screen, BAND, this.measure);
+    const gutter = Math.ceil(Math.max(40, ...rows.map((tick) => this.measure.size(tick.text, TICK_CLASS).width + 14)));
+    this.gutter = gutter;
+    const rulers = columnRulers(geometry, screen, gutter, this.measure);
+    this.svg.select('.axis-band-x').attr('x', 0).attr('y', 0).attr('width', width).attr('height', BAND);
+    this.svg.select('.axis-band-y').attr('x', 0).attr('y', 0).attr('width', gutter).attr('height', height);
+    this.svg.select('.axis-line-x').attr('x1', gutter).attr('x2', width).attr('y1', BAND).attr('y2', BAND);
+    this.svg.select('.axis-line-y').attr('x1', gutter).attr('x2', gutter).attr('y1', BAND).attr('y2', height);
+    this.svg.select('.axes-x').selectAll<SVGGElement, ColumnRuler>('g.axis-x').data(rulers, (d) => d.key).join('g')
+      .attr('class', 'axis axis-x').attr('data-column', (d) => d.key).attr('data-unit', (d) => d.unit).attr('transform', `translate(0,${BAND})`)
+      .each(function (ruler) {
+        select(this).call(axisTop(scaleLinear().domain([0, ruler.domain]).range([ruler.start, ruler.end])).tickValues(ruler.ticks).tickFormat((_, i) => ruler.texts[i]).tickSizeOuter(0));
+        select(this).select('.domain').remove();
+      })
+      .selectAll('text').attr('class', TICK_CLASS);
+    const identity = scaleLinear().domain([0, height]).range([0, height]);
+    this.svg.select<SVGGElement>('.axis-y').attr('transform', `translate(${gutter},0)`)
+      .call(axisLeft(identity).tickValues(rows.map((tick) => tick.at)).tickFormat((_, i) => rows[i].text).tickSizeOuter(0))
+      .call((axis) => axis.select('.domain').remove())
+      .selectAll('text').attr('class', TICK_CLASS);
+    const caption = rulers[0]?.unit === 'slabs' ? 'slab +' : 'bytes';
+    this.svg.select('.axis-caption').text(caption).attr('visibility', this.measure.size(caption, 'axis-caption').width + 6 <= gutter ? 'visible' : 'hidden');
+
+    // labels: superslabs first, then bound slabs, then the rest; each shortened or left out where it would meet another
+    const area: Box = { x: gutter + 1, y: BAND + 1, width: Math.max(0, width - gutter - 1), height: Math.max(0, height - BAND - 1) };
+    const first: LabelRequest[] = [], bound: LabelRequest[] = [], rest: LabelRequest[] = [];
+    const layout = this.store.trace!.layout;
+    const ssWidth = this.superslabWidth * t.k, ssHeight = this.superslabHeight * t.k, gap = GAP * t.k;
+    const tileWidth = ROW_UNITS * t.k, tileHeight = this.slabRows * t.k;
+    const left = (x: number, size: { width: number }, right: number) => Math.min(Math.max(x, area.x + 3), right - size.width - 3);
     this.store.superslabs.forEach((base, i) => {
       const [ox, oy] = this.superslabOrigin(i);
       const [sx, sy] = t.apply([ox, oy]);
-      if (sx > width || sy > height || sx + this.superslabWidth * t.k < 0 || sy + this.superslabHeight * t.k < -20) return;
-      labels.push({ x: Math.max(48, sx), y: Math.max(28, sy - 4), text: `superslab ${hex(base)}`, cls: 'label-superslab' });
-      if (t.k * ROW_UNITS < 90) return;
+      const within = clip({ x: sx, y: sy - gap, width: ssWidth, height: ssHeight + gap }, area);
+      if (!within) return;
+      const name = `#${i}`;
+      first.push({
+        id: `ss:${base}`, cls: 'label-superslab', within,
+        texts: [`${name} superslab ${hex(base)}`, `${name} ${hex(base)}`, name], title: `superslab ${name} ${hex(base)}`,
+        places: (size) => {
+          const x = left(sx + 2, size, sx + ssWidth);
+          return [{ x, y: sy - size.descent - 2 }, { x, y: Math.max(sy, area.y) + size.ascent + 2 }];
+        },
+      });
+      if (tileHeight < 12 || tileWidth < 12) return;
       for (let index = 0; index < layout.slabsPerSuperslab; index++) {
+        const [tx, ty] = t.apply([ox + (index % SLABS_ACROSS) * ROW_UNITS, oy + Math.floor(index / SLABS_ACROSS) * this.slabRows]);
+        const tile = clip({ x: tx + 1, y: ty + 1, width: tileWidth - 2, height: tileHeight - 2 }, area);
+        if (!tile) continue;
         const slab = this.store.slabs.get(base + index * layout.slabSize);
-        const [lx, ly] = t.apply([ox + (index % SLABS_ACROSS) * ROW_UNITS, oy + Math.floor(index / SLABS_ACROSS) * this.slabRows]);
-        if (lx < -200 || ly < -20 || lx > width || ly > height) continue;
-        labels.push({
-          x: lx + 3, y: ly + 12, cls: 'label-slab',
-          text: slab ? `slab ${index} · C${slab.cls} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}` : index < layout.firstBlockSlab ? `slab ${index} · metadata` : `slab ${index} · unbound`,
+        const texts = slab ? slabTexts(index, slab) : index < layout.firstBlockSlab ? [`slab ${index} · metadata`, `slab ${index}`, `${index}`] : [`slab ${index} · unbound`, `slab ${index}`, `${index}`];
+        (slab ? bound : rest).push({
+          id: `slab:${base + index * layout.slabSize}`, cls: 'label-slab', within: tile, texts,
+          title: `${texts[0]} · superslab ${name} ${hex(base)}`,
+          places: (size) => {
+            // at the tile's top, or the lines below where a superslab's label holds it
+            const x = left(tx + 3, size, tile.x + tile.width), y = tile.y + size.ascent + 2, line = size.ascent + size.descent + 3;
+            return [{ x, y }, { x, y: y + line }, { x, y: y + 2 * line }];
+          },
         });
       }
     });
-    this.svg.select('.labels').selectAll('text').data(labels).join('text')
-      .attr('class', (d) => d.cls).attr('x', (d) => d.x).attr('y', (d) => d.y).text((d) => d.text);
+    const taken: Box[] = [{ x: 0, y: 0, width, height: BAND }, { x: 0, y: 0, width: gutter, height }];
+    const placed = placeLabels([...first, ...bound, ...rest], this.measure, taken);
+    this.svg.select('.labels').selectAll<SVGTextElement, (typeof placed)[number]>('text').data(placed, (d) => d.id)
+      .join((enter) => enter.append('text').call((text) => text.append('tspan')).call((text) => text.append('title')))
+      .attr('class', (d) => d.cls).attr('x', (d) => d.x).attr('y', (d) => d.y).attr('data-full', (d) => d.title)
+      .call((text) => text.select('tspan').text((d) => d.text))
+      .call((text) => text.select('title').text((d) => d.title));
+    this.canvas.dataset.superslabs = String(this.store.superslabs.length);
+    this.drawHover();
+    this.placeCard();
 
     // corrupt blocks: a mark at any zoom, so they are never lost in the colours
     const marks: { x: number; y: number; base: number }[] = [];
@@ -449,17 +558,43 @@ export class HeapMap {
     const [wx, wy] = this.worldOf(event);
     const cell = this.cellAt(wx, wy);
     const box = this.canvas.getBoundingClientRect();
-    this.card.style.left = `${Math.min(event.clientX - box.left + 16, box.width - 330)}px`;
-    this.card.style.top = `${Math.min(event.clientY - box.top + 16, box.height - 200)}px`;
+    this.pointer = { x: event.clientX - box.left, y: event.clientY - box.top };
     if (!cell) {
-      this.card.hidden = true;
-      this.hovered = null;
+      if (this.carded?.hover) this.hideCard();
+      if (this.hovered !== null) { this.hovered = null; this.drawHover(); }
       return;
     }
+    if (this.carded?.hover && this.carded.base === cell.base) this.placeCard();
     if (cell.base === this.hovered) return;
     this.hovered = cell.base;
+    this.drawHover();
     clearTimeout(this.hoverTimer);
     this.hoverTimer = window.setTimeout(() => this.post({ type: 'block', addr: cell.base }), 40);
+  }
+
+  /** The outline of the block under the pointer: the block the card is about. */
+  private drawHover(): void {
+    const box = this.hovered !== null ? this.blockBox(this.hovered) : null;
+    this.svg.select('.hover-block').attr('visibility', box ? 'visible' : 'hidden').attr('data-base', this.hovered !== null ? hex(this.hovered) : null)
+      .attr('x', box ? box.x : 0).attr('y', box ? box.y : 0).attr('width', box ? Math.max(1, box.width) : 0).attr('height', box ? Math.max(1, box.height) : 0);
+  }
+
+  private hideCard(): void {
+    this.card.hidden = true;
+    this.carded = null;
+  }
+
+  /** Puts the card beside the pointer (or beside the chosen block) and off the block's box. */
+  private placeCard(): void {
+    if (!this.carded || this.card.hidden) return;
+    const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
+    const box = this.blockBox(this.carded.base);
+    if (!box) return;
+    const onScreen = clip(box, { x: 0, y: 0, width, height }) ?? box;
+    const pointer = this.carded.hover && this.pointer ? this.pointer : { x: onScreen.x + onScreen.width / 2, y: onScreen.y + onScreen.height / 2 };
+    const at = placeCard({ width: this.card.offsetWidth, height: this.card.offsetHeight }, pointer, onScreen, { width, height });
+    this.card.style.left = `${Math.round(at.x)}px`;
+    this.card.style.top = `${Math.round(at.y)}px`;
   }
 
   private click(event: MouseEvent): void {
@@ -521,12 +656,15 @@ export class HeapMap {
     const forSelection = chosen !== null && message.query === chosen;
     if (!forHover && !forSelection) return;
     if (!block) {
-      this.card.hidden = true;
+      this.hideCard();
       return;
     }
     const mismatch = block.headerActual >= 0 && block.headerActual !== block.headerExpected;
+    const slab = this.store.slabAt(block.base);
+    const superslab = slab ? this.store.superslabs.indexOf(slab.superslab) : -1;
     const rows = [
       ['USER', hex(block.user)], ['BASE', hex(block.base)], ['class', `C${block.cls} (slot ${block.slot})`],
+      ...(slab ? [['slab', `${slab.index} of superslab #${superslab} ${hex(slab.superslab)} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}`]] : []),
       ['state', block.state], ['thread', String(block.thread)],
       ['header', `${byteHex(block.headerActual)} (expected ${byteHex(block.headerExpected)})${mismatch ? ' ✕ mismatch' : ''}`],
       ['next', `${hex(block.next)} at +${block.nextOffset}`],
@@ -535,15 +673,25 @@ export class HeapMap {
     this.card.innerHTML = `<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd data-field="${k}"${k === 'header' && mismatch ? ' class="mismatch"' : ''}>${escapeHtml(v)}</dd>`).join('')}</dl>`
       + (history ? `<ul class="history" aria-label="Last events on the block">${history}</ul>` : '<p class="history">no alloc or free of this block seen</p>');
     this.card.hidden = false;
+    this.carded = { base: block.base, hover: forHover };
+    this.placeCard();
     if (forSelection && !forHover) {
-      const rect = this.screenRect(block.base);
-      if (rect) {
-        this.card.style.left = `${Math.max(4, Math.min(rect.x + rect.width + 12, this.canvas.clientWidth - 330))}px`;
-        this.card.style.top = `${Math.max(4, Math.min(rect.y + 12, this.canvas.clientHeight - 220))}px`;
-      }
       this.live.textContent = `C${block.cls} block ${hex(block.user)}, ${block.state}, header ${byteHex(block.headerActual)}`;
     }
   }
+}
+
+/** A bound slab's label, from all it says to its index alone. */
+function slabTexts(index: number, slab: SlabView): string[] {
+  const usage = `${slab.used}/${slab.capacity}`;
+  return [`slab ${index} · C${slab.cls} · ${usage} used · thread ${slab.owner}`, `slab ${index} · C${slab.cls} · ${usage}`, `${index} · C${slab.cls} ${usage}`, `${index} · C${slab.cls}`, `${index}`];
+}
+
+/** The part of a box inside another, or null. */
+function clip(box: Box, bounds: Box): Box | null {
+  const x = Math.max(box.x, bounds.x), y = Math.max(box.y, bounds.y);
+  const width = Math.min(box.x + box.width, bounds.x + bounds.width) - x, height = Math.min(box.y + box.height, bounds.y + bounds.height) - y;
+  return width > 0 && height > 0 ? { x, y, width, height } : null;
 }
 
 function escapeHtml(text: string): string {
@@ -552,11 +700,4 @@ function escapeHtml(text: string): string {
 
 function fillTile(pixels: Uint32Array, width: number, tx: number, ty: number, rows: number, colour: number): void {
   for (let row = 0; row < rows; row++) pixels.fill(colour, (ty + row) * width + tx, (ty + row) * width + tx + ROW_UNITS);
-}
-
-/** A tick step (in world units) that divides `period` and is near `want`. */
-function niceStep(period: number, want: number): number {
-  let step = 1;
-  while (step * 2 <= want && period % (step * 2) === 0) step *= 2;
-  return step >= want || period % (step * 2) !== 0 ? step : period;
 }
