@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, reportContext, toSarif, type Report } from '../core';
+import { LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, reportContext, toSarif, type Report, type TraceDamage } from '../core';
 import { ensureNativeBuilt, record, RecordError, type Progress } from '../record';
 import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
@@ -135,11 +135,14 @@ async function reportCommand(args: string[]): Promise<number> {
   if (!existsSync(files[0])) throw new UsageError(`no such file: ${files[0]}`);
   const trace = TraceFile.open(files[0]);
   try {
+    // a damaged file opens with what came before the damage: said once, beside the report
+    const damage = trace.damage;
+    if (damage) process.stderr.write(`slabscope: ${damage.message}\n`);
     const symbolizer = new Symbolizer(trace.handshake.modules);
     const report: Report = await buildReport(trace.findings, trace.summary, reportContext(trace.handshake, symbolizer, packageRoot));
     symbolizer.close();
-    if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (sarif) process.stdout.write(`${JSON.stringify(toSarif(report, version), null, 2)}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ ...report, damage }, null, 2)}\n`);
+    else if (sarif) process.stdout.write(`${JSON.stringify(withDamageNotice(toSarif(report, version), damage), null, 2)}\n`);
     else {
       const lines = [`${trace.handshake.executable} (pid ${trace.handshake.pid}, ${trace.handshake.layout.name} layout): ${formatSummary(trace.summary)}`];
       for (const error of trace.index.errors.slice(0, 5)) lines.push(`stream ${error.fatal ? 'error' : 'warning'}: ${error.message}`);
@@ -150,6 +153,14 @@ async function reportCommand(args: string[]): Promise<number> {
   } finally {
     trace.close();
   }
+}
+
+/** SARIF's place for what kept a run from seeing everything: a warning notification on the run's invocation. */
+function withDamageNotice(sarif: object, damage: TraceDamage | null): object {
+  if (!damage) return sarif;
+  const { runs } = sarif as { runs: object[] };
+  const notice = { executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text: damage.message } }] };
+  return { ...sarif, runs: runs.map((run) => ({ ...run, invocations: [notice] })) };
 }
 
 const bundleDir = join(packageRoot, 'webview', 'dist');

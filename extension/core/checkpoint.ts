@@ -3,6 +3,7 @@
 // Layout: u32 JSON length, the JSON (structure), zero padding to 8, then each
 // slab's per-block arrays for its first `extent` blocks, in a fixed order.
 
+import { crc32 } from 'node:zlib';
 import type { Handshake } from './decoder';
 import { HeapModel, SlabModel, SuperslabModel, type ModelOptions } from './model';
 import type { EventOrder, PendingState } from './order';
@@ -74,6 +75,29 @@ export function writeCheckpoint(model: HeapModel, order: EventOrder): Uint8Array
 
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
+}
+
+/** The CRC-32 a trace file's index keeps of each checkpoint, so a damaged one is never restored. */
+export function checkpointChecksum(bytes: Uint8Array): number {
+  return crc32(bytes);
+}
+
+/**
+ * Why a checkpoint cannot be trusted to stand for the model after `event` events
+ * (null when it can): its checksum (when the index keeps one) or, for files written
+ * before checksums, its structure.
+ */
+export function checkpointFault(bytes: Uint8Array, event: number, checksum: number | undefined): string | null {
+  if (checksum !== undefined) return checkpointChecksum(bytes) === checksum ? null : 'does not match its checksum';
+  if (bytes.length < 4) return 'is shorter than its header';
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (4 + length > bytes.length) return `has a structure of ${length} bytes that runs past its ${bytes.length}`;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length))) as Partial<CheckpointJson>;
+    return json.eventCount === event ? null : `holds the model after event ${String(json.eventCount)}, not ${event}`;
+  } catch (error) {
+    return `has a structure that is not JSON: ${(error as Error).message}`;
+  }
 }
 
 /** Restores the model, and the order's waiting events into `order`. */

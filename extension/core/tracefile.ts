@@ -4,16 +4,20 @@
 // events, reading only those bytes from disk.
 //
 // File layout (little-endian), version 1:
-//   0  magic "HKTRACE\0"          8  u16 version, u16 header size (64), u32 flags (bit 0: indexed)
+//   0  magic "HKTRACE\0"          8  u16 version, u16 header size (64), u32 flags (bit 0: indexed,
+//                                    bit 1: index checksum, bit 2: header checksum)
 //   16 u64 stream offset (64)     24 u64 stream length
 //   32 u64 index offset           40 u64 index length
-//   48 u64 event count            56 u64 reserved
+//   48 u64 event count            56 u32 CRC-32 of the index bytes, u32 CRC-32 of header bytes 0..59
 //   stream bytes (handshake and frames, exactly as the program sent them)
 //   checkpoint blobs (checkpoint.ts)
 //   index: JSON { version, eventCount, checkpoints, times, findings, summary, errors }
+// A file damaged after its handshake still opens (see TraceFile.open): the whole
+// frames before the damage, indexed again in memory.
 
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { writeCheckpoint, readCheckpoint } from './checkpoint';
+import { crc32 } from 'node:zlib';
+import { checkpointChecksum, checkpointFault, writeCheckpoint, readCheckpoint } from './checkpoint';
 import { Decoder, type DecodeError, type DecodeSink, type EventBatch, type Handshake, type LostRecord, type CrashRecord, type SlabBytesRecord } from './decoder';
 import { eventAt, hex, type TraceEvent } from './events';
 import { FINDING_KINDS, type Finding, type FindingKind } from './findings';
@@ -21,16 +25,26 @@ import { HeapModel, type ModelOptions } from './model';
 import { EventOrder } from './order';
 import { FREE_ROUTE_NAMES, ALLOC_ROUTE_NAMES, WIRE_MAGIC } from './protocol';
 import { TraceSession, type SessionListener } from './session';
+import { damageMessage, faultCause, firstDisagreement, frameStartOf, scanStream, type DamageFault, type TraceDamage } from './trace-damage';
+
+export type { TraceDamage } from './trace-damage';
 
 export const TRACE_FILE_MAGIC = 'HKTRACE\0';
 export const TRACE_FILE_VERSION = 1;
 const HEADER_SIZE = 64;
+const FLAG_INDEXED = 1;
+const FLAG_INDEX_CHECKSUM = 2;
+const FLAG_HEADER_CHECKSUM = 4;
 /** events between checkpoints: a seek replays at most this many */
 export const DEFAULT_CHECKPOINT_INTERVAL = 1 << 17;
 /** a checkpoint waits for a frame boundary where fewer events than this wait in the cross-thread order */
 const MAX_PENDING_IN_CHECKPOINT = 1 << 16;
 
-export interface CheckpointEntry { event: number; streamOffset: number; dataOffset: number; dataLength: number }
+export interface CheckpointEntry {
+  event: number; streamOffset: number; dataOffset: number; dataLength: number;
+  /** CRC-32 of the checkpoint's bytes (absent in files written before it was kept) */
+  crc32?: number;
+}
 /** [event index, its time in ns], every few thousand events: for timelines */
 export type TimeEntry = [number, number];
 
@@ -104,7 +118,7 @@ class Checkpointer implements SessionListener {
     const model = this.session.model!;
     if (model.eventCount < this.next || this.session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
     const blob = writeCheckpoint(model, this.session.order);
-    this.entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.store(blob), dataLength: blob.length });
+    this.entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.store(blob), dataLength: blob.length, crc32: checkpointChecksum(blob) });
     this.next = model.eventCount + this.interval;
   }
 }
@@ -162,12 +176,14 @@ export class TraceRecorder {
     header.set(Array.from(TRACE_FILE_MAGIC, (c) => c.charCodeAt(0)), 0);
     view.setUint16(8, TRACE_FILE_VERSION, true);
     view.setUint16(10, HEADER_SIZE, true);
-    view.setUint32(12, 1, true);
+    view.setUint32(12, FLAG_INDEXED | FLAG_INDEX_CHECKSUM | FLAG_HEADER_CHECKSUM, true);
     view.setBigUint64(16, BigInt(HEADER_SIZE), true);
     view.setBigUint64(24, BigInt(this.streamLength), true);
     view.setBigUint64(32, BigInt(indexAt), true);
     view.setBigUint64(40, BigInt(indexBytes.length), true);
     view.setBigUint64(48, BigInt(index.eventCount), true);
+    view.setUint32(56, crc32(indexBytes), true);
+    view.setUint32(60, crc32(header.subarray(0, 60)), true);
     writeSync(this.fd, header, 0, HEADER_SIZE, 0);
     closeSync(this.fd);
     renameSync(`${this.path}.part`, this.path);
@@ -196,40 +212,64 @@ function indexOf(session: TraceSession, checkpoints: CheckpointEntry[]): TraceIn
 /**
  * Replays a stretch of the stream through the same cross-thread order as the
  * recording, into a model (seek) or into a list of events (readEvents), until
- * `target` events were applied.
+ * `target` events were applied. Lost, crash and slab-bytes records count as
+ * before event `target` until an event after it comes: the model after n events
+ * is the recording's just before it applied event n.
  */
 class Replay implements DecodeSink {
   readonly order: EventOrder;
   readonly collected: TraceEvent[] = [];
+  /** an event past the target came: what follows it is after the target too */
+  private passed = false;
   constructor(public model: HeapModel, private readonly target: number, private readonly collectFrom = -1) {
     this.order = new EventOrder({
       event: (bytes, at, thread) => {
         const model = this.model;
-        if (model.eventCount >= this.target) return;
+        if (model.eventCount >= this.target) {
+          this.passed = true;
+          return;
+        }
         if (this.collectFrom >= 0 && model.eventCount >= this.collectFrom) this.collected.push(eventRecord(bytes, at, thread, model.eventCount));
         model.apply(bytes, at, thread);
       },
-      lost: (record) => { if (this.model.eventCount < this.target) this.model.onLost(record); },
+      lost: (record) => { if (!this.passed) this.model.onLost(record); },
     });
   }
   handshake(): void {}
   events(batch: EventBatch): void { this.order.events(batch); }
   sync(timeNs: number): void { this.order.sync(timeNs); }
   lost(record: LostRecord): void { this.order.lost(record); }
-  crash(record: CrashRecord): void { this.order.flush(); if (this.model.eventCount < this.target) this.model.onCrash(record); }
-  slabBytes(record: SlabBytesRecord): void { if (this.model.eventCount < this.target) this.model.onSlabBytes(record); }
+  crash(record: CrashRecord): void { this.order.flush(); if (!this.passed) this.model.onCrash(record); }
+  slabBytes(record: SlabBytesRecord): void { if (!this.passed) this.model.onSlabBytes(record); }
   end(): void { this.order.flush(); }
   error(_error: DecodeError): void {}
-  get done(): boolean { return this.model.eventCount >= this.target; }
+  get done(): boolean { return this.passed; }
 }
 
 function eventRecord(bytes: Uint8Array, at: number, thread: number, index: number): TraceEvent {
   return eventAt({ thread, firstSeq: 0, count: 1, snapshot: false, bytes, at, streamOffset: 0, frameOffset: 0, frameEnd: 0 }, 0, index);
 }
 
+/** How the stream of a file whose index cannot be used is to be read back. */
+interface RecoverySpec {
+  streamStart: number;
+  /** stream bytes there are to read */
+  limit: number;
+  /** a raw wire stream (SLABSCOPE_TRACE_FILE): bytes after its end are its own fault, not checkpoints and index */
+  raw?: boolean;
+  /** the stream's length as the header records it, when it can be believed */
+  declared?: number;
+  /** what is wrong around the stream (header, index); its offset is the file's, the stream's end when absent */
+  around?: { offset?: number; cause: string };
+  /** a fault the stream was found to have (its offset the stream's), `limit` being the start of its frame */
+  fault?: DamageFault;
+}
+
 /** A trace file opened for reading: seek, read events, findings and summary. */
 export class TraceFile {
   private readonly findingsCache: Finding[];
+  /** the checkpoints a seek may restore: a damaged one is dropped */
+  private readonly checkpoints: CheckpointEntry[];
 
   private constructor(
     private readonly fd: number,
@@ -237,12 +277,16 @@ export class TraceFile {
     readonly handshake: Handshake,
     readonly index: TraceIndex,
     private readonly streamStart: number,
+    /** the stream bytes a seek reads: up to the damage in a damaged file */
     readonly streamLength: number,
     private readonly options: Partial<ModelOptions>,
-    /** raw stream files and unfinished recordings are indexed in memory on open */
+    /** raw stream files, unfinished recordings and damaged files are indexed in memory on open */
     private readonly memoryCheckpoints: Uint8Array[] | null,
+    /** what was lost when the file is damaged, null when it is whole */
+    readonly damage: TraceDamage | null,
   ) {
     this.findingsCache = index.findings.map(deserializeFinding);
+    this.checkpoints = index.checkpoints.slice();
   }
 
   get eventCount(): number {
@@ -255,57 +299,112 @@ export class TraceFile {
     return this.index.summary;
   }
 
+  /**
+   * Opens a trace file, a raw stream, or a damaged or unfinished recording. What
+   * cannot be read at all (no magic, an unknown version, no handshake) is refused
+   * with a TraceFileError; a file damaged after its handshake opens with the whole
+   * frames before the damage, and `damage` says what was lost.
+   */
   static open(path: string, options: Partial<ModelOptions> = {}): TraceFile {
     const fd = openSync(path, 'r');
     try {
-      const size = fstatSync(fd).size;
-      const header = new Uint8Array(HEADER_SIZE);
-      const got = readSync(fd, header, 0, HEADER_SIZE, 0);
-      const magic = String.fromCharCode(...header.subarray(0, 8));
-      if (got >= 8 && magic === WIRE_MAGIC) return TraceFile.indexInMemory(fd, path, 0, size, options);
-      if (got < HEADER_SIZE || magic !== TRACE_FILE_MAGIC) throw new TraceFileError(0, `${path} is not a Slabscope trace (no "HKTRACE" or "SLABSCP" magic)`);
-      const view = new DataView(header.buffer);
-      const version = view.getUint16(8, true);
-      if (version !== TRACE_FILE_VERSION) throw new TraceFileError(8, `trace file version ${version} is not supported (${TRACE_FILE_VERSION} is)`);
-      const flags = view.getUint32(12, true);
-      const streamStart = Number(view.getBigUint64(16, true));
-      const streamLength = Number(view.getBigUint64(24, true));
-      const indexAt = Number(view.getBigUint64(32, true));
-      const indexLength = Number(view.getBigUint64(40, true));
-      if (!(flags & 1)) return TraceFile.indexInMemory(fd, path, HEADER_SIZE, size - HEADER_SIZE, options);
-      if (streamStart !== HEADER_SIZE || streamStart + streamLength > size) throw new TraceFileError(16, `stream of ${streamLength} bytes at ${streamStart} runs past the file's ${size} bytes`);
-      if (indexAt < streamStart + streamLength || indexAt + indexLength > size) throw new TraceFileError(32, `index of ${indexLength} bytes at ${indexAt} is outside the file's ${size} bytes`);
-      const indexBytes = new Uint8Array(indexLength);
-      readSync(fd, indexBytes, 0, indexLength, indexAt);
-      let index: TraceIndex;
-      try {
-        index = JSON.parse(new TextDecoder().decode(indexBytes));
-      } catch (error) {
-        throw new TraceFileError(indexAt, `the index is not JSON: ${(error as Error).message}`);
-      }
-      validateIndex(index, indexAt, streamLength, size);
-      const handshake = readHandshake(fd, streamStart, streamLength);
-      return new TraceFile(fd, path, handshake, index, streamStart, streamLength, options, null);
+      return TraceFile.read(fd, path, options);
     } catch (error) {
       closeSync(fd);
       throw error;
     }
   }
 
-  /** A raw wire stream (or a recording that never got its index): one pass builds the index in memory. */
-  private static indexInMemory(fd: number, path: string, streamStart: number, streamLength: number, options: Partial<ModelOptions>): TraceFile {
+  private static read(fd: number, path: string, options: Partial<ModelOptions>): TraceFile {
+    const size = fstatSync(fd).size;
+    const header = new Uint8Array(HEADER_SIZE);
+    const got = readSync(fd, header, 0, HEADER_SIZE, 0);
+    const magic = String.fromCharCode(...header.subarray(0, 8));
+    if (got >= 8 && magic === WIRE_MAGIC) return TraceFile.recover(fd, path, options, { streamStart: 0, limit: size, raw: true });
+    const available = Math.max(0, size - HEADER_SIZE);
+    if (magic !== TRACE_FILE_MAGIC) {
+      // the header's first bytes are damaged, yet a stream may follow it
+      if (got === HEADER_SIZE && hasWireMagic(fd, HEADER_SIZE))
+        return TraceFile.recover(fd, path, options, { streamStart: HEADER_SIZE, limit: available, around: { offset: 0, cause: 'the header has no "HKTRACE" magic' } });
+      throw new TraceFileError(0, `${path} is not a Slabscope trace (no "HKTRACE" or "SLABSCP" magic)`);
+    }
+    if (got < HEADER_SIZE) throw new TraceFileError(got, `${path} ends inside its ${HEADER_SIZE}-byte header`);
+    const view = new DataView(header.buffer);
+    const version = view.getUint16(8, true);
+    if (version !== TRACE_FILE_VERSION) throw new TraceFileError(8, `trace file version ${version} is not supported (${TRACE_FILE_VERSION} is)`);
+    const flags = view.getUint32(12, true);
+    const streamStart = Number(view.getBigUint64(16, true));
+    const streamLength = Number(view.getBigUint64(24, true));
+    const indexAt = Number(view.getBigUint64(32, true));
+    const indexLength = Number(view.getBigUint64(40, true));
+    const recover = (spec: Omit<RecoverySpec, 'streamStart'>) => TraceFile.recover(fd, path, options, { streamStart: HEADER_SIZE, ...spec });
+    if (!(flags & FLAG_INDEXED)) return recover({ limit: available, around: { cause: 'the recording was never finished: no index follows the stream' } });
+    // a header whose fields cannot be believed: the stream still starts after it
+    if (flags & FLAG_HEADER_CHECKSUM && crc32(header.subarray(0, 60)) !== view.getUint32(60, true))
+      return recover({ limit: available, around: { offset: 0, cause: 'the header does not match its checksum' } });
+    if (streamStart !== HEADER_SIZE) return recover({ limit: available, around: { offset: 16, cause: `the header puts the stream at byte ${streamStart}, not ${HEADER_SIZE}` } });
+    if (streamLength > available)
+      return recover({ limit: available, declared: streamLength, around: { offset: size, cause: `the file ends ${streamLength - available} bytes before the end of its ${streamLength}-byte stream` } });
+    const indexed = readIndex(fd, flags, view, streamStart + streamLength, indexAt, indexLength, size);
+    if (typeof indexed === 'object' && 'cause' in indexed) return recover({ limit: streamLength, declared: streamLength, around: indexed });
+    const index = indexed;
+    const scan = scanStream(fd, streamStart, streamLength);
+    if (!scan.handshake) {
+      const failure = scan.errors.find((error) => error.fatal);
+      throw new TraceFileError(streamStart + (failure?.offset ?? 0), `no handshake in ${path}: ${failure?.message ?? 'empty stream'}`);
+    }
+    const disagreement = firstDisagreement(scan, index.errors, index.eventCount);
+    if (disagreement && disagreement.offset < 0) return recover({ limit: streamLength, declared: streamLength, around: { offset: indexAt, cause: disagreement.cause } });
+    if (disagreement) {
+      // the index describes the stream as it was: read back only the whole frames before the fault
+      const frameStart = frameStartOf(fd, streamStart, scan.handshake.bytes.length, disagreement.offset);
+      return recover({ limit: frameStart, declared: streamLength, fault: disagreement });
+    }
+    const damaged = TraceFile.damagedCheckpoints(fd, index);
+    let damage: TraceDamage | null = null;
+    if (damaged.length) {
+      const first = damaged[0];
+      const cause = `checkpoint ${index.checkpoints.indexOf(first.entry) + 1} of ${index.checkpoints.length} (event ${first.entry.event}) ${first.fault}`
+        + (damaged.length > 1 ? ` (and ${damaged.length - 1} more)` : '');
+      const fields = { offset: first.entry.dataOffset, event: null, bytesLost: 0, endMissing: !index.summary.ended, indexRebuilt: false };
+      damage = { ...fields, message: damageMessage(fields, cause, index.eventCount, null) };
+    }
+    const trusted = { ...index, checkpoints: index.checkpoints.filter((entry) => !damaged.some((bad) => bad.entry === entry)) };
+    return new TraceFile(fd, path, scan.handshake, trusted, streamStart, streamLength, options, null, damage);
+  }
+
+  /** The checkpoints whose bytes do not hold what their index entry says. */
+  private static damagedCheckpoints(fd: number, index: TraceIndex): { entry: CheckpointEntry; fault: string }[] {
+    const damaged: { entry: CheckpointEntry; fault: string }[] = [];
+    for (const entry of index.checkpoints) {
+      const bytes = new Uint8Array(entry.dataLength);
+      const fault = readSync(fd, bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength
+        ? 'is cut short' : checkpointFault(bytes, entry.event, entry.crc32);
+      if (fault) damaged.push({ entry, fault });
+    }
+    return damaged;
+  }
+
+  /**
+   * A stream with no usable index (a raw stream, an unfinished recording, a damaged
+   * file): one pass over its readable part builds the index in memory. A fault that
+   * stops the decoder, or the file ending before the stream's recorded length, is
+   * the damage: the file opens with the whole frames before it.
+   */
+  private static recover(fd: number, path: string, options: Partial<ModelOptions>, spec: RecoverySpec): TraceFile {
+    const { streamStart, limit } = spec;
     const session = new TraceSession(options);
     const blobs: Uint8Array[] = [];
     // in memory, a checkpoint's "offset" is its place in `blobs`
     const checkpointer = new Checkpointer(session, (blob) => blobs.push(blob) - 1, DEFAULT_CHECKPOINT_INTERVAL);
     session.listeners.push(checkpointer);
     const buffer = new Uint8Array(1 << 20);
-    for (let done = 0; done < streamLength;) {
-      const n = readSync(fd, buffer, 0, Math.min(buffer.length, streamLength - done), streamStart + done);
+    for (let done = 0; done < limit;) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, limit - done), streamStart + done);
       if (n <= 0) break;
       session.feed(buffer.subarray(0, n));
       done += n;
-      if (session.decoder.failed) break;
+      if (session.decoder.failed || session.decoder.ended) break;
     }
     session.finish();
     const model = session.model;
@@ -313,7 +412,39 @@ export class TraceFile {
       const error = session.fatalError;
       throw new TraceFileError(streamStart + (error?.offset ?? 0), `no handshake in ${path}: ${error?.message ?? 'empty stream'}`);
     }
-    return new TraceFile(fd, path, model.handshake, indexOf(session, checkpointer.entries), streamStart, streamLength, options, blobs);
+    const errors = session.errors;
+    const drop = (error: DecodeError | undefined) => { if (error) errors.splice(errors.indexOf(error), 1); };
+    let fault = spec.fault ?? null;
+    let streamEnd = limit, prefixEnd = limit;
+    const fatal = session.fatalError;
+    if (fatal?.code === 'after-end') {
+      // the stream ended whole; in a trace file its checkpoints and index follow
+      streamEnd = prefixEnd = fatal.offset;
+      if (!spec.raw) drop(fatal);
+    } else if (fatal && !fault) {
+      fault = { offset: fatal.offset, cause: faultCause(fatal) };
+      // a cut frame is named at its start; any other fault is inside its frame
+      prefixEnd = fatal.code === 'truncated' ? fatal.offset : frameStartOf(fd, streamStart, model.handshake.bytes.length, fatal.offset);
+      drop(fatal);
+    }
+    if (!fault && spec.declared !== undefined && spec.declared > streamEnd)
+      fault = { offset: streamEnd, cause: `the file ends ${spec.declared - streamEnd} bytes before the end of its ${spec.declared}-byte stream` };
+    let damage: TraceDamage | null = null;
+    if (fault || spec.around) {
+      // the end-of-stream frame a cut took is said by the damage, not as a fault of its own
+      if (fault) drop(errors.find((error) => error.code === 'no-end' && error.offset === streamEnd));
+      const fields = {
+        offset: fault ? streamStart + fault.offset : spec.around!.offset ?? streamStart + streamEnd,
+        event: fault ? model.eventCount : null,
+        bytesLost: fault ? Math.max(spec.declared ?? streamEnd, prefixEnd) - prefixEnd : 0,
+        endMissing: !model.ended,
+        indexRebuilt: !spec.raw,
+      };
+      const aroundAt = spec.around?.offset;
+      const around = fault && spec.around ? `${spec.around.cause}${aroundAt !== undefined && aroundAt < HEADER_SIZE ? ` at byte offset ${aroundAt}` : ''}` : null;
+      damage = { ...fields, message: damageMessage(fields, fault?.cause ?? spec.around!.cause, model.eventCount, around) };
+    }
+    return new TraceFile(fd, path, model.handshake, indexOf(session, checkpointer.entries), streamStart, prefixEnd, options, blobs, damage);
   }
 
   close(): void {
@@ -334,19 +465,29 @@ export class TraceFile {
   }
 
   private replay(target: number, collectFrom: number): Replay {
-    const checkpoint = this.checkpointBefore(collectFrom >= 0 ? collectFrom : target);
-    const replay = new Replay(new HeapModel(this.handshake, this.options), target, collectFrom);
-    if (checkpoint) replay.model = this.loadCheckpoint(checkpoint, replay.order);
-    const from = checkpoint ? checkpoint.streamOffset : this.handshake.bytes.length;
-    const decoder = new Decoder(replay);
-    decoder.resumeAt(this.handshake, from);
-    if (!replay.done) this.pump(decoder, from, () => replay.done);
-    if (!replay.done) replay.order.flush();
-    return replay;
+    for (;;) {
+      const checkpoint = this.checkpointBefore(collectFrom >= 0 ? collectFrom : target);
+      const replay = new Replay(new HeapModel(this.handshake, this.options), target, collectFrom);
+      if (checkpoint) {
+        const restored = this.loadCheckpoint(checkpoint, replay.order);
+        if (!restored) {
+          // never trusted again: the next try restores an earlier one, or replays from the start
+          this.checkpoints.splice(this.checkpoints.indexOf(checkpoint), 1);
+          continue;
+        }
+        replay.model = restored;
+      }
+      const from = checkpoint ? checkpoint.streamOffset : this.handshake.bytes.length;
+      const decoder = new Decoder(replay);
+      decoder.resumeAt(this.handshake, from);
+      if (!replay.done) this.pump(decoder, from, () => replay.done);
+      if (!replay.done) replay.order.flush();
+      return replay;
+    }
   }
 
   private checkpointBefore(target: number): CheckpointEntry | null {
-    const list = this.index.checkpoints;
+    const list = this.checkpoints;
     let lo = 0, hi = list.length - 1, found: CheckpointEntry | null = null;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
@@ -355,14 +496,20 @@ export class TraceFile {
     return found;
   }
 
-  private loadCheckpoint(entry: CheckpointEntry, order: EventOrder): HeapModel {
+  /** The model a checkpoint holds, or null when it cannot be read back as the model after its event. */
+  private loadCheckpoint(entry: CheckpointEntry, order: EventOrder): HeapModel | null {
     let bytes: Uint8Array;
     if (this.memoryCheckpoints) bytes = this.memoryCheckpoints[entry.dataOffset];
     else {
       bytes = new Uint8Array(entry.dataLength);
-      readSync(this.fd, bytes, 0, entry.dataLength, entry.dataOffset);
+      if (readSync(this.fd, bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength) return null;
     }
-    return readCheckpoint(bytes, this.handshake, order, this.options);
+    try {
+      const model = readCheckpoint(bytes, this.handshake, order, this.options);
+      return model.eventCount === entry.event ? model : null;
+    } catch {
+      return null;
+    }
   }
 
   private pump(decoder: Decoder, streamOffset: number, done: () => boolean): void {
@@ -376,37 +523,56 @@ export class TraceFile {
   }
 }
 
-function readHandshake(fd: number, streamStart: number, streamLength: number): Handshake {
-  let handshake: Handshake | null = null;
-  let failure: DecodeError | null = null;
-  const decoder = new Decoder({
-    handshake: (h) => (handshake = h), events() {}, lost() {}, crash() {}, slabBytes() {}, end() {},
-    error: (error) => { if (error.fatal) failure = error; },
-  });
-  const buffer = new Uint8Array(1 << 16);
-  for (let at = 0; at < streamLength && !handshake && !failure;) {
-    const n = readSync(fd, buffer, 0, Math.min(buffer.length, streamLength - at), streamStart + at);
-    if (n <= 0) break;
-    // feed only up to the handshake: frames are not wanted here
-    decoder.push(buffer.subarray(0, n));
-    at += n;
-  }
-  if (!handshake) throw new TraceFileError(streamStart + ((failure as DecodeError | null)?.offset ?? 0), `no valid handshake: ${(failure as DecodeError | null)?.message ?? 'stream too short'}`);
-  return handshake;
+function hasWireMagic(fd: number, at: number): boolean {
+  const bytes = new Uint8Array(8);
+  return readSync(fd, bytes, 0, 8, at) === 8 && String.fromCharCode(...bytes) === WIRE_MAGIC;
 }
 
-function validateIndex(index: TraceIndex, at: number, streamLength: number, size: number): void {
-  const bad = (what: string) => { throw new TraceFileError(at, `the index ${what}`); };
-  if (typeof index !== 'object' || index === null) bad('is not an object');
-  if (index.version !== TRACE_FILE_VERSION) bad(`has version ${index.version}`);
-  if (!Number.isSafeInteger(index.eventCount) || index.eventCount < 0) bad('has no event count');
-  if (!Array.isArray(index.checkpoints) || !Array.isArray(index.times) || !Array.isArray(index.findings)) bad('lacks checkpoints, times or findings');
+/** The index, read and checked; what is wrong with it (and where, in the file) when it cannot be used. */
+function readIndex(fd: number, flags: number, header: DataView, streamEnd: number, indexAt: number, indexLength: number, size: number): TraceIndex | { offset: number; cause: string } {
+  if (indexAt < streamEnd) return { offset: 32, cause: `the header puts the index at byte ${indexAt}, inside the stream` };
+  if (indexAt + indexLength > size)
+    return { offset: size, cause: `the file ends before its index (${indexLength} bytes at byte ${indexAt})` };
+  const bytes = new Uint8Array(indexLength);
+  if (readSync(fd, bytes, 0, indexLength, indexAt) < indexLength) return { offset: indexAt, cause: 'the index could not be read whole' };
+  if (flags & FLAG_INDEX_CHECKSUM && crc32(bytes) !== header.getUint32(56, true)) return { offset: indexAt, cause: 'the index does not match its checksum' };
+  let index: TraceIndex;
+  try {
+    index = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    return { offset: indexAt, cause: `the index is not JSON: ${(error as Error).message}` };
+  }
+  const fault = indexFault(index, streamEnd, size);
+  return fault ? { offset: indexAt, cause: `the index ${fault}` } : index;
+}
+
+/** What makes an index unusable, null when nothing does. */
+function indexFault(index: TraceIndex, streamEnd: number, size: number): string | null {
+  const natural = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (typeof index !== 'object' || index === null) return 'is not an object';
+  if (index.version !== TRACE_FILE_VERSION) return `has version ${index.version}`;
+  if (!natural(index.eventCount)) return 'has no event count';
+  if (!Array.isArray(index.checkpoints) || !Array.isArray(index.times) || !Array.isArray(index.findings) || !Array.isArray(index.errors)) return 'lacks checkpoints, times, findings or errors';
+  if (typeof index.summary !== 'object' || index.summary === null || !natural(index.summary.events)) return 'has no summary';
   let last = -1;
   for (const entry of index.checkpoints) {
-    if (!(entry.event > last && entry.event <= index.eventCount && entry.streamOffset <= streamLength && entry.dataOffset + entry.dataLength <= size)) bad(`has a checkpoint out of place (event ${entry.event})`);
+    const placed = typeof entry === 'object' && entry !== null && natural(entry.event) && natural(entry.streamOffset) && natural(entry.dataOffset) && natural(entry.dataLength)
+      && (entry.crc32 === undefined || natural(entry.crc32));
+    if (!placed || !(entry.event > last && entry.event <= index.eventCount && entry.streamOffset <= streamEnd && entry.dataOffset >= streamEnd && entry.dataOffset + entry.dataLength <= size))
+      return `has a checkpoint out of place (event ${String(entry?.event)})`;
     last = entry.event;
   }
-  if (index.lost !== undefined && (!Array.isArray(index.lost) || index.lost.some((entry) => !Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount))) bad('has a lost-event entry out of place');
-  for (const entry of index.times) if (!Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount) bad('has a time entry out of place');
-  for (const finding of index.findings) if (!FINDING_KINDS.includes(finding.kind)) bad(`has a finding of unknown kind ${String(finding.kind)}`);
+  if (index.lost !== undefined && (!Array.isArray(index.lost) || index.lost.some((entry) => !Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount))) return 'has a lost-event entry out of place';
+  for (const entry of index.times) if (!Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount) return 'has a time entry out of place';
+  for (const error of index.errors)
+    if (typeof error !== 'object' || error === null || typeof error.code !== 'string' || !natural(error.offset) || typeof error.message !== 'string') return 'has a stream error out of place';
+  for (const finding of index.findings) {
+    if (typeof finding !== 'object' || finding === null || !FINDING_KINDS.includes(finding.kind)) return `has a finding of unknown kind ${String(finding?.kind)}`;
+    try {
+      deserializeFinding(finding);
+    } catch {
+      return `has a finding with the pointer ${String(finding.ptr)}`;
+    }
+  }
+  return null;
 }

@@ -1,7 +1,8 @@
 // tracefile.test.mjs — .hktrace files recorded by `slabscope run` from a real
 // multithreaded program: seeking anywhere, forwards and backwards, gives the same
 // model as replaying from the start; events read by index are the ones the
-// model applied; damaged files are refused with the offset of the damage.
+// model applied; what cannot be read is refused with the offset of the damage,
+// a damaged index rebuilt (test/engine/damaged.test.mjs damages more).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -98,7 +99,7 @@ test('the summary and findings of the file are those of the live session', () =>
   }
 });
 
-test('damaged trace files are refused with the offset; an unfinished recording is read from its stream', () => {
+test('what cannot be read is refused with the offset; a damaged index is rebuilt and said once; an unfinished recording is read from its stream', () => {
   const good = readFileSync(recorded);
   const bad = (name, mutate) => {
     const path = join(work, name);
@@ -107,17 +108,34 @@ test('damaged trace files are refused with the offset; an unfinished recording i
     writeFileSync(path, copy);
     return path;
   };
-  assert.throws(() => core.TraceFile.open(bad('magic.hktrace', (b) => { b[0] = 0; })), /not a Slabscope trace.*offset 0/);
+  assert.throws(() => core.TraceFile.open(bad('magic.hktrace', (b) => { b[0] = 0; b[64] = 0; })), /not a Slabscope trace.*offset 0/);
   assert.throws(() => core.TraceFile.open(bad('version.hktrace', (b) => b.writeUInt16LE(9, 8))), /version 9 is not supported.*offset 8/);
-  assert.throws(() => core.TraceFile.open(bad('index.hktrace', (b) => b.writeBigUInt64LE(BigInt(b.length), 32))), /index of .* is outside the file.*offset 32/);
+  assert.throws(() => core.TraceFile.open(bad('handshake.hktrace', (b) => { b[64 + 12] = 0xff; b[64 + 15] = 0x7f; })), /no handshake in .*impossible handshake length.*offset 76/);
+  const whole = core.TraceFile.open(recorded);
   const indexAt = Number(good.readBigUInt64LE(32));
-  assert.throws(() => core.TraceFile.open(bad('json.hktrace', (b) => { b[indexAt] = 0x7b; b[indexAt + 1] = 0x7b; })), new RegExp(`index is not JSON.*offset ${indexAt}`));
+  for (const [name, mutate, message] of [
+    ['index.hktrace', (b) => b.writeBigUInt64LE(BigInt(b.length), 32), /^damaged trace at byte offset 0: the header does not match its checksum/],
+    ['json.hktrace', (b) => { b[indexAt] = 0x7b; b[indexAt + 1] = 0x7b; }, new RegExp(`^damaged trace at byte offset ${indexAt}: the index does not match its checksum`)],
+  ]) {
+    const rebuilt = core.TraceFile.open(bad(name, mutate));
+    try {
+      assert.match(rebuilt.damage.message, message);
+      assert.match(rebuilt.damage.message, /index rebuilt from the stream, which is whole .*; nothing lost$/);
+      assert.equal(rebuilt.eventCount, whole.eventCount);
+      assert.deepEqual(rebuilt.summary, whole.summary);
+    } finally {
+      rebuilt.close();
+    }
+  }
+  assert.equal(whole.damage, null);
+  whole.close();
   // the header never completed (the recorder was killed): the stream is indexed on open
   const unfinished = bad('unfinished.hktrace', (b) => b.writeUInt32LE(0, 12));
   truncateSync(unfinished, indexAt);
   const recovered = core.TraceFile.open(unfinished);
   try {
     assert.equal(recovered.eventCount, core.TraceFile.open(recorded).eventCount);
+    assert.match(recovered.damage.message, /the recording was never finished: no index follows the stream; index rebuilt from the stream, which is whole/);
     assert.equal(digest(recovered.seek(54321)), digest(core.TraceFile.open(recorded).seek(54321)));
   } finally {
     recovered.close();
@@ -127,6 +145,7 @@ test('damaged trace files are refused with the offset; an unfinished recording i
   writeFileSync(raw, fixture('workload-hakmem-ops'));
   const rawTrace = core.TraceFile.open(raw);
   assert.equal(rawTrace.eventCount, decode(fixture('workload-hakmem-ops')).model.eventCount);
+  assert.equal(rawTrace.damage, null);
   rawTrace.close();
   assert.ok(statSync(recorded).size > 0);
 });
