@@ -29,6 +29,8 @@ export interface ViewSource {
   lost(): readonly [number, number][];
   summary(): TraceSummary | null;
   ended(): boolean;
+  /** a damaged trace file: where the damage begins and what was lost, said once (absent or null: whole) */
+  damage?(): string | null;
 }
 
 export class TraceFileSource implements ViewSource {
@@ -50,6 +52,13 @@ export class TraceFileSource implements ViewSource {
   lost(): readonly [number, number][] { return this.trace.index.lost ?? []; }
   summary(): TraceSummary { return this.trace.summary; }
   ended(): boolean { return true; }
+  damage(): string | null { return this.trace.damage?.message ?? null; }
+}
+
+/** A damaged trace file's warning, for the end of the status line: it stays in sight while the file is open. */
+function damageNote(source: ViewSource): string {
+  const damage = source.damage?.();
+  return damage ? ` — ${damage}` : '';
 }
 
 export class LiveSource implements ViewSource {
@@ -80,6 +89,11 @@ export interface ViewHostOptions {
   readonly symbolizerTool?: string;
 }
 
+/** a live view that has not said "applied" for this long gets the next update anyway */
+export const APPLIED_TIMEOUT_MS = 5000;
+/** the status line's event rate is taken over at least this long */
+const RATE_WINDOW_MS = 1000;
+
 /** One view's host: answers its messages, keeps its selections, follows a source. */
 export class ViewHost {
   private feed = new HeapFeed();
@@ -88,7 +102,14 @@ export class ViewHost {
   private selectedFreelist: { thread: number; cls: number } | null = null;
   private findingsSent = -1;
   private findingsRevision = -1;
-  private lastRefresh = { time: 0, events: 0 };
+  /** [time, events] of recent status lines, oldest first, for the rate */
+  private rateSamples: [number, number][] = [];
+  /** when the last live update was sent, while the view has not yet applied it (0: it has); refreshes wait, so nothing queues behind a slow page */
+  private unappliedSince = 0;
+  /** a refresh found the view still busy: its update goes out as soon as the view has applied the last */
+  private refreshWaiting = false;
+  /** the last live update's text of messages that often do not change, so an unchanged one is not sent again */
+  private readonly lastSent = new Map<HostMessage['type'], string>();
   private ready = false;
   private closed = false;
 
@@ -101,6 +122,9 @@ export class ViewHost {
     this.symbolizer = null;
     this.feed = new HeapFeed();
     this.findingsSent = -1;
+    this.rateSamples = [];
+    this.unappliedSince = 0;
+    this.refreshWaiting = false;
     if (this.ready) await this.sendAll();
   }
 
@@ -126,7 +150,11 @@ export class ViewHost {
     }
   }
 
-  /** Live sources: sends what changed since the last call (heap, timeline, findings, status). */
+  /**
+   * Live sources: sends what changed since the last update (heap slabs, timeline,
+   * findings, selections, status), unless the view has not yet applied the last
+   * one: then this call sends nothing, and the next update carries both.
+   */
   async refresh(): Promise<void> {
     if (!this.ready || this.closed) return;
     const model = this.source.model();
@@ -135,19 +163,43 @@ export class ViewHost {
       await this.sendAll();
       return;
     }
+    // the last update of a program that ended goes out at once: the views must end exact
+    if (this.waitingForView && !this.source.ended()) {
+      this.refreshWaiting = true;
+      return;
+    }
+    this.refreshWaiting = false;
     this.post(this.feed.heap(model, this.source.findings()));
-    this.post(timelineMessage(this.source.eventCount(), this.source.times(), this.source.lost(), this.source.findings(), this.source.summary()?.durationNs ?? 0));
+    this.postChanged(this.timeline());
     // a thread's loss is one finding whose count grows: a new revision is news too
     if (this.source.findings().length !== this.findingsSent || model.findings.revision !== this.findingsRevision) {
       this.findingsRevision = model.findings.revision;
       await this.sendFindings();
     }
-    this.sendSelections(model);
+    this.sendSelections(model, true);
     this.sendStatus();
+  }
+
+  /** true while a live update waits for the view's "applied" (for at most APPLIED_TIMEOUT_MS) */
+  get waitingForView(): boolean {
+    return this.unappliedSince !== 0 && Date.now() - this.unappliedSince < APPLIED_TIMEOUT_MS;
   }
 
   private post(message: HostMessage): void {
     if (!this.closed) this.options.post(message);
+  }
+
+  /** Posts a message unless it is the same as the last one of its type sent so. */
+  private postChanged(message: HostMessage): void {
+    const text = JSON.stringify(message);
+    if (this.lastSent.get(message.type) === text) return;
+    this.lastSent.set(message.type, text);
+    this.post(message);
+  }
+
+  private timeline(): HostMessage {
+    const source = this.source;
+    return timelineMessage(source.eventCount(), source.times(), source.lost(), source.findings(), source.summary()?.durationNs ?? 0);
   }
 
   private async handle(message: ViewMessage): Promise<void> {
@@ -155,6 +207,10 @@ export class ViewHost {
       case 'ready':
         this.ready = true;
         await this.sendAll();
+        return;
+      case 'applied':
+        this.unappliedSince = 0;
+        if (this.refreshWaiting) await this.refresh();
         return;
       case 'seek': {
         if (this.source.live) {
@@ -197,9 +253,10 @@ export class ViewHost {
       this.sendStatus();
       return;
     }
+    this.lastSent.clear();
     this.post(traceMessage(handshake, this.source.title, this.source.eventCount(), this.source.live));
     this.post(this.feed.heap(model, this.source.findings(), true));
-    this.post(timelineMessage(this.source.eventCount(), this.source.times(), this.source.lost(), this.source.findings(), this.source.summary()?.durationNs ?? 0));
+    this.postChanged(this.timeline());
     await this.sendFindings();
     this.sendSelections(model);
     this.sendStatus();
@@ -215,22 +272,27 @@ export class ViewHost {
     this.post({ type: 'findings', findings: viewFindings(findings, report.findings) });
   }
 
-  private sendSelections(model: HeapModel): void {
-    if (this.selectedSlab !== null) this.sendSlab(model);
-    if (this.selectedFreelist) this.post(freelistMessage(model, this.selectedFreelist.thread, this.selectedFreelist.cls));
+  /** `onlyChanged`: a live update leaves out a selection's message that is the same as last time */
+  private sendSelections(model: HeapModel, onlyChanged = false): void {
+    const post = (message: HostMessage) => (onlyChanged ? this.postChanged(message) : this.post(message));
+    if (this.selectedSlab !== null) this.sendSlab(model, post);
+    if (this.selectedFreelist) post(freelistMessage(model, this.selectedFreelist.thread, this.selectedFreelist.cls));
   }
 
-  private sendSlab(model: HeapModel): void {
+  private sendSlab(model: HeapModel, post = (message: HostMessage) => this.post(message)): void {
     const message = this.selectedSlab === null ? null : slabMessage(model, this.selectedSlab, this.source.findings());
-    if (message) this.post(message);
+    if (message) post(message);
   }
 
   private sendStatus(): void {
     const now = Date.now();
     const events = this.source.eventCount();
-    const seconds = (now - this.lastRefresh.time) / 1000;
-    const rate = this.lastRefresh.time && seconds > 0 ? (events - this.lastRefresh.events) / seconds : 0;
-    this.lastRefresh = { time: now, events };
+    // the rate over the last second or more: refreshes come unevenly while the host is busy
+    const samples = this.rateSamples;
+    samples.push([now, events]);
+    while (samples.length > 2 && now - samples[1][0] >= RATE_WINDOW_MS) samples.shift();
+    const [since, before] = samples[0];
+    const rate = now > since ? ((events - before) * 1000) / (now - since) : 0;
     const model = this.source.model();
     const lost = model?.lostEvents ?? 0;
     const findings = this.source.findings().length;
@@ -238,8 +300,10 @@ export class ViewHost {
     const ended = this.source.ended();
     const text = !model ? (live ? 'waiting for the program to connect' : 'no handshake in this trace')
       : live ? `${ended ? 'ended' : 'live'}: ${events.toLocaleString('en-US')} events, ${(rate / 1e6).toFixed(2)}M/s, ${lost} lost, ${findings} findings`
-        : `${events.toLocaleString('en-US')} events, ${lost} lost, ${findings} findings`;
+        : `${events.toLocaleString('en-US')} events, ${lost} lost, ${findings} findings${damageNote(this.source)}`;
     this.post({ type: 'status', live, ended, events, eventsPerSecond: rate, lost, findings, text });
+    // every update ends with its status: the view says "applied" once it has taken it in
+    if (live && !ended) this.unappliedSince = now;
   }
 
   private symbols(): Symbolizer {

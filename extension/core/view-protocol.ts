@@ -143,6 +143,8 @@ export type HostMessage =
 
 export type ViewMessage =
   | { type: 'ready' }
+  /** a live view has taken in the last update (a status ends each): the host may send the next */
+  | { type: 'applied' }
   | { type: 'seek'; event: number }
   | { type: 'selectSlab'; start: number }
   | { type: 'selectFreelist'; thread: number; cls: number }
@@ -248,6 +250,7 @@ const HOST_SHAPES: Record<HostMessage['type'], Shape> = {
 
 const VIEW_SHAPES: Record<ViewMessage['type'], Shape> = {
   ready: {},
+  applied: {},
   seek: { event: nat },
   selectSlab: { start: nat },
   selectFreelist: { thread: nat, cls: nat },

@@ -78,7 +78,7 @@ export class Freelists {
     const columns = select(this.columns).selectAll<HTMLElement, FreelistChain>('section.chain').data(message.chains).join((enter) => {
       const section = enter.append('section').attr('class', 'chain');
       section.append('h3');
-      section.append('svg');
+      section.append('svg').append('defs').html('<marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L8,4 L0,8 z" class="arrow-head"/></marker>');
       return section;
     });
     columns.attr('data-list', (d) => d.name).attr('aria-label', (d) => `${d.name} of ${d.owner}`);
@@ -88,7 +88,6 @@ export class Freelists {
       const more = chain.total - chain.nodes.length;
       const height = Math.max(30, chain.nodes.length * (NODE_H + GAP_Y) + (more > 0 ? 24 : 0));
       svg.attr('width', NODE_W + 20).attr('height', height).attr('role', 'list');
-      svg.selectAll('defs').data([0]).join('defs').html('<marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L8,4 L0,8 z" class="arrow-head"/></marker>');
       const nodes = svg.selectAll<SVGGElement, FreelistNode>('g.node').data(chain.nodes).join((enter) => {
         const g = enter.append('g').attr('class', 'node').attr('role', 'listitem');
         g.append('rect').attr('width', NODE_W).attr('height', NODE_H).attr('rx', 4);
@@ -98,18 +97,33 @@ export class Freelists {
         g.append('line').attr('class', 'link').attr('x1', NODE_W / 2).attr('x2', NODE_W / 2).attr('marker-end', 'url(#arrow)');
         return g;
       });
-      nodes.attr('transform', (_d, i) => `translate(10,${i * (NODE_H + GAP_Y)})`)
-        .attr('data-base', (d) => hex(d.base)).attr('data-error', (d) => d.error ?? '')
-        .classed('error', (d) => d.error !== null)
-        .attr('aria-label', (d, i) => `node ${i + 1}: ${hex(d.base)}, next ${hex(d.next)} at offset ${d.nextOffset}${d.error ? `, ${d.error}: ${d.note}` : ''}`);
-      nodes.select('.node-base').text((d, i) => `${i + 1}. BASE ${hex(d.base)}`);
-      nodes.select('.node-next').text((d) => `next @+${d.nextOffset} = ${d.next < 0 ? 'unknown' : d.next === 0 ? 'NULL' : hex(d.next)}`);
-      nodes.select('.node-error').text((d) => (d.error ? `⚠ ${d.error}: ${d.note}` : ''));
-      nodes.select('.link').attr('y1', NODE_H).attr('y2', NODE_H + GAP_Y - 2)
-        .attr('visibility', (_d, i) => (i + 1 < chain.nodes.length ? 'visible' : 'hidden'))
-        .classed('broken', (d) => d.error !== null);
+      // a live update redraws these every time: only what differs is written, so unchanged nodes cost no layout
+      const last = chain.nodes.length - 1;
+      nodes.each(function (d, i) {
+        const [, base, next, error, link] = this.children;
+        setAttr(this, 'transform', `translate(10,${i * (NODE_H + GAP_Y)})`);
+        setAttr(this, 'data-base', hex(d.base));
+        setAttr(this, 'data-error', d.error ?? '');
+        setAttr(this, 'class', d.error !== null ? 'node error' : 'node');
+        setAttr(this, 'aria-label', `node ${i + 1}: ${hex(d.base)}, next ${hex(d.next)} at offset ${d.nextOffset}${d.error ? `, ${d.error}: ${d.note}` : ''}`);
+        setText(base, `${i + 1}. BASE ${hex(d.base)}`);
+        setText(next, `next @+${d.nextOffset} = ${d.next < 0 ? 'unknown' : d.next === 0 ? 'NULL' : hex(d.next)}`);
+        setText(error, d.error ? `⚠ ${d.error}: ${d.note}` : '');
+        setAttr(link, 'y1', String(NODE_H));
+        setAttr(link, 'y2', String(NODE_H + GAP_Y - 2));
+        setAttr(link, 'visibility', i < last ? 'visible' : 'hidden');
+        setAttr(link, 'class', d.error !== null ? 'link broken' : 'link');
+      });
       svg.selectAll('text.more').data(more > 0 ? [more] : []).join('text').attr('class', 'more').attr('x', 10).attr('y', height - 6)
         .text((n) => `… ${count(n)} more`);
     });
   }
+}
+
+function setAttr(element: Element, name: string, value: string): void {
+  if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+}
+
+function setText(element: Element, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
 }

@@ -41,8 +41,16 @@ root.innerHTML = `
 
 const transport = connect();
 document.body.classList.add(`host-${transport.kind}`);
-const store = new Store();
 const post = transport.post.bind(transport);
+// The views hear of what arrived at the next animation frame, each view once, and
+// as many views a frame as fit in FRAME_BUDGET_MS (the rest draw in the next
+// frames). A live host waits for "applied" before it sends the next update (a
+// status ends each), so nothing queues up behind the page.
+const FRAME_BUDGET_MS = 8;
+const store = new Store((flush) => requestAnimationFrame(() => {
+  const topics = flush(FRAME_BUDGET_MS);
+  if (topics.includes('status') && store.trace?.live) post({ type: 'applied' });
+}));
 const $ = <T extends HTMLElement>(selector: string) => root.querySelector<T>(selector)!;
 
 // ---- seeking: one request in flight, the latest wish wins ----------------------

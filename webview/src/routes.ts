@@ -10,6 +10,8 @@ const ROUTES = ['header-fast', 'registry', 'remote', 'mid', 'large', 'foreign', 
 
 export class FreeRoutes {
   private readonly table: HTMLElement;
+  /** what the table shows now: a live update whose counts did not move redraws nothing */
+  private shown = '';
   constructor(parent: HTMLElement, private readonly store: Store) {
     parent.innerHTML = `<p class="hint">Frees per class by route. The header fast path should carry nearly every tiny free; a registry share means frees skip it.</p>
       <ul class="route-legend">${ROUTES.map((route) => `<li><span class="swatch route-${route}"></span>${route}</li>`).join('')}</ul><div class="routes-table" role="table" aria-label="Free routes per class"></div>`;
@@ -20,6 +22,9 @@ export class FreeRoutes {
 
   private draw(): void {
     const regressed = new Set(this.store.findings.filter((finding) => finding.kind === 'route-regression').map((finding) => finding.cls));
+    const shown = JSON.stringify([this.store.routes, [...regressed]]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     const rows = this.store.routes.map((row) => {
       const total = Object.values(row.frees).reduce((a, b) => a + b, 0);
       return { ...row, total, regressed: typeof row.cls === 'number' && regressed.has(row.cls) };

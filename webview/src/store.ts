@@ -1,6 +1,7 @@
 // store.ts — what the views show: the host's latest messages, merged (heap
 // updates carry only changed slabs), and the user's selection. Views subscribe
-// to the topics they draw.
+// to the topics they draw; a message's topic is announced at the next flush, so
+// a burst of live updates costs the views one redraw, not one per message.
 
 import {
   decodeBase64,
@@ -12,6 +13,9 @@ import {
 export type SlabView = Omit<ViewSlab, 'states'> & { states: Uint8Array };
 
 export type Topic = 'trace' | 'heap' | 'timeline' | 'findings' | 'slab' | 'freelist' | 'block' | 'status' | 'error' | 'selection';
+
+/** the order a flush announces topics in: a new trace before what arrived with it */
+const FLUSH_ORDER: readonly Topic[] = ['trace', 'heap', 'timeline', 'findings', 'slab', 'freelist', 'block', 'status'];
 
 export interface Selection {
   /** the selected block's BASE */
@@ -40,7 +44,16 @@ export class Store {
   /** superslabs whose cells changed since the map last drew them */
   readonly dirty = new Set<number>();
   readonly selection: Selection = { block: null, slab: null, finding: null, thread: null, cls: null };
+  /** topics changed and not yet announced */
+  private readonly pending = new Set<Topic>();
+  private flushScheduled = false;
   private readonly listeners = new Map<Topic, Set<() => void>>();
+
+  /**
+   * `schedule` asks for a flush soon (the page: at the next animation frame), once
+   * until that flush runs; by default topics are announced at once.
+   */
+  constructor(private readonly schedule: (flush: (budgetMs?: number) => Topic[]) => void = (flush) => { flush(); }) {}
 
   on(topic: Topic, listener: () => void): void {
     let set = this.listeners.get(topic);
@@ -50,6 +63,39 @@ export class Store {
 
   emit(topic: Topic): void {
     for (const listener of this.listeners.get(topic) ?? []) listener();
+  }
+
+  /**
+   * Announces the topics changed since they were last announced, each once, in
+   * FLUSH_ORDER; once `budgetMs` is spent the rest wait for another flush (asked
+   * for here), so one frame does not redraw every view. Returns the topics announced.
+   */
+  flush(budgetMs = Infinity): Topic[] {
+    this.flushScheduled = false;
+    const started = performance.now();
+    const announced: Topic[] = [];
+    for (const topic of FLUSH_ORDER) {
+      if (!this.pending.has(topic)) continue;
+      if (announced.length && performance.now() - started >= budgetMs) {
+        this.requestFlush();
+        break;
+      }
+      this.pending.delete(topic);
+      this.emit(topic);
+      announced.push(topic);
+    }
+    return announced;
+  }
+
+  private changed(topic: Topic): void {
+    this.pending.add(topic);
+    this.requestFlush();
+  }
+
+  private requestFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.schedule((budgetMs) => this.flush(budgetMs));
   }
 
   select(change: Partial<Selection>): void {
@@ -75,7 +121,7 @@ export class Store {
         this.trace = message;
         this.slabs.clear();
         this.dirty.clear();
-        this.emit('trace');
+        this.changed('trace');
         return;
       case 'heap': {
         if (message.full) this.slabs.clear();
@@ -95,15 +141,15 @@ export class Store {
         this.routes = message.routes;
         this.threads = message.threads;
         this.position = message.event;
-        this.emit('heap');
+        this.changed('heap');
         return;
       }
-      case 'timeline': this.timeline = message; this.emit('timeline'); return;
-      case 'findings': this.findings = (message as FindingsMessage).findings; this.emit('findings'); return;
-      case 'slab': this.slab = message; this.emit('slab'); return;
-      case 'freelist': this.freelist = message; this.emit('freelist'); return;
-      case 'block': this.block = message; this.emit('block'); return;
-      case 'status': this.status = message; this.emit('status'); return;
+      case 'timeline': this.timeline = message; this.changed('timeline'); return;
+      case 'findings': this.findings = (message as FindingsMessage).findings; this.changed('findings'); return;
+      case 'slab': this.slab = message; this.changed('slab'); return;
+      case 'freelist': this.freelist = message; this.changed('freelist'); return;
+      case 'block': this.block = message; this.changed('block'); return;
+      case 'status': this.status = message; this.changed('status'); return;
       case 'error': this.fail(message.message); return;
     }
   }

@@ -24,6 +24,10 @@ export class Timeline {
   private brush: BrushBehavior<unknown> | null = null;
   private playing = 0;
   private dragging = false;
+  /** the charts' sizes, kept by a ResizeObserver: drawing reads no layout, so an update never forces one */
+  private size = { width: 600, height: 90, overviewWidth: 600, overviewHeight: 26 };
+  /** the overview size the brush was laid out for */
+  private brushSize = '';
 
   constructor(parent: HTMLElement, private readonly store: Store, private readonly actions: TimelineActions) {
     parent.innerHTML = `
@@ -62,7 +66,14 @@ export class Timeline {
     node.addEventListener('pointerdown', (event) => { this.dragging = true; node.setPointerCapture(event.pointerId); this.scrubTo(event); });
     node.addEventListener('pointermove', (event) => { if (this.dragging) this.scrubTo(event); });
     node.addEventListener('pointerup', () => { this.dragging = false; });
-    new ResizeObserver(() => this.draw()).observe(parent);
+    new ResizeObserver(() => {
+      const chart = svg.node()!, overview = this.overview.node()!;
+      this.size = {
+        width: chart.clientWidth || 600, height: chart.clientHeight || 90,
+        overviewWidth: overview.clientWidth || 600, overviewHeight: overview.clientHeight || 26,
+      };
+      this.draw();
+    }).observe(parent);
     store.on('timeline', () => this.draw());
     store.on('heap', () => this.drawCursor());
     store.on('status', () => this.drawCursor());
@@ -129,8 +140,7 @@ export class Timeline {
   }
 
   draw(): void {
-    const node = this.svg.node()!;
-    const width = node.clientWidth || 600, height = node.clientHeight || 90;
+    const { width, height } = this.size;
     const timeline = this.store.timeline;
     const end = timeline ? this.timeOf(timeline.eventCount) || 1 : 1;
     const full: [number, number] = [0, end];
@@ -166,25 +176,29 @@ export class Timeline {
   }
 
   private drawOverview(full: [number, number]): void {
-    const node = this.overview.node()!;
-    const width = node.clientWidth || 600, height = node.clientHeight || 26;
+    const width = this.size.overviewWidth, height = this.size.overviewHeight;
     this.overviewX = scaleLinear().domain(full).range([8, width - 8]);
     const bins = this.density(full);
     const peak = Math.max(...bins.map((bin) => bin.n)) || 1;
     const y = scaleLinear().domain([0, peak]).range([height - 2, 2]);
     this.overview.select('.density').attr('d', area<{ t: number; n: number }>().x((d) => this.overviewX(d.t)).y0(height - 2).y1((d) => y(d.n))(bins) ?? '');
-    this.brush = brushX().extent([[8, 0], [width - 8, height]]).on('end', (event: { selection: [number, number] | null; sourceEvent?: Event }) => {
-      if (!event.sourceEvent) return;
-      this.window = event.selection ? [this.overviewX.invert(event.selection[0]), this.overviewX.invert(event.selection[1])] : null;
-      this.draw();
-    });
-    const brushGroup = this.overview.select<SVGGElement>('.brush').call(this.brush);
+    // the brush's own elements only change with the overview's size (a live update moves the scale, not them)
+    const brushGroup = this.overview.select<SVGGElement>('.brush');
+    if (!this.brush || this.brushSize !== `${width}x${height}`) {
+      this.brushSize = `${width}x${height}`;
+      this.brush = brushX().extent([[8, 0], [width - 8, height]]).on('end', (event: { selection: [number, number] | null; sourceEvent?: Event }) => {
+        if (!event.sourceEvent) return;
+        this.window = event.selection ? [this.overviewX.invert(event.selection[0]), this.overviewX.invert(event.selection[1])] : null;
+        this.draw();
+      });
+      brushGroup.call(this.brush);
+    }
     if (this.window) brushGroup.call(this.brush.move, [this.overviewX(this.window[0]), this.overviewX(this.window[1])]);
   }
 
   drawCursor(): void {
     const node = this.svg.node()!;
-    const height = node.clientHeight || 90;
+    const height = this.size.height;
     const position = this.store.position;
     const x = this.x(this.timeOf(position));
     this.svg.select('.cursor').attr('x1', x).attr('x2', x).attr('y1', 0).attr('y2', height - 20);
