@@ -55,6 +55,9 @@ export class Controller implements vscode.Disposable {
 
   openTrace(path: string): TraceFileSource {
     const source = new TraceFileSource(TraceFile.open(path, { routeRegressionThreshold: this.settings().routeRegressionThreshold }), basename(path));
+    // the trace editor shows it as a warning; the log keeps it for a replay opened without one
+    const damage = source.trace.damage;
+    if (damage) this.log.appendLine(`${path}: ${damage.message}`);
     this.setSource(source);
     return source;
   }

@@ -17,8 +17,11 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
   constructor(private readonly context: ViewContext, private readonly threshold: () => number) {}
 
   openCustomDocument(uri: vscode.Uri): TraceDocument {
-    // a damaged file is refused here with the byte offset; VS Code shows the message
-    return new TraceDocument(uri, TraceFile.open(uri.fsPath, { routeRegressionThreshold: this.threshold() }));
+    // a file that cannot be read is refused here with the byte offset, and VS Code shows
+    // the message; a damaged one opens with what came before the damage, said once
+    const trace = TraceFile.open(uri.fsPath, { routeRegressionThreshold: this.threshold() });
+    if (trace.damage) void vscode.window.showWarningMessage(`Slabscope: ${basename(uri.fsPath)}: ${trace.damage.message}`);
+    return new TraceDocument(uri, trace);
   }
 
   resolveCustomEditor(document: TraceDocument, panel: vscode.WebviewPanel): void {

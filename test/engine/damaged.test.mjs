@@ -345,3 +345,24 @@ test('slabscope report prints the warning once on stderr and in --json, with its
   assert.equal(JSON.parse(clean.stdout).damage, null);
   assert.equal(clean.stderr, '');
 });
+
+test('the views of a damaged file carry its warning on their status line, and a whole file\'s do not', async () => {
+  const { stream, bytes } = recordFixture('workload-aligned-detail');
+  const [, , third] = frames(stream);
+  const statusOf = async (path) => {
+    const source = new core.TraceFileSource(core.TraceFile.open(path), 'copy');
+    const messages = [];
+    const host = new core.ViewHost(source, { post: (message) => messages.push(core.parseHostMessage(message)), sourceRoot: root });
+    await host.receive({ type: 'ready' });
+    await host.receive({ type: 'seek', event: 3 });
+    host.close();
+    source.trace.close();
+    return { source, status: messages.filter((message) => message.type === 'status') };
+  };
+  const damaged = await statusOf(writeCopy(bytes.subarray(0, HEADER + third.start + 100)));
+  assert.equal(damaged.status.length, 1);
+  assert.ok(damaged.status[0].text.endsWith(` — ${damaged.source.trace.damage.message}`), damaged.status[0].text);
+  assert.match(damaged.status[0].text, /^[\d,]+ events, 0 lost, 0 findings — damaged trace at byte offset \d+ \(event \d+\): /);
+  const whole = await statusOf(writeCopy(bytes));
+  assert.doesNotMatch(whole.status[0].text, /damaged/);
+});
