@@ -3,7 +3,7 @@
 // row 1 KiB, a slab 64 rows; slabs 8 across), drawn on canvas through the zoom
 // transform; axes, labels, corrupt marks and the selection are SVG on top.
 
-import { axisLeft, axisTop, scaleLinear, select, zoom, zoomIdentity, type Selection as D3Selection, type ZoomBehavior, type ZoomTransform } from 'd3';
+import { select, zoom, zoomIdentity, type Selection as D3Selection, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { CORRUPT_STATE, VIEW_BLOCK_STATES, type ViewMessage } from '../../extension/core/view-protocol';
 import { placeCard } from './card-place';
 import { byteHex, count, hex, siteText } from './format';
@@ -52,8 +52,6 @@ export class HeapMap {
   private superslabsAcross = 1;
   /** whether the view is the fitted one (then a new shape of the stage or heap fits again) */
   private atFit = false;
-  /** width of the ruler down the left, in pixels */
-  private gutter = 40;
   private readonly measure: TextMeasure;
   private hoverTimer = 0;
   private hovered: number | null = null;
@@ -448,24 +446,33 @@ export class HeapMap {
     // the ruler down first: its longest tick sets the gutter the ruler across starts after
     const rows = rowTicks(geometry, screen, BAND, this.measure);
     const gutter = Math.ceil(Math.max(40, ...rows.map((tick) => this.measure.size(tick.text, TICK_CLASS).width + 14)));
-    this.gutter = gutter;
     const rulers = columnRulers(geometry, screen, gutter, this.measure);
     this.svg.select('.axis-band-x').attr('x', 0).attr('y', 0).attr('width', width).attr('height', BAND);
     this.svg.select('.axis-band-y').attr('x', 0).attr('y', 0).attr('width', gutter).attr('height', height);
     this.svg.select('.axis-line-x').attr('x1', gutter).attr('x2', width).attr('y1', BAND).attr('y2', BAND);
     this.svg.select('.axis-line-y').attr('x1', gutter).attr('x2', gutter).attr('y1', BAND).attr('y2', height);
-    this.svg.select('.axes-x').selectAll<SVGGElement, ColumnRuler>('g.axis-x').data(rulers, (d) => d.key).join('g')
-      .attr('class', 'axis axis-x').attr('data-column', (d) => d.key).attr('data-unit', (d) => d.unit).attr('transform', `translate(0,${BAND})`)
-      .each(function (ruler) {
-        select(this).call(axisTop(scaleLinear().domain([0, ruler.domain]).range([ruler.start, ruler.end])).tickValues(ruler.ticks).tickFormat((_, i) => ruler.texts[i]).tickSizeOuter(0));
-        select(this).select('.domain').remove();
+    // one ruler per column, ticks keyed by their text, drawn as d3's axes draw them (a d3 axis each cost 2 ms a frame)
+    this.svg.select('.axes-x').selectAll<SVGGElement, ColumnRuler>('g.axis-x').data(rulers, (d) => d.key)
+      .join((enter) => enter.append('g').attr('class', 'axis axis-x').attr('transform', `translate(0,${BAND})`))
+      .attr('data-column', (d) => d.key).attr('data-unit', (d) => d.unit)
+      .selectAll<SVGGElement, { at: number; text: string }>('g.tick')
+      .data((ruler) => ruler.ticks.map((value, i) => ({ at: ruler.start + (value / ruler.domain) * (ruler.end - ruler.start), text: ruler.texts[i] })), (d) => d.text)
+      .join((enter) => {
+        const tick = enter.append('g').attr('class', 'tick');
+        tick.append('line').attr('y2', -6);
+        tick.append('text').attr('class', TICK_CLASS).attr('y', -9).attr('text-anchor', 'middle').text((d) => d.text);
+        return tick;
       })
-      .selectAll('text').attr('class', TICK_CLASS);
-    const identity = scaleLinear().domain([0, height]).range([0, height]);
+      .attr('transform', (d) => `translate(${d.at},0)`);
     this.svg.select<SVGGElement>('.axis-y').attr('transform', `translate(${gutter},0)`)
-      .call(axisLeft(identity).tickValues(rows.map((tick) => tick.at)).tickFormat((_, i) => rows[i].text).tickSizeOuter(0))
-      .call((axis) => axis.select('.domain').remove())
-      .selectAll('text').attr('class', TICK_CLASS);
+      .selectAll<SVGGElement, { at: number; text: string }>('g.tick').data(rows, (d) => d.text)
+      .join((enter) => {
+        const tick = enter.append('g').attr('class', 'tick');
+        tick.append('line').attr('x2', -6);
+        tick.append('text').attr('class', TICK_CLASS).attr('x', -9).attr('dy', '0.32em').attr('text-anchor', 'end').text((d) => d.text);
+        return tick;
+      })
+      .attr('transform', (d) => `translate(0,${d.at})`);
     const caption = rulers[0]?.unit === 'slabs' ? 'slab +' : 'bytes';
     this.svg.select('.axis-caption').text(caption).attr('visibility', this.measure.size(caption, 'axis-caption').width + 6 <= gutter ? 'visible' : 'hidden');
 
@@ -512,9 +519,13 @@ export class HeapMap {
     const placed = placeLabels([...first, ...bound, ...rest], this.measure, taken);
     this.svg.select('.labels').selectAll<SVGTextElement, (typeof placed)[number]>('text').data(placed, (d) => d.id)
       .join((enter) => enter.append('text').call((text) => text.append('tspan')).call((text) => text.append('title')))
-      .attr('class', (d) => d.cls).attr('x', (d) => d.x).attr('y', (d) => d.y).attr('data-full', (d) => d.title)
-      .call((text) => text.select('tspan').text((d) => d.text))
-      .call((text) => text.select('title').text((d) => d.title));
+      .attr('class', (d) => d.cls).attr('x', (d) => d.x).attr('y', (d) => d.y)
+      .each(function (d) {
+        // text only where it changed: a new text node costs a layout
+        const [shown, title] = [this.firstChild!, this.lastChild!];
+        if (shown.textContent !== d.text) shown.textContent = d.text;
+        if (title.textContent !== d.title) title.textContent = d.title;
+      });
     this.canvas.dataset.superslabs = String(this.store.superslabs.length);
     this.drawHover();
     this.placeCard();
