@@ -1,7 +1,7 @@
 // controller.ts — what the extension is looking at: a trace file, or programs
-// streaming live (Run, Attach). Runs programs in a terminal the user can type
-// into, records every process, follows the newest running one, and turns to
-// the busiest recording for replay when they end.
+// streaming live (Run, Attach). Runs programs in a console it is given (the
+// run command's terminal), records every process, follows the newest running
+// one, and turns to the busiest recording for replay when they end.
 import * as vscode from 'vscode';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -10,7 +10,19 @@ import {
   LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceFileSource, busiestProcess, buildReport, reportContext, type ReportFinding, type ViewSource,
 } from '../core';
 import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../record';
+import type { LiveSessions, SessionScope } from './context';
 import type { Settings } from './settings';
+
+/** Where a run's program talks to the user: the run command gives it a terminal. */
+export interface ProgramConsole {
+  /** resolves once the user can see it (or after `timeoutMs`) */
+  show(timeoutMs: number): Promise<void>;
+  write(text: string): void;
+  connect(child: ChildProcess): void;
+}
+
+/** Opens a console named `name` whose first line is `header`; `onClose` runs when the user closes it. */
+export type OpenConsole = (name: string, header: string, onClose: () => void) => ProgramConsole;
 
 export interface RunRequest {
   program: string;
@@ -25,23 +37,27 @@ export class Controller implements vscode.Disposable {
   reported: ReportFinding[] = [];
   private reportedFor = -1;
   private reporting: Promise<void> | null = null;
-  private live: { listener: TraceListener | null; stop: () => void } | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private readonly changed = new vscode.EventEmitter<'source' | 'tick' | 'findings'>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly extensionPath: string, private readonly settings: () => Settings, private readonly log: vscode.OutputChannel) {}
+  constructor(
+    private readonly extensionPath: string,
+    private readonly settings: () => Settings,
+    private readonly log: vscode.OutputChannel,
+    private readonly sessions: LiveSessions,
+  ) {}
 
   get nativeDir(): string {
     return join(this.extensionPath, 'native');
   }
 
   get running(): boolean {
-    return this.live !== null;
+    return this.sessions.live;
   }
 
   dispose(): void {
-    this.stop();
+    this.stopTicking();
     this.changed.dispose();
   }
 
@@ -90,11 +106,13 @@ export class Controller implements vscode.Disposable {
     }
   }
 
-  private startTicking(): void {
+  /** While a session is live the views refresh four times a second; `session`, when given, stops it as it ends. */
+  private startTicking(session?: SessionScope): void {
     this.ticker ??= setInterval(() => {
       this.changed.fire('tick');
       void this.report();
     }, 250);
+    session?.push({ dispose: () => this.stopTicking() });
   }
 
   private stopTicking(): void {
@@ -115,116 +133,80 @@ export class Controller implements vscode.Disposable {
     }
   }
 
-  /** Runs a program on the trace build in a terminal; resolves when it has ended. */
-  async run(request: RunRequest, traceDir: string): Promise<void> {
-    if (this.live) throw new Error('a program is already being traced: stop it first');
+  /** Runs a program on the trace build, its input and output in `openConsole`'s console; resolves when it has ended. */
+  async run(request: RunRequest, traceDir: string, openConsole: OpenConsole): Promise<void> {
+    if (this.sessions.live) throw new Error('a program is already being traced: stop it first');
     const settings = this.settings();
     const library = traceLibrary(this.nativeDir, request.layout);
     if (!existsSync(library)) throw new Error(`the ${request.layout} trace build is not built yet: run "Slabscope: Build Allocator" first`);
     mkdirSync(traceDir, { recursive: true });
     const out = join(traceDir, `${basename(request.program)}.hktrace`);
     const title = `${basename(request.program)} (live)`;
-    const writeEmitter = new vscode.EventEmitter<string>();
-    const closeEmitter = new vscode.EventEmitter<number>();
-    // a pseudoterminal drops what is written before the editor opens it: the
-    // program starts once it is open, and anything earlier waits in `pending`
-    let pending: string[] | null = [];
-    const write = (text: string) => (pending ? pending.push(text) : writeEmitter.fire(text));
-    let opened: () => void = () => {};
-    const open = new Promise<void>((resolve) => { opened = resolve; });
+    const session = this.sessions.begin();
     let child: ChildProcess | null = null;
-    const live: NonNullable<Controller['live']> = { listener: null, stop: () => child?.kill('SIGTERM') };
-    this.live = live;
+    session.onStop(() => child?.kill('SIGTERM'));
     const follower = this.follower(title);
-    // a terminal the user can see and type into: the program's stdin and output
-    const terminal = vscode.window.createTerminal({
-      name: `Slabscope: ${basename(request.program)}`,
-      pty: {
-        onDidWrite: writeEmitter.event,
-        onDidClose: closeEmitter.event,
-        open: () => {
-          writeEmitter.fire(`\x1b[2m$ ${[request.program, ...request.args].join(' ')}  (traced, ${request.layout} layout)\x1b[0m\r\n`);
-          for (const text of pending ?? []) writeEmitter.fire(text);
-          pending = null;
-          opened();
-        },
-        close: () => live.stop(),
-        handleInput: (data: string) => {
-          if (!child?.stdin?.writable) return;
-          if (data === '\x03') { child.kill('SIGINT'); return; }
-          if (data === '\x04') { child.stdin.end(); return; }
-          const text = data.replace(/\r/g, '\n');
-          write(data.replace(/\r/g, '\r\n')); // no line discipline: echo what is typed
-          child.stdin.write(text);
-        },
-      },
-    });
-    terminal.show(true);
-    await Promise.race([open, new Promise((resolve) => setTimeout(resolve, 10000))]);
-    this.startTicking();
+    const terminal = openConsole(`Slabscope: ${basename(request.program)}`, `$ ${[request.program, ...request.args].join(' ')}  (traced, ${request.layout} layout)`, () => session.stop());
+    await terminal.show(10000);
+    this.startTicking(session);
     try {
       const result = await record({
         program: request.program, args: request.args, cwd: request.cwd, layout: request.layout, lossless: !settings.lossy, detail: true, stackDepth: 1,
         out, nativeDir: this.nativeDir, ringEvents: settings.ringEvents || undefined, stdio: 'terminal', forwardSignals: false,
         onChild: (started) => {
           child = started;
-          const show = (data: Buffer) => write(data.toString('utf8').replace(/\r?\n/g, '\r\n'));
-          started.stdout?.on('data', show);
-          started.stderr?.on('data', show);
+          terminal.connect(started);
         },
-        onSession: (session) => follower.opened(session),
-        onSessionClosed: (session) => follower.closed(session),
+        onSession: (traced) => follower.opened(traced),
+        onSessionClosed: (traced) => follower.closed(traced),
       });
       const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
-      write(`\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`);
+      terminal.write(`\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`);
       this.log.appendLine(`${request.program} ${status}; ${result.processes.length} process(es) traced`);
-      this.live = null;
-      this.stopTicking();
+      session.dispose();
       this.replayBusiest(result.processes);
     } catch (error) {
-      write(`\r\n${(error as Error).message}\r\n`);
+      terminal.write(`\r\n${(error as Error).message}\r\n`);
       throw error;
     } finally {
-      this.live = null;
-      this.stopTicking();
+      session.dispose();
     }
   }
 
   /** Listens for programs started elsewhere with SLABSCOPE_SOCKET; returns the environment they need. */
   async attach(traceDir: string, layout: 'aligned' | 'hakmem'): Promise<{ socket: string; env: string }> {
-    if (this.live) throw new Error('a program is already being traced: stop it first');
+    if (this.sessions.live) throw new Error('a program is already being traced: stop it first');
     const settings = this.settings();
     mkdirSync(settings.socketDirectory, { recursive: true, mode: 0o700 });
     mkdirSync(traceDir, { recursive: true });
     const socket = join(settings.socketDirectory, 'attach.sock');
     rmSync(socket, { force: true });
-    const live: NonNullable<Controller['live']> = { listener: null, stop: () => {} };
     const follower = this.follower('attached (live)');
     const listener = new TraceListener(socket, {
       out: join(traceDir, 'attached.hktrace'),
       onSession: (session) => follower.opened(session),
       onSessionClosed: (session) => follower.closed(session),
     });
-    await listener.listen();
-    live.listener = listener;
-    live.stop = () => {
-      void listener.close(2000).then(() => {
-        rmSync(socket, { force: true });
-        this.stopTicking();
-        this.replayBusiest(listener.processes);
-      });
-    };
-    this.live = live;
+    const session = this.sessions.begin();
+    try {
+      await listener.listen();
+    } catch (error) {
+      session.dispose();
+      throw error;
+    }
+    // Stop ends the session at once; the listener gives open streams a moment, then the busiest is replayed
+    session.onStop(() => session.dispose());
+    session.push({
+      dispose: () => {
+        void listener.close(2000).then(() => {
+          rmSync(socket, { force: true });
+          this.stopTicking();
+          this.replayBusiest(listener.processes);
+        });
+      },
+    });
     this.startTicking();
     const variables = traceVariables(traceLibrary(this.nativeDir, layout), socket, { detail: true, lossless: !settings.lossy, ringEvents: settings.ringEvents, stackDepth: 1 });
     return { socket, env: Object.entries(variables).map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`).join(' ') };
-  }
-
-  /** Ends the traced program (or stops listening); what was recorded is kept and shown. */
-  stop(): void {
-    const live = this.live;
-    if (!live) return;
-    live.stop();
-    if (live.listener) this.live = null;
   }
 }

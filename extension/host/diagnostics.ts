@@ -4,6 +4,7 @@
 // with their live counts and findings.
 import * as vscode from 'vscode';
 import { BlockState, Symbolizer, userFrame, type HeapModel, type ReportFinding } from '../core';
+import type { SlabscopeContext } from './context';
 import type { Controller } from './controller';
 import { Command } from './ids';
 import { findingLocation } from './trees';
@@ -113,4 +114,19 @@ export class SiteLens implements vscode.CodeLensProvider {
     }
     return lenses;
   }
+}
+
+/** Problems and CodeLens, kept up to date as the source and its findings change. */
+export function registerDiagnostics(ctx: SlabscopeContext): void {
+  const { controller } = ctx;
+  const diagnostics = vscode.languages.createDiagnosticCollection('slabscope');
+  const lens = new SiteLens(controller, () => ctx.settings().symbolizerPath);
+  ctx.push(
+    diagnostics,
+    controller.onDidChange((what) => {
+      if (what === 'findings' || what === 'source') updateDiagnostics(diagnostics, controller.reported);
+      void lens.update(what !== 'tick');
+    }),
+    vscode.languages.registerCodeLensProvider([{ language: 'c' }, { language: 'cpp' }], lens),
+  );
 }

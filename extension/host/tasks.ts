@@ -3,6 +3,7 @@
 // and in the Slabscope log.
 import * as vscode from 'vscode';
 import { spawn } from 'node:child_process';
+import type { SlabscopeContext } from './context';
 import { TASK_TYPE } from './ids';
 
 export const LAYOUTS = ['aligned', 'hakmem'] as const;
@@ -62,4 +63,8 @@ export class BuildTaskProvider implements vscode.TaskProvider {
     if (!LAYOUTS.includes(definition.layout) || !MODES.includes(definition.mode)) return undefined;
     return buildTask(this.nativeDir, definition, this.log);
   }
+}
+
+export function registerBuildTasks(ctx: SlabscopeContext): void {
+  ctx.push(vscode.tasks.registerTaskProvider(TASK_TYPE, new BuildTaskProvider(ctx.nativeDir, ctx.log)));
 }

@@ -3,8 +3,9 @@
 // Findings (by kind, each opening its source).
 import * as vscode from 'vscode';
 import { FINDING_KINDS, freelistMessage, hex, type ReportFinding } from '../core';
+import type { SlabscopeContext } from './context';
 import type { Controller } from './controller';
-import { Command } from './ids';
+import { Command, View } from './ids';
 
 type Node = vscode.TreeItem & { children?: () => Node[] };
 
@@ -81,4 +82,20 @@ export class FindingsTree extends Tree {
       }), { iconPath: new vscode.ThemeIcon(findings[0].severity === 'error' ? 'bug' : 'warning') });
     });
   }
+}
+
+/** The three views, refreshed as the source changes (Findings only when the findings do). */
+export function registerTrees(ctx: SlabscopeContext): void {
+  const { controller } = ctx;
+  const threads = new ThreadsTree(controller), superslabs = new SuperslabsTree(controller), findings = new FindingsTree(controller);
+  ctx.push(
+    controller.onDidChange((what) => {
+      if (what === 'findings' || what === 'source') findings.refresh();
+      threads.refresh();
+      superslabs.refresh();
+    }),
+    vscode.window.registerTreeDataProvider(View.threads, threads),
+    vscode.window.registerTreeDataProvider(View.superslabs, superslabs),
+    vscode.window.registerTreeDataProvider(View.findings, findings),
+  );
 }
