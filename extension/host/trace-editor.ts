@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { TraceFile, TraceFileSource } from '../core';
+import { TRACE_EDITOR } from './ids';
 import { hostViews, type ViewContext } from './panel';
 
 class TraceDocument implements vscode.CustomDocument {
@@ -13,7 +14,7 @@ class TraceDocument implements vscode.CustomDocument {
 }
 
 export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
-  static readonly viewType = 'slabscope.traceEditor';
+  static readonly viewType = TRACE_EDITOR;
   constructor(private readonly context: ViewContext, private readonly threshold: () => number) {}
 
   openCustomDocument(uri: vscode.Uri): TraceDocument {

@@ -3,7 +3,7 @@
 // view, setting or context key renamed or added on one side only fails here,
 // not in front of a user as a "command not found" or a setting never read.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -76,4 +76,18 @@ test('`when` clauses test only context keys the code sets, and every context key
       used.add(name);
     }
   for (const key of contextKeys) assert.ok(used.has(key), `the context key ${key} is set but no when clause tests it`);
+});
+
+test('the host names its ids only through ids.ts: no `slabscope.` string literal elsewhere', () => {
+  const host = join(root, 'extension', 'host');
+  const files = readdirSync(host, { recursive: true }).filter((name) => name.endsWith('.ts') && name !== 'ids.ts');
+  assert.ok(files.length > 5, `found only ${files.length} host sources under ${host}`);
+  for (const name of files) {
+    const lines = readFileSync(join(host, name), 'utf8').split('\n');
+    lines.forEach((text, index) => {
+      // an id is `slabscope.` and a name; a file name (slabscope.svg, libslabscope.so) is no id
+      for (const [, id] of text.matchAll(/['"`](slabscope\.[\w.]+)['"`]/g))
+        assert.ok(/\.(svg|png|so|json|hktrace)$/.test(id), `extension/host/${name}:${index + 1} spells the id ${id} out; use its constant from ids.ts`);
+    });
+  }
 });
