@@ -14,6 +14,11 @@ import { after, before, test } from 'node:test';
 import { artifacts, launch, markerLine, root } from '../webview/browser.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'slabscope-vscode-'));
+// In CI every run installs code-server from the registry into a new cache, deleted
+// afterwards, so the run proves the install path instead of trusting what an earlier
+// install left behind; elsewhere the cache is kept and reused.
+const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
+const freshCache = inCI ? mkdtempSync(join(tmpdir(), 'slabscope-cache-')) : null;
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `vscode-${name}.png`) });
 let browser, server, codeServer;
 
@@ -40,7 +45,8 @@ function find(dir, name) {
 }
 
 before(async () => {
-  const ensured = spawnSync('bash', [join(root, 'test', 'vscode', 'ensure-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = freshCache ? { ...process.env, SLABSCOPE_CACHE: freshCache } : process.env;
+  const ensured = spawnSync('bash', [join(root, 'test', 'vscode', 'ensure-code-server.sh')], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
   assert.equal(ensured.status, 0, 'code-server could not be installed');
   codeServer = ensured.stdout.trim().split('\n').pop();
   const packed = spawnSync('npm', ['run', 'package'], { cwd: root, encoding: 'utf8' });
@@ -77,8 +83,15 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server?.pid) try { process.kill(-server.pid, 'SIGTERM'); } catch {}
+  if (server?.pid) {
+    // the fresh cache holds the server's own files: it is removed once the server is gone
+    const running = server.exitCode === null && server.signalCode === null;
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    try { process.kill(-server.pid, 'SIGTERM'); } catch {}
+    if (running) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10000).unref())]);
+  }
   rmSync(work, { recursive: true, force: true });
+  if (freshCache) rmSync(freshCache, { recursive: true, force: true, maxRetries: 5 });
 });
 
 /** Runs a command through the palette, as a user does; retries while the extension host is still registering it. */
