@@ -5,7 +5,7 @@ SS_SRCS := src/os.c src/registry.c src/superslab.c src/slab.c src/remote.c \
            src/malloc.c src/free.c src/realloc.c src/aligned.c src/usable.c \
            src/stats.c src/override.c src/debug_root.c src/trace_glue.c \
            src/snapshot.c
-SS_TRACE_SRCS := trace/runtime.c trace/exporter.c trace/transport.c trace/crash.c trace/exec.c
+SS_TRACE_SRCS := trace/runtime.c trace/exporter.c trace/transport.c trace/crash.c trace/exec.c trace/exit.c
 SS_HDRS := $(wildcard src/*.h) $(wildcard trace/*.h) include/slabscope.h include/slabscope_probe.h
 
 SS_CFLAGS_hakmem  := -DSS_LAYOUT_HAKMEM=1

@@ -72,6 +72,16 @@ export interface CrashRecord {
   readonly streamOffset: number;
 }
 
+/** How the process ended, from the end frame's record (PROTOCOL §5); a writer before it sent none. */
+export interface EndRecord {
+  readonly cause: EndCause;
+  /** the exit status, null when the runtime does not know it (exit(), or the program's own ssp_finish) */
+  readonly status: number | null;
+}
+export type EndCause = 'exit' | '_exit' | 'last-thread' | 'exit-group' | 'quick-exit';
+const END_CAUSES: readonly EndCause[] = ['exit', '_exit', 'last-thread', 'exit-group', 'quick-exit'];
+const END_SIZE = 8; // i32 status, u32 cause
+
 export interface SlabBytesRecord {
   readonly thread: number;
   /** slab start address, 0 when the requested address was in no slab */
@@ -105,7 +115,7 @@ export interface DecodeSink {
   lost(record: LostRecord): void;
   crash(record: CrashRecord): void;
   slabBytes(record: SlabBytesRecord): void;
-  end(streamOffset: number): void;
+  end(streamOffset: number, record?: EndRecord): void;
   error(error: DecodeError): void;
   /** a sync frame: events stamped before `timeNs` are all sent; the next frame starts at `streamEnd` */
   sync?(timeNs: number, streamEnd: number): void;
@@ -137,6 +147,8 @@ export class Decoder {
   private state: State = 'handshake';
   /** offset of the exec frame that was the last frame so far, -1 when none (PROTOCOL §2) */
   private execAt = -1;
+  /** a crash record arrived: a stream that then stops is the crash's */
+  private crashed = false;
   /** a unit (handshake or frame) cut by a chunk edge, gathered here */
   private carry: Uint8Array = new Uint8Array(0);
   private carryLength = 0;
@@ -197,7 +209,11 @@ export class Decoder {
       this.sink.end(this.execAt);
       return;
     }
-    this.warn(new DecodeError('no-end', this.offset, 'an end-of-stream frame', false, 'stream ends without an end-of-stream frame (the process crashed or was killed)'));
+    // the runtime ends the stream at every exit it can see (exit, _exit, the last thread's end):
+    // with no crash record, it was killed or left by a raw system call
+    this.warn(new DecodeError('no-end', this.offset, 'an end-of-stream frame', false, this.crashed
+      ? 'stream ends without an end-of-stream frame (the process crashed)'
+      : 'stream ends without an end-of-stream frame (the process was killed, or left by a system call the trace runtime does not see)'));
   }
 
   private consume(chunk: Uint8Array): void {
@@ -410,6 +426,7 @@ export class Decoder {
           this.fail(new DecodeError('bad-frame', streamOffset + 4, `a ${CRASH_SIZE}-byte crash record`, true, `crash frame of ${payloadLength} bytes`));
           return;
         }
+        this.crashed = true;
         this.sink.crash({
           signal: u32(b, payload), thread: u32(b, payload + 4), faultAddress: u64big(b, payload + 8), pc: u64big(b, payload + 16),
           timestampNs: u64(b, payload + 24), eventsFlushed: u64(b, payload + 32), callPc: u64(b, payload + 40), streamOffset,
@@ -427,10 +444,20 @@ export class Decoder {
       case FrameKind.Sync:
         this.sink.sync?.(firstSeq, streamOffset + length);
         return;
-      case FrameKind.End:
+      case FrameKind.End: {
+        if (payloadLength !== 0 && payloadLength !== END_SIZE) {
+          this.fail(new DecodeError('bad-frame', streamOffset + 4, `no payload or an ${END_SIZE}-byte end record`, true, `end frame of ${payloadLength} bytes`));
+          return;
+        }
+        const cause = payloadLength ? u32(b, payload + 4) : 0;
+        if (cause >= END_CAUSES.length) {
+          this.fail(new DecodeError('bad-frame', streamOffset + FRAME_HEADER_SIZE + 4, `an end cause 0..${END_CAUSES.length - 1}`, true, `end record of cause ${cause}`));
+          return;
+        }
         this.state = 'ended';
-        this.sink.end(streamOffset);
+        this.sink.end(streamOffset, payloadLength ? { cause: END_CAUSES[cause], status: cause === 0 ? null : u32(b, payload) | 0 } : undefined);
         return;
+      }
       case FrameKind.Exec:
         this.execAt = streamOffset; // the end of the stream, unless more frames say the exec failed
         return;

@@ -13,6 +13,9 @@
 #include "trace.h"
 
 static pthread_t exporter;
+/* On the thread that holds the writer, or ends the stream: a signal handler that exits
+ * there must not wait for the thread it interrupted. */
+static __thread bool writer_held_here, ending_here;
 
 /* A viewer that took nothing for SLABSCOPE_STALL_MS is given up: the program must not
  * hang on it (at exit, in a crash, or in lossless mode), and says so. */
@@ -153,8 +156,12 @@ static void writer_lock(void) {
         expected = 0;
         sched_yield();
     }
+    writer_held_here = true;
 }
-static void writer_unlock(void) { atomic_store(&_ssp.writer, 0); }
+static void writer_unlock(void) {
+    writer_held_here = false;
+    atomic_store(&_ssp.writer, 0);
+}
 
 /* The snapshot runs on the exporter thread, whose own events are otherwise off. */
 static void take_snapshot(void) {
@@ -256,28 +263,48 @@ static void *exporter_main(void *arg) {
     for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) sigdelset(&blocked, faults[i]);
     pthread_sigmask(SIG_BLOCK, &blocked, NULL);
     struct timespec idle = {0, 200000};
+    uint64_t idle_rounds = 0;
     while (!atomic_load(&_ssp.stop) && (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused))) {
         if (_ssp.fd_is_socket) read_commands();
         writer_lock();
         uint64_t written = flush_in_rounds();
         writer_unlock();
-        if (!written) nanosleep(&idle, NULL);
+        if (written) continue;
+        /* every 64 idle rounds (13 ms or more): did the program's last thread end? */
+        if (++idle_rounds % 64 == 0 && _ssp_exit_only_exporter_left()) {
+            _ssp_thread.busy = 0; /* the frees of exit handlers and destructors are the program's */
+            _ssp_exit_last_thread();
+        }
+        nanosleep(&idle, NULL);
     }
     return NULL;
 }
 
 int _ssp_start_exporter(void) { return pthread_create(&exporter, NULL, exporter_main, NULL); }
 
-void ssp_finish(void) {
-    if (_ssp.fd < 0 || atomic_exchange(&_ssp.stop, 1)) return;
-    pthread_join(exporter, NULL);
+void ssp_finish(void) { _ssp_end_stream(_ssp_exit_noted()); }
+
+void _ssp_end_stream(struct ssp_end_record end) {
+    /* a forked child stopped tracing; a vfork child shares our memory and socket but is not us;
+     * after a crash its record ends the stream, and the crash handler keeps the writer */
+    if (_ssp.fd < 0 || getpid() != _ssp.pid || atomic_load(&_ssp.crashed)) return;
+    if (atomic_exchange(&_ssp.stop, 1)) {
+        /* another thread is ending it (exit and _exit at once): the process leaves after its last frame */
+        struct timespec pause = {0, 1000000};
+        for (int waited = 0; !ending_here && _ssp.fd >= 0 && waited < 2000; waited++) nanosleep(&pause, NULL);
+        return;
+    }
+    ending_here = true;
+    if (!pthread_equal(pthread_self(), exporter)) pthread_join(exporter, NULL);
+    if (writer_held_here) return; /* a handler exiting amid a frame of this thread's: adding to it would garble it */
     writer_lock();
     /* drain first: closing this thread's ring may need room for its last lost record */
     while (atomic_load(&_ssp_active) && flush_in_rounds()) continue;
     ssp_thread_exit();
-    if (atomic_load(&_ssp_active)) {
-        while (atomic_load(&_ssp_active) && flush_in_rounds()) continue;
-        if (atomic_load(&_ssp_active)) write_frame(SSP_FRAME_END, 0, 0, 0, NULL, 0, NULL, 0);
+    while (atomic_load(&_ssp_active) && flush_in_rounds()) continue;
+    if (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused)) {
+        struct ssp_ring *ring = _ssp_thread.ring;
+        write_frame(SSP_FRAME_END, ring ? ring->thread : 0, 1, 0, &end, sizeof end, NULL, 0);
     }
     atomic_store(&_ssp_active, 0);
     close(_ssp.fd);
@@ -305,7 +332,7 @@ void _ssp_exec_failed(bool held) {
 bool _ssp_writer_try_lock(int spins) {
     for (int i = 0; i < spins; i++) {
         int expected = 0;
-        if (atomic_compare_exchange_weak(&_ssp.writer, &expected, 1)) return true;
+        if (atomic_compare_exchange_weak(&_ssp.writer, &expected, 1)) return writer_held_here = true;
         struct timespec pause = {0, 1000000};
         nanosleep(&pause, NULL);
     }

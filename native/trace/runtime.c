@@ -206,6 +206,7 @@ int ssp_start(const struct ssp_config *config) {
     _ssp.pid = getpid();
     /* a read the compiler keeps: a static link of the runtime then brings exec.c's wrappers too */
     (void)*(volatile const int *)&_ssp_exec_interposed;
+    _ssp_exit_watch();
     if (!_ssp_write_handshake(fd)) {
         _ssp.fd = -1;
         return 0;

@@ -31,6 +31,14 @@ struct ssp_crash_record {
     uint64_t call_pc; /* the public call in progress on the crashing thread, 0 when none */
 };
 
+/* The end frame's record (PROTOCOL §5): how the process ended. */
+enum { SSP_END_FINISH = 0, SSP_END_UNDERSCORE_EXIT = 1, SSP_END_LAST_THREAD = 2, SSP_END_EXIT_GROUP = 3,
+       SSP_END_QUICK_EXIT = 4 };
+struct ssp_end_record {
+    int32_t status; /* the exit status; 0 for SSP_END_FINISH, which does not know it */
+    uint32_t cause;
+};
+
 struct ssp_options {
     bool lossless;
     uint32_t ring_events; /* power of two */
@@ -70,5 +78,14 @@ int _ssp_start_exporter(void);
 bool _ssp_exec_begin(void);
 void _ssp_exec_failed(bool held);
 extern const int _ssp_exec_interposed;
+/* Ends the stream as the process leaves: every event delivered, then the end frame (exporter.c). */
+void _ssp_end_stream(struct ssp_end_record end);
+/* exit.c: finds the functions its wrappers call (ssp_start calls it, so a static link of
+ * the runtime brings the wrappers too); how the process is leaving, for ssp_finish */
+void _ssp_exit_watch(void);
+struct ssp_end_record _ssp_exit_noted(void);
+/* For the exporter: whether it is the last live thread, and then the exit the C library would make. */
+bool _ssp_exit_only_exporter_left(void);
+_Noreturn void _ssp_exit_last_thread(void);
 
 #endif

@@ -79,9 +79,11 @@ test('golden: every field of every event kind, as the runtime wrote it', () => {
     assert.ok(trace.handshake.recordSizes.every((size) => size === 48));
     assert.ok(trace.handshake.modules.some((m) => m.path === program('golden')));
     assert.equal(trace.ended, true, 'end-of-stream frame');
-    // linked from the static library, the runtime brings its exec wrappers (exec.c) along
+    assert.equal(trace.frames.at(-1).length, 8, 'the end frame carries its record');
+    // linked from the static library, the runtime brings its exec and exit wrappers (exec.c, exit.c) along
     const symbols = spawnSync('nm', [program('golden')], { encoding: 'utf8' });
-    for (const name of ['execve', 'execvp', 'execl']) assert.match(symbols.stdout, new RegExp(` T ${name}\\n`), `golden defines ${name}`);
+    for (const name of ['execve', 'execvp', 'execl', '_exit', '_Exit', 'quick_exit', 'syscall'])
+      assert.match(symbols.stdout, new RegExp(` T ${name}\\n`), `golden defines ${name}`);
     assert.equal(trace.events.length, EVENT_KINDS.length + GOLDEN_STAMP_EVENTS);
     let previous = 0n;
     trace.events.slice(0, EVENT_KINDS.length - 1).forEach((event, i) => {
