@@ -12,7 +12,7 @@ import type { TraceSession } from './session';
 import {
   HeapFeed, blockMessage, freelistMessage, slabMessage, timelineMessage, traceMessage, viewFindings, type SiteResolver,
 } from './view-feed';
-import { MessageError, parseViewMessage, type HostMessage, type SourceRef, type ViewMessage } from './view-protocol';
+import { MessageError, parseViewMessage, type HostMessage, type SourceRef, type TimelineMessage, type ViewMessage } from './view-protocol';
 
 /** Where a view's data comes from: a trace file (seekable) or a live session (always at its newest event). */
 export interface ViewSource {
@@ -93,6 +93,8 @@ export interface ViewHostOptions {
 export const APPLIED_TIMEOUT_MS = 5000;
 /** the status line's event rate is taken over at least this long */
 const RATE_WINDOW_MS = 1000;
+/** a live timeline is resent at most this often unless a finding or a loss was marked on it (it is the largest message) */
+const LIVE_TIMELINE_INTERVAL_MS = 1000;
 
 /** One view's host: answers its messages, keeps its selections, follows a source. */
 export class ViewHost {
@@ -110,6 +112,8 @@ export class ViewHost {
   private refreshWaiting = false;
   /** the last live update's text of messages that often do not change, so an unchanged one is not sent again */
   private readonly lastSent = new Map<HostMessage['type'], string>();
+  /** when a live update last sent the timeline, and its marks and gaps then */
+  private timelineSent = { time: 0, marks: '' };
   private ready = false;
   private closed = false;
 
@@ -170,7 +174,7 @@ export class ViewHost {
     }
     this.refreshWaiting = false;
     this.post(this.feed.heap(model, this.source.findings()));
-    this.postChanged(this.timeline());
+    this.sendLiveTimeline();
     // a thread's loss is one finding whose count grows: a new revision is news too
     if (this.source.findings().length !== this.findingsSent || model.findings.revision !== this.findingsRevision) {
       this.findingsRevision = model.findings.revision;
@@ -197,9 +201,19 @@ export class ViewHost {
     this.post(message);
   }
 
-  private timeline(): HostMessage {
+  private timeline(): TimelineMessage {
     const source = this.source;
     return timelineMessage(source.eventCount(), source.times(), source.lost(), source.findings(), source.summary()?.durationNs ?? 0);
+  }
+
+  /** The timeline, when a second has passed, a mark or gap is new, or the program ended. */
+  private sendLiveTimeline(): void {
+    const now = Date.now();
+    const timeline = this.timeline();
+    const marks = JSON.stringify([timeline.marks, timeline.lost]);
+    if (now - this.timelineSent.time < LIVE_TIMELINE_INTERVAL_MS && marks === this.timelineSent.marks && !this.source.ended()) return;
+    this.timelineSent = { time: now, marks };
+    this.postChanged(timeline);
   }
 
   private async handle(message: ViewMessage): Promise<void> {
@@ -254,6 +268,7 @@ export class ViewHost {
       return;
     }
     this.lastSent.clear();
+    this.timelineSent = { time: 0, marks: '' };
     this.post(traceMessage(handshake, this.source.title, this.source.eventCount(), this.source.live));
     this.post(this.feed.heap(model, this.source.findings(), true));
     this.postChanged(this.timeline());
@@ -299,8 +314,8 @@ export class ViewHost {
     const live = this.source.live;
     const ended = this.source.ended();
     const text = !model ? (live ? 'waiting for the program to connect' : 'no handshake in this trace')
-      : live ? `${ended ? 'ended' : 'live'}: ${events.toLocaleString('en-US')} events, ${(rate / 1e6).toFixed(2)}M/s, ${lost} lost, ${findings} findings`
-        : `${events.toLocaleString('en-US')} events, ${lost} lost, ${findings} findings${damageNote(this.source)}`;
+      : live ? `${ended ? 'ended' : 'live'}: ${grouped(events)} events, ${(rate / 1e6).toFixed(2)}M/s, ${lost} lost, ${findings} findings`
+        : `${grouped(events)} events, ${lost} lost, ${findings} findings${damageNote(this.source)}`;
     this.post({ type: 'status', live, ended, events, eventsPerSecond: rate, lost, findings, text });
     // every update ends with its status: the view says "applied" once it has taken it in
     if (live && !ended) this.unappliedSince = now;
@@ -318,4 +333,9 @@ export class ViewHost {
       return frame ? { file: frame.file, line: frame.line, function: frame.function } : null;
     };
   }
+}
+
+/** 1234567 → "1,234,567" (toLocaleString's first call loads ICU's data: some 60 ms while a program streams) */
+function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

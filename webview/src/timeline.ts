@@ -80,7 +80,9 @@ export class Timeline {
   }
 
   get eventCount(): number {
-    return this.store.timeline?.eventCount ?? this.store.trace?.eventCount ?? 0;
+    const total = this.store.timeline?.eventCount ?? this.store.trace?.eventCount ?? 0;
+    // a live host resends its timeline less often than the heap: the position may be newer
+    return this.store.trace?.live ? Math.max(total, this.store.position) : total;
   }
 
   private get scrubbable(): boolean {
