@@ -7,6 +7,7 @@ export * from './findings';
 export * from './model';
 export * from './session';
 export * from './checkpoint';
+export * from './bytes';
 export * from './tracefile';
 export * from './symbols';
 export * from './report';

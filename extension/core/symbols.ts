@@ -18,10 +18,19 @@ export interface SourceFrame {
   readonly inlined: boolean;
 }
 
+/** Starts the symbolizer tool: the engine's one process, injected so a front end may start it elsewhere. */
+export type SpawnTool = (tool: string, args: readonly string[]) => ChildProcessWithoutNullStreams;
+
 export interface SymbolizerOptions {
   /** llvm-symbolizer, by path; found on PATH when not given */
   readonly tool?: string;
+  /** how the tool is started (a local child process by default) */
+  readonly spawn?: SpawnTool;
+  /** whether a module's file is there to read (the local file system by default) */
+  readonly exists?: (path: string) => boolean;
 }
+
+const spawnLocal: SpawnTool = (tool, args) => spawn(tool, args as string[], { stdio: 'pipe' });
 
 interface Pending {
   resolve: (frames: SourceFrame[]) => void;
@@ -55,9 +64,15 @@ export class Symbolizer {
   private buffered = '';
   private readonly tool: string | null;
   private failed = false;
+  private readonly spawnTool: SpawnTool;
+  private readonly exists: (path: string) => boolean;
 
   constructor(private readonly modules: readonly ModuleEntry[], options: SymbolizerOptions = {}) {
-    this.tool = findTool(options.tool ? [options.tool] : ['llvm-symbolizer', 'llvm-symbolizer-16', 'llvm-symbolizer-15', 'llvm-symbolizer-14']);
+    this.exists = options.exists ?? existsSync;
+    this.spawnTool = options.spawn ?? spawnLocal;
+    const names = options.tool ? [options.tool] : ['llvm-symbolizer', 'llvm-symbolizer-16', 'llvm-symbolizer-15', 'llvm-symbolizer-14'];
+    // a tool started elsewhere is found there: its name is passed as given
+    this.tool = options.spawn ? names[0] : findTool(names);
   }
 
   /** The frames for a call site (a return address), innermost first. */
@@ -85,7 +100,7 @@ export class Symbolizer {
   private lookup(pc: number): Promise<SourceFrame[]> {
     const module = moduleOf(this.modules, pc);
     const bare: SourceFrame[] = [{ pc, module: module?.path ?? '', function: null, file: null, line: null, column: null, inlined: false }];
-    if (!module || !this.tool || this.failed || !existsSync(module.path)) return Promise.resolve(bare);
+    if (!module || !this.tool || this.failed || !this.exists(module.path)) return Promise.resolve(bare);
     // a return address: the call is the instruction before it
     const address = pc - module.base - 1;
     if (address < 0) return Promise.resolve(bare);
@@ -102,7 +117,7 @@ export class Symbolizer {
     if (this.child) return this.child;
     if (!this.tool) return null;
     try {
-      const child = spawn(this.tool, ['--output-style=JSON', '--inlining', '--demangle'], { stdio: 'pipe' });
+      const child = this.spawnTool(this.tool, ['--output-style=JSON', '--inlining', '--demangle']);
       this.attach(child, (line) => this.onLlvmLine(line));
       this.child = child;
       return child;

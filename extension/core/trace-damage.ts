@@ -3,7 +3,7 @@
 // index recorded, the frame that holds a fault, and the one warning that says
 // where the damage begins and what was lost.
 
-import { readSync } from 'node:fs';
+import type { ByteSource } from './bytes';
 import { Decoder, type DecodeError, type Handshake } from './decoder';
 import { FRAME_HEADER_SIZE } from './protocol';
 
@@ -44,7 +44,7 @@ export interface StreamScan {
 }
 
 /** Decodes the stream without building a model (several GB/s): its handshake, faults and event count. */
-export function scanStream(fd: number, streamStart: number, streamLength: number): StreamScan {
+export function scanStream(source: ByteSource, streamStart: number, streamLength: number): StreamScan {
   const scan: StreamScan = { handshake: null, errors: [], events: 0 };
   const decoder = new Decoder({
     handshake: (handshake) => { scan.handshake = handshake; }, events() {}, lost() {}, crash() {}, slabBytes() {}, end() {},
@@ -52,7 +52,7 @@ export function scanStream(fd: number, streamStart: number, streamLength: number
   });
   const buffer = new Uint8Array(1 << 20);
   for (let at = 0; at < streamLength && !decoder.failed && !decoder.ended;) {
-    const n = readSync(fd, buffer, 0, Math.min(buffer.length, streamLength - at), streamStart + at);
+    const n = source.read(buffer, 0, Math.min(buffer.length, streamLength - at), streamStart + at);
     if (n <= 0) break;
     decoder.push(buffer.subarray(0, n));
     at += n;
@@ -89,11 +89,11 @@ export function firstDisagreement(scan: StreamScan, recorded: readonly RecordedE
  * from `first` (the handshake's end). Every frame before `at` decoded, so their
  * lengths can be trusted.
  */
-export function frameStartOf(fd: number, streamStart: number, first: number, at: number): number {
+export function frameStartOf(source: ByteSource, streamStart: number, first: number, at: number): number {
   const header = new Uint8Array(FRAME_HEADER_SIZE);
   let start = first;
   while (start < at) {
-    if (readSync(fd, header, 0, FRAME_HEADER_SIZE, streamStart + start) < FRAME_HEADER_SIZE) return start;
+    if (source.read(header, 0, FRAME_HEADER_SIZE, streamStart + start) < FRAME_HEADER_SIZE) return start;
     const end = start + FRAME_HEADER_SIZE + new DataView(header.buffer).getUint32(4, true);
     if (end > at) return start;
     start = end;

@@ -15,7 +15,8 @@
 // A file damaged after its handshake still opens (see TraceFile.open): the whole
 // frames before the damage, indexed again in memory.
 
-import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { fileBytes, type ByteSource } from './bytes';
 import { crc32 } from 'node:zlib';
 import { checkpointChecksum, checkpointFault, writeCheckpoint, readCheckpoint } from './checkpoint';
 import { Decoder, type DecodeError, type DecodeSink, type EventBatch, type Handshake, type LostRecord, type CrashRecord, type SlabBytesRecord } from './decoder';
@@ -272,7 +273,7 @@ export class TraceFile {
   private readonly checkpoints: CheckpointEntry[];
 
   private constructor(
-    private readonly fd: number,
+    private readonly source: ByteSource,
     readonly path: string,
     readonly handshake: Handshake,
     readonly index: TraceIndex,
@@ -305,27 +306,27 @@ export class TraceFile {
    * with a TraceFileError; a file damaged after its handshake opens with the whole
    * frames before the damage, and `damage` says what was lost.
    */
-  static open(path: string, options: Partial<ModelOptions> = {}): TraceFile {
-    const fd = openSync(path, 'r');
+  static open(file: string | ByteSource, options: Partial<ModelOptions> = {}): TraceFile {
+    const source = typeof file === 'string' ? fileBytes(file) : file;
     try {
-      return TraceFile.read(fd, path, options);
+      return TraceFile.read(source, source.name, options);
     } catch (error) {
-      closeSync(fd);
+      source.close();
       throw error;
     }
   }
 
-  private static read(fd: number, path: string, options: Partial<ModelOptions>): TraceFile {
-    const size = fstatSync(fd).size;
+  private static read(source: ByteSource, path: string, options: Partial<ModelOptions>): TraceFile {
+    const size = source.size;
     const header = new Uint8Array(HEADER_SIZE);
-    const got = readSync(fd, header, 0, HEADER_SIZE, 0);
+    const got = source.read(header, 0, HEADER_SIZE, 0);
     const magic = String.fromCharCode(...header.subarray(0, 8));
-    if (got >= 8 && magic === WIRE_MAGIC) return TraceFile.recover(fd, path, options, { streamStart: 0, limit: size, raw: true });
+    if (got >= 8 && magic === WIRE_MAGIC) return TraceFile.recover(source, path, options, { streamStart: 0, limit: size, raw: true });
     const available = Math.max(0, size - HEADER_SIZE);
     if (magic !== TRACE_FILE_MAGIC) {
       // the header's first bytes are damaged, yet a stream may follow it
-      if (got === HEADER_SIZE && hasWireMagic(fd, HEADER_SIZE))
-        return TraceFile.recover(fd, path, options, { streamStart: HEADER_SIZE, limit: available, around: { offset: 0, cause: 'the header has no "HKTRACE" magic' } });
+      if (got === HEADER_SIZE && hasWireMagic(source, HEADER_SIZE))
+        return TraceFile.recover(source, path, options, { streamStart: HEADER_SIZE, limit: available, around: { offset: 0, cause: 'the header has no "HKTRACE" magic' } });
       throw new TraceFileError(0, `${path} is not a Slabscope trace (no "HKTRACE" or "SLABSCP" magic)`);
     }
     if (got < HEADER_SIZE) throw new TraceFileError(got, `${path} ends inside its ${HEADER_SIZE}-byte header`);
@@ -337,7 +338,7 @@ export class TraceFile {
     const streamLength = Number(view.getBigUint64(24, true));
     const indexAt = Number(view.getBigUint64(32, true));
     const indexLength = Number(view.getBigUint64(40, true));
-    const recover = (spec: Omit<RecoverySpec, 'streamStart'>) => TraceFile.recover(fd, path, options, { streamStart: HEADER_SIZE, ...spec });
+    const recover = (spec: Omit<RecoverySpec, 'streamStart'>) => TraceFile.recover(source, path, options, { streamStart: HEADER_SIZE, ...spec });
     if (!(flags & FLAG_INDEXED)) return recover({ limit: available, around: { cause: 'the recording was never finished: no index follows the stream' } });
     // a header whose fields cannot be believed: the stream still starts after it
     if (flags & FLAG_HEADER_CHECKSUM && crc32(header.subarray(0, 60)) !== view.getUint32(60, true))
@@ -345,10 +346,10 @@ export class TraceFile {
     if (streamStart !== HEADER_SIZE) return recover({ limit: available, around: { offset: 16, cause: `the header puts the stream at byte ${streamStart}, not ${HEADER_SIZE}` } });
     if (streamLength > available)
       return recover({ limit: available, declared: streamLength, around: { offset: size, cause: `the file ends ${streamLength - available} bytes before the end of its ${streamLength}-byte stream` } });
-    const indexed = readIndex(fd, flags, view, streamStart + streamLength, indexAt, indexLength, size);
+    const indexed = readIndex(source, flags, view, streamStart + streamLength, indexAt, indexLength, size);
     if (typeof indexed === 'object' && 'cause' in indexed) return recover({ limit: streamLength, declared: streamLength, around: indexed });
     const index = indexed;
-    const scan = scanStream(fd, streamStart, streamLength);
+    const scan = scanStream(source, streamStart, streamLength);
     if (!scan.handshake) {
       const failure = scan.errors.find((error) => error.fatal);
       throw new TraceFileError(streamStart + (failure?.offset ?? 0), `no handshake in ${path}: ${failure?.message ?? 'empty stream'}`);
@@ -357,10 +358,10 @@ export class TraceFile {
     if (disagreement && disagreement.offset < 0) return recover({ limit: streamLength, declared: streamLength, around: { offset: indexAt, cause: disagreement.cause } });
     if (disagreement) {
       // the index describes the stream as it was: read back only the whole frames before the fault
-      const frameStart = frameStartOf(fd, streamStart, scan.handshake.bytes.length, disagreement.offset);
+      const frameStart = frameStartOf(source, streamStart, scan.handshake.bytes.length, disagreement.offset);
       return recover({ limit: frameStart, declared: streamLength, fault: disagreement });
     }
-    const damaged = TraceFile.damagedCheckpoints(fd, index);
+    const damaged = TraceFile.damagedCheckpoints(source, index);
     let damage: TraceDamage | null = null;
     if (damaged.length) {
       const first = damaged[0];
@@ -370,15 +371,15 @@ export class TraceFile {
       damage = { ...fields, message: damageMessage(fields, cause, index.eventCount, null) };
     }
     const trusted = { ...index, checkpoints: index.checkpoints.filter((entry) => !damaged.some((bad) => bad.entry === entry)) };
-    return new TraceFile(fd, path, scan.handshake, trusted, streamStart, streamLength, options, null, damage);
+    return new TraceFile(source, path, scan.handshake, trusted, streamStart, streamLength, options, null, damage);
   }
 
   /** The checkpoints whose bytes do not hold what their index entry says. */
-  private static damagedCheckpoints(fd: number, index: TraceIndex): { entry: CheckpointEntry; fault: string }[] {
+  private static damagedCheckpoints(source: ByteSource, index: TraceIndex): { entry: CheckpointEntry; fault: string }[] {
     const damaged: { entry: CheckpointEntry; fault: string }[] = [];
     for (const entry of index.checkpoints) {
       const bytes = new Uint8Array(entry.dataLength);
-      const fault = readSync(fd, bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength
+      const fault = source.read(bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength
         ? 'is cut short' : checkpointFault(bytes, entry.event, entry.crc32);
       if (fault) damaged.push({ entry, fault });
     }
@@ -391,7 +392,7 @@ export class TraceFile {
    * stops the decoder, or the file ending before the stream's recorded length, is
    * the damage: the file opens with the whole frames before it.
    */
-  private static recover(fd: number, path: string, options: Partial<ModelOptions>, spec: RecoverySpec): TraceFile {
+  private static recover(source: ByteSource, path: string, options: Partial<ModelOptions>, spec: RecoverySpec): TraceFile {
     const { streamStart, limit } = spec;
     const session = new TraceSession(options);
     const blobs: Uint8Array[] = [];
@@ -400,7 +401,7 @@ export class TraceFile {
     session.listeners.push(checkpointer);
     const buffer = new Uint8Array(1 << 20);
     for (let done = 0; done < limit;) {
-      const n = readSync(fd, buffer, 0, Math.min(buffer.length, limit - done), streamStart + done);
+      const n = source.read(buffer, 0, Math.min(buffer.length, limit - done), streamStart + done);
       if (n <= 0) break;
       session.feed(buffer.subarray(0, n));
       done += n;
@@ -424,7 +425,7 @@ export class TraceFile {
     } else if (fatal && !fault) {
       fault = { offset: fatal.offset, cause: faultCause(fatal) };
       // a cut frame is named at its start; any other fault is inside its frame
-      prefixEnd = fatal.code === 'truncated' ? fatal.offset : frameStartOf(fd, streamStart, model.handshake.bytes.length, fatal.offset);
+      prefixEnd = fatal.code === 'truncated' ? fatal.offset : frameStartOf(source, streamStart, model.handshake.bytes.length, fatal.offset);
       drop(fatal);
     }
     if (!fault && spec.declared !== undefined && spec.declared > streamEnd)
@@ -444,11 +445,11 @@ export class TraceFile {
       const around = fault && spec.around ? `${spec.around.cause}${aroundAt !== undefined && aroundAt < HEADER_SIZE ? ` at byte offset ${aroundAt}` : ''}` : null;
       damage = { ...fields, message: damageMessage(fields, fault?.cause ?? spec.around!.cause, model.eventCount, around) };
     }
-    return new TraceFile(fd, path, model.handshake, indexOf(session, checkpointer.entries), streamStart, prefixEnd, options, blobs, damage);
+    return new TraceFile(source, path, model.handshake, indexOf(session, checkpointer.entries), streamStart, prefixEnd, options, blobs, damage);
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.source.close();
   }
 
   /** The model after exactly `n` events (0..eventCount): the nearest checkpoint at or before, then a replay. */
@@ -502,7 +503,7 @@ export class TraceFile {
     if (this.memoryCheckpoints) bytes = this.memoryCheckpoints[entry.dataOffset];
     else {
       bytes = new Uint8Array(entry.dataLength);
-      if (readSync(this.fd, bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength) return null;
+      if (this.source.read(bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength) return null;
     }
     try {
       const model = readCheckpoint(bytes, this.handshake, order, this.options);
@@ -515,7 +516,7 @@ export class TraceFile {
   private pump(decoder: Decoder, streamOffset: number, done: () => boolean): void {
     const buffer = new Uint8Array(1 << 18);
     for (let at = streamOffset; at < this.streamLength && !done() && !decoder.failed && !decoder.ended;) {
-      const n = readSync(this.fd, buffer, 0, Math.min(buffer.length, this.streamLength - at), this.streamStart + at);
+      const n = this.source.read(buffer, 0, Math.min(buffer.length, this.streamLength - at), this.streamStart + at);
       if (n <= 0) break;
       decoder.push(buffer.subarray(0, n));
       at += n;
@@ -523,18 +524,18 @@ export class TraceFile {
   }
 }
 
-function hasWireMagic(fd: number, at: number): boolean {
+function hasWireMagic(source: ByteSource, at: number): boolean {
   const bytes = new Uint8Array(8);
-  return readSync(fd, bytes, 0, 8, at) === 8 && String.fromCharCode(...bytes) === WIRE_MAGIC;
+  return source.read(bytes, 0, 8, at) === 8 && String.fromCharCode(...bytes) === WIRE_MAGIC;
 }
 
 /** The index, read and checked; what is wrong with it (and where, in the file) when it cannot be used. */
-function readIndex(fd: number, flags: number, header: DataView, streamEnd: number, indexAt: number, indexLength: number, size: number): TraceIndex | { offset: number; cause: string } {
+function readIndex(source: ByteSource, flags: number, header: DataView, streamEnd: number, indexAt: number, indexLength: number, size: number): TraceIndex | { offset: number; cause: string } {
   if (indexAt < streamEnd) return { offset: 32, cause: `the header puts the index at byte ${indexAt}, inside the stream` };
   if (indexAt + indexLength > size)
     return { offset: size, cause: `the file ends before its index (${indexLength} bytes at byte ${indexAt})` };
   const bytes = new Uint8Array(indexLength);
-  if (readSync(fd, bytes, 0, indexLength, indexAt) < indexLength) return { offset: indexAt, cause: 'the index could not be read whole' };
+  if (source.read(bytes, 0, indexLength, indexAt) < indexLength) return { offset: indexAt, cause: 'the index could not be read whole' };
   if (flags & FLAG_INDEX_CHECKSUM && crc32(bytes) !== header.getUint32(56, true)) return { offset: indexAt, cause: 'the index does not match its checksum' };
   let index: TraceIndex;
   try {

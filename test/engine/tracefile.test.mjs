@@ -5,7 +5,7 @@
 // a damaged index rebuilt (test/engine/damaged.test.mjs damages more).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,4 +148,45 @@ test('what cannot be read is refused with the offset; a damaged index is rebuilt
   assert.equal(rawTrace.damage, null);
   rawTrace.close();
   assert.ok(statSync(recorded).size > 0);
+});
+
+test('a trace read from bytes the caller fetched (a workspace file system) is the trace read from its path', () => {
+  const fromPath = core.TraceFile.open(recorded);
+  const fromBytes = core.TraceFile.open(core.memoryBytes('vscode-remote://host/workload.hktrace', new Uint8Array(readFileSync(recorded))));
+  try {
+    assert.equal(fromBytes.path, 'vscode-remote://host/workload.hktrace');
+    assert.equal(fromBytes.eventCount, fromPath.eventCount);
+    assert.deepEqual(fromBytes.summary, fromPath.summary);
+    for (const n of [0, 1, 70000, fromPath.eventCount]) assert.equal(digest(fromBytes.seek(n)), digest(fromPath.seek(n)), `seek(${n})`);
+    // cut short in memory: the same recovery as a cut file
+    const cut = core.TraceFile.open(core.memoryBytes('cut', new Uint8Array(readFileSync(recorded)).subarray(0, 200_000)));
+    assert.ok(cut.damage && cut.eventCount > 0 && cut.eventCount < fromPath.eventCount, cut.damage?.message);
+    cut.close();
+  } finally {
+    fromPath.close();
+    fromBytes.close();
+  }
+});
+
+test('the symbolizer starts its tool through the process factory it is given, and answers as the local one does', async () => {
+  const trace = core.TraceFile.open(recorded);
+  const started = [];
+  const local = new core.Symbolizer(trace.handshake.modules);
+  // a factory that starts the tool another way (through env, as a remote shell would), and says so
+  const injected = new core.Symbolizer(trace.handshake.modules, {
+    tool: 'llvm-symbolizer',
+    spawn: (tool, args) => { started.push(tool); return spawn('/usr/bin/env', [tool, ...args], { stdio: 'pipe' }); },
+  });
+  try {
+    const pcs = [...new Set(trace.readEvents(0, 5000).filter((e) => e.kindName === 'alloc' && e.pc).map((e) => e.pc))].slice(0, 5);
+    assert.ok(pcs.length > 0);
+    const want = await local.resolveAll(pcs), got = await injected.resolveAll(pcs);
+    assert.deepEqual(started, ['llvm-symbolizer'], 'one tool process, started through the factory');
+    assert.deepEqual([...got], [...want]);
+    assert.ok([...got.values()].some((frames) => frames.some((frame) => frame.line)), 'the workload\'s call sites have lines');
+  } finally {
+    local.close();
+    injected.close();
+    trace.close();
+  }
 });
