@@ -2,7 +2,7 @@
 // the replay views (timeline, map, freelists) for that file.
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { TraceFile, TraceFileSource } from '../core';
+import { TraceFile, TraceFileSource, fileBytes, memoryBytes, type ByteSource } from '../core';
 import { TRACE_EDITOR } from './ids';
 import { hostViews, type ViewContext } from './panel';
 
@@ -17,20 +17,26 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
   static readonly viewType = TRACE_EDITOR;
   constructor(private readonly context: ViewContext, private readonly threshold: () => number) {}
 
-  openCustomDocument(uri: vscode.Uri): TraceDocument {
+  async openCustomDocument(uri: vscode.Uri): Promise<TraceDocument> {
     // a file that cannot be read is refused here with the byte offset, and VS Code shows
     // the message; a damaged one opens with what came before the damage, said once
-    const trace = TraceFile.open(uri.fsPath, { routeRegressionThreshold: this.threshold() });
-    if (trace.damage) void vscode.window.showWarningMessage(`Slabscope: ${basename(uri.fsPath)}: ${trace.damage.message}`);
+    const trace = TraceFile.open(await traceBytes(uri), { routeRegressionThreshold: this.threshold() });
+    if (trace.damage) void vscode.window.showWarningMessage(`Slabscope: ${basename(uri.path)}: ${trace.damage.message}`);
     return new TraceDocument(uri, trace);
   }
 
   resolveCustomEditor(document: TraceDocument, panel: vscode.WebviewPanel): void {
     const disposables: vscode.Disposable[] = [];
-    const host = hostViews(panel.webview, new TraceFileSource(document.trace, basename(document.uri.fsPath)), this.context, disposables);
+    const host = hostViews(panel.webview, new TraceFileSource(document.trace, basename(document.uri.path)), this.context, disposables);
     panel.onDidDispose(() => {
       host.close();
       for (const d of disposables) d.dispose();
     });
   }
+}
+
+/** A local file is read where it is asked; any other workspace's file comes whole through the workspace file system. */
+async function traceBytes(uri: vscode.Uri): Promise<ByteSource> {
+  if (uri.scheme === 'file') return fileBytes(uri.fsPath);
+  return memoryBytes(uri.toString(), await vscode.workspace.fs.readFile(uri));
 }
