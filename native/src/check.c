@@ -15,7 +15,7 @@ static inline __attribute__((always_inline)) void resolve_tiny(const void *ptr, 
     loc->slab = slab;
     int cls = ss_slab_class(slab);
     if (cls < 0) {
-        loc->kind = SS_PTR_FREE_SLAB;
+        loc->kind = SS_PTR_UNBOUND_SLAB;
         return;
     }
     size_t offset = (size_t)((const char *)ptr - ss_slab_start(slab));

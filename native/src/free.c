@@ -35,7 +35,7 @@ bool _ss_check_live(void *user, const void *pc, struct ss_loc *loc) {
         _ss_report(SSP_CHECK_INTERIOR_FREE, user, (int)loc->cls, pc,
                    "the pointer lies inside a block but is not the address malloc returned");
         return false;
-    case SS_PTR_FREE_SLAB:
+    case SS_PTR_UNBOUND_SLAB:
         _ss_report(SSP_CHECK_DOUBLE_FREE, user, -1, pc, "the block's slab holds no live block: it was already freed");
         return false;
     case SS_PTR_MID: {

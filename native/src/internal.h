@@ -183,7 +183,7 @@ enum ss_ptr_kind {
     SS_PTR_USER,      /* a tiny block's USER pointer */
     SS_PTR_BASE,      /* a tiny block's BASE pointer (when BASE != USER) */
     SS_PTR_INTERIOR,  /* inside a tiny block, neither BASE nor USER */
-    SS_PTR_FREE_SLAB, /* USER of a block in a slab that no longer serves a class */
+    SS_PTR_UNBOUND_SLAB, /* USER of a block in a slab that no longer serves a class */
     SS_PTR_MID,       /* a mid block's USER (live or freed: see tag) */
     SS_PTR_LARGE,     /* a live large block's USER */
     SS_PTR_FOREIGN,   /* not ours */
