@@ -95,6 +95,12 @@ export const APPLIED_TIMEOUT_MS = 5000;
 const RATE_WINDOW_MS = 1000;
 /** a live timeline is resent at most this often unless a finding or a loss was marked on it (it is the largest message) */
 const LIVE_TIMELINE_INTERVAL_MS = 1000;
+/**
+ * the chosen slab's header bytes and freelists are resent at most this often while
+ * live: a thread cache changes with every operation, and redrawing its chain ten
+ * times a second costs the page more than anyone can read
+ */
+const LIVE_SELECTION_INTERVAL_MS = 500;
 
 /** One view's host: answers its messages, keeps its selections, follows a source. */
 export class ViewHost {
@@ -114,6 +120,8 @@ export class ViewHost {
   private readonly lastSent = new Map<HostMessage['type'], string>();
   /** when a live update last sent the timeline, and its marks and gaps then */
   private timelineSent = { time: 0, marks: '' };
+  /** when a live update last sent the selections */
+  private selectionsSent = 0;
   private ready = false;
   private closed = false;
 
@@ -180,7 +188,7 @@ export class ViewHost {
       this.findingsRevision = model.findings.revision;
       await this.sendFindings();
     }
-    this.sendSelections(model, true);
+    this.sendLiveSelections(model);
     this.sendStatus();
   }
 
@@ -269,6 +277,7 @@ export class ViewHost {
     }
     this.lastSent.clear();
     this.timelineSent = { time: 0, marks: '' };
+    this.selectionsSent = Date.now();
     this.post(traceMessage(handshake, this.source.title, this.source.eventCount(), this.source.live));
     this.post(this.feed.heap(model, this.source.findings(), true));
     this.postChanged(this.timeline());
@@ -285,6 +294,14 @@ export class ViewHost {
     const report = await buildReport(findings, summary, reportContext(handshake, this.symbols(), this.options.sourceRoot));
     this.findingsSent = findings.length;
     this.post({ type: 'findings', findings: viewFindings(findings, report.findings) });
+  }
+
+  /** The selections, when LIVE_SELECTION_INTERVAL_MS has passed or the program ended, and only those that changed. */
+  private sendLiveSelections(model: HeapModel): void {
+    const now = Date.now();
+    if (now - this.selectionsSent < LIVE_SELECTION_INTERVAL_MS && !this.source.ended()) return;
+    this.selectionsSent = now;
+    this.sendSelections(model, true);
   }
 
   /** `onlyChanged`: a live update leaves out a selection's message that is the same as last time */

@@ -46,6 +46,8 @@ export class HeapMap {
   private transform: ZoomTransform = zoomIdentity;
   private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
   private frameRequested = false;
+  /** the stage's size in CSS pixels, kept by resize(): a redraw reads no layout, so a live update never forces one */
+  private stageSize = { width: 0, height: 0 };
   private fitted = false;
   private slabRows = 64;
   private slabsDown = 4;
@@ -305,6 +307,7 @@ export class HeapMap {
   private resize(): void {
     const stage = this.canvas.parentElement!;
     const ratio = window.devicePixelRatio || 1;
+    this.stageSize = { width: stage.clientWidth, height: stage.clientHeight };
     this.canvas.width = Math.max(1, Math.floor(stage.clientWidth * ratio));
     this.canvas.height = Math.max(1, Math.floor(stage.clientHeight * ratio));
     this.canvas.style.width = `${stage.clientWidth}px`;
@@ -344,7 +347,7 @@ export class HeapMap {
 
   draw(): void {
     const trace = this.store.trace;
-    if (!trace || !this.canvas.clientWidth) return;
+    if (!trace || !this.stageSize.width) return;
     const started = performance.now();
     this.geometry();
     // a heap that grew into another shape, seen whole, is fitted again
@@ -389,7 +392,7 @@ export class HeapMap {
 
   private visibleWorld(): { x0: number; y0: number; x1: number; y1: number } {
     const [x0, y0] = this.transform.invert([0, 0]);
-    const [x1, y1] = this.transform.invert([this.canvas.clientWidth, this.canvas.clientHeight]);
+    const [x1, y1] = this.transform.invert([this.stageSize.width, this.stageSize.height]);
     return { x0, y0, x1, y1 };
   }
 
@@ -439,7 +442,7 @@ export class HeapMap {
 
   private drawOverlay(view: { x0: number; y0: number; x1: number; y1: number }): void {
     const t = this.transform;
-    const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
+    const { width, height } = this.stageSize;
     const geometry = this.mapGeometry();
     const screen = { k: t.k, x: t.x, y: t.y, width, height };
 
