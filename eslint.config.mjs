@@ -1,6 +1,6 @@
 // eslint.config.mjs — the rooms' import rules (see tsconfig.json for what each room's
 // types may see). A room imports only the rooms below it:
-//   core (the engine) ← record ← cli, host; the webview imports only the view protocol.
+//   core (the engine) ← record ← debug ← cli, host; the webview imports only the view protocol.
 import tseslint from 'typescript-eslint';
 
 const room = (files, patterns) => ({
@@ -23,6 +23,10 @@ export default tseslint.config(
   room(['extension/record/**/*.ts'], [
     { group: ['vscode'], message: 'recording is shared by the command line and the editor: no editor API here' },
     { group: ['../cli', '../cli/*', '../host', '../host/*'], message: 'recording imports no front end' },
+  ]),
+  room(['extension/debug/**/*.ts'], [
+    { group: ['vscode'], message: 'reading a stopped heap is shared by the command line and the editor: no editor API here' },
+    { group: ['../cli', '../cli/*', '../host', '../host/*'], message: 'the debugger room imports core and record, never a front end' },
   ]),
   room(['extension/host/**/*.ts'], [
     { group: ['../cli', '../cli/*', '../../cli', '../../cli/*'], message: 'the editor host never imports the command line: move what both need into a shared room' },

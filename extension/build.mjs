@@ -20,7 +20,9 @@ const common = {
 };
 await Promise.all([
   build({ ...common, entryPoints: { core: 'extension/core/index.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' } }),
-  build({ ...common, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' } }),
+  // cdt-gdb-adapter's pty addon (*.node) serves only its openGdbConsole, never used here: left out of the bundles
+  build({ ...common, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, external: ['*.node'] }),
+  build({ ...common, entryPoints: { debug: 'extension/debug/index.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, external: ['*.node'] }),
   // the VS Code extension host loads CommonJS; `vscode` is provided by the editor
   build({
     absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked',

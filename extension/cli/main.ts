@@ -8,6 +8,8 @@ import { ensureNativeBuilt, record, RecordError, type Progress } from '../record
 import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
 import { ViewServer, liveSource, openInBrowser, traceSource } from './view';
+import { InspectUsageError, inspectCommand } from './inspect';
+import { runGdbAdapterOverStdio } from '../debug';
 
 /** The package root: the bundle lives in extension/dist/. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,6 +24,10 @@ const USAGE = `usage:
   slabscope view FILE.hktrace [--port N] [--no-open]
   slabscope view --live [run options] [--port N] [--no-open] -- PROGRAM [ARGS...]
       serves the heap views on 127.0.0.1 and prints the URL
+  slabscope inspect [--json] [--layout L | --library LIB] (--core CORE PROGRAM | --pid PID | --break LOCATION -- PROGRAM [ARGS...])
+      stops the program in gdb and reads its heap: every freelist, validated (LOCATION: FILE:LINE or a function)
+  slabscope dap gdb
+      the gdb debug adapter (cdt-gdb-adapter) over stdin and stdout, for editors that start adapters themselves
   slabscope demo
   slabscope --version`;
 
@@ -218,13 +224,18 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': return await runCommand(args);
       case 'report': return await reportCommand(args);
       case 'view': return await viewCommand(parseOptions(args, 'view'));
+      case 'inspect': return await inspectCommand(args, nativeDir);
+      case 'dap':
+        if (args.length !== 1 || args[0] !== 'gdb') throw new UsageError('dap takes one adapter: gdb');
+        runGdbAdapterOverStdio();
+        return await new Promise<number>(() => undefined); // runs until its client closes stdin
       case 'demo': return await demo({ packageRoot, nativeDir });
       case '--version': process.stdout.write(`${version}\n`); return 0;
       case undefined: case '--help': case '-h': case 'help': process.stdout.write(`${USAGE}\n`); return command ? 0 : 2;
       default: throw new UsageError(`unknown command ${command}`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof InspectUsageError) {
       process.stderr.write(`slabscope: ${error.message}\n${USAGE}\n`);
       return 2;
     }

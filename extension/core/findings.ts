@@ -5,6 +5,8 @@
 export const FINDING_KINDS = [
   'double-free', 'base-as-user', 'user-as-base', 'interior-free', 'foreign-free', 'header-corrupt',
   'next-corrupt', 'next-out-of-slab', 'sentinel-leak', 'slab-leak', 'crash', 'lost-events', 'route-regression',
+  // seen by reading a stopped process's memory (extension/debug): a freelist that loops, a count its chain belies
+  'freelist-cycle', 'count-mismatch',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export type Severity = 'error' | 'warning';

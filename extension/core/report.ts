@@ -126,6 +126,8 @@ const RULES: Record<FindingKind, string> = {
   'crash': 'The program died of a signal (the crash record names where)',
   'lost-events': 'Trace events were dropped: state is unknown',
   'route-regression': 'Frees take the registry lookup instead of the header fast path',
+  'freelist-cycle': 'A freelist whose links lead back into itself',
+  'count-mismatch': "A freelist whose length disagrees with the count kept for it",
 };
 
 function sarifLocation(site: ReportSite, message?: string) {

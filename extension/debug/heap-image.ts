@@ -1,0 +1,223 @@
+// heap-image.ts — what a stopped process's heap memory says: every thread cache,
+// slab freelist and remote queue as a chain of blocks from its head, each chain
+// validated link by link. Pure: works on the bytes heap-reader.ts fetched.
+import { basename } from 'node:path';
+import { headerFor, nextCoversHeader, severityOf, type Finding, type FindingKind } from '../core';
+import { hexAddress, type ReadStats } from './memory-port';
+import type { HeapMemory, SlabMemory } from './heap-reader';
+
+export const CHAIN_ENDS = ['null', 'cycle', 'corrupt', 'out-of-slab', 'wrong-class', 'sentinel', 'unreadable'] as const;
+export type ChainEnd = (typeof CHAIN_ENDS)[number];
+
+export interface NodeImage {
+  readonly base: number;
+  readonly user: number;
+}
+export interface ChainImage {
+  /** in chain order from the head; a broken chain up to the break */
+  readonly nodes: readonly NodeImage[];
+  /** why the walk stopped: 'null' for a chain that ends as it should */
+  readonly end: ChainEnd;
+}
+export interface CacheImage extends ChainImage {
+  readonly cls: number;
+  readonly count: number;
+}
+export interface ThreadImage {
+  readonly thread: number;
+  readonly address: number;
+  readonly caches: readonly CacheImage[];
+}
+export interface SlabImage {
+  readonly start: number;
+  readonly cls: number;
+  readonly owner: number;
+  readonly used: number;
+  readonly capacity: number;
+  readonly carved: number;
+  readonly freelist: ChainImage;
+  readonly remote: ChainImage;
+}
+export interface StopLocation {
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly function: string | null;
+}
+export interface HeapImage {
+  readonly layout: string;
+  readonly stoppedAt: StopLocation | null;
+  readonly threads: readonly ThreadImage[];
+  readonly slabs: readonly SlabImage[];
+  readonly findings: readonly Finding[];
+  readonly warnings: readonly string[];
+  readonly reads: ReadStats;
+}
+
+const MAX_POINTER = 1n << 47n;
+
+type ChainKind = 'cache' | 'freelist' | 'remote';
+
+/** Where a link may lead, and where it must not. */
+interface ChainRule {
+  readonly kind: ChainKind;
+  readonly cls: number;
+  /** the slab a slab freelist or remote queue must stay in */
+  readonly slab: SlabMemory | null;
+  readonly thread: number;
+  /** how the chain is named in a finding */
+  readonly name: string;
+}
+
+/** Builds the image of `memory`; findings say they were found at `stoppedAt`. */
+export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): HeapImage {
+  const { layout } = memory.structs;
+  const sentinel = layout.remoteSentinel;
+  const slabByStart = new Map<number, SlabMemory>();
+  for (const slab of memory.slabs) slabByStart.set(slab.start, slab);
+  const superslabs = new Set(memory.superslabs);
+  const findings: Finding[] = [];
+  const where = stoppedAt?.file ? ` (found while stopped at ${basename(stoppedAt.file)}:${stoppedAt.line ?? '?'})` : ' (found while stopped)';
+  /** the chain each block was first seen in: a block in two chains is freed twice */
+  const owners = new Map<number, string>();
+  // bound on any chain: no chain of valid links is longer than the blocks of its class
+  const carvedOf = new Array<number>(layout.classes.length).fill(0);
+  for (const slab of memory.slabs) carvedOf[slab.cls] += slab.carved;
+
+  const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: number, cls: number, sentence: string) => {
+    findings.push({
+      kind, severity: severityOf(kind), ptr, base, cls, thread: rule.thread, event: -1,
+      message: `${sentence}${where}`, origin: 'engine', internalSite: null,
+      stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
+    });
+  };
+
+  const linkAt = (slab: SlabMemory, offset: number): bigint | null =>
+    offset + 8 <= slab.blocks.length ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true) : null;
+
+  /** Walks one chain from `head`: Brent's cycle detection, every link checked before it is followed. */
+  const walk = (head: bigint, rule: ChainRule): ChainImage => {
+    const nodes: NodeImage[] = [];
+    const stride = layout.classes[rule.cls].stride;
+    const nextOffset = layout.classes[rule.cls].nextOffset;
+    const bound = carvedOf[rule.cls] + 1;
+    let from = 'its head'; // what holds the link being followed, for messages
+    let fromBase = 0;
+    let link = head;
+    // Brent: the tortoise waits at the node seen at the last power of two
+    let tortoise = -1, power = 1, steps = 0;
+    let shared = false;
+    for (;;) {
+      if (link === 0n) return { nodes, end: 'null' };
+      if (sentinel !== null && link === sentinel) {
+        if (rule.kind === 'remote') return { nodes, end: 'null' };
+        report('sentinel-leak', rule, link, fromBase, rule.cls, `${rule.name}: ${from} holds the remote queue's sentinel ${hexAddress(link)}`);
+        return { nodes, end: 'sentinel' };
+      }
+      const say = `${rule.name}: ${from} links to ${hexAddress(link)}`;
+      if (link >= MAX_POINTER) {
+        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, which is no user-space address`);
+        return { nodes, end: 'corrupt' };
+      }
+      const address = Number(link);
+      const superslab = address - (address % layout.superslabSize);
+      const start = address - (address % layout.slabSize);
+      const slab = slabByStart.get(start);
+      if (!slab) {
+        report('next-out-of-slab', rule, link, fromBase, rule.cls,
+          superslabs.has(superslab) ? `${say}, in slab ${(start - superslab) / layout.slabSize} of superslab ${hexAddress(superslab)}, which serves no class` : `${say}, which is in no superslab`);
+        return { nodes, end: 'out-of-slab' };
+      }
+      if (rule.slab && slab !== rule.slab) {
+        report('next-out-of-slab', rule, link, fromBase, rule.cls, `${say}, out of its slab ${hexAddress(rule.slab.start)} into slab ${hexAddress(slab.start)}`);
+        return { nodes, end: 'out-of-slab' };
+      }
+      if (slab.cls !== rule.cls) {
+        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, a block of C${slab.cls} in a C${rule.cls} freelist`);
+        return { nodes, end: 'wrong-class' };
+      }
+      const offset = address - slab.start;
+      const slot = Math.floor(offset / stride);
+      const into = offset - slot * stride;
+      if (into !== 0) {
+        report('next-corrupt', rule, link, fromBase, rule.cls,
+          into === layout.userOffset ? `${say}, a USER pointer where the BASE belongs` : `${say}, ${into} bytes into a C${rule.cls} block: no block's start`);
+        return { nodes, end: 'corrupt' };
+      }
+      if (slot >= slab.carved) {
+        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, block ${slot} of a slab that has carved only ${slab.carved}`);
+        return { nodes, end: 'corrupt' };
+      }
+      // Brent: a node seen before closes a loop
+      if (address === tortoise) {
+        // the walk may have gone round more than once before the tortoise sat in the loop: keep the first lap
+        const firstAt = new Map<number, number>();
+        let lap = 0;
+        while (lap < nodes.length && !firstAt.has(nodes[lap].base)) firstAt.set(nodes[lap].base, lap++);
+        const kept = nodes.slice(0, lap);
+        const closing = kept[kept.length - 1];
+        const loopStart = lap < nodes.length ? nodes[lap].base : address;
+        const mu = firstAt.get(loopStart) ?? 0;
+        report('freelist-cycle', rule, BigInt(loopStart), closing.base, rule.cls,
+          `${rule.name} loops: the block at ${hexAddress(closing.base)} links back to ${hexAddress(loopStart)}, node ${mu} of the chain (${kept.length - mu} blocks in the loop)`);
+        return { nodes: kept, end: 'cycle' };
+      }
+      steps++;
+      if (steps === power) { tortoise = address; power *= 2; steps = 0; }
+      if (nodes.length >= bound) {
+        report('freelist-cycle', rule, link, fromBase, rule.cls, `${rule.name} runs past ${bound} blocks, more than its class has: it loops`);
+        return { nodes, end: 'cycle' };
+      }
+      if (slot * stride + nextOffset + 8 > slab.blocks.length) return { nodes, end: 'unreadable' };
+      nodes.push({ base: address, user: address + layout.userOffset });
+      if (!shared) {
+        const first = owners.get(address);
+        if (first !== undefined && first !== rule.name) {
+          shared = true;
+          report('double-free', rule, link, address, rule.cls, `the block at ${hexAddress(address)} is in ${first} and in ${rule.name}: freed twice`);
+        } else owners.set(address, rule.name);
+      }
+      if (!nextCoversHeader(layout, rule.cls)) {
+        const header = slab.blocks[offset + layout.headerOffset];
+        if (header !== headerFor(layout, rule.cls))
+          report('header-corrupt', rule, BigInt(address + layout.userOffset), address, rule.cls,
+            `${rule.name}: the free block at ${hexAddress(address)} has header byte ${hexAddress(header)}, not ${hexAddress(headerFor(layout, rule.cls))} (C${rule.cls})`);
+      }
+      from = `the block at ${hexAddress(address)}`;
+      fromBase = address;
+      link = linkAt(slab, offset + nextOffset) as bigint;
+    }
+  };
+
+  const threads: ThreadImage[] = memory.threads.map((thread) => {
+    const caches: CacheImage[] = [];
+    thread.heads.forEach((head, cls) => {
+      const count = thread.counts[cls];
+      if (head === 0n && count === 0) return;
+      const rule: ChainRule = { kind: 'cache', cls, slab: null, thread: thread.id, name: `thread ${thread.id}'s C${cls} cache` };
+      const chain = walk(head, rule);
+      if (chain.end === 'null' && chain.nodes.length !== count)
+        report('count-mismatch', rule, head, 0, cls, `${rule.name} holds ${chain.nodes.length} blocks; its count says ${count}`);
+      caches.push({ cls, count, ...chain });
+    });
+    return { thread: thread.id, address: thread.address, caches };
+  });
+
+  const slabs: SlabImage[] = memory.slabs.map((slab) => {
+    const name = `slab ${hexAddress(slab.start)}`;
+    const freelistRule: ChainRule = { kind: 'freelist', cls: slab.cls, slab, thread: slab.owner, name: `the freelist of ${name}` };
+    const freelist = walk(slab.freelist, freelistRule);
+    const remote = walk(slab.remoteHead, { kind: 'remote', cls: slab.cls, slab, thread: slab.owner, name: `the remote queue of ${name}` });
+    const free = slab.carved - slab.used;
+    if (freelist.end === 'null' && freelist.nodes.length !== free)
+      report('count-mismatch', freelistRule, slab.freelist, 0, slab.cls, `${freelistRule.name} holds ${freelist.nodes.length} blocks; carved ${slab.carved} less used ${slab.used} says ${free}`);
+    return { start: slab.start, cls: slab.cls, owner: slab.owner, used: slab.used, capacity: slab.capacity, carved: slab.carved, freelist, remote };
+  });
+
+  // a walk that went round a loop more than once met the same bad header again: one finding each
+  const said = new Set<string>();
+  const once = findings.filter((finding) => {
+    const key = `${finding.kind}:${finding.base}:${finding.ptr}`;
+    return !said.has(key) && said.add(key) !== undefined;
+  });
+  return { layout: layout.name, stoppedAt, threads, slabs, findings: once, warnings: memory.warnings, reads: memory.reads };
+}

@@ -1,0 +1,9 @@
+// The debugger room: a stopped process's heap read through DAP, validated. No editor API.
+export * from './memory-port';
+export * from './structs';
+export * from './heap-reader';
+export * from './heap-image';
+export * from './heap-json';
+export * from './dap-port';
+export * from './stop';
+export * from './gdb-adapter';
