@@ -17,6 +17,8 @@ const ROW_UNITS = 128;
 const SLABS_ACROSS = 8;
 const GAP = 48;
 const MAX_SCALE = 64;
+/** milliseconds of superslab images one frame rebuilds before leaving the rest to the next frames */
+const REBUILD_BUDGET_MS = 8;
 /** The band the ruler across takes at the top of the map, in pixels. */
 const BAND = 20;
 /** Room at fit for a superslab's label above it, and around the heap. */
@@ -357,8 +359,18 @@ export class HeapMap {
       this.fit();
     }
     let cells = 0;
-    for (const base of this.store.dirty) if (this.store.superslabs.includes(base)) cells += this.rebuild(base).cells;
-    this.store.dirty.clear();
+    // once this frame has spent REBUILD_BUDGET_MS, a superslab already drawn at this size keeps its last image
+    // until a later frame: an update that touched many superslabs redraws them over a few frames, not in one long one
+    for (const base of this.store.dirty) {
+      if (this.store.superslabs.includes(base)) {
+        const drawn = this.images.get(base)?.canvas;
+        const current = drawn?.width === this.superslabWidth && drawn.height === this.superslabHeight;
+        if (current && cells && performance.now() - started >= REBUILD_BUDGET_MS) continue;
+        cells += this.rebuild(base).cells;
+      }
+      this.store.dirty.delete(base);
+    }
+    if (this.store.dirty.size) this.request();
     for (const base of this.images.keys()) if (!this.store.superslabs.includes(base)) this.images.delete(base);
 
     const context = this.context;
