@@ -1,8 +1,13 @@
 /* init.c — the global state and the lock's slow path. */
 #include <sched.h>
 #include "internal.h"
+#include "debug_root.h"
 
 struct ss_global _ss_g;
+/* Every program has this file (it holds the global state); its reference brings the
+ * debug root into a static link too, where nothing else names it. */
+extern const struct slabscope_debug_root slabscope_debug_root;
+__attribute__((used)) const void *const _ss_debug_root_anchor = &slabscope_debug_root;
 __thread struct ss_tcache _ss_tc __attribute__((tls_model("initial-exec")));
 
 void _ss_lock_slow(ss_lock_t *lock) {
