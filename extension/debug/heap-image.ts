@@ -46,6 +46,8 @@ export interface StopLocation {
 export interface HeapImage {
   readonly layout: string;
   readonly stoppedAt: StopLocation | null;
+  /** every superslab's address: its metadata slab is one of the slabs read */
+  readonly superslabs: readonly number[];
   readonly threads: readonly ThreadImage[];
   readonly slabs: readonly SlabImage[];
   readonly findings: readonly Finding[];
@@ -219,5 +221,5 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     const key = `${finding.kind}:${finding.base}:${finding.ptr}`;
     return !said.has(key) && said.add(key) !== undefined;
   });
-  return { layout: layout.name, stoppedAt, threads, slabs, findings: once, warnings: memory.warnings, reads: memory.reads };
+  return { layout: layout.name, stoppedAt, superslabs: memory.superslabs, threads, slabs, findings: once, warnings: memory.warnings, reads: memory.reads };
 }

@@ -15,6 +15,7 @@ export interface HeapJson {
   version: number;
   layout: string;
   stoppedAt: { file: string | null; line: number | null; function: string | null } | null;
+  superslabs: string[];
   threads: { thread: number; caches: { cls: number; count: number; nodes: HeapJsonNode[]; end: ChainEnd }[] }[];
   slabs: {
     start: string; cls: number; owner: number; used: number; capacity: number; carved: number;
@@ -34,6 +35,7 @@ export function heapJson(image: HeapImage): HeapJson {
     version: HEAP_FORMAT_VERSION,
     layout: image.layout,
     stoppedAt: image.stoppedAt ? { ...image.stoppedAt } : null,
+    superslabs: image.superslabs.map((address) => hex(address)),
     threads: image.threads.map((thread) => ({
       thread: thread.thread,
       caches: thread.caches.map((cache) => ({ cls: cache.cls, count: cache.count, nodes: nodes(cache.nodes), end: cache.end })),

@@ -1,6 +1,6 @@
 // heap-reader.ts — reads a stopped process's allocator state from memory alone,
 // starting at slabscope_debug_root: whole structures, one request each (the
-// root, its layout name and two list heads, then each superslab's metadata, each
+// root, its layout name and the two list heads, then each superslab's metadata, each
 // thread cache, and the carved part of each bound slab), issued as soon as their
 // address is known so an adapter sees them back to back. Never a read per word or
 // per freelist node (pwndbg's `vis` made 90,368 reads for one picture, pwndbg#1708).
@@ -105,12 +105,12 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
   const threadsHead = pointer(root.u64('threads'));
   if (namePointer === null || superslabsHead === null || threadsHead === null)
     throw new HeapReadError(`slabscope_debug_root at ${hexAddress(rootAddress)} holds a null or non-user pointer (layout name, superslab list or thread list)`);
-  // the name and both list heads at once: three requests in flight
-  const [nameBytes, superslabHeadBytes, threadHeadBytes] = await Promise.all([
-    port.readMemory(namePointer, 32),
-    readWhole(port, superslabsHead, 8, 'the superslab list head'),
-    readWhole(port, threadsHead, 8, 'the thread list head'),
-  ]);
+  // the name and both list heads at once; the heads are fields of one global, so one span reads both
+  const low = Math.min(superslabsHead, threadsHead), span = Math.abs(threadsHead - superslabsHead) + 8;
+  const heads = span <= 4096
+    ? readWhole(port, low, span, 'the superslab and thread list heads').then((bytes) => [bytes.subarray(superslabsHead - low), bytes.subarray(threadsHead - low)])
+    : Promise.all([readWhole(port, superslabsHead, 8, 'the superslab list head'), readWhole(port, threadsHead, 8, 'the thread list head')]);
+  const [nameBytes, [superslabHeadBytes, threadHeadBytes]] = await Promise.all([port.readMemory(namePointer, 32), heads]);
   const end = nameBytes.bytes.indexOf(0);
   if (end < 0) throw new HeapReadError(`the layout name at ${hexAddress(namePointer)} is not a short string`);
   const name = new TextDecoder().decode(nameBytes.bytes.subarray(0, end));

@@ -1,0 +1,70 @@
+// helpers.mjs — a real gdb driven through cdt-gdb-adapter over stdio (`slabscope dap gdb`)
+// by DebugClient, stopped in native/test/debug/heap_target.c, built here against
+// each layout's and mode's libslabscope.a.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const nativeDir = join(root, 'native');
+export const cli = join(root, 'extension', 'bin', 'slabscope.mjs');
+export const debug = await import(join(root, 'extension', 'dist', 'debug.mjs'));
+export const work = mkdtempSync(join(tmpdir(), 'slabscope-debug-'));
+
+export function buildNative() {
+  const made = spawnSync('make', ['-s', '-j2', 'all', 'layout'], { cwd: nativeDir, encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  return debug.layoutsOf(readFileSync(join(nativeDir, 'build', 'layout.json'), 'utf8'));
+}
+
+/** heap_target linked with build/<layout>/<mode>/libslabscope.a. */
+export function buildTarget(layout, mode) {
+  const out = join(work, `heap_target_${layout}_${mode}`);
+  const cc = spawnSync('cc', ['-std=gnu11', '-O0', '-g', '-D_GNU_SOURCE', '-Iinclude', '-Isrc', `-DSS_LAYOUT_${layout.toUpperCase()}=1`, `-DSS_CHECK=${mode === 'release' ? 0 : 1}`,
+    '-o', out, 'test/debug/heap_target.c', `build/${layout}/${mode}/libslabscope.a`, '-pthread', '-ldl'], { cwd: nativeDir, encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  return out;
+}
+
+/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint(). */
+export async function stopAtCheckpoint(program, args) {
+  const adapter = spawn(process.execPath, [cli, 'dap', 'gdb'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  adapter.stderr.on('data', (data) => { stderr += data; });
+  const client = new DebugClient(process.execPath, cli, 'slabscope-gdb');
+  client.connect(adapter.stdout, adapter.stdin);
+  client.defaultTimeout = 60_000;
+  await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const initialized = client.waitForEvent('initialized');
+  await client.launch({ program, arguments: args.join(' '), gdb: 'gdb', gdbArguments: ['-q'] });
+  await initialized;
+  const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'checkpoint' }] });
+  assert.ok(placed.body.breakpoints[0].verified, 'a breakpoint at checkpoint');
+  const stopped = client.waitForEvent('stopped');
+  await client.configurationDoneRequest();
+  const event = await stopped;
+  const request = (command, body) => client.customRequest(command, body).then((response) => response.body);
+  const close = async () => {
+    await client.disconnectRequest({ terminateDebuggee: true }).catch(() => undefined);
+    adapter.kill();
+    assert.equal(adapter.exitCode === null || adapter.exitCode === 0, true, stderr);
+  };
+  return { client, request, threadId: event.body.threadId, close };
+}
+
+/** What the program wrote about itself: threads' frees, their caches and every slab as its own C walks them. */
+export function expectations(path) {
+  const { layout, mode, events } = JSON.parse(readFileSync(path, 'utf8'));
+  const frees = events.filter((event) => event.freed);
+  const caches = events.filter((event) => event.cache !== undefined);
+  const slabs = events.find((event) => event.slabs).slabs;
+  const corrupt = events.find((event) => event.corrupt)?.corrupt ?? null;
+  return { layout, mode, frees, caches, slabs, corrupt };
+}
+
+/** 0x… as the C library's %p and the JSON both spell it. */
+export const hex = (address) => `0x${address.toString(16)}`;
