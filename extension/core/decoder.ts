@@ -7,7 +7,7 @@
 
 import { LayoutError, parseLayout, type Layout } from './layout';
 import {
-  CRASH_SIZE, EVENT_KIND_COUNT, EVENT_SIZE, FRAME_FLAG_SNAPSHOT, FRAME_HEADER_SIZE, FrameKind,
+  CRASH_SIZE, END_SIZE, EVENT_KIND_COUNT, EVENT_SIZE, FRAME_FLAG_SNAPSHOT, FRAME_HEADER_SIZE, FrameKind,
   HANDSHAKE_HEADER_SIZE, LOST_SIZE, MAX_FRAME_PAYLOAD, MAX_HANDSHAKE, NO_CLASS, WIRE_MAGIC, WIRE_VERSION,
 } from './protocol';
 
@@ -80,7 +80,6 @@ export interface EndRecord {
 }
 export type EndCause = 'exit' | '_exit' | 'last-thread' | 'exit-group' | 'quick-exit';
 const END_CAUSES: readonly EndCause[] = ['exit', '_exit', 'last-thread', 'exit-group', 'quick-exit'];
-const END_SIZE = 8; // i32 status, u32 cause
 
 export interface SlabBytesRecord {
   readonly thread: number;

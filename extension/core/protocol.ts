@@ -8,6 +8,8 @@ export const FRAME_HEADER_SIZE = 24;
 export const EVENT_SIZE = 48;
 export const LOST_SIZE = 32;
 export const CRASH_SIZE = 48;
+/** an end frame's record: i32 exit status, u32 cause (PROTOCOL §5); an end frame may also carry none */
+export const END_SIZE = 8;
 /** No real frame comes near this: a bigger length is corruption, not data. */
 export const MAX_FRAME_PAYLOAD = 64 * 1024 * 1024;
 export const MAX_HANDSHAKE = 16 * 1024 * 1024;
