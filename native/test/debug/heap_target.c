@@ -51,7 +51,7 @@ static void corrupt(struct ss_tcache *tc) {
     else if (!strcmp(corruption, "count")) { tc->count[cls] += 2; broken = NULL; }
     else { fprintf(stderr, "unknown corruption %s\n", corruption); exit(2); }
     if (target) ss_next_write(cls, broken, target);
-    fprintf(out, "\"corrupt\": {\"kind\": \"%s\", \"thread\": %u, \"cls\": %u, \"block\": \"%p\", \"target\": \"%p\"},\n", corruption, tc->id, cls,
+    fprintf(out, "{\"corrupt\": {\"kind\": \"%s\", \"thread\": %u, \"cls\": %u, \"block\": \"%p\", \"target\": \"%p\"}},\n", corruption, tc->id, cls,
             (void *)broken, target);
 }
 
