@@ -5,7 +5,7 @@
 // style and named.
 
 import { select } from 'd3';
-import type { FreelistChain, FreelistNode, ViewMessage } from '../../extension/core/view-protocol';
+import type { FreelistChain, FreelistNode, ViewMessage, ViewSizeClass, ViewThread } from '../../extension/core/view-protocol';
 import { count, hex } from './format';
 import type { Store } from './store';
 
@@ -55,12 +55,21 @@ export class Freelists {
   private pickers(): void {
     const threads = this.store.threads;
     const current = this.threadSelect.value;
-    select(this.threadSelect).selectAll('option').data(threads, (d) => String((d as { id: number }).id)).join('option')
-      .attr('value', (d) => String(d.id)).text((d) => `${d.id}${d.exited ? ' (exited)' : ''} — ${count(d.cache.reduce((a, b) => a + b, 0))} cached`);
-    if (current) this.threadSelect.value = current;
+    // with every live update: an option's text written costs its select a rebuild, so only changed ones are
+    select(this.threadSelect).selectAll<HTMLOptionElement, ViewThread>('option').data(threads, (d) => String(d.id)).join('option')
+      .each(function (d) {
+        setAttr(this, 'value', String(d.id));
+        setText(this, `${d.id}${d.exited ? ' (exited)' : ''} — ${count(d.cache.reduce((a, b) => a + b, 0))} cached`);
+      });
+    if (current && this.threadSelect.value !== current) this.threadSelect.value = current;
     const classes = this.store.trace?.layout.classes ?? [];
-    select(this.classSelect).selectAll('option').data(classes).join('option').attr('value', (d) => String(d.cls)).text((d) => `C${d.cls} (${d.block} B)`);
-    if (this.store.selection.cls !== null) this.classSelect.value = String(this.store.selection.cls);
+    select(this.classSelect).selectAll<HTMLOptionElement, ViewSizeClass>('option').data(classes).join('option')
+      .each(function (d) {
+        setAttr(this, 'value', String(d.cls));
+        setText(this, `C${d.cls} (${d.block} B)`);
+      });
+    const cls = this.store.selection.cls;
+    if (cls !== null && this.classSelect.value !== String(cls)) this.classSelect.value = String(cls);
     if (this.store.selection.thread === null && threads.length) {
       // start on the thread and class with the longest cache: something to see
       let best = { thread: threads[0].id, cls: 0, n: -1 };
