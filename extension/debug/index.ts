@@ -7,3 +7,4 @@ export * from './heap-json';
 export * from './dap-port';
 export * from './stop';
 export * from './gdb-adapter';
+export * from './heap-state';

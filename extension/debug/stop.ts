@@ -3,7 +3,7 @@
 // the heap through the memory port, then its validated image.
 import { DapMemoryPort, type DapRequest } from './dap-port';
 import { heapImage, type HeapImage, type StopLocation } from './heap-image';
-import { readHeap, type ReadHeapOptions } from './heap-reader';
+import { readHeap, type HeapMemory, type ReadHeapOptions } from './heap-reader';
 import type { LayoutStructs } from './structs';
 
 export interface StopContext {
@@ -40,10 +40,15 @@ export interface InspectOptions extends ReadHeapOptions {
   readonly expressionPrefix?: string;
 }
 
-/** Reads and validates the heap of a session that is stopped now. */
-export async function inspectStop(request: DapRequest, layouts: ReadonlyMap<string, LayoutStructs>, options: InspectOptions = {}): Promise<HeapImage> {
+/** Reads the heap of a session that is stopped now: the bytes, and their validated image. */
+export async function readStop(request: DapRequest, layouts: ReadonlyMap<string, LayoutStructs>, options: InspectOptions = {}): Promise<{ memory: HeapMemory; image: HeapImage }> {
   const context = await stopContext(request, options.threadId);
   const port = new DapMemoryPort(request, { frameId: context.frameId, expressionPrefix: options.expressionPrefix });
   const memory = await readHeap(port, layouts, options);
-  return heapImage(memory, context.stoppedAt);
+  return { memory, image: heapImage(memory, context.stoppedAt) };
+}
+
+/** Reads and validates the heap of a session that is stopped now. */
+export async function inspectStop(request: DapRequest, layouts: ReadonlyMap<string, LayoutStructs>, options: InspectOptions = {}): Promise<HeapImage> {
+  return (await readStop(request, layouts, options)).image;
 }

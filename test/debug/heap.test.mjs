@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildNative, buildTarget, cli, debug, expectations, hex, stopAtCheckpoint, work } from './helpers.mjs';
+import { BLOCK_STATE_NAMES } from '../../extension/dist/core.mjs';
 
 let layouts;
 before(() => { layouts = buildNative(); });
@@ -20,10 +21,10 @@ for (const layout of ['hakmem', 'aligned']) for (const mode of ['release', 'chec
     const program = buildTarget(layout, mode);
     const expectPath = join(work, `expect_${layout}_${mode}.json`);
     const stop = await stopAtCheckpoint(program, [expectPath]);
-    let image, json;
+    let image, json, memory;
     const core = join(work, `core_${layout}_${mode}`);
     try {
-      image = await debug.inspectStop(stop.request, layouts, { threadId: stop.threadId, expectLayout: layout });
+      ({ image, memory } = await debug.readStop(stop.request, layouts, { threadId: stop.threadId, expectLayout: layout }));
       json = debug.heapJson(image);
       // the core file of this very stop, written by gdb
       await stop.request('evaluate', { expression: `>generate-core-file ${core}`, context: 'repl', frameId: (await stop.request('stackTrace', { threadId: stop.threadId, levels: 1 })).stackFrames[0].id });
@@ -78,6 +79,23 @@ for (const layout of ['hakmem', 'aligned']) for (const mode of ['release', 'chec
     }
     assert.ok(compared > 100, `${compared} nodes compared`);
     assert.ok(json.slabs.some((slab) => slab.remote.length > 0), 'cross-thread frees still pending');
+
+    // the engine's heap state, filled from memory as a trace's snapshot fills it: its chains are the image's,
+    // and each slab's blocks out of the slab (with the program, in a cache, remote-pending) are its used count
+    const state = debug.heapStateOf(image, memory);
+    for (const thread of image.threads)
+      for (const cache of thread.caches)
+        assert.deepEqual([...state.threads.get(thread.thread).caches[cache.cls]].reverse(), cache.nodes.map((node) => node.base), 'the state\'s cache, head last');
+    const [FREE_CACHE, FREE_SLAB, REMOTE, ALLOCATED] = ['free-cache', 'free-slab', 'remote-pending', 'allocated'].map((name) => BLOCK_STATE_NAMES.indexOf(name));
+    for (const slab of image.slabs) {
+      const model = state.locate(slab.start).slab;
+      const states = [...model.state.subarray(0, slab.carved)];
+      const count = (wanted) => states.filter((s) => s === wanted).length;
+      assert.equal(count(FREE_SLAB), slab.freelist.nodes.length);
+      assert.equal(count(REMOTE), slab.remote.nodes.length);
+      assert.equal(count(ALLOCATED) + count(FREE_CACHE) + count(REMOTE), slab.used, `slab ${hex(slab.start)}: out of the slab = used`);
+      assert.equal(model.header[0] >= 0, true, 'header bytes from memory');
+    }
 
     // whole structures, never a word or a node a request
     const bound = image.superslabs.length + image.slabs.length + image.threads.length + 4;
