@@ -2,26 +2,42 @@
 // file can restart the model anywhere without replaying from the start.
 // Layout: u32 JSON length, the JSON (structure), zero padding to 8, then each
 // slab's per-block arrays for its first `extent` blocks, in a fixed order.
+// Format 2 adds what the detectors and the finding set keep between events, so a
+// finding whose evidence spans a checkpoint is found after a seek too; a format 1
+// checkpoint (no `format`) restores the heap state and the detectors start blind.
 
 import { crc32 } from 'node:zlib';
 import type { Handshake } from './decoder';
-import { HeapModel, SlabModel, SuperslabModel, type ModelOptions } from './model';
+import type { FindingSetMemory } from './findings';
+import { DetectorMemoryError, HeapModel, type DetectorMemory, SlabModel, SuperslabModel, type ModelOptions } from './model';
 import type { EventOrder, PendingState } from './order';
 
 interface SlabEntry {
   start: number; index: number; cls: number; owner: number; used: number; carved: number; extent: number;
   freelist: number[]; remote: number[];
 }
+/** the checkpoint format this engine writes, and the newest it reads */
+export const CHECKPOINT_FORMAT = 2;
+
 interface CheckpointJson {
+  /** absent in format 1 */
+  format?: number;
   eventCount: number;
   lostEvents: number;
   superslabs: number[];
   slabs: SlabEntry[];
-  threads: { id: number; exited: boolean; events: number; caches: number[][]; known: boolean[] }[];
+  threads: {
+    id: number; exited: boolean; events: number; caches: number[][]; known: boolean[];
+    /** format 2: the link last read (base, value, event) and the operation in progress (event, pc, stack) */
+    lastRead?: [number, number, number]; lastOp?: [number, number, number[] | null] | null;
+  }[];
   freeRoutes: number[][];
   allocRoutes: number[][];
   /** events waiting in the cross-thread order when it was taken */
   order: { merging: boolean; pending: PendingState[] };
+  /** format 2: each detector's memory, by its name, and the finding set's */
+  detectors?: Record<string, DetectorMemory>;
+  findings?: FindingSetMemory;
 }
 
 type BlockArray = 'state' | 'thread' | 'next' | 'header' | 'allocEvent' | 'allocPc' | 'freeEvent' | 'freePc' | 'freeThread';
@@ -37,14 +53,20 @@ function extentOf(slab: SlabModel): number {
 export function writeCheckpoint(model: HeapModel, order: EventOrder): Uint8Array {
   const slabs: SlabModel[] = [];
   const json: CheckpointJson = {
+    format: CHECKPOINT_FORMAT,
     eventCount: model.eventCount,
     lostEvents: model.lostEvents,
     superslabs: [...model.superslabs.keys()],
     slabs: [],
-    threads: [...model.threads.values()].map((t) => ({ id: t.id, exited: t.exited, events: t.events, caches: t.caches, known: t.known })),
+    threads: [...model.threads.values()].map((t) => ({
+      id: t.id, exited: t.exited, events: t.events, caches: t.caches, known: t.known,
+      lastRead: [t.lastRead.base, t.lastRead.value, t.lastRead.event], lastOp: t.lastOp && [t.lastOp.event, t.lastOp.pc, t.lastOp.stack],
+    })),
     freeRoutes: model.freeRoutes.map((row) => [...row]),
     allocRoutes: model.allocRoutes.map((row) => [...row]),
     order: order.saveState(),
+    detectors: model.saveDetectors(),
+    findings: model.findings.save(model.eventCount),
   };
   for (const superslab of model.superslabs.values())
     for (const slab of superslab.slabs)
@@ -112,6 +134,9 @@ export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, order: E
   } catch (error) {
     throw new CheckpointError(`checkpoint structure is not JSON: ${(error as Error).message}`);
   }
+  const format = json.format ?? 1;
+  if (!Number.isInteger(format) || format < 1 || format > CHECKPOINT_FORMAT)
+    throw new CheckpointError(`checkpoint format ${String(json.format)} is not one this engine reads (1 to ${CHECKPOINT_FORMAT})`);
   const model = new HeapModel(handshake, options);
   const layout = handshake.layout;
   model.eventCount = json.eventCount;
@@ -143,10 +168,25 @@ export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, order: E
     thread.events = entry.events;
     entry.caches.forEach((chain, cls) => thread.caches[cls]?.push(...chain));
     entry.known.forEach((known, cls) => (thread.known[cls] = known));
+    if (entry.lastRead) [thread.lastRead.base, thread.lastRead.value, thread.lastRead.event] = entry.lastRead;
+    if (entry.lastOp) thread.lastOp = { event: entry.lastOp[0], pc: entry.lastOp[1], stack: entry.lastOp[2] };
   }
   json.freeRoutes.forEach((row, i) => model.freeRoutes[i]?.set(row));
   json.allocRoutes.forEach((row, i) => model.allocRoutes[i]?.set(row));
   order.restoreState(json.order);
+  if (json.detectors) {
+    try {
+      model.restoreDetectors(json.detectors);
+    } catch (error: unknown) {
+      if (error instanceof DetectorMemoryError) throw new CheckpointError(`checkpoint of event ${json.eventCount}: ${error.message}`);
+      throw error;
+    }
+  }
+  if (json.findings) {
+    const { recent, losses } = json.findings;
+    if (!Array.isArray(recent) || !Array.isArray(losses)) throw new CheckpointError(`checkpoint of event ${json.eventCount}: the finding set's memory is not lists`);
+    model.findings.restore(json.findings);
+  }
   return model;
 }
 

@@ -59,6 +59,12 @@ export interface ThreadLoss {
   readonly ranges: [firstSeq: number, lastSeq: number][];
 }
 
+/** The memory of a FindingSet a checkpoint keeps (FindingSet.save). */
+export interface FindingSetMemory {
+  recent: [key: string, event: number][];
+  losses: { thread: number; count: number; ranges: [number, number][] }[];
+}
+
 /** At most this many ranges are named in a loss's message; the count is always the exact total. */
 const RANGES_SAID = 8;
 
@@ -110,6 +116,23 @@ export class FindingSet {
       get message() { return lossMessage(loss); },
       origin: 'engine', internalSite: null, stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
     });
+  }
+
+  /**
+   * What a checkpoint keeps of the set so that a model restored from it finds
+   * what a replay from the start would: the repeats still inside the window at
+   * `event` (the next event's index), and every thread's loss (its finding, made
+   * before the checkpoint, is not in the restored set, but a later loss adds to it).
+   */
+  save(event: number): FindingSetMemory {
+    const recent: [string, number][] = [];
+    for (const [key, at] of this.recent) if (event - at <= FindingSet.WINDOW) recent.push([key, at]);
+    return { recent, losses: [...this.losses.values()].map((loss) => ({ thread: loss.thread, count: loss.count, ranges: loss.ranges })) };
+  }
+
+  restore(memory: FindingSetMemory): void {
+    for (const [key, at] of memory.recent) this.recent.set(key, at);
+    for (const loss of memory.losses) this.losses.set(loss.thread, { thread: loss.thread, count: loss.count, ranges: loss.ranges.map(([first, last]) => [first, last]) });
   }
 
   /** Every thread's loss so far, by thread. */

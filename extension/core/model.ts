@@ -15,7 +15,7 @@ export {
   BlockState, BLOCK_STATE_NAMES, HeapState, SlabModel, SuperslabModel, ThreadModel, type Location, type PendingOp,
 } from './heap/state';
 export { headerMismatch } from './detect/headers';
-export type { Detector, DetectorFactory, DetectorMemory, EventHook, EventHooks } from './detect/detector';
+export { DetectorMemoryError, type Detector, type DetectorFactory, type DetectorMemory, type EventHook, type EventHooks } from './detect/detector';
 
 export interface ModelOptions {
   /** share of tiny frees taking the registry route that is a regression (0..1) */
