@@ -56,6 +56,12 @@ export interface HeapImage {
 }
 
 const MAX_POINTER = 1n << 47n;
+const U64 = (1n << 64n) - 1n;
+
+/** The check word of a free block at `base` linking to `next` (native/src/layout.h ss_check_word_value). */
+function checkWordOf(base: bigint, next: bigint, key: bigint): bigint {
+  return ((((next ^ key) * 0x9E3779B97F4A7C15n) & U64) ^ base) & U64;
+}
 
 type ChainKind = 'cache' | 'freelist' | 'remote';
 
@@ -85,6 +91,45 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   const carvedOf = new Array<number>(layout.classes.length).fill(0);
   for (const slab of memory.slabs) carvedOf[slab.cls] += slab.carved;
 
+  const linkAt = (slab: SlabMemory, offset: number): bigint | null =>
+    offset + 8 <= slab.blocks.length ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true) : null;
+  // The check build keeps a keyed copy of each free block's link beside it: where the words match, a block
+  // a chain reaches whose word does not is in use. A release build writes none (none match).
+  const key = memory.checkKey;
+  const { checkWordOffset, checkWordMinClass } = memory.structs;
+  const claimed = key === null ? 0n : checkWordOf(0n, 1n, key);
+  const wordAt = (slab: SlabMemory, offset: number): bigint | null => linkAt(slab, offset + checkWordOffset);
+  /** 'free' where the block's check word matches its link (or a remote free's claim), 'in-use' where it says live, else 'rewritten' */
+  const wordSays = (slab: SlabMemory, offset: number): 'free' | 'in-use' | 'rewritten' => {
+    const word = wordAt(slab, offset), link = linkAt(slab, offset + layout.classes[slab.cls].nextOffset);
+    if (word === null || link === null || key === null) return 'free';
+    const base = BigInt(slab.start + offset);
+    if (word === checkWordOf(base, link, key) || word === (claimed ^ base)) return 'free';
+    return word === 0n ? 'in-use' : 'rewritten'; // 0: SS_CHECK_WORD_LIVE, written when a block is handed out
+  };
+  let checkWords = false;
+  if (key !== null && checkWordOffset >= 0)
+    search: for (const slab of memory.slabs) {
+      if (slab.cls < checkWordMinClass) continue;
+      const { stride, nextOffset } = layout.classes[slab.cls];
+      for (const head of [slab.freelist, slab.remoteHead]) {
+        const offset = Number(head) - slab.start;
+        if (head === 0n || offset < 0 || offset % stride !== 0 || offset + stride > slab.blocks.length) continue;
+        const link = linkAt(slab, offset + nextOffset), word = wordAt(slab, offset);
+        if (link !== null && word !== null && word === checkWordOf(head, link, key)) { checkWords = true; break search; }
+      }
+    }
+  if (key !== null && checkWordOffset >= 0 && !checkWords)
+    for (const thread of memory.threads)
+      thread.heads.forEach((head, cls) => {
+        if (checkWords || head === 0n || cls < checkWordMinClass) return;
+        const slab = slabByStart.get(Number(head) - (Number(head) % layout.slabSize));
+        if (!slab || slab.cls !== cls) return;
+        const offset = Number(head) - slab.start;
+        const link = linkAt(slab, offset + layout.classes[cls].nextOffset), word = wordAt(slab, offset);
+        if (link !== null && word !== null && word === checkWordOf(head, link, key)) checkWords = true;
+      });
+
   const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: number, cls: number, sentence: string) => {
     findings.push({
       kind, severity: severityOf(kind), ptr, base, cls, thread: rule.thread, event: -1,
@@ -93,8 +138,6 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     });
   };
 
-  const linkAt = (slab: SlabMemory, offset: number): bigint | null =>
-    offset + 8 <= slab.blocks.length ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true) : null;
 
   /** Walks one chain from `head`: Brent's cycle detection, every link checked before it is followed. */
   const walk = (head: bigint, rule: ChainRule): ChainImage => {
@@ -170,6 +213,14 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         return { nodes, end: 'cycle' };
       }
       if (slot * stride + nextOffset + 8 > slab.blocks.length) return { nodes, end: 'unreadable' };
+      const word = checkWords && rule.cls >= checkWordMinClass ? wordSays(slab, offset) : 'free';
+      if (word === 'in-use') {
+        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, a block in use (its check word says so)`);
+        return { nodes, end: 'corrupt' };
+      }
+      if (word === 'rewritten')
+        report('next-corrupt', rule, BigInt(address), address, rule.cls,
+          `${rule.name}: the free block at ${hexAddress(address)} holds a link written after it was freed (its check word is for another link)`);
       nodes.push({ base: address, user: address + layout.userOffset });
       if (!shared) {
         const first = owners.get(address);

@@ -39,6 +39,8 @@ export interface HeapMemory {
   readonly superslabs: readonly number[];
   readonly slabs: readonly SlabMemory[];
   readonly threads: readonly ThreadMemory[];
+  /** the check build's key (every build has one; only the check build writes check words with it), null when not read */
+  readonly checkKey: bigint | null;
   /** what could not be read in full: said, never silently dropped */
   readonly warnings: readonly string[];
   readonly reads: ReadStats;
@@ -105,12 +107,24 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
   const threadsHead = pointer(root.u64('threads'));
   if (namePointer === null || superslabsHead === null || threadsHead === null)
     throw new HeapReadError(`slabscope_debug_root at ${hexAddress(rootAddress)} holds a null or non-user pointer (layout name, superslab list or thread list)`);
-  // the name and both list heads at once; the heads are fields of one global, so one span reads both
-  const low = Math.min(superslabsHead, threadsHead), span = Math.abs(threadsHead - superslabsHead) + 8;
-  const heads = span <= 4096
-    ? readWhole(port, low, span, 'the superslab and thread list heads').then((bytes) => [bytes.subarray(superslabsHead - low), bytes.subarray(threadsHead - low)])
-    : Promise.all([readWhole(port, superslabsHead, 8, 'the superslab list head'), readWhole(port, threadsHead, 8, 'the thread list head')]);
-  const [nameBytes, [superslabHeadBytes, threadHeadBytes]] = await Promise.all([port.readMemory(namePointer, 32), heads]);
+  // the name and both list heads at once; the heads are fields of one global, so one span reads both (and its check key)
+  const globalSpec = any.global; // the same struct in every layout
+  const globalAt = pointer(root.u64('global'));
+  let heads: Promise<[Uint8Array, Uint8Array, bigint | null]>;
+  if (globalSpec && globalAt !== null && superslabsHead === globalAt + globalSpec.field('superslabs').offset && threadsHead === globalAt + globalSpec.field('threads').offset) {
+    const fields = ['superslabs', 'threads', 'check_key'].map((name) => globalSpec.field(name));
+    const low = Math.min(...fields.map((field) => field.offset)), high = Math.max(...fields.map((field) => field.offset + field.size));
+    heads = readWhole(port, globalAt + low, high - low, 'the allocator\'s list heads and check key').then((bytes) => {
+      const at = (name: string) => bytes.subarray(globalSpec.field(name).offset - low);
+      return [at('superslabs'), at('threads'), u64At(at('check_key'), 0)];
+    });
+  } else {
+    const low = Math.min(superslabsHead, threadsHead), span = Math.abs(threadsHead - superslabsHead) + 8;
+    heads = span <= 4096
+      ? readWhole(port, low, span, 'the superslab and thread list heads').then((bytes) => [bytes.subarray(superslabsHead - low), bytes.subarray(threadsHead - low), null])
+      : Promise.all([readWhole(port, superslabsHead, 8, 'the superslab list head'), readWhole(port, threadsHead, 8, 'the thread list head'), null]);
+  }
+  const [nameBytes, [superslabHeadBytes, threadHeadBytes, checkKey]] = await Promise.all([port.readMemory(namePointer, 32), heads]);
   const end = nameBytes.bytes.indexOf(0);
   if (end < 0) throw new HeapReadError(`the layout name at ${hexAddress(namePointer)} is not a short string`);
   const name = new TextDecoder().decode(nameBytes.bytes.subarray(0, end));
@@ -202,5 +216,5 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
   await Promise.all([walkSuperslabs(), walkThreads()]);
   await Promise.all(slabReads);
   port.stats.ms = performance.now() - started;
-  return { structs, rootAddress, superslabs, slabs, threads, warnings, reads: port.stats };
+  return { structs, rootAddress, superslabs, slabs, threads, checkKey, warnings, reads: port.stats };
 }

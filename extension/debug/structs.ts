@@ -25,6 +25,11 @@ export interface LayoutStructs {
   readonly superslab: StructSpec;
   readonly slab: StructSpec;
   readonly tcache: StructSpec;
+  /** the allocator's global state (its list heads and check key), when the description has it */
+  readonly global: StructSpec | null;
+  /** the check build's check word: its offset from BASE, and the first class that has one */
+  readonly checkWordOffset: number;
+  readonly checkWordMinClass: number;
   readonly superslabMagic: bigint;
   readonly rootMagic: number;
   readonly rootVersion: number;
@@ -58,6 +63,9 @@ export function layoutStructs(description: unknown): LayoutStructs {
     throw new LayoutError('layout description: structs.slabscope_debug_root needs its magic and version');
   return {
     layout, root, superslab, slab: structSpec(table, 'ss_slab'), tcache: structSpec(table, 'ss_tcache'),
+    global: table.ss_global ? structSpec(table, 'ss_global') : null,
+    checkWordOffset: typeof layout.raw.checkWordOffset === 'number' ? layout.raw.checkWordOffset : -1,
+    checkWordMinClass: typeof layout.raw.checkWordMinClass === 'number' ? layout.raw.checkWordMinClass : layout.classes.length,
     superslabMagic: BigInt(magic), rootMagic: root.extra.magic, rootVersion: root.extra.version,
   };
 }

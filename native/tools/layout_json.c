@@ -71,6 +71,12 @@ int main(void) {
     FIELD(struct ss_tcache, slabs, 0);
     FIELD(struct ss_tcache, next_thread, 0);
     FIELD(struct ss_tcache, prev_thread, 1);
+    /* a debugger reads the check build's key to tell a free block (its word matches its link) from one in use */
+    printf("    }},\n    \"ss_global\": {\"size\": %zu, \"fields\": {\n", sizeof(struct ss_global));
+    FIELD(struct ss_global, superslabs, 0);
+    FIELD(struct ss_global, threads, 0);
+    FIELD(struct ss_global, check_key, 0);
+    FIELD(struct ss_global, check_claim_mul, 1);
     printf("    }},\n    \"ss_bighdr\": {\"size\": %zu, \"fields\": {\n", sizeof(struct ss_bighdr));
     FIELD(struct ss_bighdr, length, 0);
     FIELD(struct ss_bighdr, back, 0);

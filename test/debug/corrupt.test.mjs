@@ -20,12 +20,15 @@ const CASES = {
   'sentinel': ['sentinel-leak', 'sentinel'],
   'header': ['header-corrupt', 'null'],
   'count': ['count-mismatch', 'null'],
+  // a block the program holds: told apart by the check build's check words only
+  'allocated': ['next-corrupt', 'corrupt', 'check'],
 };
 
 for (const [layout, mode] of [['hakmem', 'release'], ['aligned', 'check']]) {
   test(`each corruption of a thread cache is named at its block (${layout}, ${mode})`, async () => {
     const program = buildTarget(layout, mode);
-    for (const [corruption, [kind, end]] of Object.entries(CASES)) {
+    for (const [corruption, [kind, end, only]] of Object.entries(CASES)) {
+      if (only && only !== mode) continue;
       const expectPath = join(work, `expect_${layout}_${mode}_${corruption}.json`);
       const stop = await stopAtCheckpoint(program, [expectPath, corruption]);
       let image;
@@ -38,8 +41,15 @@ for (const [layout, mode] of [['hakmem', 'release'], ['aligned', 'check']]) {
       assert.equal(corrupt.kind, corruption);
       const cache = image.threads.find((thread) => thread.thread === corrupt.thread).caches.find((c) => c.cls === 4);
       assert.equal(cache.end, end, `${corruption}: the chain ends as ${end}`);
-      assert.equal(image.findings.length, 1, `${corruption}: one finding, got ${image.findings.map((f) => `${f.kind}: ${f.message}`).join('; ')}`);
-      const [finding] = image.findings;
+      // the check build's check word also shows a link rewritten after free, at the block rewritten
+      const rewrote = mode === 'check' && corruption !== 'header' && corruption !== 'count';
+      const said = image.findings.map((f) => `${f.kind}: ${f.message}`).join('; ');
+      const rewritten = image.findings.filter((f) => /written after it was freed/.test(f.message));
+      assert.equal(rewritten.length, rewrote ? 1 : 0, `${corruption}: a rewritten link said where the check word shows it: ${said}`);
+      if (rewrote) assert.equal(debug.hexAddress(rewritten[0].base), corrupt.block);
+      const others = image.findings.filter((f) => !rewritten.includes(f));
+      assert.equal(others.length, 1, `${corruption}: one finding, got ${said}`);
+      const [finding] = others;
       assert.equal(finding.kind, kind, `${corruption}: ${finding.message}`);
       assert.equal(finding.cls, 4);
       assert.equal(finding.thread, corrupt.thread);

@@ -37,7 +37,7 @@ static void print_chain(const char *name, unsigned cls, void *head) {
 }
 
 /* the C4 cache of worker 1, made wrong in the way `corruption` names; prints the block it broke */
-static void corrupt(struct ss_tcache *tc) {
+static void corrupt(struct ss_tcache *tc, void *in_use) {
     unsigned cls = 4;
     char *n0 = tc->head[cls], *n1 = ss_next_read(cls, n0), *n2 = ss_next_read(cls, n1);
     void *target = NULL;
@@ -49,6 +49,7 @@ static void corrupt(struct ss_tcache *tc) {
     else if (!strcmp(corruption, "sentinel")) target = (void *)SLABSCOPE_REMOTE_SENTINEL;
     else if (!strcmp(corruption, "header")) { n1[SS_HEADER_OFFSET] = 0x11; }
     else if (!strcmp(corruption, "count")) { tc->count[cls] += 2; broken = NULL; }
+    else if (!strcmp(corruption, "allocated")) target = ss_base_from_user(in_use);
     else { fprintf(stderr, "unknown corruption %s\n", corruption); exit(2); }
     if (target) ss_next_write(cls, broken, target);
     fprintf(out, "{\"corrupt\": {\"kind\": \"%s\", \"thread\": %u, \"cls\": %u, \"block\": \"%p\", \"target\": \"%p\"}},\n", corruption, tc->id, cls,
@@ -87,7 +88,7 @@ static void *worker(void *arg) {
     /* every thread has freed; each writes its caches as its own code sees them */
     for (int turn = 0; turn < WORKERS; turn++) {
         if (turn == w) {
-            if (w == 1 && strcmp(corruption, "none")) corrupt(&_ss_tc);
+            if (w == 1 && strcmp(corruption, "none")) corrupt(&_ss_tc, mine[1][PER_CLASS / 2]);
             fprintf(out, "{\"cache\": %u, \"classes\": {", _ss_tc.id);
             for (unsigned c = 0; c < NCLASSES; c++) {
                 char name[8];
