@@ -143,8 +143,8 @@ test('in VS Code: build, run the double-free demo, the finding in Problems and F
   await pick(page, 'double_free (demo)');
   await page.locator('.quick-input-widget', { hasText: 'arguments for double_free' }).waitFor();
   await page.keyboard.press('Enter'); // no arguments
-  // the run ends (the status bar turns to replay with its finding), the finding reaches the Problems panel
-  await page.locator('.statusbar-item', { hasText: /replay [\d,]+ ev .* 1 finding/ }).waitFor({ timeout: 120000 });
+  // the run ends (the status bar turns to replay with its finding and nothing lost), the finding reaches the Problems panel
+  await page.locator('.statusbar-item', { hasText: /replay [\d,]+ ev · 0 lost · .* 1 finding/ }).waitFor({ timeout: 120000 });
   // the program ran in a terminal: the allocator's own report and the exit status are there
   await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Terminal' }).first().click();
   const terminal = page.locator('.part.panel .xterm-rows').first();
