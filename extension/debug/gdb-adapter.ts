@@ -1,8 +1,7 @@
-// gdb-adapter.ts — cdt-gdb-adapter's GDBDebugSession (it drives the machine's
-// gdb over MI) run in this process and talked to as a DAP peer: requests go in
+// gdb-adapter.ts — the gdb debug adapter (gdb-session.ts, on cdt-gdb-adapter, which
+// drives the machine's gdb over MI) run in this process and talked to as a DAP peer: requests go in
 // through handleMessage, responses and events come back through onDidSendMessage.
-// Imported from dist/desktop, not the package root, which loads serialport.
-import { GDBDebugSession } from 'cdt-gdb-adapter/dist/desktop/GDBDebugSession';
+import { SlabscopeGdbSession } from './gdb-session';
 import type { DapRequest } from './dap-port';
 
 export interface DapEvent {
@@ -26,7 +25,7 @@ export class DapError extends Error {
 }
 
 export class GdbAdapter {
-  private readonly session = new GDBDebugSession();
+  private readonly session = new SlabscopeGdbSession();
   private seq = 1;
   private readonly pending = new Map<number, { command: string; resolve: (body: unknown) => void; reject: (error: Error) => void }>();
   private readonly listeners: ((event: DapEvent) => void)[] = [];
@@ -84,7 +83,7 @@ export class GdbAdapter {
 
 /** Runs the adapter over stdin and stdout, for editors that start it themselves (`slabscope dap gdb`). */
 export function runGdbAdapterOverStdio(): void {
-  const session = new GDBDebugSession();
+  const session = new SlabscopeGdbSession();
   session.start(process.stdin, process.stdout);
   process.stdin.on('end', () => { session.dispose(); process.exit(0); });
 }

@@ -8,3 +8,4 @@ export * from './dap-port';
 export * from './stop';
 export * from './gdb-adapter';
 export * from './heap-state';
+export * from './gdb-session';

@@ -108,6 +108,14 @@ for (const layout of ['hakmem', 'aligned']) for (const mode of ['release', 'chec
     const fromCore = JSON.parse(inspected.stdout);
     assert.equal(fromCore.format, 'slabscope-heap');
     assert.deepEqual(sameHeap(fromCore), sameHeap(json), 'the core file says what the live process said');
+    // and through the adapter's own core request (launch with coreFile: stopped, never run)
+    const coreStop = await stopAtCheckpoint(program, [], core);
+    try {
+      const coreImage = await debug.inspectStop(coreStop.request, layouts, { threadId: coreStop.threadId });
+      assert.deepEqual(sameHeap(debug.heapJson(coreImage)), sameHeap(json), 'the adapter\'s core request says the same');
+    } finally {
+      await coreStop.close();
+    }
     rmSync(core, { force: true });
   });
 }

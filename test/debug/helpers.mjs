@@ -30,8 +30,8 @@ export function buildTarget(layout, mode) {
   return out;
 }
 
-/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint(). */
-export async function stopAtCheckpoint(program, args) {
+/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint() (or at the core file's stop). */
+export async function stopAtCheckpoint(program, args, coreFile) {
   const adapter = spawn(process.execPath, [cli, 'dap', 'gdb'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   adapter.stderr.on('data', (data) => { stderr += data; });
@@ -40,8 +40,15 @@ export async function stopAtCheckpoint(program, args) {
   client.defaultTimeout = 60_000;
   await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
   const initialized = client.waitForEvent('initialized');
-  await client.launch({ program, arguments: args.join(' '), gdb: 'gdb', gdbArguments: ['-q'] });
+  await client.launch({ program, arguments: args.join(' '), gdb: 'gdb', gdbArguments: ['-q'], ...(coreFile ? { coreFile } : {}) });
   await initialized;
+  if (coreFile) {
+    const stopped = client.waitForEvent('stopped');
+    await client.configurationDoneRequest();
+    const event = await stopped;
+    const request = (command, body) => client.customRequest(command, body).then((response) => response.body);
+    return { client, request, threadId: event.body.threadId, close: async () => { await client.disconnectRequest({}).catch(() => undefined); adapter.kill(); } };
+  }
   const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'checkpoint' }] });
   assert.ok(placed.body.breakpoints[0].verified, 'a breakpoint at checkpoint');
   const stopped = client.waitForEvent('stopped');
