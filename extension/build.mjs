@@ -26,7 +26,7 @@ await Promise.all([
   // the VS Code extension host loads CommonJS; `vscode` is provided by the editor
   build({
     absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked',
-    logLevel: watch ? 'info' : 'warning', external: ['vscode'],
+    logLevel: watch ? 'info' : 'warning', external: ['vscode', '*.node'],
     entryPoints: { host: 'extension/host/extension.ts' }, outdir: 'extension/dist',
   }),
   build({

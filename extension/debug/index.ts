@@ -9,3 +9,4 @@ export * from './stop';
 export * from './gdb-adapter';
 export * from './heap-state';
 export * from './gdb-session';
+export * from './launch-config';

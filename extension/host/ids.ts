@@ -47,6 +47,9 @@ export const ContextKey = {
 /** The custom editor for `*.hktrace` files (contributes.customEditors). */
 export const TRACE_EDITOR = 'slabscope.traceEditor';
 
+/** The debug type that runs gdb and reads the stopped heap (contributes.debuggers). */
+export const DEBUG_TYPE = 'slabscope-gdb';
+
 /** The task type of Build Allocator's tasks (contributes.taskDefinitions). */
 export const TASK_TYPE = 'slabscope';
 

@@ -58,6 +58,18 @@ test('the trace editor and the task type are the contributed ones', () => {
   assert.deepEqual(manifest.taskDefinitions.map((definition) => definition.type), [ids.TASK_TYPE]);
 });
 
+test('the debug type is the contributed one, with launch and attach, and each snippet and initial configuration is of it', () => {
+  assert.deepEqual(manifest.debuggers.map((debuggerEntry) => debuggerEntry.type), [ids.DEBUG_TYPE]);
+  const [entry] = manifest.debuggers;
+  assert.deepEqual(Object.keys(entry.configurationAttributes).sort(), ['attach', 'launch']);
+  for (const configuration of [...entry.initialConfigurations, ...entry.configurationSnippets.map((snippet) => snippet.body)]) {
+    assert.equal(configuration.type, ids.DEBUG_TYPE, configuration.name);
+    const required = entry.configurationAttributes[configuration.request].required;
+    for (const key of required) assert.ok(key in configuration, `${configuration.name} sets ${key}`);
+    for (const key of Object.keys(configuration)) assert.ok(['type', 'request', 'name'].includes(key) || key in entry.configurationAttributes[configuration.request].properties, `${configuration.name}: ${key} is an attribute of ${configuration.request}`);
+  }
+});
+
 test('menus, welcome views and the walkthrough name only commands and views that exist', () => {
   for (const [menu, entries] of Object.entries(manifest.menus))
     for (const entry of entries) assert.ok(commandIds.includes(entry.command), `menus.${menu} names ${entry.command}, which is no command in ids.ts`);
