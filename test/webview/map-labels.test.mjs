@@ -173,3 +173,16 @@ test('the card sits beside the pointer, never over the hovered block, at every e
     await screenshot(page, 'map-labels-card');
   });
 });
+
+test('the timeline\'s axis labels stay whole inside its chart, the first and last too', async () => {
+  await withMap(recordBug('double_free', dir), async (page) => {
+    await page.waitForFunction(() => document.querySelectorAll('.timeline-chart .axis .tick text').length >= 2);
+    const { chart, ticks } = await page.evaluate(() => {
+      const box = (node) => { const r = node.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height, text: node.textContent }; };
+      return { chart: box(document.querySelector('.timeline-chart')), ticks: [...document.querySelectorAll('.timeline-chart .axis .tick text')].map(box) };
+    });
+    for (const tick of ticks) {
+      assert.ok(tick.x >= chart.x - 0.5 && tick.x + tick.width <= chart.x + chart.width + 0.5, `"${tick.text}" at ${tick.x}..${tick.x + tick.width} leaves the chart ${chart.x}..${chart.x + chart.width}`);
+    }
+  });
+});

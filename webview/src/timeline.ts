@@ -153,7 +153,10 @@ export class Timeline {
     const y = scaleLinear().domain([0, peak]).range([height - 20, 6]);
     this.svg.select('.density').attr('d', area<{ t: number; n: number }>().x((d) => this.x(d.t)).y0(height - 20).y1((d) => y(d.n))(bins) ?? '');
     this.svg.select<SVGGElement>('.axis').attr('transform', `translate(0,${height - 20})`)
-      .call(axisBottom(this.x).ticks(Math.max(2, Math.floor(width / 110))).tickFormat((v) => formatTime(Number(v))));
+      .call(axisBottom(this.x).ticks(Math.max(2, Math.floor(width / 110))).tickFormat((v) => formatTime(Number(v))))
+      // a label at either edge of the axis turns inwards instead of being cut by the panel
+      .selectAll<SVGTextElement, number>('.tick text')
+      .attr('text-anchor', (d) => (this.x(d) < 40 ? 'start' : this.x(d) > width - 40 ? 'end' : 'middle'));
     const visible = (event: number) => { const x = this.x(this.timeOf(event)); return x >= 0 && x <= width; };
     this.svg.select('.lost').selectAll('rect').data((timeline?.lost ?? []).filter((gap) => visible(gap.event))).join('rect')
       .attr('class', 'lost-gap').attr('x', (d) => this.x(this.timeOf(d.event)) - 3).attr('y', 4).attr('width', 6).attr('height', height - 24)
