@@ -1,6 +1,7 @@
 // eslint.config.mjs — the rooms' import rules (see tsconfig.json for what each room's
 // types may see). A room imports only the rooms below it:
-//   core (the engine) ← record ← debug ← cli, host; the webview imports only the view protocol.
+//   core (the engine) ← protocol (the views' messages and server), record ← debug ← cli, host;
+//   the webview imports only the views' messages (protocol/view-protocol).
 import tseslint from 'typescript-eslint';
 
 const room = (files, patterns) => ({
@@ -8,6 +9,13 @@ const room = (files, patterns) => ({
   rules: { 'no-restricted-imports': ['error', { patterns }] },
 });
 const frontEnds = ['cli', 'host', 'debug', 'server', 'record'];
+/** `room` and what is in it, imported from `up` (a file in core/ reaches the protocol room as ../protocol, one in core/heap/ as ../../protocol) */
+const importsOf = (up, room) => [`${up}${room}`, `${up}${room}/*`];
+const engine = (up) => [
+  { group: ['vscode'], message: 'the engine has no editor API: take what it needs through an interface' },
+  { group: frontEnds.flatMap((name) => importsOf(up, name)), message: 'the engine imports no front end' },
+  { group: importsOf(up, 'protocol'), message: 'the engine never imports the views\' protocol: the protocol is built on the engine' },
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '.tsbuild/**', 'node_modules/**', 'native/**', 'test/**'] },
@@ -16,9 +24,12 @@ export default tseslint.config(
     languageOptions: { parser: tseslint.parser },
     plugins: { '@typescript-eslint': tseslint.plugin },
   },
-  room(['extension/core/**/*.ts'], [
-    { group: ['vscode'], message: 'the engine has no editor API: take what it needs through an interface' },
-    { group: frontEnds.map((name) => `../${name}`).concat(frontEnds.map((name) => `../${name}/*`)), message: 'the engine imports no front end' },
+  // core/protocol.ts is the wire format, core's own: from core/heap/ it is ../protocol
+  room(['extension/core/*.ts'], engine('../')),
+  room(['extension/core/*/**/*.ts'], engine('../../')),
+  room(['extension/protocol/**/*.ts'], [
+    { group: ['vscode'], message: 'the views\' protocol is shared by the command line and the editor: no editor API here' },
+    { group: frontEnds.flatMap((name) => importsOf('../', name)), message: 'the views\' protocol imports the engine only, never a front end' },
   ]),
   room(['extension/record/**/*.ts'], [
     { group: ['vscode'], message: 'recording is shared by the command line and the editor: no editor API here' },
@@ -38,8 +49,8 @@ export default tseslint.config(
   room(['webview/**/*.ts'], [
     { group: ['node:*', 'vscode'], message: 'the webview runs in a browser' },
     {
-      regex: '^\\.\\./\\.\\./extension/(?!core/view-protocol$|protocol/)',
-      message: 'the webview imports only the view protocol',
+      regex: '^\\.\\./\\.\\./extension/(?!protocol/view-protocol$)',
+      message: 'the webview imports only the view protocol (extension/protocol/view-protocol)',
     },
   ]),
 );

@@ -1,7 +1,8 @@
-// build.mjs — bundles the TypeScript sources with esbuild: the engine for Node
-// (tests, tools), the command line and the VS Code host (each with recording,
-// extension/record, bundled in), and the heap views for the browser (one
-// bundle for a VS Code webview and for the page `slabscope view` serves).
+// build.mjs — bundles the TypeScript sources with esbuild: the engine and the
+// views' protocol for Node (tests, tools), the command line and the VS Code
+// host (each with recording, extension/record, bundled in), and the heap views
+// for the browser (one bundle for a VS Code webview and for the page
+// `slabscope view` serves).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +20,11 @@ const common = {
   banner: { js: "import { createRequire as __slabscopeRequire } from 'node:module'; const require = __slabscopeRequire(import.meta.url);" },
 };
 await Promise.all([
-  build({ ...common, entryPoints: { core: 'extension/core/index.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' } }),
+  // the engine and the views' protocol on it, split: both entries share one copy of the engine's modules
+  build({
+    ...common, entryPoints: { core: 'extension/core/index.ts', protocol: 'extension/protocol/index.ts' }, splitting: true,
+    outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]',
+  }),
   // cdt-gdb-adapter's pty addon (*.node) serves only its openGdbConsole, never used here: left out of the bundles
   build({ ...common, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, external: ['*.node'] }),
   build({ ...common, entryPoints: { debug: 'extension/debug/index.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, external: ['*.node'] }),

@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, reportContext, toSarif, type Report, type TraceDamage } from '../core';
+import { ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, reportContext, toSarif, type Report, type TraceDamage } from '../core';
+import { LiveSource } from '../protocol';
 import { ensureNativeBuilt, record, RecordError, type Progress } from '../record';
 import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';

@@ -8,9 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
-import {
-  LiveSource, TraceFile, TraceFileSource, ViewHost, findTool, viewPageHtml, type HostMessage, type SourceRef, type TraceSession, type ViewSource,
-} from '../core';
+import { TraceFile, findTool, type TraceSession } from '../core';
+import { LiveSource, TraceFileSource, ViewHost, viewPageHtml, type HostMessage, type SourceRef, type ViewSource } from '../protocol';
 
 export interface ViewServerOptions {
   readonly port: number;

@@ -12,8 +12,4 @@ export * from './tracefile';
 export * from './symbols';
 export * from './report';
 export * from './order';
-export * from './view-protocol';
-export * from './view-feed';
-export * from './view-host';
-export * from './view-page';
 export * from './follow';

@@ -6,9 +6,8 @@ import * as vscode from 'vscode';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import {
-  LiveSource, ProcessFollower, Symbolizer, TraceFile, TraceFileSource, busiestProcess, buildReport, reportContext, type ReportFinding, type ViewSource,
-} from '../core';
+import { ProcessFollower, Symbolizer, TraceFile, busiestProcess, buildReport, reportContext, type ReportFinding } from '../core';
+import { LiveSource, TraceFileSource, type ViewSource } from '../protocol';
 import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../record';
 import type { LiveSessions, SessionScope } from './context';
 import type { Settings } from './settings';

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ViewHost, viewPageHtml, type SourceRef, type ViewSource } from '../core';
+import { ViewHost, viewPageHtml, type SourceRef, type ViewSource } from '../protocol';
 import { HEAP_PANEL } from './ids';
 
 export interface ViewContext {

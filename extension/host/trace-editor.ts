@@ -2,7 +2,8 @@
 // the replay views (timeline, map, freelists) for that file.
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { TraceFile, TraceFileSource, fileBytes, memoryBytes, type ByteSource } from '../core';
+import { TraceFile, fileBytes, memoryBytes, type ByteSource } from '../core';
+import { TraceFileSource } from '../protocol';
 import { TRACE_EDITOR } from './ids';
 import { hostViews, type ViewContext } from './panel';
 

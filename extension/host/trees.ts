@@ -2,7 +2,8 @@
 // freelist's first links), Superslabs (superslab, slab, class, used/capacity),
 // Findings (by kind, each opening its source).
 import * as vscode from 'vscode';
-import { FINDING_KINDS, freelistMessage, hex, type ReportFinding } from '../core';
+import { FINDING_KINDS, hex, type ReportFinding } from '../core';
+import { freelistMessage } from '../protocol';
 import type { SlabscopeContext } from './context';
 import type { Controller } from './controller';
 import { Command, View } from './ids';

@@ -97,7 +97,7 @@ test('block states: the model, the view protocol, the palette and the stylesheet
   const numbered = [];
   for (const m of members.matchAll(/(\w+)\s*=\s*(\d+)/g)) numbered[Number(m[2])] = m[1].replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
   assert.deepEqual(numbered, model, 'BlockState and BLOCK_STATE_NAMES');
-  const view = /VIEW_BLOCK_STATES = \[([^\]]*)\]/.exec(read('extension/core/view-protocol.ts') + (() => { try { return read('extension/protocol/view-protocol.ts'); } catch { return ''; } })())[1];
+  const view = /VIEW_BLOCK_STATES = \[([^\]]*)\]/.exec(read('extension/protocol/view-protocol.ts'))[1];
   const viewStates = [...view.matchAll(/'([^']*)'/g)].map((m) => m[1]);
   assert.deepEqual(viewStates, [...model, 'corrupt'], 'the view protocol: the model\'s states and corrupt');
   const palette = read('webview/src/palette.ts');

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { core, decode, digest, fixture, random, root } from './helpers.mjs';
+import { core, decode, digest, fixture, protocol, random, root } from './helpers.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'slabscope-damaged-'));
 const HEADER = 64;
@@ -350,9 +350,9 @@ test('the views of a damaged file carry its warning on their status line, and a 
   const { stream, bytes } = recordFixture('workload-aligned-detail');
   const [, , third] = frames(stream);
   const statusOf = async (path) => {
-    const source = new core.TraceFileSource(core.TraceFile.open(path), 'copy');
+    const source = new protocol.TraceFileSource(core.TraceFile.open(path), 'copy');
     const messages = [];
-    const host = new core.ViewHost(source, { post: (message) => messages.push(core.parseHostMessage(message)), sourceRoot: root });
+    const host = new protocol.ViewHost(source, { post: (message) => messages.push(protocol.parseHostMessage(message)), sourceRoot: root });
     await host.receive({ type: 'ready' });
     await host.receive({ type: 'seek', event: 3 });
     host.close();

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const core = await import(new URL('../../extension/dist/core.mjs', import.meta.url).href);
+/** the views' protocol and server, sharing the engine's modules with `core` */
+export const protocol = await import(new URL('../../extension/dist/protocol.mjs', import.meta.url).href);
 export const fixture = (name) => readFileSync(fileURLToPath(new URL(`../fixtures/traces/${name}.wire`, import.meta.url)));
 export const FIXTURE_NAMES = ['workload-aligned-detail', 'workload-hakmem-ops', 'workload-aligned-lost', 'double-free-hakmem', 'next-corrupt-aligned', 'stack-hakmem'];
 

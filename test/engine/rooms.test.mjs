@@ -22,8 +22,15 @@ test('an import across rooms is an error; the imports each room may make are not
   assert.match((await importErrors('extension/core/x.ts', "import { main } from '../cli/main';\nexport const m = main;\n"))[0], /the engine imports no front end/);
   assert.match((await importErrors('extension/host/commands/x.ts', "import { main } from '../../cli/main';\nexport const m = main;\n"))[0], /never imports the command line/);
   assert.match((await importErrors('webview/src/x.ts', "import { TraceFile } from '../../extension/core/tracefile';\nexport const t = TraceFile;\n"))[0], /only the view protocol/);
+  assert.match((await importErrors('webview/src/x.ts', "import { ViewHost } from '../../extension/protocol/view-host';\nexport const h = ViewHost;\n"))[0], /only the view protocol/);
+  assert.match((await importErrors('webview/src/x.ts', "import { parseHostMessage } from '../../extension/core/view-protocol';\nexport const p = parseHostMessage;\n"))[0], /only the view protocol/);
+  assert.match((await importErrors('extension/core/x.ts', "import { ViewHost } from '../protocol';\nexport const h = ViewHost;\n"))[0], /the engine never imports the views' protocol/);
+  assert.match((await importErrors('extension/core/heap/x.ts', "import { ViewHost } from '../../protocol/view-host';\nexport const h = ViewHost;\n"))[0], /the engine never imports the views' protocol/);
+  assert.deepEqual(await importErrors('extension/core/heap/x.ts', "import { EventKind } from '../protocol';\nexport const k = EventKind;\n"), []);
+  assert.match((await importErrors('extension/protocol/x.ts', "import { record } from '../record';\nexport const r = record;\n"))[0], /imports the engine only/);
   assert.match((await importErrors('webview/src/x.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"))[0], /runs in a browser/);
-  assert.deepEqual(await importErrors('webview/src/x.ts', "import { parseHostMessage } from '../../extension/core/view-protocol';\nexport const p = parseHostMessage;\n"), []);
+  assert.deepEqual(await importErrors('webview/src/x.ts', "import { parseHostMessage } from '../../extension/protocol/view-protocol';\nexport const p = parseHostMessage;\n"), []);
+  assert.deepEqual(await importErrors('extension/protocol/x.ts', "import { TraceFile } from '../core';\nexport const t = TraceFile;\n"), []);
   assert.deepEqual(await importErrors('extension/host/x.ts', "import { record } from '../record';\nimport * as vscode from 'vscode';\nexport const r = [record, vscode];\n"), []);
 });
 

@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const core = await import(new URL('../../extension/dist/core.mjs', import.meta.url).href);
+/** the views' protocol and server, sharing the engine's modules with `core` */
+export const protocol = await import(new URL('../../extension/dist/protocol.mjs', import.meta.url).href);
 export const cli = join(root, 'extension', 'bin', 'slabscope.mjs');
 export const bugs = join(root, 'native', 'build', 'test', 'bugs');
 export const artifacts = join(root, 'test', 'artifacts', 'webview');

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { core, launch, serve } from './browser.mjs';
+import { core, launch, protocol, serve } from './browser.mjs';
 
 // churns at a steady pace for SECONDS, then frees one block twice: a stream long
 // enough for many updates, and a finding that arrives last (built -O0: an optimiser
@@ -120,7 +120,7 @@ test('a slow page paces the live host, and the last live update is the program\'
       // the heap the page ends with, merged from every update, is the engine's heap at the last event
       const heaps = live.filter((entry) => entry.message.type === 'heap').map((entry) => entry.message);
       assert.equal(heaps.at(-1).event, trace.eventCount);
-      const expected = new core.HeapFeed().heap(trace.seek(trace.eventCount), trace.findings, true);
+      const expected = new protocol.HeapFeed().heap(trace.seek(trace.eventCount), trace.findings, true);
       const shown = mergeHeaps(heaps);
       assert.deepEqual([...shown.keys()].sort((a, b) => a - b), expected.slabs.map((slab) => slab.start).sort((a, b) => a - b));
       for (const slab of expected.slabs) assert.deepEqual(shown.get(slab.start), slab, `slab 0x${slab.start.toString(16)}`);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
-import { browserSuite, core, recordBug, screenshot, serve } from './browser.mjs';
+import { browserSuite, core, protocol, recordBug, screenshot, serve } from './browser.mjs';
 
 const { dir, open } = browserSuite('serve');
 
@@ -75,7 +75,7 @@ test('the server answers its own pages only and refuses malformed messages, nami
     // a valid conversation: ready brings the trace, heap, timeline, findings and status, each valid
     await post(JSON.stringify({ type: 'ready' }));
     const findings = await stream.next((message) => message.type === 'findings');
-    for (const message of stream.messages) assert.doesNotThrow(() => core.parseHostMessage(message));
+    for (const message of stream.messages) assert.doesNotThrow(() => protocol.parseHostMessage(message));
     assert.deepEqual(findings.findings.map((finding) => finding.kind), ['double-free']);
     stream.close();
   } finally {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  browserSuite, core, cssColour, markerLine, recordBug, root, screenshot, selectedCellColour, serve,
+  browserSuite, core, cssColour, markerLine, protocol, recordBug, root, screenshot, selectedCellColour, serve,
 } from './browser.mjs';
 
 const hex = (n) => `0x${n.toString(16)}`;
@@ -77,7 +77,7 @@ test('double free: the finding and its source, the block drawn corrupt, its card
     const nodes = page.locator('section.chain[data-list="thread cache"] g.node');
     await nodes.first().waitFor();
     const shown = await nodes.evaluateAll((list) => list.map((node) => node.getAttribute('data-base')));
-    const chain = core.freelistMessage(model, finding.thread, finding.cls).chains.find((entry) => entry.name === 'thread cache');
+    const chain = protocol.freelistMessage(model, finding.thread, finding.cls).chains.find((entry) => entry.name === 'thread cache');
     assert.equal(shown[0], hex(finding.base));
     assert.deepEqual(shown, chain.nodes.map((node) => hex(node.base)));
     assert.equal(await page.locator('section.chain .node.error').count(), 0);

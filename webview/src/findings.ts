@@ -3,7 +3,7 @@
 // the host to open the offending line.
 
 import { select } from 'd3';
-import type { ViewFinding } from '../../extension/core/view-protocol';
+import type { ViewFinding } from '../../extension/protocol/view-protocol';
 import { count, siteText } from './format';
 import type { Store } from './store';
 

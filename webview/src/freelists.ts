@@ -5,7 +5,7 @@
 // style and named.
 
 import { select } from 'd3';
-import type { FreelistChain, FreelistNode, ViewMessage, ViewSizeClass, ViewThread } from '../../extension/core/view-protocol';
+import type { FreelistChain, FreelistNode, ViewMessage, ViewSizeClass, ViewThread } from '../../extension/protocol/view-protocol';
 import { count, hex } from './format';
 import type { Store } from './store';
 

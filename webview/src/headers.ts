@@ -2,7 +2,7 @@
 // from BASE that matter (header byte, next pointer), expected against actual,
 // with BASE and USER marked, so a BASE/USER slip shows at a glance.
 
-import { VIEW_BLOCK_STATES } from '../../extension/core/view-protocol';
+import { VIEW_BLOCK_STATES } from '../../extension/protocol/view-protocol';
 import { byteHex, hex, pointerBytes } from './format';
 import { STATE_LETTERS } from './palette';
 import type { Store } from './store';

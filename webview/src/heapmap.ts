@@ -4,7 +4,7 @@
 // transform; axes, labels, corrupt marks and the selection are SVG on top.
 
 import { select, zoom, zoomIdentity, type Selection as D3Selection, type ZoomBehavior, type ZoomTransform } from 'd3';
-import { CORRUPT_STATE, VIEW_BLOCK_STATES, type ViewMessage } from '../../extension/core/view-protocol';
+import { CORRUPT_STATE, VIEW_BLOCK_STATES, type ViewMessage } from '../../extension/protocol/view-protocol';
 import { placeCard } from './card-place';
 import { byteHex, count, hex, siteText } from './format';
 import { placeLabels, TextMeasure, type Box, type LabelRequest } from './labels';

@@ -3,7 +3,7 @@
 // map, the freelists and the timeline to it.
 
 import '../style.css';
-import type { ViewFinding } from '../../extension/core/view-protocol';
+import type { ViewFinding } from '../../extension/protocol/view-protocol';
 import { FindingsList } from './findings';
 import { Freelists } from './freelists';
 import { HeaderBytes } from './headers';

@@ -2,7 +2,7 @@
 // --vscode-* colours in the editor, light and dark defaults in a browser), as
 // packed pixels for the map's image and as CSS colours for everything else.
 
-import { VIEW_BLOCK_STATES } from '../../extension/core/view-protocol';
+import { VIEW_BLOCK_STATES } from '../../extension/protocol/view-protocol';
 
 /** A letter per state: colour is never the only signal. */
 export const STATE_LETTERS: Record<string, string> = {

@@ -7,7 +7,7 @@ import {
   decodeBase64,
   type BlockMessage, type FindingsMessage, type FreelistMessage, type HostMessage, type RouteCounts, type SlabMessage, type StatusMessage,
   type TimelineMessage, type TraceMessage, type ViewFinding, type ViewSlab, type ViewThread,
-} from '../../extension/core/view-protocol';
+} from '../../extension/protocol/view-protocol';
 
 /** A slab as the views keep it: the message's, with the states decoded. */
 export type SlabView = Omit<ViewSlab, 'states'> & { states: Uint8Array };

@@ -2,7 +2,7 @@
 // postMessage, or the `slabscope view` server's event stream and POSTs.
 // Everything that arrives is validated before the views see it.
 
-import { MessageError, parseHostMessage, type HostMessage, type ViewMessage } from '../../extension/core/view-protocol';
+import { MessageError, parseHostMessage, type HostMessage, type ViewMessage } from '../../extension/protocol/view-protocol';
 
 export interface Transport {
   /** 'vscode' inside the editor, 'browser' in a page served by `slabscope view` */

@@ -2,18 +2,15 @@
 // findings, the time index) into the view protocol's messages. Shared by every
 // host of the views: the `slabscope view` server and the VS Code extension.
 
-import { hex } from './events';
-import type { Finding } from './findings';
-import { headerFor, type Layout } from './layout';
-import { BLOCK_STATE_NAMES, BlockState, headerMismatch, type HeapModel, type SlabModel } from './model';
-import type { ReportFinding, ReportFrame } from './report';
-import type { Handshake } from './decoder';
+import {
+  ALLOC_ROUTE_NAMES, BLOCK_STATE_NAMES, BlockState, FREE_ROUTE_NAMES, headerFor, headerMismatch, hex,
+  type Finding, type Handshake, type HeapModel, type Layout, type ReportFinding, type ReportFrame, type SlabModel,
+} from '../core';
 import {
   CORRUPT_STATE, VIEW_PROTOCOL_VERSION, encodeBase64,
   type BlockHistory, type BlockMessage, type FreelistChain, type FreelistMessage, type FreelistNode, type HeapMessage, type LinkError,
   type SlabMessage, type SourceRef, type TimelineMessage, type TraceMessage, type ViewFinding, type ViewFrame, type ViewLayout, type ViewSlab,
 } from './view-protocol';
-import { ALLOC_ROUTE_NAMES, FREE_ROUTE_NAMES } from './protocol';
 
 /** nodes sent per chain: a longer chain says how many more there are */
 export const CHAIN_NODE_LIMIT = 256;

@@ -2,13 +2,10 @@
 // (a VS Code webview, the `slabscope view` server): answers a view's requests
 // from a trace source, and pushes updates while a live program streams.
 
-import type { Handshake } from './decoder';
-import type { Finding } from './findings';
-import type { HeapModel } from './model';
-import { buildReport, reportContext, userFrame } from './report';
-import { Symbolizer } from './symbols';
-import { summarize, type TraceFile, type TraceSummary } from './tracefile';
-import type { TraceSession } from './session';
+import {
+  Symbolizer, buildReport, reportContext, summarize, userFrame,
+  type Finding, type Handshake, type HeapModel, type TraceFile, type TraceSession, type TraceSummary,
+} from '../core';
 import {
   HeapFeed, blockMessage, freelistMessage, slabMessage, timelineMessage, traceMessage, viewFindings, type SiteResolver,
 } from './view-feed';
