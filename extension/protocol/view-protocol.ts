@@ -1,7 +1,9 @@
 // view-protocol.ts — the messages between a host (the VS Code extension, the
 // `slabscope view` server) and the heap views. Both directions are validated on
 // arrival: a message of the wrong shape is refused with the path of the field
-// that is wrong, never half-used. Browser-safe: no Node imports.
+// that is wrong, never half-used. Each message is declared once, as its
+// validator; its TypeScript type is inferred from it, so the two cannot drift.
+// Browser-safe: no Node imports.
 
 export const VIEW_PROTOCOL_VERSION = 1;
 
@@ -10,154 +12,19 @@ export const VIEW_BLOCK_STATES = ['never-carved', 'allocated', 'free-cache', 'fr
 export type ViewBlockState = (typeof VIEW_BLOCK_STATES)[number];
 export const CORRUPT_STATE = 6;
 
-export interface ViewSizeClass { cls: number; block: number; stride: number; nextOffset: number; capacity: number }
-export interface ViewLayout {
-  name: string;
-  userOffset: number;
-  headerOffset: number;
-  headerMagic: number;
-  headerClassMask: number;
-  superslabSize: number;
-  slabSize: number;
-  slabsPerSuperslab: number;
-  /** slabs before this one hold the superslab's metadata */
-  firstBlockSlab: number;
-  classes: ViewSizeClass[];
-}
-export interface SourceRef { file: string; line: number; function: string | null }
-export interface ViewFrame { pc: string; function: string | null; file: string | null; line: number | null }
-export interface ViewFinding {
-  id: number;
-  kind: string;
-  severity: 'error' | 'warning';
-  ptr: string;
-  /** the block's BASE, 0 when the pointer is in no block */
-  base: number;
-  cls: number;
-  thread: number;
-  event: number;
-  message: string;
-  /** the offending call in the user's code */
-  site: SourceRef | null;
-  /** the allocator source line, when the finding arose inside it */
-  internalSite: SourceRef | null;
-  stacks: { alloc: ViewFrame[]; free: ViewFrame[]; detect: ViewFrame[] };
-}
-export interface ViewSlab {
-  start: number;
-  superslab: number;
-  index: number;
-  cls: number;
-  capacity: number;
-  stride: number;
-  used: number;
-  carved: number;
-  owner: number;
-  /** one byte per block, VIEW_BLOCK_STATES indices, base64 */
-  states: string;
-}
-export interface RouteCounts { cls: number | 'other'; frees: Record<string, number>; allocs: Record<string, number> }
-export interface ViewThread { id: number; exited: boolean; cache: number[] }
-
-export interface TraceMessage {
-  type: 'trace';
-  protocol: number;
-  title: string;
-  executable: string;
-  pid: number;
-  live: boolean;
-  eventCount: number;
-  layout: ViewLayout;
-}
-export interface HeapMessage {
-  type: 'heap';
-  /** the model's position: events applied */
-  event: number;
-  /** true: `slabs` is the whole heap; false: only slabs that changed since the last heap message */
-  full: boolean;
-  /** starts of every slab present now (slabs not listed are gone) */
-  present: number[];
-  slabs: ViewSlab[];
-  superslabs: number[];
-  routes: RouteCounts[];
-  threads: ViewThread[];
-}
-export interface TimelineMessage {
-  type: 'timeline';
-  eventCount: number;
-  /** [event index, ns since the first event] samples, in order */
-  times: [number, number][];
-  marks: { id: number; event: number; kind: string; severity: 'error' | 'warning' }[];
-  lost: { event: number; count: number }[];
-}
-export interface FindingsMessage { type: 'findings'; findings: ViewFinding[] }
-/** one block of the header-bytes strip: state is the engine's (VIEW_BLOCK_STATES 0..5), corrupt the views' mark, mismatch its header's */
-export interface HeaderCell { header: number; next: number; state: number; corrupt: boolean; mismatch: boolean }
-export interface SlabMessage {
-  type: 'slab';
-  event: number;
-  start: number;
-  cls: number;
-  stride: number;
-  /** expected header byte of every block of this slab */
-  expectedHeader: number;
-  nextOffset: number;
-  userOffset: number;
-  headerOffset: number;
-  /** per block: header byte last written (-1 unknown), next pointer (-1 unknown), state */
-  blocks: HeaderCell[];
-}
-export const LINK_ERRORS = ['break', 'cycle', 'out-of-slab', 'other-class', 'sentinel', 'not-free'] as const;
-export type LinkError = (typeof LINK_ERRORS)[number];
-export interface FreelistNode { base: number; next: number; nextOffset: number; slab: number; error: LinkError | null; note: string }
-export interface FreelistChain {
-  name: 'thread cache' | 'slab freelist' | 'remote queue';
-  /** whose list: the thread or the slab */
-  owner: string;
-  known: boolean;
-  total: number;
-  nodes: FreelistNode[];
-}
-export interface FreelistMessage { type: 'freelist'; event: number; thread: number; cls: number; chains: FreelistChain[] }
-export interface BlockHistory { what: 'allocated' | 'freed'; event: number; thread: number; pc: string; site: SourceRef | null }
-export interface BlockInfo {
-  base: number;
-  user: number;
-  cls: number;
-  slot: number;
-  slab: number;
-  state: string;
-  thread: number;
-  headerExpected: number;
-  headerActual: number;
-  next: number;
-  nextOffset: number;
-  history: BlockHistory[];
-}
-export interface BlockMessage { type: 'block'; event: number; query: number; block: BlockInfo | null }
-export interface StatusMessage { type: 'status'; live: boolean; ended: boolean; events: number; eventsPerSecond: number; lost: number; findings: number; text: string }
-export interface ErrorMessage { type: 'error'; message: string }
-
-export type HostMessage =
-  | TraceMessage | HeapMessage | TimelineMessage | FindingsMessage | SlabMessage | FreelistMessage | BlockMessage | StatusMessage | ErrorMessage;
-
-export type ViewMessage =
-  | { type: 'ready' }
-  /** a live view has taken in the last update (a status ends each): the host may send the next */
-  | { type: 'applied' }
-  | { type: 'seek'; event: number }
-  | { type: 'selectSlab'; start: number }
-  | { type: 'selectFreelist'; thread: number; cls: number }
-  | { type: 'block'; addr: number }
-  | { type: 'openSource'; file: string; line: number };
-
-// ---- validation ---------------------------------------------------------------
+// ---- validators: each checks a value in place and returns it typed ----------------
 
 export class MessageError extends Error {
   override readonly name = 'MessageError';
 }
 
+/** Checks `value` (found at `path` in the message) and returns it as a T, or throws MessageError. */
 type Check<T> = (value: unknown, path: string) => T;
+/** The type a validator accepts: a message's type is its validator's. */
+export type Infer<C extends Check<unknown>> = ReturnType<C>;
+type Shape = Record<string, Check<unknown>>;
+/** the fields' types, spelt out (an editor shows the fields, not the validators) */
+type ShapeOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> } & {};
 
 const fail = (path: string, expected: string, value: unknown): never => {
   const shown = value === undefined ? 'nothing' : typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : value === null ? 'null' : 'an object') : String(value);
@@ -179,17 +46,17 @@ const list = <T>(check: Check<T>, max = Infinity): Check<T[]> => (v, p) => {
   for (let i = 0; i < v.length; i++) check(v[i], `${p}[${i}]`);
   return v as T[];
 };
-const record = (check: Check<unknown>): Check<Record<string, number>> => (v, p) => {
+const record = <T>(check: Check<T>): Check<Record<string, T>> => (v, p) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
   for (const [key, value] of Object.entries(v)) check(value, `${p}.${key}`);
-  return v as Record<string, number>;
+  return v as Record<string, T>;
 };
-type Shape = Record<string, Check<unknown>>;
-const object = <T>(shape: Shape): Check<T> => (v, p) => {
+/** an object with (at least) these fields, checked in the shape's order */
+const object = <S extends Shape>(shape: S): Check<ShapeOf<S>> => (v, p) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
   const o = v as Record<string, unknown>;
-  for (const key of Object.keys(shape)) shape[key](o[key], `${p}.${key}`);
-  return v as T;
+  for (const key of Object.keys(shape)) shape[key]!(o[key], `${p}.${key}`);
+  return v as ShapeOf<S>;
 };
 const pair: Check<[number, number]> = (v, p) => {
   if (!Array.isArray(v) || v.length !== 2) return fail(p, '[event, ns]', v);
@@ -197,82 +64,144 @@ const pair: Check<[number, number]> = (v, p) => {
   num(v[1], `${p}[1]`);
   return v as [number, number];
 };
+/** A message: its `type` (checked before the shape is chosen) and its fields. */
+const message = <K extends string, S extends Shape>(type: K, shape: S): Check<ShapeOf<{ type: Check<K> } & S>> =>
+  object({ type: (v: unknown, p: string) => (v === type ? type : fail(p, JSON.stringify(type), v)), ...shape });
+
+// ---- the parts of messages -----------------------------------------------------------
 
 const severity = oneOf(['error', 'warning'] as const);
-const sourceRef = object<SourceRef>({ file: str, line: nat, function: nullable(str) });
-const frame = object<ViewFrame>({ pc: str, function: nullable(str), file: nullable(str), line: nullable(nat) });
-const frames = list(frame, 256);
-const layout = object<ViewLayout>({
-  name: str, userOffset: nat, headerOffset: nat, headerMagic: nat, headerClassMask: nat, superslabSize: nat, slabSize: nat, slabsPerSuperslab: nat, firstBlockSlab: nat,
-  classes: list(object<ViewSizeClass>({ cls: nat, block: nat, stride: nat, nextOffset: nat, capacity: nat }), 64),
+const sizeClass = object({ cls: nat, block: nat, stride: nat, nextOffset: nat, capacity: nat });
+export type ViewSizeClass = Infer<typeof sizeClass>;
+const layout = object({
+  name: str, userOffset: nat, headerOffset: nat, headerMagic: nat, headerClassMask: nat, superslabSize: nat, slabSize: nat, slabsPerSuperslab: nat,
+  /** slabs before this one hold the superslab's metadata */
+  firstBlockSlab: nat,
+  classes: list(sizeClass, 64),
 });
-const finding = object<ViewFinding>({
-  id: nat, kind: str, severity, ptr: str, base: nat, cls: int, thread: nat, event: nat, message: str,
-  site: nullable(sourceRef), internalSite: nullable(sourceRef),
+export type ViewLayout = Infer<typeof layout>;
+const sourceRef = object({ file: str, line: nat, function: nullable(str) });
+export type SourceRef = Infer<typeof sourceRef>;
+const frame = object({ pc: str, function: nullable(str), file: nullable(str), line: nullable(nat) });
+export type ViewFrame = Infer<typeof frame>;
+const frames = list(frame, 256);
+const finding = object({
+  id: nat, kind: str, severity, ptr: str,
+  /** the block's BASE, 0 when the pointer is in no block */
+  base: nat,
+  cls: int, thread: nat, event: nat, message: str,
+  /** the offending call in the user's code */
+  site: nullable(sourceRef),
+  /** the allocator source line, when the finding arose inside it */
+  internalSite: nullable(sourceRef),
   stacks: object({ alloc: frames, free: frames, detect: frames }),
 });
-const slab = object<ViewSlab>({
-  start: nat, superslab: nat, index: nat, cls: nat, capacity: nat, stride: nat, used: nat, carved: nat, owner: nat, states: base64,
+export type ViewFinding = Infer<typeof finding>;
+const slab = object({
+  start: nat, superslab: nat, index: nat, cls: nat, capacity: nat, stride: nat, used: nat, carved: nat, owner: nat,
+  /** one byte per block, VIEW_BLOCK_STATES indices, base64 */
+  states: base64,
 });
-const linkError = nullable(oneOf(LINK_ERRORS));
-const chain = object<FreelistChain>({
-  name: oneOf(['thread cache', 'slab freelist', 'remote queue'] as const), owner: str, known: bool, total: nat,
-  nodes: list(object<FreelistNode>({ base: nat, next: num, nextOffset: nat, slab: nat, error: linkError, note: str })),
+export type ViewSlab = Infer<typeof slab>;
+const routeCounts = object({ cls: (v, p): number | 'other' => (v === 'other' ? v : nat(v, p)), frees: record(nat), allocs: record(nat) });
+export type RouteCounts = Infer<typeof routeCounts>;
+const thread = object({ id: nat, exited: bool, cache: list(nat, 64) });
+export type ViewThread = Infer<typeof thread>;
+/** one block of the header-bytes strip: state is the engine's (VIEW_BLOCK_STATES 0..5), corrupt the views' mark, mismatch its header's */
+const headerCell = object({ header: int, next: num, state: nat, corrupt: bool, mismatch: bool });
+export type HeaderCell = Infer<typeof headerCell>;
+export const LINK_ERRORS = ['break', 'cycle', 'out-of-slab', 'other-class', 'sentinel', 'not-free'] as const;
+export type LinkError = (typeof LINK_ERRORS)[number];
+const freelistNode = object({ base: nat, next: num, nextOffset: nat, slab: nat, error: nullable(oneOf(LINK_ERRORS)), note: str });
+export type FreelistNode = Infer<typeof freelistNode>;
+const chain = object({
+  name: oneOf(['thread cache', 'slab freelist', 'remote queue'] as const),
+  /** whose list: the thread or the slab */
+  owner: str,
+  known: bool, total: nat, nodes: list(freelistNode),
 });
-const history = object<BlockHistory>({ what: oneOf(['allocated', 'freed'] as const), event: nat, thread: nat, pc: str, site: nullable(sourceRef) });
-const blockInfo = object<BlockInfo>({
+export type FreelistChain = Infer<typeof chain>;
+const history = object({ what: oneOf(['allocated', 'freed'] as const), event: nat, thread: nat, pc: str, site: nullable(sourceRef) });
+export type BlockHistory = Infer<typeof history>;
+const blockInfo = object({
   base: nat, user: nat, cls: nat, slot: nat, slab: nat, state: str, thread: nat, headerExpected: nat, headerActual: int, next: num, nextOffset: nat,
   history: list(history, 64),
 });
+export type BlockInfo = Infer<typeof blockInfo>;
 
-const HOST_SHAPES: Record<HostMessage['type'], Shape> = {
-  trace: { protocol: nat, title: str, executable: str, pid: nat, live: bool, eventCount: nat, layout },
-  heap: {
-    event: nat, full: bool, present: list(nat), slabs: list(slab), superslabs: list(nat),
-    routes: list(object<RouteCounts>({ cls: (v, p) => (v === 'other' ? v : nat(v, p)), frees: record(nat), allocs: record(nat) })),
-    threads: list(object<ViewThread>({ id: nat, exited: bool, cache: list(nat, 64) })),
-  },
-  timeline: {
-    eventCount: nat, times: list(pair),
+// ---- host → view ---------------------------------------------------------------------
+
+const HOST_MESSAGES = {
+  trace: message('trace', { protocol: nat, title: str, executable: str, pid: nat, live: bool, eventCount: nat, layout }),
+  heap: message('heap', {
+    /** the model's position: events applied */
+    event: nat,
+    /** true: `slabs` is the whole heap; false: only slabs that changed since the last heap message */
+    full: bool,
+    /** starts of every slab present now (slabs not listed are gone) */
+    present: list(nat),
+    slabs: list(slab), superslabs: list(nat), routes: list(routeCounts), threads: list(thread),
+  }),
+  timeline: message('timeline', {
+    eventCount: nat,
+    /** [event index, ns since the first event] samples, in order */
+    times: list(pair),
     marks: list(object({ id: nat, event: nat, kind: str, severity })),
     lost: list(object({ event: nat, count: nat })),
-  },
-  findings: { findings: list(finding) },
-  slab: {
-    event: nat, start: nat, cls: nat, stride: nat, expectedHeader: nat, nextOffset: nat, userOffset: nat, headerOffset: nat,
-    blocks: list(object<HeaderCell>({ header: int, next: num, state: nat, corrupt: bool, mismatch: bool })),
-  },
-  freelist: { event: nat, thread: nat, cls: nat, chains: list(chain, 64) },
-  block: { event: nat, query: nat, block: nullable(blockInfo) },
-  status: { live: bool, ended: bool, events: nat, eventsPerSecond: num, lost: nat, findings: nat, text: str },
-  error: { message: str },
+  }),
+  findings: message('findings', { findings: list(finding) }),
+  slab: message('slab', {
+    event: nat, start: nat, cls: nat, stride: nat,
+    /** expected header byte of every block of this slab */
+    expectedHeader: nat,
+    nextOffset: nat, userOffset: nat, headerOffset: nat,
+    /** per block: header byte last written (-1 unknown), next pointer (-1 unknown), state */
+    blocks: list(headerCell),
+  }),
+  freelist: message('freelist', { event: nat, thread: nat, cls: nat, chains: list(chain, 64) }),
+  block: message('block', { event: nat, query: nat, block: nullable(blockInfo) }),
+  status: message('status', { live: bool, ended: bool, events: nat, eventsPerSecond: num, lost: nat, findings: nat, text: str }),
+  error: message('error', { message: str }),
 };
+export type TraceMessage = Infer<typeof HOST_MESSAGES.trace>;
+export type HeapMessage = Infer<typeof HOST_MESSAGES.heap>;
+export type TimelineMessage = Infer<typeof HOST_MESSAGES.timeline>;
+export type FindingsMessage = Infer<typeof HOST_MESSAGES.findings>;
+export type SlabMessage = Infer<typeof HOST_MESSAGES.slab>;
+export type FreelistMessage = Infer<typeof HOST_MESSAGES.freelist>;
+export type BlockMessage = Infer<typeof HOST_MESSAGES.block>;
+export type StatusMessage = Infer<typeof HOST_MESSAGES.status>;
+export type ErrorMessage = Infer<typeof HOST_MESSAGES.error>;
+export type HostMessage = { [K in keyof typeof HOST_MESSAGES]: Infer<(typeof HOST_MESSAGES)[K]> }[keyof typeof HOST_MESSAGES];
 
-const VIEW_SHAPES: Record<ViewMessage['type'], Shape> = {
-  ready: {},
-  applied: {},
-  seek: { event: nat },
-  selectSlab: { start: nat },
-  selectFreelist: { thread: nat, cls: nat },
-  block: { addr: nat },
-  openSource: { file: str, line: nat },
+// ---- view → host ---------------------------------------------------------------------
+
+const VIEW_MESSAGES = {
+  ready: message('ready', {}),
+  /** a live view has taken in the last update (a status ends each): the host may send the next */
+  applied: message('applied', {}),
+  seek: message('seek', { event: nat }),
+  selectSlab: message('selectSlab', { start: nat }),
+  selectFreelist: message('selectFreelist', { thread: nat, cls: nat }),
+  block: message('block', { addr: nat }),
+  openSource: message('openSource', { file: str, line: nat }),
 };
+export type ViewMessage = { [K in keyof typeof VIEW_MESSAGES]: Infer<(typeof VIEW_MESSAGES)[K]> }[keyof typeof VIEW_MESSAGES];
 
-function validate<T>(shapes: Record<string, Shape>, value: unknown, side: string): T {
+function validate<T>(messages: Record<string, Check<unknown>>, value: unknown, side: string): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(side, 'a message object', value);
   const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string' || !Object.hasOwn(shapes, type)) fail(`${side}.type`, Object.keys(shapes).join(' | '), type);
-  object(shapes[type as string])(value, `${side}(${type as string})`);
-  return value as T;
+  if (typeof type !== 'string' || !Object.hasOwn(messages, type)) fail(`${side}.type`, Object.keys(messages).join(' | '), type);
+  return messages[type as string]!(value, `${side}(${type as string})`) as T;
 }
 
 /** A message from the host, checked field by field; throws MessageError naming the field. */
 export function parseHostMessage(value: unknown): HostMessage {
-  return validate<HostMessage>(HOST_SHAPES, value, 'message');
+  return validate<HostMessage>(HOST_MESSAGES, value, 'message');
 }
 /** A message from a view, checked field by field; throws MessageError naming the field. */
 export function parseViewMessage(value: unknown): ViewMessage {
-  return validate<ViewMessage>(VIEW_SHAPES, value, 'message');
+  return validate<ViewMessage>(VIEW_MESSAGES, value, 'message');
 }
 
 // ---- base64 without Node or the DOM: both sides use it ---------------------------
