@@ -81,7 +81,7 @@ export class HeapModel extends HeapState {
     const looking = kind <= EVENT_KIND_COUNT ? this.looking[kind] : NONE_LOOKING;
     if (looking.length) {
       const name = HOOK_NAMES[kind] as keyof Detector & `on${string}`;
-      for (const detector of looking) (detector[name] as EventHook).call(detector, b, o, thread, index, cls, route, base);
+      for (const detector of looking) (detector[name] as EventHook).call(detector, b, o, thread, index, cls, route, base, this.locate(base));
     }
     switch (kind) {
       case EventKind.SlabPush: return this.slabPush(base, eventValue(b, o));
@@ -113,8 +113,8 @@ export class HeapModel extends HeapState {
     this.beginOp(thread, index, pc);
     const looking = this.looking[EventKind.Alloc];
     if (looking.length) {
-      looking[0].onAlloc!(b, o, thread, index, cls, route, base);
-      for (let i = 1; i < looking.length; i++) looking[i].onAlloc!(b, o, thread, index, cls, route, base);
+      looking[0].onAlloc!(b, o, thread, index, cls, route, base, this.locate(base));
+      for (let i = 1; i < looking.length; i++) looking[i].onAlloc!(b, o, thread, index, cls, route, base, this.locate(base));
     }
     this.alloc(thread, index, cls, route, base, pc);
   }
@@ -124,8 +124,8 @@ export class HeapModel extends HeapState {
     this.beginOp(thread, index, pc);
     const looking = this.looking[EventKind.Free];
     if (looking.length) {
-      looking[0].onFree!(b, o, thread, index, cls, route, base);
-      for (let i = 1; i < looking.length; i++) looking[i].onFree!(b, o, thread, index, cls, route, base);
+      looking[0].onFree!(b, o, thread, index, cls, route, base, this.locate(base));
+      for (let i = 1; i < looking.length; i++) looking[i].onFree!(b, o, thread, index, cls, route, base, this.locate(base));
     }
     this.free(thread, index, cls, route, base, pc);
   }
@@ -133,8 +133,8 @@ export class HeapModel extends HeapState {
   private onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
     const looking = this.looking[EventKind.CachePush];
     if (looking.length) {
-      looking[0].onCachePush!(b, o, thread, index, cls, route, base);
-      for (let i = 1; i < looking.length; i++) looking[i].onCachePush!(b, o, thread, index, cls, route, base);
+      looking[0].onCachePush!(b, o, thread, index, cls, route, base, this.locate(base));
+      for (let i = 1; i < looking.length; i++) looking[i].onCachePush!(b, o, thread, index, cls, route, base, this.locate(base));
     }
     this.cachePush(thread, cls, base);
   }
@@ -142,8 +142,8 @@ export class HeapModel extends HeapState {
   private onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
     const looking = this.looking[EventKind.CachePop];
     if (looking.length) {
-      looking[0].onCachePop!(b, o, thread, index, cls, route, base);
-      for (let i = 1; i < looking.length; i++) looking[i].onCachePop!(b, o, thread, index, cls, route, base);
+      looking[0].onCachePop!(b, o, thread, index, cls, route, base, this.locate(base));
+      for (let i = 1; i < looking.length; i++) looking[i].onCachePop!(b, o, thread, index, cls, route, base, this.locate(base));
     }
     this.cachePop(thread, cls, base);
   }
@@ -151,8 +151,8 @@ export class HeapModel extends HeapState {
   private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
     const looking = this.looking[EventKind.NextWrite];
     if (looking.length) {
-      looking[0].onNextWrite!(b, o, thread, index, cls, route, base);
-      for (let i = 1; i < looking.length; i++) looking[i].onNextWrite!(b, o, thread, index, cls, route, base);
+      looking[0].onNextWrite!(b, o, thread, index, cls, route, base, this.locate(base));
+      for (let i = 1; i < looking.length; i++) looking[i].onNextWrite!(b, o, thread, index, cls, route, base, this.locate(base));
     }
     this.nextWrite(cls, base, this.linkValue(b, o), route);
   }
@@ -160,8 +160,8 @@ export class HeapModel extends HeapState {
   private onNextRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
     const looking = this.looking[EventKind.NextRead];
     if (looking.length) {
-      looking[0].onNextRead!(b, o, thread, index, cls, route, base);
-      for (let i = 1; i < looking.length; i++) looking[i].onNextRead!(b, o, thread, index, cls, route, base);
+      looking[0].onNextRead!(b, o, thread, index, cls, route, base, this.locate(base));
+      for (let i = 1; i < looking.length; i++) looking[i].onNextRead!(b, o, thread, index, cls, route, base, this.locate(base));
     }
     this.nextRead(thread, index, base, eventValue(b, o));
   }

@@ -100,8 +100,9 @@ for (const scenario of CASES) {
       const checkpoints = trace.index.checkpoints;
       assert.ok(checkpoints.length >= 4, `${checkpoints.length} checkpoints in ${trace.eventCount} events`);
       // some checkpoint falls inside the evidence: after the trace began and before the finding
+      // (a loss is its own evidence: what matters there is a thread losing events on both sides of one, below)
       const firstFound = full.findings.all.find((finding) => finding.kind === scenario.kind).event;
-      assert.ok(checkpoints.some((entry) => entry.event < firstFound), `a checkpoint before event ${firstFound}`);
+      if (scenario.kind !== 'lost-events') assert.ok(checkpoints.some((entry) => entry.event < firstFound), `a checkpoint before event ${firstFound}`);
       let spanned = 0;
       for (let k = 0; k < checkpoints.length; k++) {
         const entry = checkpoints[k];
@@ -159,9 +160,9 @@ test('a checkpoint of format 1 (no detector memory) restores the heap state and 
     const oldEntry = { ...entry, dataOffset: file.length, dataLength: old.length };
     const restored = replayFrom(Buffer.concat([file, old]), stream, trace.handshake, oldEntry);
     assert.equal(digest(restored), digest(current));
-    // blind: the route counts before the checkpoint are not its, so the regression is not found from there
+    // blind: the route counts before the checkpoint are not its, so it misjudges the regression (misses it, or says a smaller share)
     assert.equal(current.findings.all[0]?.kind, 'route-regression');
-    assert.ok(restored.findings.all.every((finding) => finding.event !== current.findings.all[0].event), 'the first regression is not found');
+    assert.notDeepEqual(said(restored.findings.all), said(current.findings.all));
     const newer = rewriteCheckpoint(bytes, (json) => { json.format = 3; });
     assert.throws(() => core.readCheckpoint(newer, trace.handshake, new core.EventOrder({ event() {}, lost() {} })),
       { name: 'CheckpointError', message: 'checkpoint format 3 is not one this engine reads (1 to 2)' });

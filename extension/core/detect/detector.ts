@@ -5,10 +5,15 @@
 
 import type { CrashRecord, LostRecord, SlabBytesRecord } from '../decoder';
 import type { FindingKind } from '../findings';
+import type { Location } from '../heap/state';
 import type { HeapModel } from '../model';
 
-/** One event record at b[o]: its index, thread and the fields every hook reads. */
-export type EventHook = (b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number) => void;
+/**
+ * One event record at b[o]: its index, thread and the fields every hook reads, and
+ * where its BASE falls (null: in no slab; the model's one reused answer, so read it
+ * before anything else locates).
+ */
+export type EventHook = (b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number, at: Location | null) => void;
 
 /** What a detector keeps between events, as JSON. */
 export type DetectorMemory = null | boolean | number | string | DetectorMemory[] | { [key: string]: DetectorMemory };

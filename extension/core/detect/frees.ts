@@ -7,7 +7,7 @@
 
 import { eventValue, hex } from '../events';
 import type { FindingKind } from '../findings';
-import { BLOCK_STATE_NAMES, BlockState } from '../heap/state';
+import { BLOCK_STATE_NAMES, BlockState, type Location } from '../heap/state';
 import type { HeapModel } from '../model';
 import { FreeRoute, NO_CLASS } from '../protocol';
 import type { Detector } from './detector';
@@ -17,55 +17,64 @@ export class FreesDetector implements Detector {
 
   constructor(private readonly model: HeapModel) {}
 
-  onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number): void {
-    this.onPush(b, o, thread, index, cls, base, 'thread cache');
+  onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
+    this.onPush(b, o, thread, index, cls, base, at, 'thread cache');
   }
 
-  onSlabPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number): void {
-    this.onPush(b, o, thread, index, cls, base, 'slab freelist');
+  onSlabPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
+    this.onPush(b, o, thread, index, cls, base, at, 'slab freelist');
   }
 
-  onAlloc(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number): void {
+  onAlloc(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
     if (cls === NO_CLASS) return;
-    const at = this.model.locate(base);
-    if (at && at.within !== 0)
-      this.model.report('user-as-base', b, o, thread, index, cls, base, `the allocator handed out ${hex(base)}, ${at.within} bytes into a block, as a BASE`);
+    if (at && at.within !== 0) this.handedOutInside(b, o, thread, index, cls, base, at.within);
   }
 
-  onFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+  // the findings' messages are cold paths of their own, so the hooks stay small enough to inline
+  private handedOutInside(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, within: number): void {
+    this.model.report('user-as-base', b, o, thread, index, cls, base, `the allocator handed out ${hex(base)}, ${within} bytes into a block, as a BASE`);
+  }
+
+  onFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number, at: Location | null): void {
     if (cls === NO_CLASS || route === FreeRoute.Rejected || route === FreeRoute.Foreign) return;
-    const model = this.model;
-    const at = model.locate(base);
     if (!at) return;
-    const user = eventValue(b, o), userOffset = model.layout.userOffset;
-    if (user !== base + userOffset) {
-      const kind: FindingKind = user === base ? 'base-as-user' : 'interior-free';
-      model.report(kind, b, o, thread, index, cls, base, kind === 'base-as-user'
-        ? `free(${hex(user)}) got the block's BASE; its USER pointer is ${hex(base + userOffset)}`
-        : `free(${hex(user)}) points ${user - base} bytes into the block at BASE ${hex(base)}`);
-      return;
-    }
+    const user = eventValue(b, o);
+    if (user !== base + this.model.layout.userOffset) return this.freedNotUser(b, o, thread, index, cls, base, user);
     const state = at.slab.state[at.slot];
-    if (state !== BlockState.Allocated && state !== BlockState.Unknown)
-      model.report('double-free', b, o, thread, index, cls, base, `free(${hex(user)}) of a block that is already ${BLOCK_STATE_NAMES[state]}`);
+    if (state !== BlockState.Allocated && state !== BlockState.Unknown) this.freedTwice(b, o, thread, index, cls, base, user, state);
+  }
+
+  private freedNotUser(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, user: number): void {
+    const kind: FindingKind = user === base ? 'base-as-user' : 'interior-free';
+    this.model.report(kind, b, o, thread, index, cls, base, kind === 'base-as-user'
+      ? `free(${hex(user)}) got the block's BASE; its USER pointer is ${hex(base + this.model.layout.userOffset)}`
+      : `free(${hex(user)}) points ${user - base} bytes into the block at BASE ${hex(base)}`);
+  }
+
+  private freedTwice(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, user: number, state: number): void {
+    this.model.report('double-free', b, o, thread, index, cls, base, `free(${hex(user)}) of a block that is already ${BLOCK_STATE_NAMES[state]}`);
   }
 
   /** A push of a pointer that is no block's BASE. */
-  private onPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, list: string): void {
-    const at = this.model.locate(ptr);
-    if (!at || at.within === 0) return;
-    const within = at.within, userOffset = this.model.layout.userOffset;
+  private onPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, at: Location | null, list: string): void {
+    if (at && at.within !== 0) this.pushedInside(b, o, thread, index, cls, ptr, at.within, list);
+  }
+
+  private pushedInside(b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, within: number, list: string): void {
+    const userOffset = this.model.layout.userOffset;
     this.model.report(within === userOffset ? 'user-as-base' : 'next-corrupt', b, o, thread, index, cls, ptr,
       within === userOffset
         ? `allocator code pushed the USER pointer ${hex(ptr)} onto the ${list}, which holds BASE pointers (BASE is ${hex(ptr - within)})`
         : `allocator code pushed ${hex(ptr)}, ${within} bytes into a block, onto the ${list}`);
   }
 
-  onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number): void {
-    const at = this.model.locate(base);
-    if (at && at.slab.state[at.slot] === BlockState.Allocated)
-      this.model.report('double-free', b, o, thread, index, cls, base,
-        `${hex(base + this.model.layout.userOffset)} is handed out while still allocated: it was on the freelist twice (freed twice)`);
+  onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
+    if (at && at.slab.state[at.slot] === BlockState.Allocated) this.handedOutTwice(b, o, thread, index, cls, base);
+  }
+
+  private handedOutTwice(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+    this.model.report('double-free', b, o, thread, index, cls, base,
+      `${hex(base + this.model.layout.userOffset)} is handed out while still allocated: it was on the freelist twice (freed twice)`);
   }
 
   save(): null {

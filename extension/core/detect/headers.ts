@@ -6,7 +6,7 @@
 import type { SlabBytesRecord } from '../decoder';
 import { hex } from '../events';
 import type { FindingKind } from '../findings';
-import { BLOCK_STATE_NAMES, BlockState } from '../heap/state';
+import { BLOCK_STATE_NAMES, BlockState, type Location } from '../heap/state';
 import { headerClass, headerFor, nextCoversHeader, type Layout } from '../layout';
 import type { HeapModel } from '../model';
 import { numbers, record, type Detector, type DetectorMemory } from './detector';
@@ -29,12 +29,11 @@ export class HeadersDetector implements Detector {
   constructor(private readonly model: HeapModel) {}
 
   /** `offset`: where in the block the link was written (the event's route byte) */
-  onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, offset: number, base: number): void {
+  onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, offset: number, base: number, at: Location | null): void {
     const model = this.model, layout = model.layout;
     if (!layout.linkOffsets || cls >= layout.classes.length) return;
     const expected = layout.classes[cls].nextOffset;
     if (offset === expected) return;
-    const at = model.locate(base);
     if (!at || at.within !== 0) return;
     const { slab } = at;
     const first = !this.misplacedClasses.has(cls);

@@ -27,8 +27,12 @@ export class RoutesDetector implements Detector {
     if (this.judged[cls]) return;
     const routes = this.model.freeRoutes[cls];
     const total = routes[FreeRoute.HeaderFast] + routes[FreeRoute.Registry] + 1; // this free is counted after the detectors look
-    const { routeRegressionMinFrees, routeRegressionThreshold } = this.model.options;
-    if (total < routeRegressionMinFrees) return;
+    if (total >= this.model.options.routeRegressionMinFrees) this.judge(b, o, thread, index, cls, base, total);
+  }
+
+  /** once per class, when its first frees are in: a cold path of its own, so the hook stays small enough to inline */
+  private judge(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, total: number): void {
+    const { routeRegressionThreshold } = this.model.options;
     this.judged[cls] = true;
     const share = this.avoidableRegistry[cls] / total;
     if (share > routeRegressionThreshold)

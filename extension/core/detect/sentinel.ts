@@ -17,7 +17,11 @@ export class SentinelDetector implements Detector {
 
   onNextRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number): void {
     // a sentinel already reported where it was left behind is the same finding
-    if (this.model.isSentinelEvent(b, o) && !this.leftSentinels.delete(base)) this.model.report('sentinel-leak', b, o, thread, index, cls, base,
+    if (this.model.isSentinelEvent(b, o) && !this.leftSentinels.delete(base)) this.sentinelRead(b, o, thread, index, cls, base);
+  }
+
+  private sentinelRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
+    this.model.report('sentinel-leak', b, o, thread, index, cls, base,
       `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`, eventValueBig(b, o));
   }
 

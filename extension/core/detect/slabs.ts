@@ -4,6 +4,7 @@
 
 import type { LostRecord } from '../decoder';
 import { eventValue, hex } from '../events';
+import type { Location } from '../heap/state';
 import type { HeapModel } from '../model';
 import { list, numbers, record, type Detector, type DetectorMemory } from './detector';
 
@@ -20,8 +21,7 @@ export class SlabsDetector implements Detector {
     this.lastPut.delete(thread);
   }
 
-  onSlabPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number): void {
-    const at = this.model.locate(base);
+  onSlabPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
     if (!at || at.within !== 0) return;
     const slab = at.slab;
     const used = eventValue(b, o);
