@@ -10,3 +10,4 @@ export * from './gdb-adapter';
 export * from './heap-state';
 export * from './gdb-session';
 export * from './launch-config';
+export * from './pointer-label';

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { SlabscopeContext } from './context';
 import { registerContextKeys } from './context-keys';
+import { registerDebugHeap } from './debug-heap';
 import { registerDebugType } from './debug-type';
 import { registerDiagnostics } from './diagnostics';
 import { registerStatusBar } from './status-bar';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerStatusBar(ctx);
     registerContextKeys(ctx);
     registerDebugType(ctx);
+    registerDebugHeap(ctx);
   } catch (error) {
     void vscode.window.showErrorMessage(`Slabscope could not start: ${(error as Error).message}`);
     throw error;

@@ -13,6 +13,7 @@ export const Command = {
   exportReport: 'slabscope.exportReport',
   runDemo: 'slabscope.runDemo',
   openSource: 'slabscope.openSource',
+  showInHeap: 'slabscope.showInHeap',
 } as const;
 export type CommandId = (typeof Command)[keyof typeof Command];
 
@@ -20,6 +21,8 @@ export const View = {
   findings: 'slabscope.findings',
   threads: 'slabscope.threads',
   superslabs: 'slabscope.superslabs',
+  /** the stopped process's heap, in Run and Debug */
+  stoppedHeap: 'slabscope.stoppedHeap',
 } as const;
 export type ViewId = (typeof View)[keyof typeof View];
 
@@ -42,6 +45,8 @@ export const Setting = {
 export const ContextKey = {
   running: 'slabscope.running',
   hasTrace: 'slabscope.hasTrace',
+  /** a debug session is stopped and its heap was read */
+  heapStopped: 'slabscope.heapStopped',
 } as const;
 
 /** The custom editor for `*.hktrace` files (contributes.customEditors). */

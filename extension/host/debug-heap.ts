@@ -1,0 +1,45 @@
+// debug-heap.ts — the heap of a stopped debug session in the editor: the stops of
+// every debug type read (stopped-heap.ts), the Heap view in Run and Debug, the
+// findings of each stop in Problems, and "Show in Heap" on a variable.
+import * as vscode from 'vscode';
+import { addressInValue, pointerTarget } from '../debug/pointer-label';
+import type { SlabscopeContext } from './context';
+import { HeapView } from './heap-view';
+import { Command, ContextKey } from './ids';
+import { StoppedHeaps, trackStops } from './stopped-heap';
+import { registerStoppedProblems } from './stopped-problems';
+
+/** What the Variables view passes a `debug/variables/context` command. */
+interface VariableArgument {
+  readonly sessionId?: string;
+  readonly variable?: { readonly name?: string; readonly value?: string; readonly memoryReference?: string };
+}
+
+export function registerDebugHeap(ctx: SlabscopeContext): StoppedHeaps {
+  const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log);
+  const view = new HeapView(heaps);
+  ctx.push(heaps, view, ...trackStops(heaps), ...registerStoppedProblems(heaps),
+    heaps.onDidChange((heap) => { void vscode.commands.executeCommand('setContext', ContextKey.heapStopped, heap !== null); }),
+    vscode.commands.registerCommand(Command.showInHeap, async (argument?: VariableArgument) => {
+      const variable = argument?.variable;
+      const heap = heaps.current;
+      if (!heap || (argument?.sessionId && argument.sessionId !== heap.session.id)) {
+        void vscode.window.showWarningMessage('Show in Heap: no heap of this session was read at this stop');
+        return;
+      }
+      const address = addressInValue(variable?.value ?? '') ?? addressInValue(variable?.memoryReference ?? '');
+      if (address === null) {
+        void vscode.window.showWarningMessage(`Show in Heap: ${variable?.name ?? 'the variable'} holds no address (${variable?.value ?? 'no value'})`);
+        return;
+      }
+      const target = pointerTarget(heap.state, heap.lists, address);
+      if (!target) {
+        void vscode.window.showInformationMessage(`Show in Heap: ${variable?.name ?? 'the variable'} (0x${address.toString(16)}) is in no slab of ours`);
+        return;
+      }
+      ctx.log.appendLine(`${variable?.name ?? 'a variable'} = 0x${address.toString(16)}: ${target.label}`);
+      await view.show(target);
+    }),
+  );
+  return heaps;
+}
