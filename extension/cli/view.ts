@@ -50,9 +50,12 @@ export class ViewServer {
     return this.url;
   }
 
+  /** Shows `source` on every page; the source before it is closed (its symbolizer stops). */
   async setSource(source: ViewSource): Promise<void> {
+    const before = this.source;
     this.source = source;
     await Promise.all([...this.clients.values()].map((client) => client.host.setSource(source)));
+    if (before !== source) before?.close();
   }
 
   /** Live sources: pushes what changed to every page. */
@@ -66,6 +69,7 @@ export class ViewServer {
       client.response.end();
     }
     this.clients.clear();
+    this.source?.close();
     this.server.close();
     this.server.closeAllConnections();
   }

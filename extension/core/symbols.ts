@@ -64,6 +64,8 @@ export class Symbolizer {
   private buffered = '';
   private readonly tool: string | null;
   private failed = false;
+  /** closed for good: a lookup after close (a report still on its way) starts no new process */
+  private closed = false;
   private readonly spawnTool: SpawnTool;
   private readonly exists: (path: string) => boolean;
 
@@ -92,6 +94,7 @@ export class Symbolizer {
   }
 
   close(): void {
+    this.closed = true;
     this.child?.stdin.end();
     this.child?.kill();
     this.child = null;
@@ -100,7 +103,7 @@ export class Symbolizer {
   private lookup(pc: number): Promise<SourceFrame[]> {
     const module = moduleOf(this.modules, pc);
     const bare: SourceFrame[] = [{ pc, module: module?.path ?? '', function: null, file: null, line: null, column: null, inlined: false }];
-    if (!module || !this.tool || this.failed || !this.exists(module.path)) return Promise.resolve(bare);
+    if (!module || !this.tool || this.failed || this.closed || !this.exists(module.path)) return Promise.resolve(bare);
     // a return address: the call is the instruction before it
     const address = pc - module.base - 1;
     if (address < 0) return Promise.resolve(bare);
@@ -169,5 +172,32 @@ export class Symbolizer {
       inlined: i < symbols.length - 1,
     }));
     pending.resolve(frames.length ? frames : [bare]);
+  }
+}
+
+/**
+ * The one symbolizer of one trace: every user of the trace (its views, its report,
+ * the editor's CodeLens) asks here, so a trace starts at most one llvm-symbolizer.
+ * Made when first asked once the trace's module map is known (a live trace has
+ * none until its handshake); closed with the trace's source.
+ */
+export class TraceSymbols {
+  private shared: Symbolizer | null = null;
+  private closed = false;
+
+  constructor(private readonly modules: () => readonly ModuleEntry[] | null, private readonly options: SymbolizerOptions = {}) {}
+
+  get symbolizer(): Symbolizer {
+    const modules = this.closed ? null : this.modules();
+    // no module map yet, or closed: a symbolizer with no module to look in, which starts nothing
+    if (!modules) return new Symbolizer([], this.options);
+    this.shared ??= new Symbolizer(modules, this.options);
+    return this.shared;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.shared?.close();
+    this.shared = null;
   }
 }

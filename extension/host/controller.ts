@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ProcessFollower, Symbolizer, TraceFile, busiestProcess, buildReport, reportContext, type ReportFinding } from '../core';
+import { ProcessFollower, TraceFile, busiestProcess, buildReport, reportContext, type ReportFinding, type SymbolizerOptions } from '../core';
 import { LiveSource, TraceFileSource, type ViewSource } from '../protocol';
 import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../record';
 import type { LiveSessions, SessionScope } from './context';
@@ -57,10 +57,13 @@ export class Controller implements vscode.Disposable {
 
   dispose(): void {
     this.stopTicking();
+    this.source?.close();
     this.changed.dispose();
   }
 
+  /** Turns to `source`; the one before, made here, is closed (its symbolizer stops). */
   setSource(source: ViewSource | null): void {
+    if (this.source !== source) this.source?.close();
     this.source = source;
     this.reported = [];
     this.reportedFor = -1;
@@ -69,7 +72,8 @@ export class Controller implements vscode.Disposable {
   }
 
   openTrace(path: string): TraceFileSource {
-    const source = new TraceFileSource(TraceFile.open(path, { routeRegressionThreshold: this.settings().routeRegressionThreshold }), basename(path));
+    const trace = TraceFile.open(path, { routeRegressionThreshold: this.settings().routeRegressionThreshold });
+    const source = new TraceFileSource(trace, basename(path), this.symbolizerOptions());
     // the trace editor shows it as a warning; the log keeps it for a replay opened without one
     const damage = source.trace.damage;
     if (damage) this.log.appendLine(`${path}: ${damage.message}`);
@@ -86,16 +90,11 @@ export class Controller implements vscode.Disposable {
     const handshake = source.handshake(), summary = source.summary();
     if (!handshake || !summary) return;
     this.reporting = (async () => {
-      const symbolizer = new Symbolizer(handshake.modules, { tool: this.settings().symbolizerPath || undefined });
-      try {
-        const report = await buildReport(findings, summary, reportContext(handshake, symbolizer, this.extensionPath));
-        if (this.source === source) {
-          this.reported = report.findings;
-          this.reportedFor = findings.length;
-          this.changed.fire('findings');
-        }
-      } finally {
-        symbolizer.close();
+      const report = await buildReport(findings, summary, reportContext(handshake, source.symbolizer(), this.extensionPath));
+      if (this.source === source) {
+        this.reported = report.findings;
+        this.reportedFor = findings.length;
+        this.changed.fire('findings');
       }
     })();
     try {
@@ -120,7 +119,12 @@ export class Controller implements vscode.Disposable {
   }
 
   private follower(title: string): ProcessFollower {
-    return new ProcessFollower((session) => this.setSource(new LiveSource(session, title)));
+    return new ProcessFollower((session) => this.setSource(new LiveSource(session, title, this.symbolizerOptions())));
+  }
+
+  /** the symbolizer a source made now starts: the llvm-symbolizer the settings name */
+  symbolizerOptions(): SymbolizerOptions {
+    return { tool: this.settings().symbolizerPath || undefined };
   }
 
   /** After a run or attach: replay the process that did the most. */

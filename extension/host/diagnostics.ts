@@ -3,7 +3,7 @@
 // allocated and freed), and a CodeLens over allocation and free sites in C files
 // with their live counts and findings.
 import * as vscode from 'vscode';
-import { BlockState, Symbolizer, userFrame, type HeapModel, type ReportFinding } from '../core';
+import { BlockState, userFrame, type HeapModel, type ReportFinding, type Symbolizer } from '../core';
 import type { SlabscopeContext } from './context';
 import type { Controller } from './controller';
 import { Command } from './ids';
@@ -47,15 +47,16 @@ export class SiteLens implements vscode.CodeLensProvider {
   private computing = false;
   private lastComputed = 0;
 
-  constructor(private readonly controller: Controller, private readonly symbolizerPath: () => string) {}
+  constructor(private readonly controller: Controller) {}
 
   /** Recounts (at most once a second while live). */
   async update(force = false): Promise<void> {
-    const model = this.controller.source?.model();
-    if (!model || this.computing || (!force && Date.now() - this.lastComputed < 1000)) return;
+    const source = this.controller.source;
+    const model = source?.model();
+    if (!source || !model || this.computing || (!force && Date.now() - this.lastComputed < 1000)) return;
     this.computing = true;
     try {
-      this.counts = await this.count(model);
+      this.counts = await this.count(model, source.symbolizer());
       this.lastComputed = Date.now();
       this.changed.fire();
     } finally {
@@ -63,7 +64,7 @@ export class SiteLens implements vscode.CodeLensProvider {
     }
   }
 
-  private async count(model: HeapModel): Promise<Map<string, SiteCounts>> {
+  private async count(model: HeapModel, symbolizer: Symbolizer): Promise<Map<string, SiteCounts>> {
     const live = new Map<number, number>(), freed = new Map<number, number>();
     for (const superslab of model.superslabs.values())
       for (const slab of superslab.slabs) {
@@ -75,7 +76,6 @@ export class SiteLens implements vscode.CodeLensProvider {
             freed.set(slab.freePc[slot], (freed.get(slab.freePc[slot]) ?? 0) + 1);
         }
       }
-    const symbolizer = new Symbolizer(model.handshake.modules, { tool: this.symbolizerPath() || undefined });
     const counts = new Map<string, SiteCounts>();
     const at = (file: string, line: number) => {
       const key = `${file}:${line}`;
@@ -83,14 +83,10 @@ export class SiteLens implements vscode.CodeLensProvider {
       if (!entry) counts.set(key, (entry = { live: 0, freed: 0, findings: 0 }));
       return entry;
     };
-    try {
-      const resolved = await symbolizer.resolveAll([...live.keys(), ...freed.keys()]);
-      const lineOf = (pc: number) => userFrame(resolved.get(pc) ?? []);
-      for (const [pc, n] of live) { const where = lineOf(pc); if (where) at(where.file, where.line).live += n; }
-      for (const [pc, n] of freed) { const where = lineOf(pc); if (where) at(where.file, where.line).freed += n; }
-    } finally {
-      symbolizer.close();
-    }
+    const resolved = await symbolizer.resolveAll([...live.keys(), ...freed.keys()]);
+    const lineOf = (pc: number) => userFrame(resolved.get(pc) ?? []);
+    for (const [pc, n] of live) { const where = lineOf(pc); if (where) at(where.file, where.line).live += n; }
+    for (const [pc, n] of freed) { const where = lineOf(pc); if (where) at(where.file, where.line).freed += n; }
     for (const finding of this.controller.reported) {
       const where = findingLocation(finding);
       if (where) at(where.file, where.line).findings++;
@@ -120,7 +116,7 @@ export class SiteLens implements vscode.CodeLensProvider {
 export function registerDiagnostics(ctx: SlabscopeContext): void {
   const { controller } = ctx;
   const diagnostics = vscode.languages.createDiagnosticCollection('slabscope');
-  const lens = new SiteLens(controller, () => ctx.settings().symbolizerPath);
+  const lens = new SiteLens(controller);
   ctx.push(
     diagnostics,
     controller.onDidChange((what) => {

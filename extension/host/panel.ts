@@ -9,6 +9,7 @@ import { HEAP_PANEL } from './ids';
 
 export interface ViewContext {
   readonly extensionPath: string;
+  /** the llvm-symbolizer a trace editor's source starts (found on PATH when empty) */
   readonly symbolizerPath: string;
   readonly openSource: (site: SourceRef) => void;
 }
@@ -35,7 +36,6 @@ export function hostViews(webview: vscode.Webview, source: ViewSource, context: 
   const host = new ViewHost(source, {
     post: (message) => { void webview.postMessage(message); },
     sourceRoot: context.extensionPath,
-    symbolizerTool: context.symbolizerPath || undefined,
     openSource: context.openSource,
   });
   disposables.push(webview.onDidReceiveMessage((message: unknown) => { void host.receive(message); }));

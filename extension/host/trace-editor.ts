@@ -7,9 +7,14 @@ import { TraceFileSource } from '../protocol';
 import { TRACE_EDITOR } from './ids';
 import { hostViews, type ViewContext } from './panel';
 
+/** One open trace: its source (and so its one symbolizer) is shared by every editor showing it. */
 class TraceDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri, readonly trace: TraceFile) {}
+  readonly source: TraceFileSource;
+  constructor(readonly uri: vscode.Uri, readonly trace: TraceFile, symbolizerPath: string) {
+    this.source = new TraceFileSource(trace, basename(uri.path), { tool: symbolizerPath || undefined });
+  }
   dispose(): void {
+    this.source.close();
     this.trace.close();
   }
 }
@@ -23,12 +28,12 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
     // the message; a damaged one opens with what came before the damage, said once
     const trace = TraceFile.open(await traceBytes(uri), { routeRegressionThreshold: this.threshold() });
     if (trace.damage) void vscode.window.showWarningMessage(`Slabscope: ${basename(uri.path)}: ${trace.damage.message}`);
-    return new TraceDocument(uri, trace);
+    return new TraceDocument(uri, trace, this.context.symbolizerPath);
   }
 
   resolveCustomEditor(document: TraceDocument, panel: vscode.WebviewPanel): void {
     const disposables: vscode.Disposable[] = [];
-    const host = hostViews(panel.webview, new TraceFileSource(document.trace, basename(document.uri.path)), this.context, disposables);
+    const host = hostViews(panel.webview, document.source, this.context, disposables);
     panel.onDidDispose(() => {
       host.close();
       for (const d of disposables) d.dispose();

@@ -3,8 +3,8 @@
 // from a trace source, and pushes updates while a live program streams.
 
 import {
-  Symbolizer, buildReport, reportContext, summarize, userFrame,
-  type Finding, type Handshake, type HeapModel, type TraceFile, type TraceSession, type TraceSummary,
+  TraceSymbols, buildReport, reportContext, summarize, userFrame,
+  type Finding, type Handshake, type HeapModel, type Symbolizer, type SymbolizerOptions, type TraceFile, type TraceSession, type TraceSummary,
 } from '../core';
 import {
   HeapFeed, blockMessage, freelistMessage, slabMessage, timelineMessage, traceMessage, viewFindings, type SiteResolver,
@@ -28,12 +28,19 @@ export interface ViewSource {
   ended(): boolean;
   /** a damaged trace file: where the damage begins and what was lost, said once (absent or null: whole) */
   damage?(): string | null;
+  /** the trace's one symbolizer, shared by everyone who shows or reports on this source */
+  symbolizer(): Symbolizer;
+  /** stops what the source started (its symbolizer); the trace file itself stays its opener's to close */
+  close(): void;
 }
 
 export class TraceFileSource implements ViewSource {
   readonly live = false;
   private current: HeapModel | null = null;
-  constructor(readonly trace: TraceFile, readonly title: string) {}
+  private readonly symbols: TraceSymbols;
+  constructor(readonly trace: TraceFile, readonly title: string, symbolizer: SymbolizerOptions = {}) {
+    this.symbols = new TraceSymbols(() => trace.handshake.modules, symbolizer);
+  }
   handshake(): Handshake { return this.trace.handshake; }
   model(): HeapModel {
     this.current ??= this.trace.seek(this.trace.eventCount);
@@ -50,6 +57,8 @@ export class TraceFileSource implements ViewSource {
   summary(): TraceSummary { return this.trace.summary; }
   ended(): boolean { return true; }
   damage(): string | null { return this.trace.damage?.message ?? null; }
+  symbolizer(): Symbolizer { return this.symbols.symbolizer; }
+  close(): void { this.symbols.close(); }
 }
 
 /** A damaged trace file's warning, for the end of the status line: it stays in sight while the file is open. */
@@ -60,7 +69,10 @@ function damageNote(source: ViewSource): string {
 
 export class LiveSource implements ViewSource {
   readonly live = true;
-  constructor(readonly session: TraceSession, readonly title: string) {}
+  private readonly symbols: TraceSymbols;
+  constructor(readonly session: TraceSession, readonly title: string, symbolizer: SymbolizerOptions = {}) {
+    this.symbols = new TraceSymbols(() => session.model?.handshake.modules ?? null, symbolizer);
+  }
   handshake(): Handshake | null { return this.session.model?.handshake ?? null; }
   model(): HeapModel | null { return this.session.model; }
   seek(): HeapModel | null { return null; }
@@ -73,6 +85,8 @@ export class LiveSource implements ViewSource {
     return model ? summarize(model, this.session.threadIds.size, Math.max(0, this.session.firstTimeNs), this.session.lastTimeNs) : null;
   }
   ended(): boolean { return this.session.model?.ended ?? false; }
+  symbolizer(): Symbolizer { return this.symbols.symbolizer; }
+  close(): void { this.symbols.close(); }
 }
 
 export interface ViewHostOptions {
@@ -82,8 +96,6 @@ export interface ViewHostOptions {
   readonly sourceRoot: string;
   /** the user chose "open source" on a finding or a frame */
   readonly openSource?: (site: SourceRef) => void;
-  /** llvm-symbolizer to use, by path (found on PATH otherwise) */
-  readonly symbolizerTool?: string;
 }
 
 /** a live view that has not said "applied" for this long gets the next update anyway */
@@ -102,7 +114,6 @@ const LIVE_SELECTION_INTERVAL_MS = 500;
 /** One view's host: answers its messages, keeps its selections, follows a source. */
 export class ViewHost {
   private feed = new HeapFeed();
-  private symbolizer: Symbolizer | null = null;
   private selectedSlab: number | null = null;
   private selectedFreelist: { thread: number; cls: number } | null = null;
   private findingsSent = -1;
@@ -127,8 +138,6 @@ export class ViewHost {
   /** Swaps the source (a live program ended and its trace file is open) and shows it from scratch. */
   async setSource(source: ViewSource): Promise<void> {
     this.source = source;
-    this.symbolizer?.close();
-    this.symbolizer = null;
     this.feed = new HeapFeed();
     this.findingsSent = -1;
     this.rateSamples = [];
@@ -137,10 +146,9 @@ export class ViewHost {
     if (this.ready) await this.sendAll();
   }
 
+  /** Stops posting; the source (and its symbolizer) is its owner's to close: other views may show it. */
   close(): void {
     this.closed = true;
-    this.symbolizer?.close();
-    this.symbolizer = null;
   }
 
   /** A message from the view, raw: validated here; a bad one is answered with an error message. */
@@ -288,7 +296,7 @@ export class ViewHost {
     const summary = this.source.summary();
     if (!handshake || !summary) return;
     const findings = this.source.findings().slice();
-    const report = await buildReport(findings, summary, reportContext(handshake, this.symbols(), this.options.sourceRoot));
+    const report = await buildReport(findings, summary, reportContext(handshake, this.source.symbolizer(), this.options.sourceRoot));
     this.findingsSent = findings.length;
     this.post({ type: 'findings', findings: viewFindings(findings, report.findings) });
   }
@@ -335,13 +343,8 @@ export class ViewHost {
     if (live && !ended) this.unappliedSince = now;
   }
 
-  private symbols(): Symbolizer {
-    this.symbolizer ??= new Symbolizer(this.source.handshake()?.modules ?? [], { tool: this.options.symbolizerTool });
-    return this.symbolizer;
-  }
-
   private siteResolver(): SiteResolver {
-    const symbolizer = this.symbols();
+    const symbolizer = this.source.symbolizer();
     return async (pc) => {
       const frame = userFrame(await symbolizer.resolve(pc));
       return frame ? { file: frame.file, line: frame.line, function: frame.function } : null;

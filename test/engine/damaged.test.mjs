@@ -356,6 +356,7 @@ test('the views of a damaged file carry its warning on their status line, and a 
     await host.receive({ type: 'ready' });
     await host.receive({ type: 'seek', event: 3 });
     host.close();
+    source.close();
     source.trace.close();
     return { source, status: messages.filter((message) => message.type === 'status') };
   };

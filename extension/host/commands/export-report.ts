@@ -2,7 +2,7 @@
 // written as JSON or SARIF where the user says.
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
-import { Symbolizer, buildReport, reportContext, toSarif } from '../../core';
+import { buildReport, reportContext, toSarif } from '../../core';
 import type { SlabscopeContext } from '../context';
 import { Command } from '../ids';
 
@@ -18,14 +18,10 @@ export function register(ctx: SlabscopeContext): void {
     if (!format) return;
     const target = await vscode.window.showSaveDialog({ filters: format === 'JSON' ? { 'Slabscope report': ['json'] } : { SARIF: ['sarif'] } });
     if (!target) return;
-    const symbolizer = new Symbolizer(handshake.modules, { tool: ctx.settings().symbolizerPath || undefined });
-    try {
-      const report = await buildReport(source.findings(), summary, reportContext(handshake, symbolizer, ctx.root));
-      const version = (ctx.extension.extension.packageJSON as { version: string }).version;
-      writeFileSync(target.fsPath, `${JSON.stringify(format === 'JSON' ? report : toSarif(report, version), null, 2)}\n`);
-      void vscode.window.showInformationMessage(`Slabscope: report written to ${target.fsPath}`);
-    } finally {
-      symbolizer.close();
-    }
+    // the source's own symbolizer: the one its views and CodeLens already asked
+    const report = await buildReport(source.findings(), summary, reportContext(handshake, source.symbolizer(), ctx.root));
+    const version = (ctx.extension.extension.packageJSON as { version: string }).version;
+    writeFileSync(target.fsPath, `${JSON.stringify(format === 'JSON' ? report : toSarif(report, version), null, 2)}\n`);
+    void vscode.window.showInformationMessage(`Slabscope: report written to ${target.fsPath}`);
   }));
 }
