@@ -77,6 +77,10 @@ int ssp_start(const struct ssp_config *config);
 /* Emits up to SLABSCOPE_STACK_DEPTH - 1 stack-frame events for the caller of
  * the public call whose frame is `frame` (a frame-pointer walk). */
 void ssp_emit_stack(const void *frame);
+/* Before an event whose stack follows it: learns this thread's stack bounds once. That may
+ * allocate (the C library's pthread_getattr_np), and those events must come before the event
+ * the frames belong to, not between them. */
+void ssp_prepare_stack(void);
 extern uint32_t _ssp_stack_depth;
 /* Delivers everything emitted so far and writes the end-of-stream frame. */
 void ssp_finish(void);

@@ -23,10 +23,19 @@
 #define _ss_trace_pc (_ssp_thread.call_pc)
 extern __thread const void *_ss_trace_frame __attribute__((tls_model("initial-exec")));
 #define SS_TRACE_ENTER(pc) (_ss_trace_pc = (pc), _ss_trace_frame = __builtin_frame_address(0))
+/* The stack bounds a walk needs, learnt before the event: the allocations that costs are the
+ * program's (traced as such), and the call in progress keeps its pc and frame. */
+static inline void ss_trace_prepare_stack(void) {
+    const void *pc = _ss_trace_pc, *frame = _ss_trace_frame;
+    ssp_prepare_stack();
+    _ss_trace_pc = pc;
+    _ss_trace_frame = frame;
+}
 /* An alloc or free event, followed by its deeper stack when SLABSCOPE_STACK_DEPTH > 1;
  * `emit` is ssp_emit, or ssp_emit_local for an operation on this thread's own cache only. */
 #define SS_PROBE_OP_WITH(emit, site, kind, cls, route, base, value)                              \
     do {                                                                                         \
+        if (ss_unlikely(_ssp_stack_depth > 1)) ss_trace_prepare_stack();                         \
         emit((uint16_t)(kind), (uint8_t)(cls), (uint8_t)(route), (site), (uintptr_t)(base),     \
              (uint64_t)(uintptr_t)(value), _ss_trace_pc);                                        \
         if (ss_unlikely(_ssp_stack_depth > 1)) ssp_emit_stack(_ss_trace_frame);                  \

@@ -150,6 +150,21 @@ uint64_t _ssp_flush_rings(bool signal_context) {
     return written;
 }
 
+static void writer_lock(void);
+static void writer_unlock(void);
+
+/* A lossless ring waits for the exporter to drain it; the exporter's own ring (the events of a
+ * snapshot it takes) would wait for ever, so it sends them itself. No sync frame: the other rings'
+ * older events may still be unsent, and a viewer merges by time only up to a sync. */
+bool _ssp_flush_own_ring(struct ssp_ring *ring) {
+    if (!pthread_equal(pthread_self(), exporter)) return false;
+    bool held = writer_held_here;
+    if (!held) writer_lock();
+    flush_ring(ring, UINT64_MAX);
+    if (!held) writer_unlock();
+    return true;
+}
+
 static void writer_lock(void) {
     int expected = 0;
     while (!atomic_compare_exchange_weak(&_ssp.writer, &expected, 1)) {
@@ -264,6 +279,8 @@ static void *exporter_main(void *arg) {
     pthread_sigmask(SIG_BLOCK, &blocked, NULL);
     struct timespec idle = {0, 200000};
     uint64_t idle_rounds = 0;
+    /* ssp_start turns tracing on once this thread exists */
+    while (!atomic_load(&_ssp_active) && !atomic_load(&_ssp.stop)) nanosleep(&idle, NULL);
     while (!atomic_load(&_ssp.stop) && (atomic_load(&_ssp_active) || atomic_load(&_ssp.paused))) {
         if (_ssp.fd_is_socket) read_commands();
         writer_lock();

@@ -94,7 +94,7 @@ void _ssp_emit_slow(const struct ssp_event *incoming) {
     if (_ssp.options.lossless) {
         while (!ring_put(ring, &event)) {
             if (!atomic_load_explicit(&_ssp_active, memory_order_relaxed)) goto out;
-            sched_yield();
+            if (!_ssp_flush_own_ring(ring)) sched_yield();
         }
         goto out;
     }
@@ -124,6 +124,11 @@ static void stack_bounds(struct ssp_thread_state *self) {
         pthread_attr_destroy(&attr);
     }
     self->busy = busy;
+}
+
+void ssp_prepare_stack(void) {
+    struct ssp_thread_state *self = &_ssp_thread;
+    if (!self->stack_known && !self->busy && atomic_load_explicit(&_ssp_active, memory_order_relaxed)) stack_bounds(self);
 }
 
 void ssp_emit_stack(const void *frame) {
@@ -214,11 +219,10 @@ int ssp_start(const struct ssp_config *config) {
     _ssp_install_crash_handlers();
     static bool fork_handler;
     if (!fork_handler) fork_handler = pthread_atfork(NULL, NULL, child_after_fork) == 0;
+    /* the exporter first, with tracing still off: creating its thread allocates (its TLS), and a
+     * lossless ring that fills before the exporter runs would wait for it for ever */
+    if (_ssp_start_exporter() != 0) return 0;
     atomic_store(&_ssp_active, 1);
-    if (config && config->snapshot) config->snapshot(); /* the state before tracing began */
-    if (_ssp_start_exporter() != 0) {
-        atomic_store(&_ssp_active, 0);
-        return 0;
-    }
+    if (config && config->snapshot) config->snapshot(); /* the state before tracing began, the exporter's too */
     return 1;
 }

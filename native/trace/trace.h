@@ -68,6 +68,8 @@ uint64_t _ssp_now_ns(void);
 bool _ssp_write_all(int fd, const void *bytes, size_t length);
 /* Exporter: writes what each ring holds; returns events written. Caller holds `writer`. */
 uint64_t _ssp_flush_rings(bool signal_context);
+/* On the exporter thread only: sends its own full ring (a snapshot it takes) and says so; false elsewhere. */
+bool _ssp_flush_own_ring(struct ssp_ring *ring);
 int _ssp_open_output(void);
 bool _ssp_write_handshake(int fd);
 void _ssp_install_crash_handlers(void);
