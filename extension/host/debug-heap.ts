@@ -1,11 +1,13 @@
 // debug-heap.ts — the heap of a stopped debug session in the editor: the stops of
 // every debug type read (stopped-heap.ts), the Heap view in Run and Debug, the
-// findings of each stop in Problems, and "Show in Heap" on a variable.
+// findings of each stop in Problems, the frame's pointers labelled in the editor,
+// and "Show in Heap" on a variable.
 import * as vscode from 'vscode';
 import { addressInValue, pointerTarget } from '../debug/pointer-label';
 import type { SlabscopeContext } from './context';
 import { HeapView } from './heap-view';
 import { Command, ContextKey } from './ids';
+import { PointerLabels } from './pointer-labels';
 import { StoppedHeaps, trackStops } from './stopped-heap';
 import { registerStoppedProblems } from './stopped-problems';
 
@@ -18,7 +20,9 @@ interface VariableArgument {
 export function registerDebugHeap(ctx: SlabscopeContext): StoppedHeaps {
   const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log);
   const view = new HeapView(heaps);
-  ctx.push(heaps, view, ...trackStops(heaps), ...registerStoppedProblems(heaps),
+  const labels = new PointerLabels(heaps, ctx.log);
+  ctx.push(heaps, view, labels, ...trackStops(heaps), ...registerStoppedProblems(heaps),
+    vscode.languages.registerInlineValuesProvider([{ language: 'c' }, { language: 'cpp' }], labels),
     heaps.onDidChange((heap) => { void vscode.commands.executeCommand('setContext', ContextKey.heapStopped, heap !== null); }),
     vscode.commands.registerCommand(Command.showInHeap, async (argument?: VariableArgument) => {
       const variable = argument?.variable;

@@ -57,6 +57,8 @@ export class StoppedHeaps implements vscode.Disposable {
   private layouts: Map<string, LayoutStructs> | null = null;
   /** per session: a read in flight, and the one asked for meanwhile (only the newest waits) */
   private readonly reading = new Map<string, { running: Promise<void>; next: { threadId: number | undefined; frameId: number | undefined; since: number } | null }>();
+  /** per session: the thread its last stop named, until the editor has focused it */
+  private readonly stopThread = new Map<string, number>();
   /** sessions that have no debug root: asked once, then left alone */
   private readonly without = new Set<string>();
 
@@ -66,23 +68,39 @@ export class StoppedHeaps implements vscode.Disposable {
     this.changed.dispose();
   }
 
+  /** Settles when the reads of `session` asked for so far are done. */
+  async settled(session: vscode.DebugSession): Promise<void> {
+    await this.reading.get(session.id)?.running;
+  }
+
   /** A `stopped` event of `session` (from its tracker). */
   stopped(session: vscode.DebugSession, threadId: number | undefined): void {
+    if (threadId !== undefined) this.stopThread.set(session.id, threadId);
     this.schedule(session, threadId, undefined, performance.now());
   }
 
-  /** The user picked a thread or frame: read again there, unless that is what was read last. */
+  /** The user picked a thread or frame: read again there, unless it is the stop's own (already read). */
   focused(item: vscode.DebugThread | vscode.DebugStackFrame | undefined): void {
     if (!item || this.without.has(item.session.id)) return;
-    const frameId = 'frameId' in item ? item.frameId : undefined;
-    const last = this.current;
-    if (last && last.session.id === item.session.id && last.threadId === item.threadId && (frameId === undefined || frameId === last.frameId) && !this.reading.get(item.session.id)?.next) return;
-    this.schedule(item.session, item.threadId, frameId, performance.now());
+    const id = item.session.id;
+    const readThread = this.current?.session.id === id ? this.current.threadId : this.stopThread.get(id);
+    if (!('frameId' in item)) {
+      if (readThread !== item.threadId) this.schedule(item.session, item.threadId, undefined, performance.now());
+      return;
+    }
+    // frame ids are the adapter's handles, new with each stack trace: the editor's first focus after a
+    // stop is the stopped thread's top frame, which that stop's read already stood in
+    if (this.stopThread.get(id) === item.threadId) {
+      this.stopThread.delete(id);
+      return;
+    }
+    this.schedule(item.session, item.threadId, item.frameId, performance.now());
   }
 
   /** The session went on running or ended: its heap is no longer what memory holds. */
   left(session: vscode.DebugSession, ended: boolean): void {
     if (ended) {
+      this.stopThread.delete(session.id);
       this.without.delete(session.id);
       this.reading.delete(session.id);
     }
