@@ -5,7 +5,7 @@
 export interface SizeClass {
   readonly cls: number;
   /** the class's nominal block size */
-  readonly block: number;
+  readonly blockSize: number;
   /** distance between consecutive BASE pointers in a slab */
   readonly stride: number;
   /** bytes the caller may use from USER */
@@ -88,7 +88,7 @@ export function parseLayout(description: unknown): Layout {
     const where = `classes[${index}].`;
     const sizeClass: SizeClass = {
       cls: field(object, 'class', where),
-      block: field(object, 'block', where),
+      blockSize: field(object, 'block', where),
       stride: field(object, 'stride', where),
       payload: field(object, 'payload', where),
       nextOffset: field(object, 'nextOffset', where),

@@ -22,7 +22,7 @@ export function viewLayout(layout: Layout): ViewLayout {
     name: layout.name, userOffset: layout.userOffset, headerOffset: layout.headerOffset, headerMagic: layout.headerMagic,
     headerClassMask: layout.headerClassMask, superslabSize: layout.superslabSize, slabSize: layout.slabSize, slabsPerSuperslab: layout.slabsPerSuperslab,
     firstBlockSlab: layout.firstBlockSlab,
-    classes: layout.classes.map((c) => ({ cls: c.cls, block: c.block, stride: c.stride, nextOffset: c.nextOffset, capacity: c.capacity })),
+    classes: layout.classes.map((c) => ({ cls: c.cls, blockSize: c.blockSize, stride: c.stride, nextOffset: c.nextOffset, capacity: c.capacity })),
   };
 }
 

@@ -71,7 +71,7 @@ const message = <K extends string, S extends Shape>(type: K, shape: S): Check<Sh
 // ---- the parts of messages -----------------------------------------------------------
 
 const severity = oneOf(['error', 'warning'] as const);
-const sizeClass = object({ cls: nat, block: nat, stride: nat, nextOffset: nat, capacity: nat });
+const sizeClass = object({ cls: nat, blockSize: nat, stride: nat, nextOffset: nat, capacity: nat });
 export type ViewSizeClass = Infer<typeof sizeClass>;
 const layout = object({
   name: str, userOffset: nat, headerOffset: nat, headerMagic: nat, headerClassMask: nat, superslabSize: nat, slabSize: nat, slabsPerSuperslab: nat,

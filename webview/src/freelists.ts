@@ -66,7 +66,7 @@ export class Freelists {
     select(this.classSelect).selectAll<HTMLOptionElement, ViewSizeClass>('option').data(classes).join('option')
       .each(function (d) {
         setAttr(this, 'value', String(d.cls));
-        setText(this, `C${d.cls} (${d.block} B)`);
+        setText(this, `C${d.cls} (${d.blockSize} B)`);
       });
     const cls = this.store.selection.cls;
     if (cls !== null && this.classSelect.value !== String(cls)) this.classSelect.value = String(cls);
