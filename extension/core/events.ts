@@ -2,6 +2,7 @@
 // and a plain object form for the places that keep an event (findings, views, tests).
 
 import { u64, u64big, type EventBatch } from './decoder';
+import { basePtr, type BasePtr } from './pointers';
 import { EVENT_KIND_NAMES, EVENT_SIZE } from './protocol';
 
 export const eventTime = (b: Uint8Array, o: number): number => u64(b, o);
@@ -11,7 +12,8 @@ export const eventClass = (b: Uint8Array, o: number): number => b[o + 18];
 export const eventRoute = (b: Uint8Array, o: number): number => b[o + 19];
 export const eventSite = (b: Uint8Array, o: number): number =>
   (b[o + 20] | (b[o + 21] << 8) | (b[o + 22] << 16) | (b[o + 23] << 24)) >>> 0;
-export const eventBase = (b: Uint8Array, o: number): number => u64(b, o + 24);
+/** the event's BASE field (PROTOCOL §3): a block's BASE as the allocator computed it; a slab's or superslab's start for theirs */
+export const eventBase = (b: Uint8Array, o: number): BasePtr => basePtr(u64(b, o + 24));
 /** the value as a number: exact below 2^53 (addresses, counts); use eventValueBig for raw links */
 export const eventValue = (b: Uint8Array, o: number): number => u64(b, o + 32);
 export const eventValueBig = (b: Uint8Array, o: number): bigint => u64big(b, o + 32);
@@ -29,7 +31,7 @@ export interface TraceEvent {
   readonly cls: number;
   readonly route: number;
   readonly site: number;
-  readonly base: number;
+  readonly base: BasePtr;
   readonly value: bigint;
   readonly pc: number;
 }

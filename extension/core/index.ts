@@ -1,6 +1,7 @@
 // The engine: pure TypeScript, no editor API, shared by every front end.
 export * from './protocol';
 export * from './layout';
+export * from './pointers';
 export * from './decoder';
 export * from './events';
 export * from './findings';
