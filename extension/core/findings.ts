@@ -2,6 +2,8 @@
 // corruption or trouble, the block, the event where it was seen, and the call
 // sites that explain it (allocated by, freed by, detected at).
 
+import { NO_BASE, type BasePtr } from './pointers';
+
 export const FINDING_KINDS = [
   'double-free', 'base-as-user', 'user-as-base', 'interior-free', 'foreign-free', 'header-corrupt',
   'next-corrupt', 'next-out-of-slab', 'sentinel-leak', 'slab-leak', 'crash', 'lost-events', 'route-regression',
@@ -32,10 +34,14 @@ export interface FindingStacks {
 export interface Finding {
   readonly kind: FindingKind;
   readonly severity: Severity;
-  /** the pointer involved, as the program or the allocator used it */
+  /**
+   * the pointer involved, as the program passed it or the allocator used it: any
+   * 64-bit value (a wild free's may be past 2^53, so a bigint; findings are few), a
+   * USER, a BASE or neither — `base` says which block it names. `ptr` as in the report.
+   */
   readonly ptr: bigint;
-  /** the block's BASE, 0 when the pointer is in no block */
-  readonly base: number;
+  /** the block's BASE, NO_BASE (0) when the pointer is in no block */
+  readonly base: BasePtr;
   readonly cls: number;
   readonly thread: number;
   /** index of the event where it was found */
@@ -112,7 +118,7 @@ export class FindingSet {
     const loss: ThreadLoss = { thread, count, ranges: [[firstSeq, lastSeq]] };
     this.losses.set(thread, loss);
     this.push({
-      kind: 'lost-events', severity: 'warning', ptr: 0n, base: 0, cls: -1, thread, event,
+      kind: 'lost-events', severity: 'warning', ptr: 0n, base: NO_BASE, cls: -1, thread, event,
       get message() { return lossMessage(loss); },
       origin: 'engine', internalSite: null, stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
     });

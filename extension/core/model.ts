@@ -9,6 +9,7 @@ import { DetectorMemoryError, HOOK_NAMES, type Detector, type DetectorMemory, ty
 import { eventBase, eventClass, eventKind, eventPc, eventRoute, eventSite, eventValue, eventValueBig } from './events';
 import { FindingSet, severityOf, type Finding, type FindingKind } from './findings';
 import { HeapState, NONE, type Location, type PendingOp } from './heap/state';
+import { NO_BASE, type BasePtr } from './pointers';
 import { EVENT_KIND_COUNT, EventKind, NO_CLASS, ROUTE_SNAPSHOT } from './protocol';
 
 export {
@@ -236,11 +237,11 @@ export class HeapModel extends HeapState {
    */
   report(kind: FindingKind, b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, message: string, raw: bigint = BigInt(ptr)): boolean {
     const at = this.locate(ptr);
-    const base = at ? at.slab.baseOf(at.slot) : 0;
+    const base = at ? at.slab.baseOf(at.slot) : NO_BASE;
     return this.findings.add(this.makeFinding(kind, 'engine', raw, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at));
   }
 
-  makeFinding(kind: FindingKind, origin: 'native' | 'engine', ptr: number | bigint, base: number, cls: number, thread: number,
+  makeFinding(kind: FindingKind, origin: 'native' | 'engine', ptr: number | bigint, base: BasePtr, cls: number, thread: number,
     index: number, message: string, pc: number, site: number, at: Location | null): Finding {
     const allocEvent = at ? at.slab.allocEvent[at.slot] : NONE;
     const freeEvent = at ? at.slab.freeEvent[at.slot] : NONE;

@@ -2,7 +2,7 @@
 // slab freelist and remote queue as a chain of blocks from its head, each chain
 // validated link by link. Pure: works on the bytes heap-reader.ts fetched.
 import { basename } from 'node:path';
-import { headerFor, nextCoversHeader, severityOf, type Finding, type FindingKind } from '../core';
+import { basePtr, headerFor, nextCoversHeader, severityOf, type Finding, type FindingKind } from '../core';
 import { hexAddress, type ReadStats } from './memory-port';
 import type { HeapMemory, SlabMemory } from './heap-reader';
 
@@ -132,7 +132,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
 
   const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: number, cls: number, sentence: string) => {
     findings.push({
-      kind, severity: severityOf(kind), ptr, base, cls, thread: rule.thread, event: -1,
+      kind, severity: severityOf(kind), ptr, base: basePtr(base), cls, thread: rule.thread, event: -1,
       message: `${sentence}${where}`, origin: 'engine', internalSite: null,
       stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
     });

@@ -6,6 +6,7 @@ import type { CrashRecord } from '../decoder';
 import { hex } from '../events';
 import { NONE } from '../heap/state';
 import type { HeapModel } from '../model';
+import { NO_BASE } from '../pointers';
 import type { Detector } from './detector';
 
 const SIGNAL_NAMES: Record<number, string> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 11: 'SIGSEGV' };
@@ -23,7 +24,7 @@ export class CrashesDetector implements Detector {
       ? `: the last byte of the page below ${hex(fault + 1n)}, which is not mapped — a header read before a page-aligned pointer crossed the page boundary`
       : '';
     this.model.findings.add({
-      kind: 'crash', severity: 'error', ptr: fault, base: 0, cls: -1, thread: record.thread, event: this.model.eventCount,
+      kind: 'crash', severity: 'error', ptr: fault, base: NO_BASE, cls: -1, thread: record.thread, event: this.model.eventCount,
       message: `the program died of ${signal} at pc ${hex(record.pc)}${touched}${pageEdge}`,
       origin: 'engine', internalSite: null,
       // the crash pc first (its line, in the allocator or not), then the allocator call the thread was in;

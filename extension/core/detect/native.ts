@@ -8,6 +8,7 @@ import type { Finding, FindingKind } from '../findings';
 import type { PendingOp } from '../heap/state';
 import type { Layout } from '../layout';
 import type { HeapModel } from '../model';
+import { NO_BASE } from '../pointers';
 import { CHECK_KIND_NAMES, EventKind, NO_CLASS } from '../protocol';
 import type { Detector } from './detector';
 
@@ -24,7 +25,7 @@ export class NativeReportsDetector implements Detector {
     const kind = (CHECK_KIND_NAMES[Number(value & 0xffn)] ?? '') as FindingKind;
     if (!kind) return;
     const at = model.locate(ptr);
-    const base = at ? at.slab.baseOf(at.slot) : 0;
+    const base = at ? at.slab.baseOf(at.slot) : NO_BASE;
     if (model.explained(kind, base)) return;
     const finding = model.makeFinding(kind, 'native', ptr, base, cls === NO_CLASS ? -1 : cls, thread, index, nativeMessage(kind, ptr, model.layout),
       eventPc(b, o), eventSite(b, o), at);

@@ -11,6 +11,7 @@
 import type { CrashRecord, Handshake, SlabBytesRecord } from '../decoder';
 import type { InternalSite } from '../findings';
 import { headerFor, type Layout } from '../layout';
+import { basePtr, type BasePtr } from '../pointers';
 import { AllocRoute, CHECK_KIND_NAMES, EventKind, FREE_ROUTE_COUNT, FreeRoute, HandshakeFlag, NO_CLASS } from '../protocol';
 
 export const enum BlockState {
@@ -70,8 +71,8 @@ export class SlabModel {
     this.freeThread = new Uint32Array(n);
   }
 
-  baseOf(slot: number): number {
-    return this.start + slot * this.stride;
+  baseOf(slot: number): BasePtr {
+    return basePtr(this.start + slot * this.stride);
   }
 
   /** the slot whose block holds `address`, or -1 past the carved blocks' area */
