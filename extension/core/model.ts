@@ -36,7 +36,8 @@ export class HeapModel extends HeapState {
   readonly detectors: readonly Detector[];
   /** per event kind, the detectors with a hook for it, in the order of DETECTORS */
   private readonly looking: (readonly Detector[])[];
-  private inSnapshot = false;
+  /** inside the snapshot a program sends when tracing starts: a checkpoint waits until it is whole */
+  inSnapshot = false;
 
   constructor(handshake: Handshake, options: Partial<ModelOptions> = {}) {
     super(handshake);

@@ -117,7 +117,8 @@ class Checkpointer implements SessionListener {
   }
   boundary(streamEnd: number): void {
     const model = this.session.model!;
-    if (model.eventCount < this.next || this.session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
+    // never inside the snapshot: a model restored there would take its rest for a new one
+    if (model.eventCount < this.next || model.inSnapshot || this.session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
     const blob = writeCheckpoint(model, this.session.order);
     this.entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.store(blob), dataLength: blob.length, crc32: checkpointChecksum(blob) });
     this.next = model.eventCount + this.interval;

@@ -23,7 +23,7 @@ const CASES = [
   { kind: 'route-regression', inject: 'registry-in-fast-path', program: 'inject_demo', args: ['route'], checkpoints: 40, env: SMALL_RING },
   { kind: 'slab-leak', inject: 'sll-no-used-decrement', program: 'inject_demo', args: ['drain'], checkpoints: 40, env: SMALL_RING },
   { kind: 'sentinel-leak', inject: 'remote-sentinel-leak', program: 'inject_demo', args: ['remote'], checkpoints: 40, env: SMALL_RING },
-  { kind: 'double-free', program: 'bugs/double_free_remote', args: [], checkpoints: Infinity, env: { SLABSCOPE_RING: '128' } },
+  { kind: 'double-free', program: 'bugs/double_free_remote', args: [], checkpoints: Infinity, env: { SLABSCOPE_RING: '16' } },
   // a ring of 16 events drops some on every thread, more than once on some
   { kind: 'lost-events', program: 'workload', args: ['2000'], options: ['--lossy'], env: { SLABSCOPE_RING: '16' }, checkpoints: Infinity },
 ];
