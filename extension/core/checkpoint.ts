@@ -11,10 +11,12 @@ import type { Handshake } from './decoder';
 import type { FindingSetMemory } from './findings';
 import { DetectorMemoryError, HeapModel, type DetectorMemory, SlabModel, SuperslabModel, type ModelOptions } from './model';
 import type { EventOrder, PendingState } from './order';
+import type { BasePtr } from './pointers';
 
 interface SlabEntry {
   start: number; index: number; cls: number; owner: number; used: number; carved: number; extent: number;
-  freelist: number[]; remote: number[];
+  /** BASEs, as the engine wrote them */
+  freelist: BasePtr[]; remote: BasePtr[];
 }
 /** the checkpoint format this engine writes, and the newest it reads */
 export const CHECKPOINT_FORMAT = 2;
@@ -27,9 +29,9 @@ interface CheckpointJson {
   superslabs: number[];
   slabs: SlabEntry[];
   threads: {
-    id: number; exited: boolean; events: number; caches: number[][]; known: boolean[];
+    id: number; exited: boolean; events: number; caches: BasePtr[][]; known: boolean[];
     /** format 2: the link last read (base, value, event) and the operation in progress (event, pc, stack) */
-    lastRead?: [number, number, number]; lastOp?: [number, number, number[] | null] | null;
+    lastRead?: [BasePtr | -1, number, number]; lastOp?: [number, number, number[] | null] | null;
   }[];
   freeRoutes: number[][];
   allocRoutes: number[][];

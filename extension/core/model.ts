@@ -110,7 +110,7 @@ export class HeapModel extends HeapState {
     }
   }
 
-  private onAlloc(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+  private onAlloc(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const pc = eventPc(b, o);
     this.beginOp(thread, index, pc);
     const looking = this.looking[EventKind.Alloc];
@@ -121,7 +121,7 @@ export class HeapModel extends HeapState {
     this.alloc(thread, index, cls, route, base, pc);
   }
 
-  private onFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+  private onFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const pc = eventPc(b, o);
     this.beginOp(thread, index, pc);
     const looking = this.looking[EventKind.Free];
@@ -132,7 +132,7 @@ export class HeapModel extends HeapState {
     this.free(thread, index, cls, route, base, pc);
   }
 
-  private onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+  private onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const looking = this.looking[EventKind.CachePush];
     if (looking.length) {
       looking[0].onCachePush!(b, o, thread, index, cls, route, base, this.locate(base));
@@ -141,7 +141,7 @@ export class HeapModel extends HeapState {
     this.cachePush(thread, cls, base);
   }
 
-  private onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+  private onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const looking = this.looking[EventKind.CachePop];
     if (looking.length) {
       looking[0].onCachePop!(b, o, thread, index, cls, route, base, this.locate(base));
@@ -150,7 +150,7 @@ export class HeapModel extends HeapState {
     this.cachePop(thread, cls, base);
   }
 
-  private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+  private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const looking = this.looking[EventKind.NextWrite];
     if (looking.length) {
       looking[0].onNextWrite!(b, o, thread, index, cls, route, base, this.locate(base));
@@ -159,7 +159,7 @@ export class HeapModel extends HeapState {
     this.nextWrite(cls, base, this.linkValue(b, o), route);
   }
 
-  private onNextRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
+  private onNextRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const looking = this.looking[EventKind.NextRead];
     if (looking.length) {
       looking[0].onNextRead!(b, o, thread, index, cls, route, base, this.locate(base));

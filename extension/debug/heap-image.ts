@@ -2,7 +2,7 @@
 // slab freelist and remote queue as a chain of blocks from its head, each chain
 // validated link by link. Pure: works on the bytes heap-reader.ts fetched.
 import { basename } from 'node:path';
-import { basePtr, headerFor, nextCoversHeader, severityOf, type Finding, type FindingKind } from '../core';
+import { basePtr, headerFor, NO_BASE, nextCoversHeader, severityOf, userFromBase, type BasePtr, type Finding, type FindingKind, type UserPtr } from '../core';
 import { hexAddress, type ReadStats } from './memory-port';
 import type { HeapMemory, SlabMemory } from './heap-reader';
 
@@ -10,8 +10,8 @@ export const CHAIN_ENDS = ['null', 'cycle', 'corrupt', 'out-of-slab', 'wrong-cla
 export type ChainEnd = (typeof CHAIN_ENDS)[number];
 
 export interface NodeImage {
-  readonly base: number;
-  readonly user: number;
+  readonly base: BasePtr;
+  readonly user: UserPtr;
 }
 export interface ChainImage {
   /** in chain order from the head; a broken chain up to the break */
@@ -130,9 +130,9 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         if (link !== null && word !== null && word === checkWordOf(head, link, key)) checkWords = true;
       });
 
-  const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: number, cls: number, sentence: string) => {
+  const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: BasePtr, cls: number, sentence: string) => {
     findings.push({
-      kind, severity: severityOf(kind), ptr, base: basePtr(base), cls, thread: rule.thread, event: -1,
+      kind, severity: severityOf(kind), ptr, base, cls, thread: rule.thread, event: -1,
       message: `${sentence}${where}`, origin: 'engine', internalSite: null,
       stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
     });
@@ -146,7 +146,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     const nextOffset = layout.classes[rule.cls].nextOffset;
     const bound = carvedOf[rule.cls] + 1;
     let from = 'its head'; // what holds the link being followed, for messages
-    let fromBase = 0;
+    let fromBase = NO_BASE;
     let link = head;
     // Brent: the tortoise waits at the node seen at the last power of two
     let tortoise = -1, power = 1, steps = 0;
@@ -192,15 +192,17 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, block ${slot} of a slab that has carved only ${slab.carved}`);
         return { nodes, end: 'corrupt' };
       }
+      // the link is a carved block's start of the right class and slab: a BASE
+      const base = basePtr(address);
       // Brent: a node seen before closes a loop
       if (address === tortoise) {
         // the walk may have gone round more than once before the tortoise sat in the loop: keep the first lap
-        const firstAt = new Map<number, number>();
+        const firstAt = new Map<BasePtr, number>();
         let lap = 0;
         while (lap < nodes.length && !firstAt.has(nodes[lap].base)) firstAt.set(nodes[lap].base, lap++);
         const kept = nodes.slice(0, lap);
         const closing = kept[kept.length - 1];
-        const loopStart = lap < nodes.length ? nodes[lap].base : address;
+        const loopStart = lap < nodes.length ? nodes[lap].base : base;
         const mu = firstAt.get(loopStart) ?? 0;
         report('freelist-cycle', rule, BigInt(loopStart), closing.base, rule.cls,
           `${rule.name} loops: the block at ${hexAddress(closing.base)} links back to ${hexAddress(loopStart)}, node ${mu} of the chain (${kept.length - mu} blocks in the loop)`);
@@ -219,24 +221,24 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         return { nodes, end: 'corrupt' };
       }
       if (word === 'rewritten')
-        report('next-corrupt', rule, BigInt(address), address, rule.cls,
+        report('next-corrupt', rule, BigInt(address), base, rule.cls,
           `${rule.name}: the free block at ${hexAddress(address)} holds a link written after it was freed (its check word is for another link)`);
-      nodes.push({ base: address, user: address + layout.userOffset });
+      nodes.push({ base, user: userFromBase(base, layout) });
       if (!shared) {
         const first = owners.get(address);
         if (first !== undefined && first !== rule.name) {
           shared = true;
-          report('double-free', rule, link, address, rule.cls, `the block at ${hexAddress(address)} is in ${first} and in ${rule.name}: freed twice`);
+          report('double-free', rule, link, base, rule.cls, `the block at ${hexAddress(address)} is in ${first} and in ${rule.name}: freed twice`);
         } else owners.set(address, rule.name);
       }
       if (!nextCoversHeader(layout, rule.cls)) {
         const header = slab.blocks[offset + layout.headerOffset];
         if (header !== headerFor(layout, rule.cls))
-          report('header-corrupt', rule, BigInt(address + layout.userOffset), address, rule.cls,
+          report('header-corrupt', rule, BigInt(userFromBase(base, layout)), base, rule.cls,
             `${rule.name}: the free block at ${hexAddress(address)} has header byte ${hexAddress(header)}, not ${hexAddress(headerFor(layout, rule.cls))} (C${rule.cls})`);
       }
       from = `the block at ${hexAddress(address)}`;
-      fromBase = address;
+      fromBase = base;
       link = linkAt(slab, offset + nextOffset) as bigint;
     }
   };
@@ -249,7 +251,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       const rule: ChainRule = { kind: 'cache', cls, slab: null, thread: thread.id, name: `thread ${thread.id}'s C${cls} cache` };
       const chain = walk(head, rule);
       if (chain.end === 'null' && chain.nodes.length !== count)
-        report('count-mismatch', rule, head, 0, cls, `${rule.name} holds ${chain.nodes.length} blocks; its count says ${count}`);
+        report('count-mismatch', rule, head, NO_BASE, cls, `${rule.name} holds ${chain.nodes.length} blocks; its count says ${count}`);
       caches.push({ cls, count, ...chain });
     });
     return { thread: thread.id, address: thread.address, caches };
@@ -262,7 +264,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     const remote = walk(slab.remoteHead, { kind: 'remote', cls: slab.cls, slab, thread: slab.owner, name: `the remote queue of ${name}` });
     const free = slab.carved - slab.used;
     if (freelist.end === 'null' && freelist.nodes.length !== free)
-      report('count-mismatch', freelistRule, slab.freelist, 0, slab.cls, `${freelistRule.name} holds ${freelist.nodes.length} blocks; carved ${slab.carved} less used ${slab.used} says ${free}`);
+      report('count-mismatch', freelistRule, slab.freelist, NO_BASE, slab.cls, `${freelistRule.name} holds ${freelist.nodes.length} blocks; carved ${slab.carved} less used ${slab.used} says ${free}`);
     return { start: slab.start, cls: slab.cls, owner: slab.owner, used: slab.used, capacity: slab.capacity, carved: slab.carved, freelist, remote };
   });
 

@@ -3,7 +3,7 @@
 // so every view and query that serves a trace serves a stopped process unchanged.
 // Every carved block's header byte and link come from memory; a block in no chain
 // is with the program, unless a chain of its class broke (then it is unknown).
-import { BlockState, EventKind, HandshakeFlag, HeapState, type Handshake } from '../core';
+import { basePtr, BlockState, EventKind, HandshakeFlag, HeapState, type Handshake } from '../core';
 import type { HeapImage } from './heap-image';
 import type { HeapMemory } from './heap-reader';
 
@@ -20,9 +20,9 @@ export function heapStateOf(image: HeapImage, memory: HeapMemory, executable = '
   const state = new HeapState(stoppedHandshake(memory, executable, pid));
   const { layout } = memory.structs;
   state.beginSnapshot();
-  for (const superslab of image.superslabs) state.snapshotEvent(EventKind.SuperslabMap, 0, superslab, 0);
+  for (const superslab of image.superslabs) state.snapshotEvent(EventKind.SuperslabMap, 0, basePtr(superslab), 0);
   for (const slab of memory.slabs)
-    state.snapshotEvent(EventKind.SlabBind, slab.cls, slab.start, slab.used + slab.carved * 2 ** 20 + slab.owner * 2 ** 40);
+    state.snapshotEvent(EventKind.SlabBind, slab.cls, basePtr(slab.start), slab.used + slab.carved * 2 ** 20 + slab.owner * 2 ** 40);
   const broken = new Set<number>();
   for (const thread of image.threads)
     for (const cache of thread.caches) {

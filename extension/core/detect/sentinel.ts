@@ -33,7 +33,7 @@ export class SentinelDetector implements Detector {
     // The splice rewrote the tail's link before this event: walk the drained chain from its head
     // (blocks pushed after the drain took the queue start a new chain, ending in the sentinel rightly);
     // a sentinel still met on the way now sits in the slab freelist.
-    const pending = new Set(slab.remote);
+    const pending = new Set<number>(slab.remote);
     for (let link = chainHead, steps = 0; pending.has(link) && steps < slab.remote.length; steps++) {
       const next = slab.next[slab.slotOf(link)];
       if (model.isSentinel(next)) {

@@ -50,9 +50,9 @@ export class SlabModel {
   readonly freePc: Float64Array;
   readonly freeThread: Uint32Array;
   /** the slab freelist, tail first, head last */
-  readonly freelist: number[] = [];
+  readonly freelist: BasePtr[] = [];
   /** the remote queue, tail first, head last */
-  readonly remote: number[] = [];
+  readonly remote: BasePtr[] = [];
 
   constructor(readonly start: number, readonly index: number, readonly cls: number, layout: Layout, owner: number) {
     const sizeClass = layout.classes[cls];
@@ -101,14 +101,14 @@ export interface PendingOp {
 
 export class ThreadModel {
   /** per class: the thread cache chain, tail first, head last */
-  readonly caches: number[][];
+  readonly caches: BasePtr[][];
   /** per class: whether the chain is known exactly (lost events or operation-level traces make it unknown) */
   readonly known: boolean[];
   exited = false;
   events = 0;
   lastOp: PendingOp | null = null;
   /** the last next-pointer read (base −1: none), for the pop that follows */
-  readonly lastRead = { base: -1, value: 0, event: -1 };
+  readonly lastRead: { base: BasePtr | -1; value: number; event: number } = { base: -1, value: 0, event: -1 };
   constructor(readonly id: number, classCount: number, known: boolean) {
     this.caches = Array.from({ length: classCount }, () => []);
     this.known = new Array(classCount).fill(known);
@@ -266,7 +266,7 @@ export class HeapState {
 
   // ---- what one event does to the heap --------------------------------------
 
-  alloc(thread: number, index: number, cls: number, route: number, base: number, pc: number): void {
+  alloc(thread: number, index: number, cls: number, route: number, base: BasePtr, pc: number): void {
     this.allocRoutes[cls === NO_CLASS ? this.classCount : cls][route < 6 ? route : 0]++;
     if (cls === NO_CLASS) return;
     const at = this.locate(base);
@@ -280,7 +280,7 @@ export class HeapState {
     if (!this.detail) slab.header[slot] = headerFor(this.layout, cls);
   }
 
-  free(thread: number, index: number, cls: number, route: number, base: number, pc: number): void {
+  free(thread: number, index: number, cls: number, route: number, base: BasePtr, pc: number): void {
     this.freeRoutes[cls === NO_CLASS ? this.classCount : cls][route < FREE_ROUTE_COUNT ? route : 0]++;
     if (cls === NO_CLASS || route === FreeRoute.Rejected || route === FreeRoute.Foreign) return;
     const at = this.locate(base);
@@ -295,7 +295,7 @@ export class HeapState {
     }
   }
 
-  cachePush(thread: number, cls: number, base: number): void {
+  cachePush(thread: number, cls: number, base: BasePtr): void {
     const at = this.locate(base);
     if (at && at.within !== 0) return; // not a BASE: no block of ours went on the chain
     if (cls < this.classCount) this.thread(thread).caches[cls].push(base);
@@ -304,7 +304,7 @@ export class HeapState {
     at.slab.thread[at.slot] = thread;
   }
 
-  cachePop(thread: number, cls: number, base: number): void {
+  cachePop(thread: number, cls: number, base: BasePtr): void {
     const owner = this.thread(thread);
     const chain = owner.caches[cls];
     if (chain) {
@@ -319,12 +319,12 @@ export class HeapState {
   }
 
   /** A pop that read the block's link took it: what the block holds there is no longer a link. */
-  private linkTaken(thread: ThreadModel, base: number, at: Location): void {
+  private linkTaken(thread: ThreadModel, base: BasePtr, at: Location): void {
     if (thread.lastRead.base === base) at.slab.next[at.slot] = NEXT_UNKNOWN;
   }
 
   /** `used`: the slab's used count after the push, as the allocator reports it */
-  slabPush(base: number, used: number): void {
+  slabPush(base: BasePtr, used: number): void {
     const at = this.locate(base);
     if (!at || at.within !== 0) return;
     const { slab, slot } = at;
@@ -333,7 +333,7 @@ export class HeapState {
     slab.used = used;
   }
 
-  slabPop(thread: number, base: number): void {
+  slabPop(thread: number, base: BasePtr): void {
     const at = this.locate(base);
     if (!at) return;
     const list = at.slab.freelist;
@@ -347,7 +347,7 @@ export class HeapState {
    * `value`: the link as a number, the sentinel as this.sentinel; `offset`: where
    * in the block it was written (a link written past the block runs over the next one's header).
    */
-  nextWrite(cls: number, base: number, value: number, offset: number): void {
+  nextWrite(cls: number, base: BasePtr, value: number, offset: number): void {
     const at = this.locate(base);
     if (!at || at.within !== 0) return;
     at.slab.next[at.slot] = value;
@@ -357,14 +357,14 @@ export class HeapState {
     }
   }
 
-  nextRead(thread: number, index: number, base: number, value: number): void {
+  nextRead(thread: number, index: number, base: BasePtr, value: number): void {
     const read = this.thread(thread).lastRead;
     read.base = base;
     read.value = value;
     read.event = index;
   }
 
-  headerWrite(base: number, header: number): void {
+  headerWrite(base: BasePtr, header: number): void {
     const at = this.locate(base);
     if (at) at.slab.header[at.slot] = header & 0xff;
   }
@@ -390,7 +390,7 @@ export class HeapState {
     chain.splice(0, Math.min(count, chain.length));
   }
 
-  remotePush(thread: number, base: number): void {
+  remotePush(thread: number, base: BasePtr): void {
     const at = this.locate(base);
     if (!at) return;
     at.slab.state[at.slot] = BlockState.RemotePending;
@@ -399,7 +399,7 @@ export class HeapState {
   }
 
   /** The owner took its remote queue: every block in it joins the slab freelist. */
-  remoteDrain(chainHead: number): void {
+  remoteDrain(chainHead: BasePtr): void {
     const at = this.locate(chainHead);
     if (!at) return;
     const { slab } = at;
@@ -495,7 +495,7 @@ export class HeapState {
   }
 
   /** One snapshot event: it describes state; walks come head first. */
-  snapshotEvent(kind: number, cls: number, base: number, value: number): void {
+  snapshotEvent(kind: number, cls: number, base: BasePtr, value: number): void {
     switch (kind) {
       case EventKind.SuperslabMap:
         this.mapSuperslab(base);
@@ -540,7 +540,7 @@ export class HeapState {
   }
 }
 
-function removeFrom(list: number[], value: number): void {
+function removeFrom(list: BasePtr[], value: BasePtr): void {
   const at = list.lastIndexOf(value);
   if (at >= 0) list.splice(at, 1);
 }
