@@ -4,7 +4,7 @@
 
 import {
   ALLOC_ROUTE_NAMES, BLOCK_STATE_NAMES, BlockState, FREE_ROUTE_NAMES, headerFor, headerMismatch, hex,
-  type Finding, type Handshake, type HeapModel, type Layout, type ReportFinding, type ReportFrame, type SlabModel,
+  type BasePtr, type Finding, type Handshake, type HeapModel, type Layout, type ReportFinding, type ReportFrame, type SlabModel,
 } from '../core';
 import {
   CORRUPT_STATE, VIEW_PROTOCOL_VERSION, encodeBase64,
@@ -184,7 +184,7 @@ const LIST_STATE = { 'thread cache': BlockState.FreeCache, 'slab freelist': Bloc
  * (slab lists) or into another class, the remote sentinel outside the remote
  * queue, a node that is not free.
  */
-function chainOf(model: HeapModel, name: FreelistChain['name'], owner: string, tailFirst: readonly number[], known: boolean, cls: number): FreelistChain {
+function chainOf(model: HeapModel, name: FreelistChain['name'], owner: string, tailFirst: readonly BasePtr[], known: boolean, cls: number): FreelistChain {
   const layout = model.layout;
   const sentinel = layout.remoteSentinel === null ? NaN : Number(layout.remoteSentinel);
   const total = tailFirst.length;

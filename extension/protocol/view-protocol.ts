@@ -5,6 +5,8 @@
 // validator; its TypeScript type is inferred from it, so the two cannot drift.
 // Browser-safe: no Node imports.
 
+import { basePtr, type BasePtr } from '../core/pointers';
+
 export const VIEW_PROTOCOL_VERSION = 1;
 
 /** Block states as the views draw them: the engine's states, then "corrupt" (a finding or a header mismatch). */
@@ -35,6 +37,8 @@ const int: Check<number> = (v, p) => (typeof v === 'number' && Number.isSafeInte
 const nat: Check<number> = (v, p) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(p, 'a non-negative integer', v));
 /** a number that may be past 2^53 (next pointers hold any value), or -1 */
 const num: Check<number> = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a number', v));
+/** a block's BASE, as the host's engine named it */
+const base: Check<BasePtr> = (v, p) => basePtr(nat(v, p));
 const str: Check<string> = (v, p) => (typeof v === 'string' ? v : fail(p, 'a string', v));
 const bool: Check<boolean> = (v, p) => (typeof v === 'boolean' ? v : fail(p, 'true or false', v));
 const base64: Check<string> = (v, p) => (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) ? v : fail(p, 'base64 text', v));
@@ -88,7 +92,7 @@ const frames = list(frame, 256);
 const finding = object({
   id: nat, kind: str, severity, ptr: str,
   /** the block's BASE, 0 when the pointer is in no block */
-  base: nat,
+  base,
   cls: int, thread: nat, event: nat, message: str,
   /** the offending call in the user's code */
   site: nullable(sourceRef),
@@ -112,7 +116,7 @@ const headerCell = object({ header: int, next: num, state: nat, corrupt: bool, m
 export type HeaderCell = Infer<typeof headerCell>;
 export const LINK_ERRORS = ['break', 'cycle', 'out-of-slab', 'other-class', 'sentinel', 'not-free'] as const;
 export type LinkError = (typeof LINK_ERRORS)[number];
-const freelistNode = object({ base: nat, next: num, nextOffset: nat, slab: nat, error: nullable(oneOf(LINK_ERRORS)), note: str });
+const freelistNode = object({ base, next: num, nextOffset: nat, slab: nat, error: nullable(oneOf(LINK_ERRORS)), note: str });
 export type FreelistNode = Infer<typeof freelistNode>;
 const chain = object({
   name: oneOf(['thread cache', 'slab freelist', 'remote queue'] as const),
@@ -124,7 +128,8 @@ export type FreelistChain = Infer<typeof chain>;
 const history = object({ what: oneOf(['allocated', 'freed'] as const), event: nat, thread: nat, pc: str, site: nullable(sourceRef) });
 export type BlockHistory = Infer<typeof history>;
 const blockInfo = object({
-  base: nat, user: nat, cls: nat, slot: nat, slab: nat, state: str, thread: nat, headerExpected: nat, headerActual: int, next: num, nextOffset: nat,
+  /** user: its USER address, BASE + the layout's userOffset */
+  base, user: nat, cls: nat, slot: nat, slab: nat, state: str, thread: nat, headerExpected: nat, headerActual: int, next: num, nextOffset: nat,
   history: list(history, 64),
 });
 export type BlockInfo = Infer<typeof blockInfo>;
