@@ -124,7 +124,7 @@ export class HeapFeed {
         next.set(slab.start, entry);
         if (!everything && before && sameSlab(before, entry)) continue;
         slabs.push({
-          start: slab.start, superslab: base, index: slab.index, cls: slab.cls, capacity: slab.capacity, stride: slab.stride,
+          slabStart: slab.start, superslab: base, index: slab.index, cls: slab.cls, capacity: slab.capacity, stride: slab.stride,
           used: slab.used, carved: slab.carved, owner: slab.owner, states: encodeBase64(states),
         });
       }
@@ -171,7 +171,7 @@ export function slabMessage(model: HeapModel, start: number, findings: readonly 
     });
   const layout = model.layout;
   return {
-    type: 'slab', event: model.eventCount, start, cls: slab.cls, stride: slab.stride, expectedHeader: headerFor(layout, slab.cls),
+    type: 'slab', event: model.eventCount, slabStart: start, cls: slab.cls, stride: slab.stride, expectedHeader: headerFor(layout, slab.cls),
     nextOffset: layout.classes[slab.cls].nextOffset, userOffset: layout.userOffset, headerOffset: layout.headerOffset, blocks,
   };
 }
@@ -213,7 +213,7 @@ function chainOf(model: HeapModel, name: FreelistChain['name'], owner: string, t
       else if (following !== null && next !== following) { error = 'break'; note = `the link says ${hex(next)}, the list goes on at ${hex(following)}`; }
     }
     seen.add(base);
-    nodes.push({ base, next, nextOffset: layout.classes[nodeCls]?.nextOffset ?? 0, slab: slabStart, error, note });
+    nodes.push({ base, next, nextOffset: layout.classes[nodeCls]?.nextOffset ?? 0, slabStart, error, note });
   }
   return { name, owner, known, total, nodes };
 }
@@ -254,7 +254,7 @@ export async function blockMessage(model: HeapModel, addr: number, resolve: Site
   ];
   // copy what the reused location holds before awaiting anything
   const block = {
-    base, user: base + layout.userOffset, cls: slab.cls, slot, slab: slab.start, state: BLOCK_STATE_NAMES[slab.state[slot]], thread: slab.thread[slot],
+    base, user: base + layout.userOffset, cls: slab.cls, slot, slabStart: slab.start, state: BLOCK_STATE_NAMES[slab.state[slot]], thread: slab.thread[slot],
     headerExpected: headerFor(layout, slab.cls), headerActual: slab.header[slot], next: slab.next[slot], nextOffset: layout.classes[slab.cls].nextOffset,
     history,
   };

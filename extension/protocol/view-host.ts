@@ -251,7 +251,7 @@ export class ViewHost {
         return;
       }
       case 'selectSlab': {
-        this.selectedSlab = message.start;
+        this.selectedSlab = message.slabStart;
         const model = this.source.model();
         if (model) this.sendSlab(model);
         return;

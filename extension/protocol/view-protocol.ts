@@ -102,7 +102,7 @@ const finding = object({
 });
 export type ViewFinding = Infer<typeof finding>;
 const slab = object({
-  start: nat, superslab: nat, index: nat, cls: nat, capacity: nat, stride: nat, used: nat, carved: nat, owner: nat,
+  slabStart: nat, superslab: nat, index: nat, cls: nat, capacity: nat, stride: nat, used: nat, carved: nat, owner: nat,
   /** one byte per block, VIEW_BLOCK_STATES indices, base64 */
   states: base64,
 });
@@ -116,7 +116,7 @@ const headerCell = object({ header: int, next: num, state: nat, corrupt: bool, m
 export type HeaderCell = Infer<typeof headerCell>;
 export const LINK_ERRORS = ['break', 'cycle', 'out-of-slab', 'other-class', 'sentinel', 'not-free'] as const;
 export type LinkError = (typeof LINK_ERRORS)[number];
-const freelistNode = object({ base, next: num, nextOffset: nat, slab: nat, error: nullable(oneOf(LINK_ERRORS)), note: str });
+const freelistNode = object({ base, next: num, nextOffset: nat, slabStart: nat, error: nullable(oneOf(LINK_ERRORS)), note: str });
 export type FreelistNode = Infer<typeof freelistNode>;
 const chain = object({
   name: oneOf(['thread cache', 'slab freelist', 'remote queue'] as const),
@@ -129,7 +129,7 @@ const history = object({ what: oneOf(['allocated', 'freed'] as const), event: na
 export type BlockHistory = Infer<typeof history>;
 const blockInfo = object({
   /** user: its USER address, BASE + the layout's userOffset */
-  base, user: nat, cls: nat, slot: nat, slab: nat, state: str, thread: nat, headerExpected: nat, headerActual: int, next: num, nextOffset: nat,
+  base, user: nat, cls: nat, slot: nat, slabStart: nat, state: str, thread: nat, headerExpected: nat, headerActual: int, next: num, nextOffset: nat,
   history: list(history, 64),
 });
 export type BlockInfo = Infer<typeof blockInfo>;
@@ -156,7 +156,7 @@ const HOST_MESSAGES = {
   }),
   findings: message('findings', { findings: list(finding) }),
   slab: message('slab', {
-    event: nat, start: nat, cls: nat, stride: nat,
+    event: nat, slabStart: nat, cls: nat, stride: nat,
     /** expected header byte of every block of this slab */
     expectedHeader: nat,
     nextOffset: nat, userOffset: nat, headerOffset: nat,
@@ -186,7 +186,7 @@ const VIEW_MESSAGES = {
   /** a live view has taken in the last update (a status ends each): the host may send the next */
   applied: message('applied', {}),
   seek: message('seek', { event: nat }),
-  selectSlab: message('selectSlab', { start: nat }),
+  selectSlab: message('selectSlab', { slabStart: nat }),
   selectFreelist: message('selectFreelist', { thread: nat, cls: nat }),
   block: message('block', { addr: nat }),
   openSource: message('openSource', { file: str, line: nat }),

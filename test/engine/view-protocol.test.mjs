@@ -14,15 +14,15 @@ const finding = {
   site: { file: 'main.c', line: 12, function: 'main' }, internalSite: null, stacks: { alloc: [frame], free: [frame, frame], detect: [] },
 };
 const block = {
-  base: 4096, user: 4097, cls: 1, slot: 0, slab: 4096, state: 'allocated', thread: 1, headerExpected: 0xa1, headerActual: -1, next: -1, nextOffset: 1,
+  base: 4096, user: 4097, cls: 1, slot: 0, slabStart: 4096, state: 'allocated', thread: 1, headerExpected: 0xa1, headerActual: -1, next: -1, nextOffset: 1,
   history: [{ what: 'allocated', event: 3, thread: 1, pc: '0x401000', site: null }],
 };
 const good = [
   { type: 'findings', findings: [finding] },
   { type: 'block', event: 9, query: 4097, block },
-  { type: 'heap', event: 5, full: true, present: [65536], slabs: [{ start: 65536, superslab: 0, index: 1, cls: 0, capacity: 8, stride: 16, used: 1, carved: 2, owner: 1, states: 'AQA=' }], superslabs: [0], routes: [{ cls: 'other', frees: { local: 2 }, allocs: {} }], threads: [{ id: 1, exited: false, cache: [0, 1] }] },
+  { type: 'heap', event: 5, full: true, present: [65536], slabs: [{ slabStart: 65536, superslab: 0, index: 1, cls: 0, capacity: 8, stride: 16, used: 1, carved: 2, owner: 1, states: 'AQA=' }], superslabs: [0], routes: [{ cls: 'other', frees: { local: 2 }, allocs: {} }], threads: [{ id: 1, exited: false, cache: [0, 1] }] },
   { type: 'timeline', eventCount: 3, times: [[0, 0], [2, 1.5]], marks: [{ id: 1, event: 2, kind: 'double-free', severity: 'warning' }], lost: [] },
-  { type: 'freelist', event: 1, thread: 1, cls: 2, chains: [{ name: 'remote queue', owner: 'thread 1', known: true, total: 1, nodes: [{ base: 1, next: 2 ** 60, nextOffset: 1, slab: 0, error: null, note: '' }] }] },
+  { type: 'freelist', event: 1, thread: 1, cls: 2, chains: [{ name: 'remote queue', owner: 'thread 1', known: true, total: 1, nodes: [{ base: 1, next: 2 ** 60, nextOffset: 1, slabStart: 0, error: null, note: '' }] }] },
 ];
 
 test('host messages of the right shape are taken as they are', () => {

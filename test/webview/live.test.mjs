@@ -52,7 +52,7 @@ function mergeHeaps(messages) {
     if (heap.full) slabs.clear();
     const present = new Set(heap.present);
     for (const start of slabs.keys()) if (!present.has(start)) slabs.delete(start);
-    for (const slab of heap.slabs) slabs.set(slab.start, slab);
+    for (const slab of heap.slabs) slabs.set(slab.slabStart, slab);
   }
   return slabs;
 }
@@ -122,8 +122,8 @@ test('a slow page paces the live host, and the last live update is the program\'
       assert.equal(heaps.at(-1).event, trace.eventCount);
       const expected = new protocol.HeapFeed().heap(trace.seek(trace.eventCount), trace.findings, true);
       const shown = mergeHeaps(heaps);
-      assert.deepEqual([...shown.keys()].sort((a, b) => a - b), expected.slabs.map((slab) => slab.start).sort((a, b) => a - b));
-      for (const slab of expected.slabs) assert.deepEqual(shown.get(slab.start), slab, `slab 0x${slab.start.toString(16)}`);
+      assert.deepEqual([...shown.keys()].sort((a, b) => a - b), expected.slabs.map((slab) => slab.slabStart).sort((a, b) => a - b));
+      for (const slab of expected.slabs) assert.deepEqual(shown.get(slab.slabStart), slab, `slab 0x${slab.slabStart.toString(16)}`);
     } finally {
       trace.close();
     }

@@ -27,12 +27,12 @@ export class HeaderBytes {
     if (!slab) return;
     const width = Math.max(slab.headerOffset + 1, slab.userOffset + 1, slab.nextOffset + 8);
     const selected = this.store.selection.block;
-    const selectedSlot = selected !== null && selected >= slab.start && selected < slab.start + slab.blocks.length * slab.stride
-      ? Math.floor((selected - slab.start) / slab.stride) : 0;
+    const selectedSlot = selected !== null && selected >= slab.slabStart && selected < slab.slabStart + slab.blocks.length * slab.stride
+      ? Math.floor((selected - slab.slabStart) / slab.stride) : 0;
     const first = Math.max(0, Math.min(slab.blocks.length - WINDOW, selectedSlot - WINDOW / 2));
     const last = Math.min(slab.blocks.length, first + WINDOW);
     const mismatches = slab.blocks.filter((block) => block.mismatch).length;
-    this.caption.textContent = `Slab ${hex(slab.start)} · C${slab.cls} · stride ${slab.stride} · header at BASE+${slab.headerOffset}, expected ${byteHex(slab.expectedHeader)} · `
+    this.caption.textContent = `Slab ${hex(slab.slabStart)} · C${slab.cls} · stride ${slab.stride} · header at BASE+${slab.headerOffset}, expected ${byteHex(slab.expectedHeader)} · `
       + `next pointer at BASE+${slab.nextOffset} · USER = BASE+${slab.userOffset} · event ${slab.event} · ${mismatches} header mismatch${mismatches === 1 ? '' : 'es'}`
       + (slab.blocks.length > WINDOW ? ` · blocks ${first}..${last - 1} of ${slab.blocks.length}` : '');
     const head = ['<tr><th scope="col">slot</th><th scope="col">BASE</th><th scope="col">state</th>'];
@@ -45,7 +45,7 @@ export class HeaderBytes {
     const rows: string[] = [];
     for (let slot = first; slot < last; slot++) {
       const block = slab.blocks[slot];
-      const base = slab.start + slot * slab.stride;
+      const base = slab.slabStart + slot * slab.stride;
       const state = VIEW_BLOCK_STATES[block.state] ?? 'unknown';
       const shown = block.corrupt ? 'corrupt' : state;
       const free = state === 'free-cache' || state === 'free-slab' || state === 'remote-pending';
@@ -66,7 +66,7 @@ export class HeaderBytes {
       }
       rows.push(`<tr data-slot="${slot}" data-base="${hex(base)}" class="${bad ? 'bad' : ''}"><th scope="row">${slot}</th><td><code>${hex(base)}</code></td><td class="state state-${shown}">${STATE_LETTERS[shown]} ${state}${block.corrupt ? ' ✕ corrupt' : ''}</td>${cells.join('')}</tr>`);
     }
-    this.body.innerHTML = `<table aria-label="Header bytes of slab ${hex(slab.start)}"><thead>${head.join('')}</thead><tbody>${rows.join('')}</tbody></table>`;
+    this.body.innerHTML = `<table aria-label="Header bytes of slab ${hex(slab.slabStart)}"><thead>${head.join('')}</thead><tbody>${rows.join('')}</tbody></table>`;
     this.mark();
   }
 

@@ -200,12 +200,12 @@ export class HeapMap {
     if (!slab) return null;
     const i = this.store.superslabs.indexOf(slab.superslab);
     if (i < 0) return null;
-    const slot = Math.floor((base - slab.start) / slab.stride);
+    const slot = Math.floor((base - slab.slabStart) / slab.stride);
     const unit = (slot * slab.stride) / UNIT;
     const [ox, oy] = this.superslabOrigin(i);
     const x = ox + (slab.index % SLABS_ACROSS) * ROW_UNITS + (unit % ROW_UNITS);
     const y = oy + Math.floor(slab.index / SLABS_ACROSS) * this.slabRows + Math.floor(unit / ROW_UNITS);
-    return { x, y, width: Math.max(1, Math.min(slab.stride / UNIT, ROW_UNITS - (unit % ROW_UNITS))), slab, slot, base: slab.start + slot * slab.stride };
+    return { x, y, width: Math.max(1, Math.min(slab.stride / UNIT, ROW_UNITS - (unit % ROW_UNITS))), slab, slot, base: slab.slabStart + slot * slab.stride };
   }
 
   /** The block under a world point, or null. */
@@ -225,7 +225,7 @@ export class HeapMap {
     const unit = (y % this.slabRows) * ROW_UNITS + (x % ROW_UNITS);
     const slot = Math.floor((unit * UNIT) / slab.stride);
     if (slot >= slab.capacity) return null;
-    return this.cellOf(slab.start + slot * slab.stride);
+    return this.cellOf(slab.slabStart + slot * slab.stride);
   }
 
   /** The screen rectangle of a block's first row, relative to the map stage (for tests and the card). */
@@ -288,7 +288,7 @@ export class HeapMap {
         for (let unit = first, end = first + unitsPerBlock; unit < end; unit++) {
           pixels[(ty + ((unit / ROW_UNITS) | 0)) * width + tx + (unit % ROW_UNITS)] = colour;
         }
-        if (state === CORRUPT_STATE) image.corrupt.push({ x: tx + (first % ROW_UNITS), y: ty + Math.floor(first / ROW_UNITS), base: slab.start + slot * slab.stride });
+        if (state === CORRUPT_STATE) image.corrupt.push({ x: tx + (first % ROW_UNITS), y: ty + Math.floor(first / ROW_UNITS), base: slab.slabStart + slot * slab.stride });
       }
     }
     image.canvas.getContext('2d')!.putImageData(image.image, 0, 0);
@@ -634,9 +634,9 @@ export class HeapMap {
   choose(base: number, slab = this.store.slabAt(base)): void {
     if (!slab) return;
     this.hovered = null;
-    this.store.select({ block: base, slab: slab.start, cls: slab.cls, thread: this.store.selection.thread ?? slab.owner });
+    this.store.select({ block: base, slab: slab.slabStart, cls: slab.cls, thread: this.store.selection.thread ?? slab.owner });
     this.post({ type: 'block', addr: base });
-    this.post({ type: 'selectSlab', start: slab.start });
+    this.post({ type: 'selectSlab', slabStart: slab.slabStart });
   }
 
   private key(event: KeyboardEvent): void {
@@ -645,13 +645,13 @@ export class HeapMap {
     const move = (slot: number, target = slab) => {
       if (!target) return;
       const clamped = Math.max(0, Math.min(target.capacity - 1, slot));
-      const base = target.start + clamped * target.stride;
+      const base = target.slabStart + clamped * target.stride;
       this.choose(base, target);
       const rect = this.screenRect(base);
       if (!rect || rect.x < 0 || rect.y < 0 || rect.x > this.canvas.clientWidth || rect.y > this.canvas.clientHeight) this.focus(base);
     };
-    const slabs = [...this.store.slabs.values()].sort((a, b) => a.start - b.start);
-    const slot = slab && selected !== null ? Math.floor((selected - slab.start) / slab.stride) : 0;
+    const slabs = [...this.store.slabs.values()].sort((a, b) => a.slabStart - b.slabStart);
+    const slot = slab && selected !== null ? Math.floor((selected - slab.slabStart) / slab.stride) : 0;
     const perRow = slab ? Math.max(1, Math.floor((ROW_UNITS * UNIT) / slab.stride)) : 1;
     switch (event.key) {
       case 'ArrowRight': if (!slab && slabs[0]) move(0, slabs[0]); else move(slot + 1); break;

@@ -111,7 +111,7 @@ export class Store {
     const start = superslab + Math.floor((address - superslab) / slabSize) * slabSize;
     const slab = this.slabs.get(start);
     if (!slab) return null;
-    const offset = address - slab.start;
+    const offset = address - slab.slabStart;
     return offset < slab.capacity * slab.stride ? slab : null;
   }
 
@@ -130,10 +130,10 @@ export class Store {
         for (const slab of message.slabs) {
           const states = decodeBase64(slab.states);
           if (states.length !== slab.capacity) {
-            this.fail(`heap: slab ${slab.start.toString(16)} has ${states.length} states for ${slab.capacity} blocks`);
+            this.fail(`heap: slab ${slab.slabStart.toString(16)} has ${states.length} states for ${slab.capacity} blocks`);
             continue;
           }
-          this.slabs.set(slab.start, { ...slab, states });
+          this.slabs.set(slab.slabStart, { ...slab, states });
           this.dirty.add(slab.superslab);
         }
         if (message.full || this.superslabs.join() !== message.superslabs.join()) for (const base of message.superslabs) this.dirty.add(base);
