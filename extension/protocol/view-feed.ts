@@ -241,9 +241,9 @@ export function freelistMessage(model: HeapModel, thread: number, cls: number, s
 export type SiteResolver = (pc: number) => Promise<SourceRef | null>;
 
 /** One block as the hover card shows it: addresses, state, header, link, and its last alloc and free with their sources. */
-export async function blockMessage(model: HeapModel, addr: number, resolve: SiteResolver): Promise<BlockMessage> {
-  const at = model.locate(addr);
-  if (!at) return { type: 'block', event: model.eventCount, query: addr, block: null };
+export async function blockMessage(model: HeapModel, address: number, resolve: SiteResolver): Promise<BlockMessage> {
+  const at = model.locate(address);
+  if (!at) return { type: 'block', event: model.eventCount, address, block: null };
   const { slab, slot } = at;
   const base = slab.baseOf(slot);
   const layout = model.layout;
@@ -263,5 +263,5 @@ export async function blockMessage(model: HeapModel, addr: number, resolve: Site
     history.push({ what, event, thread, pc: hex(pc), site: pc ? await resolve(pc) : null });
   }
   history.sort((a, b) => b.event - a.event);
-  return { type: 'block', event: model.eventCount, query: addr, block };
+  return { type: 'block', event: model.eventCount, address, block };
 }

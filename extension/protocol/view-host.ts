@@ -264,7 +264,7 @@ export class ViewHost {
       }
       case 'block': {
         const model = this.source.model();
-        if (model) this.post(await blockMessage(model, message.addr, this.siteResolver()));
+        if (model) this.post(await blockMessage(model, message.address, this.siteResolver()));
         return;
       }
       case 'openSource':

@@ -164,7 +164,8 @@ const HOST_MESSAGES = {
     blocks: list(headerCell),
   }),
   freelist: message('freelist', { event: nat, thread: nat, cls: nat, chains: list(chain, 64) }),
-  block: message('block', { event: nat, query: nat, block: nullable(blockInfo) }),
+  /** address: the one the view asked about (its block message's); block: the block holding it, if any */
+  block: message('block', { event: nat, address: nat, block: nullable(blockInfo) }),
   status: message('status', { live: bool, ended: bool, events: nat, eventsPerSecond: num, lost: nat, findings: nat, text: str }),
   error: message('error', { message: str }),
 };
@@ -188,7 +189,8 @@ const VIEW_MESSAGES = {
   seek: message('seek', { event: nat }),
   selectSlab: message('selectSlab', { slabStart: nat }),
   selectFreelist: message('selectFreelist', { thread: nat, cls: nat }),
-  block: message('block', { addr: nat }),
+  /** the block holding `address`, an address the user typed or pointed at: any address, not only a BASE */
+  block: message('block', { address: nat }),
   openSource: message('openSource', { file: str, line: nat }),
 };
 export type ViewMessage = { [K in keyof typeof VIEW_MESSAGES]: Infer<(typeof VIEW_MESSAGES)[K]> }[keyof typeof VIEW_MESSAGES];

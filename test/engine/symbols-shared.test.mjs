@@ -37,7 +37,7 @@ test('a trace shown in two views and exported as a report starts exactly one llv
     const views = [[], []].map((messages) => ({ messages, host: new protocol.ViewHost(source, { post: (message) => messages.push(message), sourceRoot: root }) }));
     for (const { host } of views) {
       await host.receive({ type: 'ready' });
-      await host.receive({ type: 'block', addr: double.base });
+      await host.receive({ type: 'block', address: double.base });
     }
     // what Export Report does with the editor's current source
     const report = await core.buildReport(source.findings(), source.summary(), core.reportContext(source.handshake(), source.symbolizer(), root));

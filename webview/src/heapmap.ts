@@ -595,7 +595,7 @@ export class HeapMap {
     this.hovered = cell.base;
     this.drawHover();
     clearTimeout(this.hoverTimer);
-    this.hoverTimer = window.setTimeout(() => this.post({ type: 'block', addr: cell.base }), 40);
+    this.hoverTimer = window.setTimeout(() => this.post({ type: 'block', address: cell.base }), 40);
   }
 
   /** The outline of the block under the pointer: the block the card is about. */
@@ -635,7 +635,7 @@ export class HeapMap {
     if (!slab) return;
     this.hovered = null;
     this.store.select({ block: base, slab: slab.slabStart, cls: slab.cls, thread: this.store.selection.thread ?? slab.owner });
-    this.post({ type: 'block', addr: base });
+    this.post({ type: 'block', address: base });
     this.post({ type: 'selectSlab', slabStart: slab.slabStart });
   }
 
@@ -678,8 +678,8 @@ export class HeapMap {
     if (!message) return;
     const block = message.block;
     const chosen = this.store.selection.block;
-    const forHover = this.hovered !== null && message.query === this.hovered;
-    const forSelection = chosen !== null && message.query === chosen;
+    const forHover = this.hovered !== null && message.address === this.hovered;
+    const forSelection = chosen !== null && message.address === chosen;
     if (!forHover && !forSelection) return;
     if (!block) {
       this.hideCard();

@@ -148,7 +148,7 @@ store.on('error', () => {
 store.on('heap', () => {
   seekInFlight = false;
   // the chosen block's card follows the model
-  if (store.selection.block !== null && focusAfterSeek === null) post({ type: 'block', addr: store.selection.block });
+  if (store.selection.block !== null && focusAfterSeek === null) post({ type: 'block', address: store.selection.block });
   applyFocus();
   pumpSeek();
   document.body.dataset.ready = 'true';
