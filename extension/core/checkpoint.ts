@@ -42,8 +42,8 @@ interface CheckpointJson {
   findings?: FindingSetMemory;
 }
 
-type BlockArray = 'state' | 'thread' | 'next' | 'header' | 'allocEvent' | 'allocPc' | 'freeEvent' | 'freePc' | 'freeThread';
-const ARRAYS: readonly BlockArray[] = ['next', 'allocEvent', 'allocPc', 'freeEvent', 'freePc', 'thread', 'freeThread', 'header', 'state'];
+type BlockArray = 'state' | 'holder' | 'next' | 'header' | 'allocEvent' | 'allocPc' | 'freeEvent' | 'freePc' | 'freeThread';
+const ARRAYS: readonly BlockArray[] = ['next', 'allocEvent', 'allocPc', 'freeEvent', 'freePc', 'holder', 'freeThread', 'header', 'state'];
 
 function extentOf(slab: SlabModel): number {
   let extent = Math.max(slab.carved, 0);

@@ -51,7 +51,7 @@ export function heapStateOf(image: HeapImage, memory: HeapMemory, executable = '
       }
       if (model.state[slot] === BlockState.Unknown && !broken.has(slab.cls)) {
         model.state[slot] = BlockState.Allocated;
-        model.thread[slot] = slab.owner;
+        model.holder[slot] = slab.owner;
       }
     }
   }

@@ -249,12 +249,12 @@ export async function blockMessage(model: HeapModel, address: number, resolve: S
   const layout = model.layout;
   const history: BlockHistory[] = [];
   const entries: [BlockHistory['what'], number, number, number][] = [
-    ['allocated', slab.allocEvent[slot], slab.allocPc[slot], slab.thread[slot]],
+    ['allocated', slab.allocEvent[slot], slab.allocPc[slot], slab.holder[slot]],
     ['freed', slab.freeEvent[slot], slab.freePc[slot], slab.freeThread[slot]],
   ];
   // copy what the reused location holds before awaiting anything
   const block = {
-    base, user: base + layout.userOffset, cls: slab.cls, slot, slabStart: slab.start, state: BLOCK_STATE_NAMES[slab.state[slot]], thread: slab.thread[slot],
+    base, user: base + layout.userOffset, cls: slab.cls, slot, slabStart: slab.start, state: BLOCK_STATE_NAMES[slab.state[slot]], thread: slab.holder[slot],
     headerExpected: headerFor(layout, slab.cls), headerActual: slab.header[slot], next: slab.next[slot], nextOffset: layout.classes[slab.cls].nextOffset,
     history,
   };

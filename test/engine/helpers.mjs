@@ -32,7 +32,7 @@ export function digest(model) {
     for (const slab of model.superslabs.get(base).slabs) {
       if (!slab) continue;
       hash.update(`slab ${slab.start} ${slab.cls} ${slab.owner} ${slab.carved} ${slab.freelist.join(',')} | ${slab.remote.join(',')}\n`);
-      for (const name of ['state', 'thread', 'next', 'header', 'allocEvent', 'allocPc', 'freeEvent', 'freePc', 'freeThread'])
+      for (const name of ['state', 'holder', 'next', 'header', 'allocEvent', 'allocPc', 'freeEvent', 'freePc', 'freeThread'])
         hash.update(Buffer.from(slab[name].buffer, slab[name].byteOffset, slab[name].byteLength));
     }
   }

@@ -58,7 +58,7 @@ test('every block on a chain is in the state the chain says; every free block is
       mark(base, `thread ${thread.id} class ${cls}`);
       const at = model.locate(base);
       assert.equal(core.BLOCK_STATE_NAMES[at.slab.state[at.slot]], 'free-cache');
-      assert.equal(at.slab.thread[at.slot], thread.id);
+      assert.equal(at.slab.holder[at.slot], thread.id);
     }));
   let free = 0;
   for (const superslab of model.superslabs.values())

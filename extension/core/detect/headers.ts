@@ -66,7 +66,7 @@ export class HeadersDetector implements Detector {
       if (!headerMismatch(layout, slab.cls, state, actual)) continue;
       const base = slab.baseOf(slot);
       model.findings.add({
-        kind: 'header-corrupt', severity: 'error', ptr: BigInt(base + layout.userOffset), base, cls: slab.cls, thread: slab.thread[slot],
+        kind: 'header-corrupt', severity: 'error', ptr: BigInt(base + layout.userOffset), base, cls: slab.cls, thread: slab.holder[slot],
         event: model.eventCount,
         message: `the header byte of ${hex(base + layout.userOffset)} is ${hex(actual)}, ${hex(expected)} expected (block ${BLOCK_STATE_NAMES[state]})`,
         origin: 'engine', internalSite: null,

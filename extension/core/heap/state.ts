@@ -38,8 +38,11 @@ export class SlabModel {
   used = 0;
   carved = 0;
   readonly state: Uint8Array;
-  /** allocated by, or the thread whose cache holds it */
-  readonly thread: Uint32Array;
+  /**
+   * the thread the block is with: while allocated, the thread that allocated it; while
+   * free, the one whose cache or remote push holds it (its state says which)
+   */
+  readonly holder: Uint32Array;
   /** the next pointer last written (exact below 2^53; larger values are never our addresses) */
   readonly next: Float64Array;
   /** header byte last written, -1 unknown */
@@ -61,7 +64,7 @@ export class SlabModel {
     this.owner = owner;
     const n = this.capacity;
     this.state = new Uint8Array(n);
-    this.thread = new Uint32Array(n);
+    this.holder = new Uint32Array(n);
     this.next = new Float64Array(n).fill(NEXT_UNKNOWN);
     this.header = new Int16Array(n).fill(-1);
     this.allocEvent = new Float64Array(n).fill(NONE);
@@ -189,7 +192,7 @@ export class HeapState {
     return location;
   }
   /** the address the scratch location answers; −1 after anything that moves slabs */
-  private lastAddress = -1;
+  protected lastAddress = -1;
   /** Slabs were bound, released or unmapped: no located answer stands. */
   protected forgetLocations(): void {
     this.lastAddress = -1;
@@ -266,24 +269,25 @@ export class HeapState {
 
   // ---- what one event does to the heap --------------------------------------
 
-  alloc(thread: number, index: number, cls: number, route: number, base: BasePtr, pc: number): void {
+  // Each mutator of a block takes `at`, where the event's BASE falls (this.locate(base)): the model
+  // locates an event's block once, for the detectors and the state both.
+
+  alloc(thread: number, index: number, cls: number, route: number, at: Location | null, pc: number): void {
     this.allocRoutes[cls === NO_CLASS ? this.classCount : cls][route < 6 ? route : 0]++;
     if (cls === NO_CLASS) return;
-    const at = this.locate(base);
     if (!at || at.within !== 0) return;
     const { slab, slot } = at;
     if (route === AllocRoute.Carve && slot >= slab.carved) slab.carved = slot + 1;
     slab.state[slot] = BlockState.Allocated;
-    slab.thread[slot] = thread;
+    slab.holder[slot] = thread;
     slab.allocEvent[slot] = index;
     slab.allocPc[slot] = pc;
     if (!this.detail) slab.header[slot] = headerFor(this.layout, cls);
   }
 
-  free(thread: number, index: number, cls: number, route: number, base: BasePtr, pc: number): void {
+  free(thread: number, index: number, cls: number, route: number, at: Location | null, pc: number): void {
     this.freeRoutes[cls === NO_CLASS ? this.classCount : cls][route < FREE_ROUTE_COUNT ? route : 0]++;
     if (cls === NO_CLASS || route === FreeRoute.Rejected || route === FreeRoute.Foreign) return;
-    const at = this.locate(base);
     if (!at) return;
     const { slab, slot } = at;
     slab.freeEvent[slot] = index;
@@ -291,30 +295,28 @@ export class HeapState {
     slab.freeThread[slot] = thread;
     if (!this.detail) {
       slab.state[slot] = route === FreeRoute.Remote ? BlockState.RemotePending : BlockState.FreeCache;
-      slab.thread[slot] = thread;
+      slab.holder[slot] = thread;
     }
   }
 
-  cachePush(thread: number, cls: number, base: BasePtr): void {
-    const at = this.locate(base);
+  cachePush(thread: number, cls: number, base: BasePtr, at: Location | null): void {
     if (at && at.within !== 0) return; // not a BASE: no block of ours went on the chain
     if (cls < this.classCount) this.thread(thread).caches[cls].push(base);
     if (!at) return;
     at.slab.state[at.slot] = BlockState.FreeCache;
-    at.slab.thread[at.slot] = thread;
+    at.slab.holder[at.slot] = thread;
   }
 
-  cachePop(thread: number, cls: number, base: BasePtr): void {
+  cachePop(thread: number, cls: number, base: BasePtr, at: Location | null): void {
     const owner = this.thread(thread);
     const chain = owner.caches[cls];
     if (chain) {
       if (chain.length && chain[chain.length - 1] === base) chain.pop();
       else removeFrom(chain, base);
     }
-    const at = this.locate(base);
     if (!at) return;
     at.slab.state[at.slot] = BlockState.Allocated;
-    at.slab.thread[at.slot] = thread;
+    at.slab.holder[at.slot] = thread;
     this.linkTaken(owner, base, at);
   }
 
@@ -324,8 +326,7 @@ export class HeapState {
   }
 
   /** `used`: the slab's used count after the push, as the allocator reports it */
-  slabPush(base: BasePtr, used: number): void {
-    const at = this.locate(base);
+  slabPush(base: BasePtr, at: Location | null, used: number): void {
     if (!at || at.within !== 0) return;
     const { slab, slot } = at;
     slab.state[slot] = BlockState.FreeSlab;
@@ -333,8 +334,7 @@ export class HeapState {
     slab.used = used;
   }
 
-  slabPop(thread: number, base: BasePtr): void {
-    const at = this.locate(base);
+  slabPop(thread: number, base: BasePtr, at: Location | null): void {
     if (!at) return;
     const list = at.slab.freelist;
     if (list.length && list[list.length - 1] === base) list.pop();
@@ -347,8 +347,7 @@ export class HeapState {
    * `value`: the link as a number, the sentinel as this.sentinel; `offset`: where
    * in the block it was written (a link written past the block runs over the next one's header).
    */
-  nextWrite(cls: number, base: BasePtr, value: number, offset: number): void {
-    const at = this.locate(base);
+  nextWrite(cls: number, at: Location | null, value: number, offset: number): void {
     if (!at || at.within !== 0) return;
     at.slab.next[at.slot] = value;
     if (this.layout.linkOffsets && cls < this.classCount && offset !== this.layout.classes[cls].nextOffset) {
@@ -364,8 +363,7 @@ export class HeapState {
     read.event = index;
   }
 
-  headerWrite(base: BasePtr, header: number): void {
-    const at = this.locate(base);
+  headerWrite(at: Location | null, header: number): void {
     if (at) at.slab.header[at.slot] = header & 0xff;
   }
 
@@ -390,17 +388,15 @@ export class HeapState {
     chain.splice(0, Math.min(count, chain.length));
   }
 
-  remotePush(thread: number, base: BasePtr): void {
-    const at = this.locate(base);
+  remotePush(thread: number, base: BasePtr, at: Location | null): void {
     if (!at) return;
     at.slab.state[at.slot] = BlockState.RemotePending;
-    at.slab.thread[at.slot] = thread;
+    at.slab.holder[at.slot] = thread;
     at.slab.remote.push(base);
   }
 
   /** The owner took its remote queue: every block in it joins the slab freelist. */
-  remoteDrain(chainHead: BasePtr): void {
-    const at = this.locate(chainHead);
+  remoteDrain(at: Location | null): void {
     if (!at) return;
     const { slab } = at;
     for (const base of slab.remote) {
@@ -524,13 +520,13 @@ export class HeapState {
         return;
       case EventKind.Alloc:
         slab.state[slot] = BlockState.Allocated;
-        slab.thread[slot] = slab.owner;
+        slab.holder[slot] = slab.owner;
         slab.header[slot] = headerFor(this.layout, slab.cls);
         return;
       case EventKind.CachePush: {
         const owner = value;
         slab.state[slot] = BlockState.FreeCache;
-        slab.thread[slot] = owner;
+        slab.holder[slot] = owner;
         this.thread(owner).caches[cls].unshift(base);
         return;
       }
