@@ -42,6 +42,7 @@ export class HeapModel extends HeapState {
   constructor(handshake: Handshake, options: Partial<ModelOptions> = {}) {
     super(handshake);
     this.options = { ...DEFAULT_MODEL_OPTIONS, ...options };
+    this.keepsStacks = handshake.stackDepth > 1;
     this.detectors = DETECTORS.map((make) => make(this));
     this.looking = HOOK_NAMES.map((name) => {
       const looking = name ? this.detectors.filter((detector) => typeof detector[name] === 'function') : [];
@@ -77,6 +78,7 @@ export class HeapModel extends HeapState {
       case EventKind.CachePop: return this.onCachePop(b, o, thread, index, cls, route, base);
       case EventKind.NextWrite: return this.onNextWrite(b, o, thread, index, cls, route, base);
       case EventKind.NextRead: return this.onNextRead(b, o, thread, index, cls, route, base);
+      case EventKind.HeaderWrite: return this.onHeaderWrite(b, o, thread, index, cls, route, base);
       default:
         break;
     }
@@ -86,12 +88,11 @@ export class HeapModel extends HeapState {
       for (const detector of looking) (detector[name] as EventHook).call(detector, b, o, thread, index, cls, route, base, this.locate(base));
     }
     switch (kind) {
-      case EventKind.SlabPush: return this.slabPush(base, eventValue(b, o));
-      case EventKind.SlabPop: return this.slabPop(thread, base);
-      case EventKind.HeaderWrite: return this.headerWrite(base, eventValue(b, o));
+      case EventKind.SlabPush: return this.slabPush(base, this.locate(base), eventValue(b, o));
+      case EventKind.SlabPop: return this.slabPop(thread, base, this.locate(base));
       case EventKind.Drain: return this.drain(thread, cls, eventValue(b, o));
-      case EventKind.RemotePush: return this.remotePush(thread, base);
-      case EventKind.RemoteDrain: return this.remoteDrain(base);
+      case EventKind.RemotePush: return this.remotePush(thread, base, this.locate(base));
+      case EventKind.RemoteDrain: return this.remoteDrain(this.locate(base));
       case EventKind.Refill: return;
       case EventKind.SuperslabMap: return this.mapSuperslab(base);
       case EventKind.SuperslabUnmap: return this.unmapSuperslab(base);
@@ -110,62 +111,95 @@ export class HeapModel extends HeapState {
     }
   }
 
+  // Each frequent kind locates its block once: the detectors and the state take that answer. A hook
+  // may locate elsewhere (a finding names its block), and the answer is one reused object: stillAt
+  // takes it again then, a compare otherwise.
+
   private onAlloc(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const pc = eventPc(b, o);
     this.beginOp(thread, index, pc);
+    let at = this.locate(base);
     const looking = this.looking[EventKind.Alloc];
     if (looking.length) {
-      looking[0].onAlloc!(b, o, thread, index, cls, route, base, this.locate(base));
-      for (let i = 1; i < looking.length; i++) looking[i].onAlloc!(b, o, thread, index, cls, route, base, this.locate(base));
+      looking[0].onAlloc!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i].onAlloc!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      at = this.stillAt(base, at);
     }
-    this.alloc(thread, index, cls, route, base, pc);
+    this.alloc(thread, index, cls, route, at, pc);
   }
 
   private onFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const pc = eventPc(b, o);
     this.beginOp(thread, index, pc);
+    let at = this.locate(base);
     const looking = this.looking[EventKind.Free];
     if (looking.length) {
-      looking[0].onFree!(b, o, thread, index, cls, route, base, this.locate(base));
-      for (let i = 1; i < looking.length; i++) looking[i].onFree!(b, o, thread, index, cls, route, base, this.locate(base));
+      looking[0].onFree!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i].onFree!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      at = this.stillAt(base, at);
     }
-    this.free(thread, index, cls, route, base, pc);
+    this.free(thread, index, cls, route, at, pc);
   }
 
   private onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
+    let at = this.locate(base);
     const looking = this.looking[EventKind.CachePush];
     if (looking.length) {
-      looking[0].onCachePush!(b, o, thread, index, cls, route, base, this.locate(base));
-      for (let i = 1; i < looking.length; i++) looking[i].onCachePush!(b, o, thread, index, cls, route, base, this.locate(base));
+      looking[0].onCachePush!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i].onCachePush!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      at = this.stillAt(base, at);
     }
-    this.cachePush(thread, cls, base);
+    this.cachePush(thread, cls, base, at);
   }
 
   private onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
+    let at = this.locate(base);
     const looking = this.looking[EventKind.CachePop];
     if (looking.length) {
-      looking[0].onCachePop!(b, o, thread, index, cls, route, base, this.locate(base));
-      for (let i = 1; i < looking.length; i++) looking[i].onCachePop!(b, o, thread, index, cls, route, base, this.locate(base));
+      looking[0].onCachePop!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i].onCachePop!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      at = this.stillAt(base, at);
     }
-    this.cachePop(thread, cls, base);
+    this.cachePop(thread, cls, base, at);
   }
 
   private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
+    let at = this.locate(base);
     const looking = this.looking[EventKind.NextWrite];
     if (looking.length) {
-      looking[0].onNextWrite!(b, o, thread, index, cls, route, base, this.locate(base));
-      for (let i = 1; i < looking.length; i++) looking[i].onNextWrite!(b, o, thread, index, cls, route, base, this.locate(base));
+      looking[0].onNextWrite!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i].onNextWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      at = this.stillAt(base, at);
     }
-    this.nextWrite(cls, base, this.linkValue(b, o), route);
+    this.nextWrite(cls, at, this.linkValue(b, o), route);
   }
 
   private onNextRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     const looking = this.looking[EventKind.NextRead];
     if (looking.length) {
-      looking[0].onNextRead!(b, o, thread, index, cls, route, base, this.locate(base));
-      for (let i = 1; i < looking.length; i++) looking[i].onNextRead!(b, o, thread, index, cls, route, base, this.locate(base));
+      // the state takes no block here: located for the hooks alone
+      let at = this.locate(base);
+      looking[0].onNextRead!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i].onNextRead!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
     }
     this.nextRead(thread, index, base, eventValue(b, o));
+  }
+
+  private onHeaderWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
+    let at = this.locate(base);
+    const looking = this.looking[EventKind.HeaderWrite];
+    if (looking.length) {
+      looking[0].onHeaderWrite!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i].onHeaderWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      at = this.stillAt(base, at);
+    }
+    this.headerWrite(at, eventValue(b, o));
+  }
+
+  /** `at` (this.locate(base)) again: a hook located elsewhere since when the reused answer is no longer base's */
+  private stillAt(base: BasePtr, at: Location | null): Location | null {
+    // hooks change no state, so an address in no block stays in none
+    return at === null || this.lastAddress === base ? at : this.locate(base);
   }
 
   onLost(record: LostRecord): void {
@@ -204,17 +238,21 @@ export class HeapModel extends HeapState {
     op.event = index;
     op.pc = pc;
     op.stack = null;
-    if (this.handshake.stackDepth > 1) {
-      op.stack = [pc];
-      this.opStacks.set(index, op.stack);
-      if (this.opStacks.size > 1 << 20) this.opStacks.delete(this.opStacks.keys().next().value as number);
-    }
-    if (this.opWaiters.size) {
-      const waiter = this.opWaiters.get(thread);
-      if (waiter) {
-        this.opWaiters.delete(thread);
-        waiter(op);
-      }
+    // what is rare waits in methods of its own: this one inlines into every alloc and free
+    if (this.keepsStacks) this.keepStack(op, index, pc);
+    if (this.opWaiters.size !== 0) this.wakeWaiter(thread, op);
+  }
+  private readonly keepsStacks: boolean;
+  private keepStack(op: PendingOp, index: number, pc: number): void {
+    op.stack = [pc];
+    this.opStacks.set(index, op.stack);
+    if (this.opStacks.size > 1 << 20) this.opStacks.delete(this.opStacks.keys().next().value as number);
+  }
+  private wakeWaiter(thread: number, op: PendingOp): void {
+    const waiter = this.opWaiters.get(thread);
+    if (waiter) {
+      this.opWaiters.delete(thread);
+      waiter(op);
     }
   }
   /** per thread: who waits for its next operation to begin (rare: a check report's detect stack) */

@@ -15,7 +15,11 @@ import type { Detector } from './detector';
 export class FreesDetector implements Detector {
   readonly name = 'frees';
 
-  constructor(private readonly model: HeapModel) {}
+  private readonly userOffset: number;
+
+  constructor(private readonly model: HeapModel) {
+    this.userOffset = model.layout.userOffset;
+  }
 
   onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
     this.onPush(b, o, thread, index, cls, base, at, 'thread cache');
@@ -39,7 +43,7 @@ export class FreesDetector implements Detector {
     if (cls === NO_CLASS || route === FreeRoute.Rejected || route === FreeRoute.Foreign) return;
     if (!at) return;
     const user = eventValue(b, o);
-    if (user !== base + this.model.layout.userOffset) return this.freedNotUser(b, o, thread, index, cls, base, user);
+    if (user !== base + this.userOffset) return this.freedNotUser(b, o, thread, index, cls, base, user);
     const state = at.slab.state[at.slot];
     if (state !== BlockState.Allocated && state !== BlockState.Unknown) this.freedTwice(b, o, thread, index, cls, base, user, state);
   }

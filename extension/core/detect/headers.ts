@@ -26,15 +26,23 @@ export class HeadersDetector implements Detector {
   private readonly misplacedClasses = new Set<number>();
   private readonly clobberedHeaders = new Set<number>();
 
-  constructor(private readonly model: HeapModel) {}
+  /** per class, where the layout puts its link; none when the trace does not say where links are written */
+  private readonly nextOffsets: Int32Array;
+
+  constructor(private readonly model: HeapModel) {
+    const layout = model.layout;
+    this.nextOffsets = layout.linkOffsets ? Int32Array.from(layout.classes, (sizeClass) => sizeClass.nextOffset) : new Int32Array(0);
+  }
 
   /** `offset`: where in the block the link was written (the event's route byte) */
   onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, offset: number, base: number, at: Location | null): void {
+    if (cls < this.nextOffsets.length && offset !== this.nextOffsets[cls] && at && at.within === 0) this.misplaced(b, o, thread, index, cls, offset, base, at);
+  }
+
+  /** a link written where the layout does not put it: rare, so a path of its own and the hook inlines */
+  private misplaced(b: Uint8Array, o: number, thread: number, index: number, cls: number, offset: number, base: number, at: Location): void {
     const model = this.model, layout = model.layout;
-    if (!layout.linkOffsets || cls >= layout.classes.length) return;
-    const expected = layout.classes[cls].nextOffset;
-    if (offset === expected) return;
-    if (!at || at.within !== 0) return;
+    const expected = this.nextOffsets[cls];
     const { slab } = at;
     const first = !this.misplacedClasses.has(cls);
     this.misplacedClasses.add(cls);

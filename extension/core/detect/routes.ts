@@ -21,16 +21,21 @@ export class RoutesDetector implements Detector {
   }
 
   onFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
-    if (cls >= this.classCount || (route !== FreeRoute.Registry && route !== FreeRoute.HeaderFast)) return;
+    // a class judged is done with: what its later frees count is never read
+    if (cls < this.classCount && !this.judged[cls] && (route === FreeRoute.Registry || route === FreeRoute.HeaderFast))
+      this.countFree(b, o, thread, index, cls, route, base);
+  }
+
+  /** a class's frees until it is judged: a path of its own, so the hook stays small enough to inline */
+  private countFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
     // a USER pointer at a page start must ask the registry (its header may be on an unmapped page); any other need not
     if (route === FreeRoute.Registry && eventValue(b, o) % this.model.handshake.pageSize !== 0) this.avoidableRegistry[cls]++;
-    if (this.judged[cls]) return;
     const routes = this.model.freeRoutes[cls];
     const total = routes[FreeRoute.HeaderFast] + routes[FreeRoute.Registry] + 1; // this free is counted after the detectors look
     if (total >= this.model.options.routeRegressionMinFrees) this.judge(b, o, thread, index, cls, base, total);
   }
 
-  /** once per class, when its first frees are in: a cold path of its own, so the hook stays small enough to inline */
+  /** once per class, when its first frees are in */
   private judge(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, total: number): void {
     const { routeRegressionThreshold } = this.model.options;
     this.judged[cls] = true;
