@@ -80,13 +80,14 @@ export function writeCheckpoint(model: HeapModel, order: EventOrder): Uint8Array
   const text = new TextEncoder().encode(JSON.stringify(json));
   const head = (4 + text.length + 7) & ~7;
   let size = head;
-  slabs.forEach((slab, i) => { for (const name of ARRAYS) size += pad8(json.slabs[i].extent * slab[name].BYTES_PER_ELEMENT); });
+  // json.slabs[i] describes slabs[i]: the loop above pushed both
+  slabs.forEach((slab, i) => { for (const name of ARRAYS) size += pad8(json.slabs[i]!.extent * slab[name].BYTES_PER_ELEMENT); });
   const out = new Uint8Array(size);
   new DataView(out.buffer).setUint32(0, text.length, true);
   out.set(text, 4);
   let at = head;
   slabs.forEach((slab, i) => {
-    const extent = json.slabs[i].extent;
+    const extent = json.slabs[i]!.extent;
     for (const name of ARRAYS) {
       const array = slab[name];
       const bytes = new Uint8Array(array.buffer, array.byteOffset, extent * array.BYTES_PER_ELEMENT);

@@ -127,10 +127,11 @@ let lastLayoutText = '';
 let lastLayout: Layout | null = null;
 
 function u16(b: Uint8Array, at: number): number {
-  return b[at] | (b[at + 1] << 8);
+  // every caller reads inside a frame or handshake whose length it checked
+  return b[at]! | (b[at + 1]! << 8);
 }
 function u32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 /** A u64 as a number: exact below 2^53, which every address and count on the wire is. */
 export function u64(b: Uint8Array, at: number): number {
@@ -337,11 +338,13 @@ export class Decoder {
       at += 4 + length;
     }
     if (at !== b.length) return bad(at, `the handshake to end at ${b.length}`, `handshake strings end at ${at}`);
+    // the loop above pushed one string per name or returned
+    const [executable, buildId, layoutName, layoutText, moduleMap] = strings as [string, string, string, string, string];
     let layout: Layout;
     try {
       // a viewer meets the same build again and again: parse its description once
-      layout = strings[3] === lastLayoutText && lastLayout ? lastLayout : parseLayout(strings[3]);
-      lastLayoutText = strings[3];
+      layout = layoutText === lastLayoutText && lastLayout ? lastLayout : parseLayout(layoutText);
+      lastLayoutText = layoutText;
       lastLayout = layout;
     } catch (error) {
       const message = error instanceof LayoutError ? error.message : String(error);
@@ -350,7 +353,7 @@ export class Decoder {
     }
     let modules: ModuleEntry[];
     try {
-      modules = parseModules(strings[4]);
+      modules = parseModules(moduleMap);
     } catch (error) {
       return bad(at, 'a JSON module map', `module map: ${(error as Error).message}`);
     }
@@ -365,9 +368,9 @@ export class Decoder {
       ringEvents: u32(b, 36),
       stackDepth: u32(b, 40),
       recordSizes,
-      executable: strings[0],
-      buildId: strings[1],
-      layoutName: strings[2],
+      executable,
+      buildId,
+      layoutName,
       layout,
       modules,
       bytes: b.slice(),
@@ -454,7 +457,7 @@ export class Decoder {
           return;
         }
         this.state = 'ended';
-        this.sink.end(streamOffset, payloadLength ? { cause: END_CAUSES[cause], status: cause === 0 ? null : u32(b, payload) | 0 } : undefined);
+        this.sink.end(streamOffset, payloadLength ? { cause: END_CAUSES[cause]!, status: cause === 0 ? null : u32(b, payload) | 0 } : undefined);
         return;
       }
       case FrameKind.Exec:
@@ -471,9 +474,10 @@ export class Decoder {
     const seqLow = firstSeq % 4294967296;
     let run = 0;
     for (let i = 0, o = at; i < count; i++, o += EVENT_SIZE) {
-      const kind = b[o + 16] | (b[o + 17] << 8);
-      const cls = b[o + 18];
-      const seq = (b[o + 8] | (b[o + 9] << 8) | (b[o + 10] << 16) | (b[o + 11] << 24)) >>> 0;
+      // the frame's length holds count records from at
+      const kind = b[o + 16]! | (b[o + 17]! << 8);
+      const cls = b[o + 18]!;
+      const seq = (b[o + 8]! | (b[o + 9]! << 8) | (b[o + 10]! << 16) | (b[o + 11]! << 24)) >>> 0;
       if (kind !== 0 && kind <= EVENT_KIND_COUNT && (cls < classCount || cls === NO_CLASS) && seq === ((seqLow + i) >>> 0)) continue;
       if (i > run) this.emitEvents(b, at + run * EVENT_SIZE, i - run, firstSeq + run, thread, snapshot, streamOffset + run * EVENT_SIZE);
       run = i + 1;

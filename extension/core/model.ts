@@ -10,7 +10,7 @@ import { eventBase, eventClass, eventKind, eventPc, eventRoute, eventSite, event
 import { FindingSet, severityOf, type Finding, type FindingKind } from './findings';
 import { HeapState, NONE, type Location, type PendingOp } from './heap/state';
 import { NO_BASE, type BasePtr } from './pointers';
-import { EVENT_KIND_COUNT, EventKind, NO_CLASS, ROUTE_SNAPSHOT } from './protocol';
+import { EventKind, NO_CLASS, ROUTE_SNAPSHOT } from './protocol';
 
 export {
   BlockState, BLOCK_STATE_NAMES, HeapState, SlabModel, SuperslabModel, ThreadModel, type Location, type PendingOp,
@@ -34,7 +34,7 @@ export class HeapModel extends HeapState {
   readonly opStacks = new Map<number, number[]>();
   readonly options: ModelOptions;
   readonly detectors: readonly Detector[];
-  /** per event kind, the detectors with a hook for it, in the order of DETECTORS */
+  /** per event kind, the detectors with a hook for it, in the order of DETECTORS (every kind has its list: index it with `!`) */
   private readonly looking: (readonly Detector[])[];
   /** inside the snapshot a program sends when tracing starts: a checkpoint waits until it is whole */
   inSnapshot = false;
@@ -82,7 +82,7 @@ export class HeapModel extends HeapState {
       default:
         break;
     }
-    const looking = kind <= EVENT_KIND_COUNT ? this.looking[kind] : NONE_LOOKING;
+    const looking = this.looking[kind] ?? NONE_LOOKING;
     if (looking.length) {
       const name = HOOK_NAMES[kind] as keyof Detector & `on${string}`;
       for (const detector of looking) (detector[name] as EventHook).call(detector, b, o, thread, index, cls, route, base, this.locate(base));
@@ -119,10 +119,10 @@ export class HeapModel extends HeapState {
     const pc = eventPc(b, o);
     this.beginOp(thread, index, pc);
     let at = this.locate(base);
-    const looking = this.looking[EventKind.Alloc];
+    const looking = this.looking[EventKind.Alloc]!;
     if (looking.length) {
-      looking[0].onAlloc!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i].onAlloc!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      looking[0]!.onAlloc!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i]!.onAlloc!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.alloc(thread, index, cls, route, at, pc);
@@ -132,10 +132,10 @@ export class HeapModel extends HeapState {
     const pc = eventPc(b, o);
     this.beginOp(thread, index, pc);
     let at = this.locate(base);
-    const looking = this.looking[EventKind.Free];
+    const looking = this.looking[EventKind.Free]!;
     if (looking.length) {
-      looking[0].onFree!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i].onFree!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      looking[0]!.onFree!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i]!.onFree!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.free(thread, index, cls, route, at, pc);
@@ -143,10 +143,10 @@ export class HeapModel extends HeapState {
 
   private onCachePush(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     let at = this.locate(base);
-    const looking = this.looking[EventKind.CachePush];
+    const looking = this.looking[EventKind.CachePush]!;
     if (looking.length) {
-      looking[0].onCachePush!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i].onCachePush!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      looking[0]!.onCachePush!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i]!.onCachePush!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.cachePush(thread, cls, base, at);
@@ -154,10 +154,10 @@ export class HeapModel extends HeapState {
 
   private onCachePop(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     let at = this.locate(base);
-    const looking = this.looking[EventKind.CachePop];
+    const looking = this.looking[EventKind.CachePop]!;
     if (looking.length) {
-      looking[0].onCachePop!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i].onCachePop!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      looking[0]!.onCachePop!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i]!.onCachePop!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.cachePop(thread, cls, base, at);
@@ -165,32 +165,32 @@ export class HeapModel extends HeapState {
 
   private onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     let at = this.locate(base);
-    const looking = this.looking[EventKind.NextWrite];
+    const looking = this.looking[EventKind.NextWrite]!;
     if (looking.length) {
-      looking[0].onNextWrite!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i].onNextWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      looking[0]!.onNextWrite!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i]!.onNextWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.nextWrite(cls, at, this.linkValue(b, o), route);
   }
 
   private onNextRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
-    const looking = this.looking[EventKind.NextRead];
+    const looking = this.looking[EventKind.NextRead]!;
     if (looking.length) {
       // the state takes no block here: located for the hooks alone
       let at = this.locate(base);
-      looking[0].onNextRead!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i].onNextRead!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      looking[0]!.onNextRead!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i]!.onNextRead!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
     }
     this.nextRead(thread, index, base, eventValue(b, o));
   }
 
   private onHeaderWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: BasePtr): void {
     let at = this.locate(base);
-    const looking = this.looking[EventKind.HeaderWrite];
+    const looking = this.looking[EventKind.HeaderWrite]!;
     if (looking.length) {
-      looking[0].onHeaderWrite!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i].onHeaderWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      looking[0]!.onHeaderWrite!(b, o, thread, index, cls, route, base, at);
+      for (let i = 1; i < looking.length; i++) looking[i]!.onHeaderWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.headerWrite(at, eventValue(b, o));
@@ -282,16 +282,17 @@ export class HeapModel extends HeapState {
 
   makeFinding(kind: FindingKind, origin: 'native' | 'engine', ptr: number | bigint, base: BasePtr, cls: number, thread: number,
     index: number, message: string, pc: number, site: number, at: Location | null): Finding {
-    const allocEvent = at ? at.slab.allocEvent[at.slot] : NONE;
-    const freeEvent = at ? at.slab.freeEvent[at.slot] : NONE;
+    // a location's slot is below its slab's capacity
+    const allocEvent = at ? at.slab.allocEvent[at.slot]! : NONE;
+    const freeEvent = at ? at.slab.freeEvent[at.slot]! : NONE;
     const stackOf = (event: number, pcValue: number) => (event === NONE ? [] : this.opStacks.get(event) ?? (pcValue ? [pcValue] : []));
     const op = this.thread(thread).lastOp;
     return {
       kind, severity: severityOf(kind), ptr: BigInt(ptr), base, cls, thread, event: index, message, origin,
       internalSite: this.internalSite(site),
       stacks: {
-        alloc: at ? stackOf(allocEvent, at.slab.allocPc[at.slot]) : [],
-        free: at ? stackOf(freeEvent, at.slab.freePc[at.slot]) : [],
+        alloc: at ? stackOf(allocEvent, at.slab.allocPc[at.slot]!) : [],
+        free: at ? stackOf(freeEvent, at.slab.freePc[at.slot]!) : [],
         detect: op && op.pc === pc ? this.stackOf(op) : pc ? [pc] : [],
       },
       allocEvent, freeEvent,
@@ -315,7 +316,7 @@ export class HeapModel extends HeapState {
     for (const detector of this.detectors) {
       if (!(detector.name in saved)) continue;
       try {
-        detector.restore(saved[detector.name]);
+        detector.restore(saved[detector.name]!);
       } catch (error) {
         if (error instanceof DetectorMemoryError) throw new DetectorMemoryError(`the ${detector.name} detector's memory: ${error.message}`);
         throw error;

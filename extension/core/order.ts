@@ -27,9 +27,10 @@ export interface PendingState {
   lost: LostRecord | null;
 }
 
+/** the timestamp of the whole record at b[o] */
 function time(b: Uint8Array, o: number): number {
-  const low = (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-  const high = (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)) >>> 0;
+  const low = (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+  const high = (b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24)) >>> 0;
   return high * 4294967296 + low;
 }
 
@@ -96,22 +97,23 @@ export class EventOrder {
   }
 
   private release(limit: number): void {
+    // each head's queue is not empty: a queue that empties leaves heads
     const heads: [number, Pending[]][] = [];
     for (const [thread, queue] of this.queues) if (queue.length) heads.push([thread, queue]);
-    if (heads.length === 1) return this.releaseOne(heads[0][0], heads[0][1], limit);
+    if (heads.length === 1) return this.releaseOne(heads[0]![0], heads[0]![1], limit);
     while (heads.length) {
       // the thread whose next event is earliest (ties: the order the threads first appeared)
       let best = -1, bestTime = Infinity;
       for (let i = 0; i < heads.length; i++) {
-        const t = this.headTime(heads[i][1][0]);
+        const t = this.headTime(heads[i]![1][0]!);
         if (t < bestTime) { bestTime = t; best = i; }
       }
       if (!(bestTime < limit)) break;
-      const [thread, queue] = heads[best];
-      const entry = queue[0];
+      const [thread, queue] = heads[best]!;
+      const entry = queue[0]!;
       // the next thread's earliest time bounds how far this one may run without looking again
       let bound = limit;
-      for (let i = 0; i < heads.length; i++) if (i !== best) bound = Math.min(bound, this.headTime(heads[i][1][0]));
+      for (let i = 0; i < heads.length; i++) if (i !== best) bound = Math.min(bound, this.headTime(heads[i]![1][0]!));
       if (entry.lost) {
         this.sink.lost(entry.lost);
         queue.shift();
@@ -132,7 +134,7 @@ export class EventOrder {
   private releaseOne(thread: number, queue: Pending[], limit: number): void {
     const sink = this.sink;
     while (queue.length) {
-      const entry = queue[0];
+      const entry = queue[0]!;
       if (entry.lost) {
         if (!(entry.lost.timestampNs < limit)) return;
         sink.lost(entry.lost);

@@ -147,6 +147,6 @@ export class TraceSession implements DecodeSink {
     const all = this.model!.findings.all;
     if (this.reportedFindings === all.length) return;
     for (; this.reportedFindings < all.length; this.reportedFindings++)
-      for (const listener of this.listeners) listener.finding?.(all[this.reportedFindings]);
+      for (const listener of this.listeners) listener.finding?.(all[this.reportedFindings]!);
   }
 }

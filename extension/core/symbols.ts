@@ -74,7 +74,7 @@ export class Symbolizer {
     this.spawnTool = options.spawn ?? spawnLocal;
     const names = options.tool ? [options.tool] : ['llvm-symbolizer', 'llvm-symbolizer-16', 'llvm-symbolizer-15', 'llvm-symbolizer-14'];
     // a tool started elsewhere is found there: its name is passed as given
-    this.tool = options.spawn ? names[0] : findTool(names);
+    this.tool = options.spawn ? names[0]! : findTool(names);
   }
 
   /** The frames for a call site (a return address), innermost first. */
@@ -90,7 +90,7 @@ export class Symbolizer {
   async resolveAll(pcs: Iterable<number>): Promise<Map<number, SourceFrame[]>> {
     const unique = [...new Set(pcs)];
     const frames = await Promise.all(unique.map((pc) => this.resolve(pc)));
-    return new Map(unique.map((pc, i) => [pc, frames[i]]));
+    return new Map(unique.map((pc, i) => [pc, frames[i]!])); // one answer per pc, in order
   }
 
   close(): void {

@@ -78,7 +78,8 @@ export function firstDisagreement(scan: StreamScan, recorded: readonly RecordedE
     const met = found[i], wanted = expected[i];
     if (met && wanted && met.code === wanted.code && met.offset === wanted.offset && met.fatal === wanted.fatal) continue;
     if (met && (!wanted || met.offset <= wanted.offset)) return { offset: met.offset, cause: faultCause(met) };
-    return { offset: wanted.offset, cause: `the stream no longer holds the fault its index records (${faultCause(wanted)})` };
+    // no fault met here, or one after the fault wanted: i is inside expected
+    return { offset: wanted!.offset, cause: `the stream no longer holds the fault its index records (${faultCause(wanted!)})` };
   }
   if (!sinkFailure && scan.events !== eventCount) return { offset: -1, cause: `the index counts ${eventCount} events, the stream holds ${scan.events}` };
   return null;

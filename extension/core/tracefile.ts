@@ -85,7 +85,8 @@ export class TraceFileError extends Error {
 export function summarize(model: HeapModel, threads: number, firstNs: number, lastNs: number): TraceSummary {
   const classes = model.freeRoutes.map((frees, i) => ({
     cls: i < model.layout.classes.length ? i : ('other' as const),
-    allocs: Object.fromEntries([...model.allocRoutes[i]].map((n, route) => [ALLOC_ROUTE_NAMES[route] || 'none', n]).filter(([name, n]) => n && name !== 'none')),
+    // allocRoutes has a row for each of freeRoutes'
+    allocs: Object.fromEntries([...model.allocRoutes[i]!].map((n, route) => [ALLOC_ROUTE_NAMES[route] || 'none', n]).filter(([name, n]) => n && name !== 'none')),
     frees: Object.fromEntries([...frees].map((n, route) => [FREE_ROUTE_NAMES[route] || 'none', n]).filter(([name, n]) => n && name !== 'none')),
   }));
   const findings: Record<string, number> = {};
@@ -365,7 +366,7 @@ export class TraceFile {
     const damaged = TraceFile.damagedCheckpoints(source, index);
     let damage: TraceDamage | null = null;
     if (damaged.length) {
-      const first = damaged[0];
+      const first = damaged[0]!;
       const cause = `checkpoint ${index.checkpoints.indexOf(first.entry) + 1} of ${index.checkpoints.length} (event ${first.entry.event}) ${first.fault}`
         + (damaged.length > 1 ? ` (and ${damaged.length - 1} more)` : '');
       const fields = { offset: first.entry.dataOffset, event: null, bytesLost: 0, endMissing: !index.summary.ended, indexRebuilt: false };
@@ -493,7 +494,8 @@ export class TraceFile {
     let lo = 0, hi = list.length - 1, found: CheckpointEntry | null = null;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid].event <= target) { found = list[mid]; lo = mid + 1; } else hi = mid - 1;
+      const entry = list[mid]!; // lo ≤ mid ≤ hi, inside the list
+      if (entry.event <= target) { found = entry; lo = mid + 1; } else hi = mid - 1;
     }
     return found;
   }
@@ -501,8 +503,11 @@ export class TraceFile {
   /** The model a checkpoint holds, or null when it cannot be read back as the model after its event. */
   private loadCheckpoint(entry: CheckpointEntry, order: EventOrder): HeapModel | null {
     let bytes: Uint8Array;
-    if (this.memoryCheckpoints) bytes = this.memoryCheckpoints[entry.dataOffset];
-    else {
+    if (this.memoryCheckpoints) {
+      const held = this.memoryCheckpoints[entry.dataOffset];
+      if (!held) return null;
+      bytes = held;
+    } else {
       bytes = new Uint8Array(entry.dataLength);
       if (this.source.read(bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength) return null;
     }

@@ -44,8 +44,9 @@ export class FreesDetector implements Detector {
     if (!at) return;
     const user = eventValue(b, o);
     if (user !== base + this.userOffset) return this.freedNotUser(b, o, thread, index, cls, base, user);
-    const state = at.slab.state[at.slot];
-    if (state !== BlockState.Allocated && state !== BlockState.Unknown) this.freedTwice(b, o, thread, index, cls, base, user, state);
+    const state = at.slab.state[at.slot]!;
+    if (state !== BlockState.Allocated && state !== BlockState.Unknown) this.freedTwice
+(b, o, thread, index, cls, base, user, state);
   }
 
   private freedNotUser(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, user: number): void {

@@ -69,17 +69,19 @@ export class HeadersDetector implements Detector {
     for (let slot = 0; slot < slab.carved && slot < slab.capacity; slot++) {
       const offset = slot * slab.stride + layout.headerOffset;
       if (offset >= bytes.bytes.length) break;
-      const actual = bytes.bytes[offset];
-      const state = slab.state[slot];
+      // offset is inside the bytes, slot below the slab's capacity
+      const actual = bytes.bytes[offset]!;
+      const state = slab.state[slot]!;
       if (!headerMismatch(layout, slab.cls, state, actual)) continue;
       const base = slab.baseOf(slot);
+      const allocPc = slab.allocPc[slot]!, freePc = slab.freePc[slot]!;
       model.findings.add({
-        kind: 'header-corrupt', severity: 'error', ptr: BigInt(base + layout.userOffset), base, cls: slab.cls, thread: slab.holder[slot],
+        kind: 'header-corrupt', severity: 'error', ptr: BigInt(base + layout.userOffset), base, cls: slab.cls, thread: slab.holder[slot]!,
         event: model.eventCount,
         message: `the header byte of ${hex(base + layout.userOffset)} is ${hex(actual)}, ${hex(expected)} expected (block ${BLOCK_STATE_NAMES[state]})`,
         origin: 'engine', internalSite: null,
-        stacks: { alloc: slab.allocPc[slot] ? [slab.allocPc[slot]] : [], free: slab.freePc[slot] ? [slab.freePc[slot]] : [], detect: [] },
-        allocEvent: slab.allocEvent[slot], freeEvent: slab.freeEvent[slot],
+        stacks: { alloc: allocPc ? [allocPc] : [], free: freePc ? [freePc] : [], detect: [] },
+        allocEvent: slab.allocEvent[slot]!, freeEvent: slab.freeEvent[slot]!,
       });
     }
   }

@@ -27,7 +27,7 @@ export class LinksDetector implements Detector {
   onSlabPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
     if (!at || at.within !== 0) return;
     const { slab } = at;
-    const next = slab.next[at.slot];
+    const next = slab.next[at.slot]!;
     if (next > 0 && next !== NEXT_UNKNOWN && (next < slab.start || next >= slab.start + this.slabSize) && !this.model.isSentinel(next))
       this.model.report('next-out-of-slab', b, o, thread, index, cls, base,
         `the slab freelist link of ${hex(base)} points to ${hex(next)}, outside its slab ${hex(slab.start)}..${hex(slab.start + this.slabSize)}`);
@@ -39,7 +39,7 @@ export class LinksDetector implements Detector {
     const read = model.thread(thread).lastRead;
     if (read.base !== base || !at) return;
     const { slab } = at;
-    const written = slab.next[at.slot], value = read.value;
+    const written = slab.next[at.slot]!, value = read.value;
     const leaves = list === 'slab freelist' && value !== 0 && (value < slab.start || value >= slab.start + this.slabSize) && !model.isSentinel(value);
     if (leaves || (written !== NEXT_UNKNOWN && value !== written && value !== 0 && !model.isSentinel(value)))
       this.linkChanged(b, o, thread, index, cls, base, slab.start, written, value, leaves, list);

@@ -29,9 +29,10 @@ export class RoutesDetector implements Detector {
   /** a class's frees until it is judged: a path of its own, so the hook stays small enough to inline */
   private countFree(b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number): void {
     // a USER pointer at a page start must ask the registry (its header may be on an unmapped page); any other need not
-    if (route === FreeRoute.Registry && eventValue(b, o) % this.model.handshake.pageSize !== 0) this.avoidableRegistry[cls]++;
-    const routes = this.model.freeRoutes[cls];
-    const total = routes[FreeRoute.HeaderFast] + routes[FreeRoute.Registry] + 1; // this free is counted after the detectors look
+    // cls is below classCount (onFree checked), and every class has its row of routes
+    if (route === FreeRoute.Registry && eventValue(b, o) % this.model.handshake.pageSize !== 0) this.avoidableRegistry[cls]!++;
+    const routes = this.model.freeRoutes[cls]!;
+    const total = routes[FreeRoute.HeaderFast]! + routes[FreeRoute.Registry]! + 1; // this free is counted after the detectors look
     if (total >= this.model.options.routeRegressionMinFrees) this.judge(b, o, thread, index, cls, base, total);
   }
 
@@ -39,7 +40,7 @@ export class RoutesDetector implements Detector {
   private judge(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number, total: number): void {
     const { routeRegressionThreshold } = this.model.options;
     this.judged[cls] = true;
-    const share = this.avoidableRegistry[cls] / total;
+    const share = this.avoidableRegistry[cls]! / total;
     if (share > routeRegressionThreshold)
       this.model.report('route-regression', b, o, thread, index, cls, base,
         `${(share * 100).toFixed(1)}% of class ${cls}'s first ${total} frees took the registry lookup though their header was usable (not at a page start), instead of the header fast path (threshold ${(routeRegressionThreshold * 100).toFixed(1)}%)`);

@@ -35,7 +35,9 @@ export class SentinelDetector implements Detector {
     // a sentinel still met on the way now sits in the slab freelist.
     const pending = new Set<number>(slab.remote);
     for (let link = chainHead, steps = 0; pending.has(link) && steps < slab.remote.length; steps++) {
-      const next = slab.next[slab.slotOf(link)];
+      const slot = slab.slotOf(link);
+      if (slot < 0) break;
+      const next = slab.next[slot]!;
       if (model.isSentinel(next)) {
         if (!this.leftSentinels.has(link)) {
           this.leftSentinels.add(link);

@@ -6,7 +6,7 @@ import type { LostRecord } from '../decoder';
 import { eventValue, hex } from '../events';
 import type { Location } from '../heap/state';
 import type { HeapModel } from '../model';
-import { list, numbers, record, type Detector, type DetectorMemory } from './detector';
+import { DetectorMemoryError, list, numbers, record, type Detector, type DetectorMemory } from './detector';
 
 export class SlabsDetector implements Detector {
   readonly name = 'slabs';
@@ -45,7 +45,9 @@ export class SlabsDetector implements Detector {
   restore(memory: DetectorMemory): void {
     const saved = record(memory, 'slabs');
     for (const entry of list(saved.lastPut, 'lastPut')) {
-      const [thread, slab, used] = numbers(entry, 'a lastPut entry');
+      const put = numbers(entry, 'a lastPut entry');
+      if (put.length !== 3) throw new DetectorMemoryError(`a lastPut entry has ${put.length} numbers, not thread, slab and used`);
+      const [thread, slab, used] = put as [number, number, number];
       this.lastPut.set(thread, { slab, used });
     }
     for (const cls of numbers(saved.leakingClasses, 'leakingClasses')) this.leakingClasses.add(cls);

@@ -59,6 +59,7 @@ export class SlabModel {
 
   constructor(readonly start: number, readonly index: number, readonly cls: number, layout: Layout, owner: number) {
     const sizeClass = layout.classes[cls];
+    if (!sizeClass) throw new RangeError(`slab 0x${start.toString(16)}: class ${cls} is not one of the layout's ${layout.classes.length}`);
     this.capacity = sizeClass.capacity;
     this.stride = sizeClass.stride;
     this.owner = owner;
@@ -122,6 +123,7 @@ export class ThreadModel {
 export interface Location {
   readonly superslab: SuperslabModel;
   readonly slab: SlabModel;
+  /** below slab.capacity: an index into every per-block array of the slab */
   readonly slot: number;
   /** bytes from the block's BASE */
   readonly within: number;
@@ -273,7 +275,8 @@ export class HeapState {
   // locates an event's block once, for the detectors and the state both.
 
   alloc(thread: number, index: number, cls: number, route: number, at: Location | null, pc: number): void {
-    this.allocRoutes[cls === NO_CLASS ? this.classCount : cls][route < 6 ? route : 0]++;
+    // the decoder passes a class below classCount or NO_CLASS only
+    this.allocRoutes[cls === NO_CLASS ? this.classCount : cls]![route < 6 ? route : 0]!++;
     if (cls === NO_CLASS) return;
     if (!at || at.within !== 0) return;
     const { slab, slot } = at;
@@ -286,7 +289,7 @@ export class HeapState {
   }
 
   free(thread: number, index: number, cls: number, route: number, at: Location | null, pc: number): void {
-    this.freeRoutes[cls === NO_CLASS ? this.classCount : cls][route < FREE_ROUTE_COUNT ? route : 0]++;
+    this.freeRoutes[cls === NO_CLASS ? this.classCount : cls]![route < FREE_ROUTE_COUNT ? route : 0]!++;
     if (cls === NO_CLASS || route === FreeRoute.Rejected || route === FreeRoute.Foreign) return;
     if (!at) return;
     const { slab, slot } = at;
@@ -301,7 +304,7 @@ export class HeapState {
 
   cachePush(thread: number, cls: number, base: BasePtr, at: Location | null): void {
     if (at && at.within !== 0) return; // not a BASE: no block of ours went on the chain
-    if (cls < this.classCount) this.thread(thread).caches[cls].push(base);
+    if (cls < this.classCount) this.thread(thread).caches[cls]!.push(base);
     if (!at) return;
     at.slab.state[at.slot] = BlockState.FreeCache;
     at.slab.holder[at.slot] = thread;
@@ -350,7 +353,7 @@ export class HeapState {
   nextWrite(cls: number, at: Location | null, value: number, offset: number): void {
     if (!at || at.within !== 0) return;
     at.slab.next[at.slot] = value;
-    if (this.layout.linkOffsets && cls < this.classCount && offset !== this.layout.classes[cls].nextOffset) {
+    if (this.layout.linkOffsets && cls < this.classCount && offset !== this.layout.classes[cls]!.nextOffset) {
       const neighbour = this.spillTarget(at, offset);
       if (neighbour >= 0) at.slab.header[neighbour] = Math.floor(value / 2 ** (8 * this.spilledByte(at, offset))) % 256;
     }
@@ -384,7 +387,7 @@ export class HeapState {
   /** The drain takes the coldest n blocks (the chain's tail) back to their slabs; slab-push events follow. */
   drain(thread: number, cls: number, count: number): void {
     if (cls >= this.classCount) return;
-    const chain = this.thread(thread).caches[cls];
+    const chain = this.thread(thread).caches[cls]!;
     chain.splice(0, Math.min(count, chain.length));
   }
 
@@ -439,11 +442,11 @@ export class HeapState {
     const lost = this.thread(thread);
     lost.lastRead.base = -1; // a link read before the loss is not the next pop's
     for (let cls = 0; cls < this.classCount; cls++) {
-      for (const base of lost.caches[cls]) {
+      for (const base of lost.caches[cls]!) {
         const at = this.locate(base);
         if (at) this.forget(at.slab, at.slot);
       }
-      lost.caches[cls].length = 0;
+      lost.caches[cls]!.length = 0;
       lost.known[cls] = false;
     }
     for (const superslab of this.superslabs.values())
@@ -473,7 +476,7 @@ export class HeapState {
     for (let slot = 0; slot < slab.carved && slot < slab.capacity; slot++) {
       const offset = slot * slab.stride + this.layout.headerOffset;
       if (offset >= record.bytes.length) break;
-      slab.header[slot] = record.bytes[offset];
+      slab.header[slot] = record.bytes[offset]!;
     }
   }
 
@@ -485,7 +488,7 @@ export class HeapState {
     this.forgetLocations();
     for (const thread of this.threads.values())
       for (let cls = 0; cls < this.classCount; cls++) {
-        thread.caches[cls].length = 0;
+        thread.caches[cls]!.length = 0;
         thread.known[cls] = true;
       }
   }
@@ -527,7 +530,7 @@ export class HeapState {
         const owner = value;
         slab.state[slot] = BlockState.FreeCache;
         slab.holder[slot] = owner;
-        this.thread(owner).caches[cls].unshift(base);
+        this.thread(owner).caches[cls]?.unshift(base);
         return;
       }
       default:
