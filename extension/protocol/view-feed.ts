@@ -58,12 +58,14 @@ export function timelineMessage(
   eventCount: number, times: readonly [number, number][], lost: readonly [number, number][], findings: readonly Finding[], durationNs: number,
 ): TimelineMessage {
   const step = Math.max(1, Math.ceil(times.length / TIME_SAMPLES));
-  const first = times.length ? times[0][1] : 0;
+  const first = times[0]?.[1] ?? 0;
   const sampled: [number, number][] = [];
-  for (let i = 0; i < times.length; i += step) sampled.push([times[i][0], Math.max(0, times[i][1] - first)]);
+  for (let i = 0; i < times.length; i += step) sampled.push([times[i]![0], Math.max(0, times[i]![1] - first)]);
   const last = times[times.length - 1];
-  if (last && sampled[sampled.length - 1][0] !== last[0]) sampled.push([last[0], Math.max(0, last[1] - first)]);
-  if (sampled.length && eventCount > sampled[sampled.length - 1][0]) sampled.push([eventCount, Math.max(sampled[sampled.length - 1][1], durationNs)]);
+  // with a last time the loop sampled at least the first
+  if (last && sampled[sampled.length - 1]![0] !== last[0]) sampled.push([last[0], Math.max(0, last[1] - first)]);
+  const end = sampled[sampled.length - 1];
+  if (end && eventCount > end[0]) sampled.push([eventCount, Math.max(end[1], durationNs)]);
   return {
     type: 'timeline', eventCount, times: sampled,
     marks: findings.map((finding, id) => ({ id, event: finding.event, kind: finding.kind, severity: finding.severity })).filter((mark) => mark.kind !== 'lost-events'),
@@ -88,7 +90,7 @@ function corruptSlots(model: HeapModel, findings: readonly Finding[]): Map<numbe
 /** The block states of a slab as drawn: the model's, with corrupt blocks marked. */
 function slabStates(model: HeapModel, slab: SlabModel, marked: readonly number[] | undefined): Uint8Array {
   const states = slab.state.slice();
-  for (let slot = 0; slot < slab.capacity; slot++) if (headerMismatch(model.layout, slab.cls, states[slot], slab.header[slot])) states[slot] = CORRUPT_STATE;
+  for (let slot = 0; slot < slab.capacity; slot++) if (headerMismatch(model.layout, slab.cls, states[slot]!, slab.header[slot]!)) states[slot] = CORRUPT_STATE;
   if (marked) for (const slot of marked) states[slot] = CORRUPT_STATE;
   return states;
 }
@@ -135,7 +137,7 @@ export class HeapFeed {
       routes: model.freeRoutes.map((frees, cls) => ({
         cls: cls < model.layout.classes.length ? cls : ('other' as const),
         frees: namedCounts(frees, FREE_ROUTE_NAMES),
-        allocs: namedCounts(model.allocRoutes[cls], ALLOC_ROUTE_NAMES),
+        allocs: namedCounts(model.allocRoutes[cls]!, ALLOC_ROUTE_NAMES), // a row for each of freeRoutes'
       })),
       threads: [...model.threads.values()].sort((a, b) => a.id - b.id).map((thread) => ({
         id: thread.id, exited: thread.exited, cache: thread.caches.map((chain) => chain.length),
@@ -166,13 +168,14 @@ export function slabMessage(model: HeapModel, start: number, findings: readonly 
   const blocks = [];
   for (let slot = 0; slot < slab.capacity; slot++)
     blocks.push({
-      header: slab.header[slot], next: slab.next[slot], state: slab.state[slot], corrupt: states[slot] === CORRUPT_STATE,
-      mismatch: headerMismatch(model.layout, slab.cls, slab.state[slot], slab.header[slot]),
+      header: slab.header[slot]!, next: slab.next[slot]!, state: slab.state[slot]!, corrupt: states[slot] === CORRUPT_STATE,
+      mismatch: headerMismatch(model.layout, slab.cls, slab.state[slot]!, slab.header[slot]!),
     });
   const layout = model.layout;
   return {
     type: 'slab', event: model.eventCount, slabStart: start, cls: slab.cls, stride: slab.stride, expectedHeader: headerFor(layout, slab.cls),
-    nextOffset: layout.classes[slab.cls].nextOffset, userOffset: layout.userOffset, headerOffset: layout.headerOffset, blocks,
+    // a slab's class is one of the layout's (SlabModel checks)
+    nextOffset: layout.classes[slab.cls]!.nextOffset, userOffset: layout.userOffset, headerOffset: layout.headerOffset, blocks,
   };
 }
 
@@ -193,13 +196,13 @@ function chainOf(model: HeapModel, name: FreelistChain['name'], owner: string, t
   const seen = new Set<number>();
   const sameSlabOnly = name !== 'thread cache';
   for (let i = 0; i < count; i++) {
-    const base = tailFirst[total - 1 - i];
-    const following = i + 1 < total ? tailFirst[total - 2 - i] : null;
+    const base = tailFirst[total - 1 - i]!; // i < count ≤ total
+    const following = i + 1 < total ? tailFirst[total - 2 - i]! : null;
     const at = model.locate(base);
     const slabStart = at ? at.slab.start : 0;
     const nodeCls = at ? at.slab.cls : cls;
-    const next = at ? at.slab.next[at.slot] : -1;
-    const state = at ? at.slab.state[at.slot] : BlockState.Unknown;
+    const next = at ? at.slab.next[at.slot]! : -1;
+    const state = at ? at.slab.state[at.slot]! : BlockState.Unknown;
     let error: LinkError | null = null, note = '';
     if (seen.has(base)) { error = 'cycle'; note = `${hex(base)} is already on this list`; }
     else if (!at || (state !== LIST_STATE[name] && state !== BlockState.Unknown)) { error = 'not-free'; note = at ? `the block is ${BLOCK_STATE_NAMES[state]}` : 'no block of ours is there'; }
@@ -223,7 +226,7 @@ export function freelistMessage(model: HeapModel, thread: number, cls: number, s
   const chains: FreelistChain[] = [];
   const threadModel = model.threads.get(thread);
   if (threadModel && cls < threadModel.caches.length)
-    chains.push(chainOf(model, 'thread cache', `thread ${thread}`, threadModel.caches[cls], threadModel.known[cls], cls));
+    chains.push(chainOf(model, 'thread cache', `thread ${thread}`, threadModel.caches[cls]!, threadModel.known[cls]!, cls));
   let slabs = 0;
   for (const superslab of [...model.superslabs.values()].sort((a, b) => a.base - b.base)) {
     for (const slab of superslab.slabs) {
@@ -249,13 +252,14 @@ export async function blockMessage(model: HeapModel, address: number, resolve: S
   const layout = model.layout;
   const history: BlockHistory[] = [];
   const entries: [BlockHistory['what'], number, number, number][] = [
-    ['allocated', slab.allocEvent[slot], slab.allocPc[slot], slab.holder[slot]],
-    ['freed', slab.freeEvent[slot], slab.freePc[slot], slab.freeThread[slot]],
+    // a location's slot is below its slab's capacity
+    ['allocated', slab.allocEvent[slot]!, slab.allocPc[slot]!, slab.holder[slot]!],
+    ['freed', slab.freeEvent[slot]!, slab.freePc[slot]!, slab.freeThread[slot]!],
   ];
   // copy what the reused location holds before awaiting anything
   const block = {
-    base, user: base + layout.userOffset, cls: slab.cls, slot, slabStart: slab.start, state: BLOCK_STATE_NAMES[slab.state[slot]], thread: slab.holder[slot],
-    headerExpected: headerFor(layout, slab.cls), headerActual: slab.header[slot], next: slab.next[slot], nextOffset: layout.classes[slab.cls].nextOffset,
+    base, user: base + layout.userOffset, cls: slab.cls, slot, slabStart: slab.start, state: BLOCK_STATE_NAMES[slab.state[slot]!]!, thread: slab.holder[slot]!,
+    headerExpected: headerFor(layout, slab.cls), headerActual: slab.header[slot]!, next: slab.next[slot]!, nextOffset: layout.classes[slab.cls]!.nextOffset,
     history,
   };
   for (const [what, event, pc, thread] of entries) {

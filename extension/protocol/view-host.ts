@@ -327,8 +327,8 @@ export class ViewHost {
     // the rate over the last second or more: refreshes come unevenly while the host is busy
     const samples = this.rateSamples;
     samples.push([now, events]);
-    while (samples.length > 2 && now - samples[1][0] >= RATE_WINDOW_MS) samples.shift();
-    const [since, before] = samples[0];
+    while (samples.length > 2 && now - samples[1]![0] >= RATE_WINDOW_MS) samples.shift();
+    const [since, before] = samples[0]!; // the push above keeps one at least
     const rate = now > since ? ((events - before) * 1000) / (now - since) : 0;
     const model = this.source.model();
     const lost = model?.lostEvents ?? 0;

@@ -41,7 +41,7 @@ const num: Check<number> = (v, p) => (typeof v === 'number' && Number.isFinite(v
 const base: Check<BasePtr> = (v, p) => basePtr(nat(v, p));
 const str: Check<string> = (v, p) => (typeof v === 'string' ? v : fail(p, 'a string', v));
 const bool: Check<boolean> = (v, p) => (typeof v === 'boolean' ? v : fail(p, 'true or false', v));
-const base64: Check<string> = (v, p) => (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) ? v : fail(p, 'base64 text', v));
+const base64: Check<string> = (v, p) => (typeof v === 'string' && v.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(v) ? v : fail(p, 'base64 text', v));
 const oneOf = <T extends string>(options: readonly T[]): Check<T> => (v, p) => (options.includes(v as T) ? (v as T) : fail(p, options.join(' | '), v));
 const nullable = <T>(check: Check<T>): Check<T | null> => (v, p) => (v === null ? null : check(v, p));
 const list = <T>(check: Check<T>, max = Infinity): Check<T[]> => (v, p) => {
@@ -224,21 +224,22 @@ export function encodeBase64(bytes: Uint8Array): string {
     const end = Math.min(bytes.length, start + CHUNK);
     let out = '';
     for (let i = start; i < end; i += 3) {
-      const a = bytes[i], b = i + 1 < end ? bytes[i + 1] : 0, c = i + 2 < end ? bytes[i + 2] : 0;
+      const a = bytes[i]!, b = i + 1 < end ? bytes[i + 1]! : 0, c = i + 2 < end ? bytes[i + 2]! : 0;
       const n = (a << 16) | (b << 8) | c;
-      out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + (i + 1 < end ? ALPHABET[(n >> 6) & 63] : '=') + (i + 2 < end ? ALPHABET[n & 63] : '=');
+      out += ALPHABET.charAt(n >> 18) + ALPHABET.charAt((n >> 12) & 63) + (i + 1 < end ? ALPHABET.charAt((n >> 6) & 63) : '=') + (i + 2 < end ? ALPHABET.charAt(n & 63) : '=');
     }
     parts.push(out);
   }
   return parts.join('');
 }
 
+/** `text` as the base64 check lets through: whole groups of four characters of the alphabet, '=' at the end */
 export function decodeBase64(text: string): Uint8Array {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - padding);
   let o = 0;
   for (let i = 0; i < text.length; i += 4) {
-    const n = (DECODE[text.charCodeAt(i)] << 18) | (DECODE[text.charCodeAt(i + 1)] << 12) | (DECODE[text.charCodeAt(i + 2)] << 6) | DECODE[text.charCodeAt(i + 3)];
+    const n = (DECODE[text.charCodeAt(i)]! << 18) | (DECODE[text.charCodeAt(i + 1)]! << 12) | (DECODE[text.charCodeAt(i + 2)]! << 6) | DECODE[text.charCodeAt(i + 3)]!;
     if (o < out.length) out[o++] = n >> 16;
     if (o < out.length) out[o++] = (n >> 8) & 255;
     if (o < out.length) out[o++] = n & 255;

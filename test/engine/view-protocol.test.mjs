@@ -48,6 +48,8 @@ test('a malformed message is refused with the path of the wrong field', () => {
   assert.equal(host({ type: 'block', event: 9, address: 4097, block: { ...block, history: [{ ...block.history[0], what: 'moved' }] } }), 'message(block).block.history[0].what: expected allocated | freed, got "moved"');
   assert.equal(host({ type: 'block', event: 9, address: 4097, block: { ...block, history: Array(65).fill(block.history[0]) } }), 'message(block).block.history: expected at most 64 entries, got "65 entries"');
   assert.equal(host({ ...good[2], slabs: [{ ...good[2].slabs[0], states: 'not base64!' }] }), 'message(heap).slabs[0].states: expected base64 text, got "not base64!"');
+  // cut short of a whole group of four: decoded it would be a length no byte count has
+  assert.equal(host({ ...good[2], slabs: [{ ...good[2].slabs[0], states: 'AQA' }] }), 'message(heap).slabs[0].states: expected base64 text, got "AQA"');
   assert.equal(host({ ...good[2], routes: [{ cls: 'some', frees: {}, allocs: {} }] }), 'message(heap).routes[0].cls: expected a non-negative integer, got "some"');
   assert.equal(host({ ...good[2], routes: [{ cls: 1, frees: { local: 1.5 }, allocs: {} }] }), 'message(heap).routes[0].frees.local: expected a non-negative integer, got 1.5');
   assert.equal(host({ ...good[3], times: [[0, 0], [1]] }), 'message(timeline).times[1]: expected [event, ns], got an array');
