@@ -31,7 +31,7 @@ export function parseInspectOptions(args: string[]): InspectOptions {
   const words: string[] = [];
   let i = 0;
   for (; i < args.length && args[i] !== '--'; i++) {
-    const arg = args[i];
+    const arg = args[i]!;
     if (arg === '--json') options.json = true;
     else if (arg === '--layout') {
       options.layout = value(i++, arg);
@@ -111,7 +111,7 @@ export async function inspectProgram(options: InspectOptions, nativeDir: string,
       const at = options.breakAt as string;
       const line = /^(.*):(\d+)$/.exec(at);
       const answer = line
-        ? await request('setBreakpoints', { source: { path: resolve(line[1]) }, breakpoints: [{ line: Number(line[2]) }] })
+        ? await request('setBreakpoints', { source: { path: resolve(line[1]!) }, breakpoints: [{ line: Number(line[2]!) }] })
         : await request('setFunctionBreakpoints', { breakpoints: [{ name: at }] });
       const placed = (answer as { breakpoints?: { verified?: boolean; message?: string }[] }).breakpoints?.[0];
       if (!placed?.verified) throw new Error(`gdb could not place a breakpoint at ${at}${placed?.message ? `: ${placed.message}` : ''}`);

@@ -64,7 +64,7 @@ function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
   };
   let i = 0;
   for (; i < args.length && args[i] !== '--'; i++) {
-    const arg = args[i];
+    const arg = args[i]!;
     if (arg === '--layout') {
       const value = takeValue(args, i++, arg);
       if (value !== 'aligned' && value !== 'hakmem') throw new UsageError(`--layout is aligned or hakmem, not ${value}`);
@@ -138,9 +138,10 @@ async function reportCommand(args: string[]): Promise<number> {
   const files = args.filter((arg) => !arg.startsWith('--'));
   const json = args.includes('--json'), sarif = args.includes('--sarif');
   for (const arg of args) if (arg.startsWith('--') && arg !== '--json' && arg !== '--sarif') throw new UsageError(`unknown option ${arg}`);
-  if (files.length !== 1) throw new UsageError('report needs one trace file');
-  if (!existsSync(files[0])) throw new UsageError(`no such file: ${files[0]}`);
-  const trace = TraceFile.open(files[0]);
+  const [file] = files;
+  if (files.length !== 1 || file === undefined) throw new UsageError('report needs one trace file');
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const trace = TraceFile.open(file);
   try {
     // a damaged file opens with what came before the damage: said once, beside the report
     const damage = trace.damage;
@@ -181,9 +182,10 @@ async function viewCommand(options: RunOptions): Promise<number> {
   });
   if (!options.live) {
     if (options.program) throw new UsageError('view FILE takes no program; use view --live -- PROGRAM');
-    if (options.words.length !== 1) throw new UsageError('view needs one trace file (or --live -- PROGRAM)');
-    if (!existsSync(options.words[0])) throw new UsageError(`no such file: ${options.words[0]}`);
-    await server.setSource(traceSource(options.words[0]));
+    const [file] = options.words;
+    if (options.words.length !== 1 || file === undefined) throw new UsageError('view needs one trace file (or --live -- PROGRAM)');
+    if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+    await server.setSource(traceSource(file));
     const url = await server.listen();
     log(`serving ${options.words[0]} at ${url} (Ctrl-C stops)`);
     if (options.open) openInBrowser(url);

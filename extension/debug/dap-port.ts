@@ -26,7 +26,7 @@ export function addressInResult(body: Record<string, unknown>): number | null {
     if (typeof text !== 'string') continue;
     const match = /(?:^|[\s(=)])(0x[0-9a-fA-F]+)\b/.exec(` ${text}`) ?? /^\s*(\d+)\s*$/.exec(text);
     if (match) {
-      const value = Number(BigInt(match[1]));
+      const value = Number(BigInt(match[1]!)); // both patterns capture one group
       if (Number.isSafeInteger(value) && value > 0) return value;
     }
   }

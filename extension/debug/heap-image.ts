@@ -89,7 +89,8 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   const owners = new Map<number, string>();
   // bound on any chain: no chain of valid links is longer than the blocks of its class
   const carvedOf = new Array<number>(layout.classes.length).fill(0);
-  for (const slab of memory.slabs) carvedOf[slab.cls] += slab.carved;
+  // the reader keeps only slabs of the layout's classes, and cache heads one per class: a rule's class is the layout's
+  for (const slab of memory.slabs) carvedOf[slab.cls]! += slab.carved;
 
   const linkAt = (slab: SlabMemory, offset: number): bigint | null =>
     offset + 8 <= slab.blocks.length ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true) : null;
@@ -101,7 +102,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   const wordAt = (slab: SlabMemory, offset: number): bigint | null => linkAt(slab, offset + checkWordOffset);
   /** 'free' where the block's check word matches its link (or a remote free's claim), 'in-use' where it says live, else 'rewritten' */
   const wordSays = (slab: SlabMemory, offset: number): 'free' | 'in-use' | 'rewritten' => {
-    const word = wordAt(slab, offset), link = linkAt(slab, offset + layout.classes[slab.cls].nextOffset);
+    const word = wordAt(slab, offset), link = linkAt(slab, offset + layout.classes[slab.cls]!.nextOffset);
     if (word === null || link === null || key === null) return 'free';
     const base = BigInt(slab.start + offset);
     if (word === checkWordOf(base, link, key) || word === (claimed ^ base)) return 'free';
@@ -111,7 +112,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   if (key !== null && checkWordOffset >= 0)
     search: for (const slab of memory.slabs) {
       if (slab.cls < checkWordMinClass) continue;
-      const { stride, nextOffset } = layout.classes[slab.cls];
+      const { stride, nextOffset } = layout.classes[slab.cls]!;
       for (const head of [slab.freelist, slab.remoteHead]) {
         const offset = Number(head) - slab.start;
         if (head === 0n || offset < 0 || offset % stride !== 0 || offset + stride > slab.blocks.length) continue;
@@ -126,7 +127,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         const slab = slabByStart.get(Number(head) - (Number(head) % layout.slabSize));
         if (!slab || slab.cls !== cls) return;
         const offset = Number(head) - slab.start;
-        const link = linkAt(slab, offset + layout.classes[cls].nextOffset), word = wordAt(slab, offset);
+        const link = linkAt(slab, offset + layout.classes[cls]!.nextOffset), word = wordAt(slab, offset);
         if (link !== null && word !== null && word === checkWordOf(head, link, key)) checkWords = true;
       });
 
@@ -142,9 +143,8 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   /** Walks one chain from `head`: Brent's cycle detection, every link checked before it is followed. */
   const walk = (head: bigint, rule: ChainRule): ChainImage => {
     const nodes: NodeImage[] = [];
-    const stride = layout.classes[rule.cls].stride;
-    const nextOffset = layout.classes[rule.cls].nextOffset;
-    const bound = carvedOf[rule.cls] + 1;
+    const { stride, nextOffset } = layout.classes[rule.cls]!;
+    const bound = carvedOf[rule.cls]! + 1;
     let from = 'its head'; // what holds the link being followed, for messages
     let fromBase = NO_BASE;
     let link = head;
@@ -199,10 +199,10 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         // the walk may have gone round more than once before the tortoise sat in the loop: keep the first lap
         const firstAt = new Map<BasePtr, number>();
         let lap = 0;
-        while (lap < nodes.length && !firstAt.has(nodes[lap].base)) firstAt.set(nodes[lap].base, lap++);
+        while (lap < nodes.length && !firstAt.has(nodes[lap]!.base)) firstAt.set(nodes[lap]!.base, lap++);
         const kept = nodes.slice(0, lap);
-        const closing = kept[kept.length - 1];
-        const loopStart = lap < nodes.length ? nodes[lap].base : base;
+        const closing = kept[kept.length - 1]!; // the tortoise sits on a node the walk pushed: the first lap holds one at least
+        const loopStart = lap < nodes.length ? nodes[lap]!.base : base;
         const mu = firstAt.get(loopStart) ?? 0;
         report('freelist-cycle', rule, BigInt(loopStart), closing.base, rule.cls,
           `${rule.name} loops: the block at ${hexAddress(closing.base)} links back to ${hexAddress(loopStart)}, node ${mu} of the chain (${kept.length - mu} blocks in the loop)`);
@@ -233,7 +233,8 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       }
       if (!nextCoversHeader(layout, rule.cls)) {
         const header = slab.blocks[offset + layout.headerOffset];
-        if (header !== headerFor(layout, rule.cls))
+        // a byte past what was read of the slab says nothing
+        if (header !== undefined && header !== headerFor(layout, rule.cls))
           report('header-corrupt', rule, BigInt(userFromBase(base, layout)), base, rule.cls,
             `${rule.name}: the free block at ${hexAddress(address)} has header byte ${hexAddress(header)}, not ${hexAddress(headerFor(layout, rule.cls))} (C${rule.cls})`);
       }
@@ -246,7 +247,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   const threads: ThreadImage[] = memory.threads.map((thread) => {
     const caches: CacheImage[] = [];
     thread.heads.forEach((head, cls) => {
-      const count = thread.counts[cls];
+      const count = thread.counts[cls]!; // counts, like heads, one per class
       if (head === 0n && count === 0) return;
       const rule: ChainRule = { kind: 'cache', cls, slab: null, thread: thread.id, name: `thread ${thread.id}'s C${cls} cache` };
       const chain = walk(head, rule);

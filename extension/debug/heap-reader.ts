@@ -141,7 +141,7 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
   const superslabs: number[] = [];
 
   const readSlabBlocks = (slab: SlabMemory) => {
-    const stride = layout.classes[slab.cls].stride;
+    const stride = layout.classes[slab.cls]!.stride; // slabs of other classes were left out as they were read
     const count = Math.min(slab.carved, slab.capacity) * stride;
     if (count === 0) return;
     slabReads.push(port.readMemory(slab.start, count).then(

@@ -39,10 +39,10 @@ export function heapStateOf(image: HeapImage, memory: HeapMemory, executable = '
     if (!at) continue;
     const model = at.slab;
     const view = new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength);
-    const { stride, nextOffset } = layout.classes[slab.cls];
+    const { stride, nextOffset } = layout.classes[slab.cls]!; // the reader keeps only slabs of the layout's classes
     for (let slot = 0; slot < Math.min(slab.carved, model.capacity); slot++) {
       const offset = slot * stride;
-      if (offset + layout.headerOffset < slab.blocks.length) model.header[slot] = slab.blocks[offset + layout.headerOffset];
+      if (offset + layout.headerOffset < slab.blocks.length) model.header[slot] = slab.blocks[offset + layout.headerOffset]!;
       if (offset + nextOffset + 8 <= slab.blocks.length) {
         const link = view.getBigUint64(offset + nextOffset, true);
         // a link is a link only in a free block: an allocated one holds the program's data there

@@ -11,7 +11,7 @@ export function preloadLibrary(nativeDir: string, preload: string | undefined, c
   const chosen = preload ?? 'aligned/release';
   if (chosen === 'none' || chosen === '') return null;
   const build = BUILD.exec(chosen);
-  if (build) return join(nativeDir, 'build', build[1], build[2], 'libslabscope.so');
+  if (build) return join(nativeDir, 'build', build[1]!, build[2]!, 'libslabscope.so');
   return isAbsolute(chosen) ? chosen : resolve(cwd, chosen);
 }
 

@@ -41,7 +41,7 @@ export function pointerTarget(state: HeapState, lists: ReadonlyMap<number, strin
   const userOffset = state.layout.userOffset;
   const part = within === 0 ? 'BASE' : within === userOffset ? 'USER' : 'interior';
   const list = lists.get(base) ?? null;
-  const blockState = slab.state[slot];
+  const blockState = slab.state[slot]!; // a location's slot is below its slab's capacity
   const where = list ? `free in ${list}`
     : blockState === BlockState.Allocated ? `in use${slab.owner ? ` (its slab is thread ${slab.owner}'s)` : ''}`
       : BLOCK_STATE_NAMES[blockState] ?? 'unknown';

@@ -24,7 +24,7 @@ export async function stopContext(request: DapRequest, threadId?: number): Promi
   if (thread === undefined) {
     const { threads } = (await request('threads', {})) as { threads?: { id: number }[] };
     if (!threads?.length) throw new Error('the stopped process has no threads');
-    thread = threads[0].id;
+    thread = threads[0]!.id;
   }
   const { stackFrames } = (await request('stackTrace', { threadId: thread, startFrame: 0, levels: 1 })) as { stackFrames?: FrameBody[] };
   const top = stackFrames?.[0];

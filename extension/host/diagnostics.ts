@@ -70,10 +70,10 @@ export class SiteLens implements vscode.CodeLensProvider {
       for (const slab of superslab.slabs) {
         if (!slab) continue;
         for (let slot = 0; slot < slab.capacity; slot++) {
-          const state = slab.state[slot];
-          if (state === BlockState.Allocated && slab.allocPc[slot]) live.set(slab.allocPc[slot], (live.get(slab.allocPc[slot]) ?? 0) + 1);
-          else if ((state === BlockState.FreeCache || state === BlockState.FreeSlab || state === BlockState.RemotePending) && slab.freePc[slot])
-            freed.set(slab.freePc[slot], (freed.get(slab.freePc[slot]) ?? 0) + 1);
+          const state = slab.state[slot], allocPc = slab.allocPc[slot]!, freePc = slab.freePc[slot]!;
+          if (state === BlockState.Allocated && allocPc) live.set(allocPc, (live.get(allocPc) ?? 0) + 1);
+          else if ((state === BlockState.FreeCache || state === BlockState.FreeSlab || state === BlockState.RemotePending) && freePc)
+            freed.set(freePc, (freed.get(freePc) ?? 0) + 1);
         }
       }
     const counts = new Map<string, SiteCounts>();

@@ -80,7 +80,7 @@ export class FindingsTree extends Tree {
           tooltip: `${finding.kind} at ${finding.ptr} (class ${finding.class}, thread ${finding.thread}, event ${finding.event})`,
           command: where ? { command: Command.openSource, title: 'Open Source', arguments: [where.file, where.line] } : undefined,
         });
-      }), { iconPath: new vscode.ThemeIcon(findings[0].severity === 'error' ? 'bug' : 'warning') });
+      }), { iconPath: new vscode.ThemeIcon(findings[0]!.severity === 'error' ? 'bug' : 'warning') }); // a kind listed has a finding
     });
   }
 }
