@@ -48,7 +48,8 @@ const ARRAYS: readonly BlockArray[] = ['next', 'allocEvent', 'allocPc', 'freeEve
 function extentOf(slab: SlabModel): number {
   let extent = Math.max(slab.carved, 0);
   for (let slot = slab.capacity - 1; slot >= extent; slot--)
-    if (slab.state[slot] !== 0 || slab.allocEvent[slot] !== -1 || slab.freeEvent[slot] !== -1) return slot + 1;
+    // a link that spills past its block writes the next block's header byte, carved or not
+    if (slab.state[slot] !== 0 || slab.allocEvent[slot] !== -1 || slab.freeEvent[slot] !== -1 || slab.header[slot] !== -1) return slot + 1;
   return Math.min(extent, slab.capacity);
 }
 
