@@ -97,6 +97,7 @@ export class FindingsList {
       default: return;
     }
     event.preventDefault();
-    this.choose(findings[next]);
+    const finding = findings[next];
+    if (finding) this.choose(finding);
   }
 }

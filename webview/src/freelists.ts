@@ -72,7 +72,7 @@ export class Freelists {
     if (cls !== null && this.classSelect.value !== String(cls)) this.classSelect.value = String(cls);
     if (this.store.selection.thread === null && threads.length) {
       // start on the thread and class with the longest cache: something to see
-      let best = { thread: threads[0].id, cls: 0, n: -1 };
+      let best = { thread: threads[0]!.id, cls: 0, n: -1 };
       for (const thread of threads) thread.cache.forEach((n, cls) => { if (n > best.n) best = { thread: thread.id, cls, n }; });
       this.store.select({ thread: best.thread, cls: best.cls });
     }
@@ -109,7 +109,8 @@ export class Freelists {
       // a live update redraws these every time: only what differs is written, so unchanged nodes cost no layout
       const last = chain.nodes.length - 1;
       nodes.each(function (d, i) {
-        const [, base, next, error, link] = this.children;
+        // the five children the node was made with, above
+        const [, base, next, error, link] = this.children as unknown as readonly [Element, Element, Element, Element, Element];
         setAttr(this, 'transform', `translate(10,${i * (NODE_H + GAP_Y)})`);
         setAttr(this, 'data-base', hex(d.base));
         setAttr(this, 'data-error', d.error ?? '');

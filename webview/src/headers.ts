@@ -44,7 +44,7 @@ export class HeaderBytes {
     head.push('</tr>');
     const rows: string[] = [];
     for (let slot = first; slot < last; slot++) {
-      const block = slab.blocks[slot];
+      const block = slab.blocks[slot]!; // first..last lies inside the blocks
       const base = slab.slabStart + slot * slab.stride;
       const state = VIEW_BLOCK_STATES[block.state] ?? 'unknown';
       const shown = block.corrupt ? 'corrupt' : state;
@@ -56,7 +56,7 @@ export class HeaderBytes {
         const inNext = next !== null && offset >= slab.nextOffset && offset < slab.nextOffset + 8;
         const isHeader = offset === slab.headerOffset;
         if (inNext) {
-          const value = next![offset - slab.nextOffset];
+          const value = next![offset - slab.nextOffset]!; // inNext: one of the pointer's 8 bytes
           cells.push(`<td class="byte next-byte${isHeader ? ' overlap' : ''}" title="next pointer byte ${offset - slab.nextOffset}${isHeader ? ' (over the header byte while free)' : ''}">${byteHex(value)}</td>`);
         } else if (isHeader) {
           cells.push(bad

@@ -12,6 +12,9 @@ import { columnRulers, rowTicks, TICK_CLASS, type ColumnRuler, type MapGeometry 
 import { STATE_LABELS, STATE_LETTERS, type Palette } from './palette';
 import type { SlabView, Store } from './store';
 
+/** the state a byte past the views' states is drawn as */
+const UNKNOWN_STATE = VIEW_BLOCK_STATES.indexOf('unknown');
+
 const UNIT = 8;
 const ROW_UNITS = 128;
 const SLABS_ACROSS = 8;
@@ -140,7 +143,7 @@ export class HeapMap {
       const item = document.createElement('li');
       const swatch = document.createElement('span');
       swatch.className = `swatch state-${state}`;
-      swatch.style.background = this.palette.css[i]; // CSSOM: allowed by the page's style-src
+      swatch.style.background = this.palette.css[i]!; // CSSOM: allowed by the page's style-src; a colour per state
       swatch.textContent = STATE_LETTERS[state];
       item.append(swatch, STATE_LABELS[state]);
       legend.append(item);
@@ -282,8 +285,9 @@ export class HeapMap {
       const states = slab.states;
       image.cells += slab.capacity;
       for (let slot = 0; slot < slab.capacity; slot++) {
-        const state = states[slot];
-        const colour = palette.pixel[state];
+        // the store kept only states of the slab's capacity; a byte past the states the views know is drawn unknown
+        const state = states[slot]!;
+        const colour = palette.pixel[state] ?? palette.pixel[UNKNOWN_STATE]!;
         const first = slot * unitsPerBlock;
         for (let unit = first, end = first + unitsPerBlock; unit < end; unit++) {
           pixels[(ty + ((unit / ROW_UNITS) | 0)) * width + tx + (unit % ROW_UNITS)] = colour;
@@ -436,7 +440,7 @@ export class HeapMap {
           const unit = slot * unitsPerBlock;
           const cx = tx + (unit % ROW_UNITS), cy = ty + Math.floor(unit / ROW_UNITS);
           context.strokeRect(cx, cy, Math.min(unitsPerBlock, ROW_UNITS - (unit % ROW_UNITS)), 1);
-          const state = slab.states[slot];
+          const state = slab.states[slot]!;
           if (state === CORRUPT_STATE) {
             context.save();
             context.strokeStyle = this.palette.error;
@@ -446,7 +450,7 @@ export class HeapMap {
             context.moveTo(cx + 1, cy); context.lineTo(cx, cy + 1);
             context.stroke();
             context.restore();
-          } else if (letters) context.fillText(STATE_LETTERS[VIEW_BLOCK_STATES[state]], cx + 0.5, cy + 0.5);
+          } else if (letters) context.fillText(STATE_LETTERS[VIEW_BLOCK_STATES[state] ?? 'unknown'], cx + 0.5, cy + 0.5);
         }
       }
     });
@@ -471,7 +475,7 @@ export class HeapMap {
       .join((enter) => enter.append('g').attr('class', 'axis axis-x').attr('transform', `translate(0,${BAND})`))
       .attr('data-column', (d) => d.key).attr('data-unit', (d) => d.unit)
       .selectAll<SVGGElement, { at: number; text: string }>('g.tick')
-      .data((ruler) => ruler.ticks.map((value, i) => ({ at: ruler.start + (value / ruler.domain) * (ruler.end - ruler.start), text: ruler.texts[i] })), (d) => d.text)
+      .data((ruler) => ruler.ticks.map((value, i) => ({ at: ruler.start + (value / ruler.domain) * (ruler.end - ruler.start), text: ruler.texts[i]! })), (d) => d.text) // a text per tick
       .join((enter) => {
         const tick = enter.append('g').attr('class', 'tick');
         tick.append('line').attr('y2', -6);
@@ -688,9 +692,9 @@ export class HeapMap {
     const mismatch = block.headerActual >= 0 && block.headerActual !== block.headerExpected;
     const slab = this.store.slabAt(block.base);
     const superslab = slab ? this.store.superslabs.indexOf(slab.superslab) : -1;
-    const rows = [
+    const rows: [string, string][] = [
       ['USER', hex(block.user)], ['BASE', hex(block.base)], ['class', `C${block.cls} (slot ${block.slot})`],
-      ...(slab ? [['slab', `${slab.index} of superslab #${superslab} ${hex(slab.superslab)} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}`]] : []),
+      ...(slab ? [['slab', `${slab.index} of superslab #${superslab} ${hex(slab.superslab)} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}`] as [string, string]] : []),
       ['state', block.state], ['thread', String(block.thread)],
       ['header', `${byteHex(block.headerActual)} (expected ${byteHex(block.headerExpected)})${mismatch ? ' ✕ mismatch' : ''}`],
       ['next', `${hex(block.next)} at +${block.nextOffset}`],

@@ -2,13 +2,13 @@
 // --vscode-* colours in the editor, light and dark defaults in a browser), as
 // packed pixels for the map's image and as CSS colours for everything else.
 
-import { VIEW_BLOCK_STATES } from '../../extension/protocol/view-protocol';
+import { VIEW_BLOCK_STATES, type ViewBlockState } from '../../extension/protocol/view-protocol';
 
 /** A letter per state: colour is never the only signal. */
-export const STATE_LETTERS: Record<string, string> = {
+export const STATE_LETTERS: Record<ViewBlockState, string> = {
   'never-carved': '·', allocated: 'A', 'free-cache': 'C', 'free-slab': 'S', 'remote-pending': 'R', unknown: '?', corrupt: '✕',
 };
-export const STATE_LABELS: Record<string, string> = {
+export const STATE_LABELS: Record<ViewBlockState, string> = {
   'never-carved': 'never carved', allocated: 'allocated', 'free-cache': 'free in a thread cache', 'free-slab': 'free in the slab freelist',
   'remote-pending': 'pending in a remote queue', unknown: 'unknown (lost events)', corrupt: 'corrupt',
 };
@@ -33,7 +33,7 @@ function parseColour(css: string, probe: CanvasRenderingContext2D): [number, num
   probe.fillStyle = css;
   probe.fillRect(0, 0, 1, 1);
   const [r, g, b, a] = probe.getImageData(0, 0, 1, 1).data;
-  return [r, g, b, a];
+  return [r!, g!, b!, a!]; // one pixel: four bytes
 }
 
 function pack([r, g, b, a]: [number, number, number, number]): number {

@@ -40,7 +40,10 @@ export class FreeRoutes {
     items.select('.route-class').text((d) => (d.cls === 'other' ? 'mid/large' : `C${d.cls}`) + (d.regressed ? ' ⚠' : ''));
     items.select('.route-total').text((d) => `${count(d.total)} frees`);
     items.select('.route-bar').each(function (d) {
-      const segments = ROUTES.filter((route) => d.frees[route]).map((route) => ({ route, n: d.frees[route], share: d.frees[route] / d.total }));
+      const segments = ROUTES.flatMap((route) => {
+        const n = d.frees[route];
+        return n ? [{ route, n, share: n / d.total }] : [];
+      });
       select(this).selectAll<HTMLSpanElement, (typeof segments)[number]>('span').data(segments).join('span')
         .attr('class', (s) => `segment route-${s.route}`).style('width', (s) => `${Math.max(0.5, s.share * 100)}%`)
         .attr('title', (s) => `${s.route}: ${count(s.n)} (${(s.share * 100).toFixed(1)}%)`)

@@ -93,14 +93,15 @@ export class Timeline {
   timeOf(event: number): number {
     const times = this.store.timeline?.times ?? [];
     if (!times.length) return event;
+    // lo, hi and mid stay inside the samples, which are not empty
     let lo = 0, hi = times.length - 1;
-    if (event <= times[0][0]) return times[0][1];
-    if (event >= times[hi][0]) return times[hi][1];
+    if (event <= times[0]![0]) return times[0]![1];
+    if (event >= times[hi]![0]) return times[hi]![1];
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (times[mid][0] <= event) lo = mid; else hi = mid;
+      if (times[mid]![0] <= event) lo = mid; else hi = mid;
     }
-    const [e0, t0] = times[lo], [e1, t1] = times[hi];
+    const [e0, t0] = times[lo]!, [e1, t1] = times[hi]!;
     return t0 + ((t1 - t0) * (event - e0)) / Math.max(1, e1 - e0);
   }
 
@@ -108,13 +109,13 @@ export class Timeline {
     const times = this.store.timeline?.times ?? [];
     if (!times.length) return Math.round(time);
     let lo = 0, hi = times.length - 1;
-    if (time <= times[0][1]) return 0;
-    if (time >= times[hi][1]) return this.eventCount;
+    if (time <= times[0]![1]) return 0;
+    if (time >= times[hi]![1]) return this.eventCount;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (times[mid][1] <= time) lo = mid; else hi = mid;
+      if (times[mid]![1] <= time) lo = mid; else hi = mid;
     }
-    const [e0, t0] = times[lo], [e1, t1] = times[hi];
+    const [e0, t0] = times[lo]!, [e1, t1] = times[hi]!;
     return Math.round(e0 + ((e1 - e0) * (time - t0)) / Math.max(1, t1 - t0));
   }
 
@@ -124,18 +125,18 @@ export class Timeline {
     const width = Math.max(1, (to - from) / BINS);
     const bins = new Float64Array(BINS);
     for (let i = 1; i < times.length; i++) {
-      const [e0, t0] = times[i - 1], [e1, t1] = times[i];
+      const [e0, t0] = times[i - 1]!, [e1, t1] = times[i]!;
       const events = e1 - e0;
       if (t1 <= t0) {
         const bin = Math.floor((t0 - from) / width);
-        if (bin >= 0 && bin < BINS) bins[bin] += events;
+        if (bin >= 0 && bin < BINS) bins[bin]! += events;
         continue;
       }
       // spread the events evenly over [t0, t1]
       const first = Math.max(0, Math.floor((t0 - from) / width)), last = Math.min(BINS - 1, Math.floor((t1 - from) / width));
       for (let bin = first; bin <= last; bin++) {
         const lo = Math.max(t0, from + bin * width), hi = Math.min(t1, from + (bin + 1) * width);
-        if (hi > lo) bins[bin] += (events * (hi - lo)) / (t1 - t0);
+        if (hi > lo) bins[bin]! += (events * (hi - lo)) / (t1 - t0); // first..last inside the bins
       }
     }
     return Array.from(bins, (n, bin) => ({ t: from + (bin + 0.5) * width, n: n / width }));
