@@ -57,16 +57,19 @@ function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
 
+/** A layout description given as JSON text, parsed; an object as it is. */
+export function layoutObject(description: unknown): unknown {
+  if (typeof description !== 'string') return description;
+  try {
+    return JSON.parse(description);
+  } catch (error) {
+    throw new LayoutError(`layout description is not JSON: ${(error as Error).message}`);
+  }
+}
+
 /** Validates a layout description (an object or its JSON text). Throws LayoutError naming the field. */
 export function parseLayout(description: unknown): Layout {
-  let object = description;
-  if (typeof object === 'string') {
-    try {
-      object = JSON.parse(object);
-    } catch (error) {
-      throw new LayoutError(`layout description is not JSON: ${(error as Error).message}`);
-    }
-  }
+  const object = layoutObject(description);
   if (typeof object !== 'object' || object === null || Array.isArray(object))
     throw new LayoutError('layout description must be a JSON object');
   const raw = object as Record<string, unknown>;

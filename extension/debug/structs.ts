@@ -1,7 +1,7 @@
 // structs.ts — the allocator's structures as layout.json describes them: every
 // offset and size the heap reader uses comes from there (generated from the C
 // definitions by native/tools/layout_json.c), none is a TypeScript constant.
-import { LayoutError, parseLayout, type Layout } from '../core';
+import { LayoutError, layoutObject, parseLayout, type Layout } from '../core';
 
 export interface FieldSpec {
   readonly offset: number;
@@ -75,14 +75,7 @@ export function layoutStructs(description: unknown): LayoutStructs {
  * ("slabscope-layouts"); build/<layout>/layout.json is one ("slabscope-layout").
  */
 export function layoutsOf(description: unknown): Map<string, LayoutStructs> {
-  let object = description;
-  if (typeof object === 'string') {
-    try {
-      object = JSON.parse(object);
-    } catch (error) {
-      throw new LayoutError(`layout description is not JSON: ${(error as Error).message}`);
-    }
-  }
+  const object = layoutObject(description);
   const raw = (object ?? {}) as Record<string, unknown>;
   const found = new Map<string, LayoutStructs>();
   if (raw.format === 'slabscope-layouts') {
