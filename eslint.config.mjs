@@ -14,7 +14,7 @@ const importsOf = (up, room) => [`${up}${room}`, `${up}${room}/*`];
 const engine = (up) => [
   { group: ['vscode'], message: 'the engine has no editor API: take what it needs through an interface' },
   { group: frontEnds.flatMap((name) => importsOf(up, name)), message: 'the engine imports no front end' },
-  { group: importsOf(up, 'protocol'), message: 'the engine never imports the views\' protocol: the protocol is built on the engine' },
+  { group: importsOf(up, 'protocol'), message: "the engine never imports the views' protocol: the protocol is built on the engine" },
 ];
 
 export default tseslint.config(
@@ -27,30 +27,54 @@ export default tseslint.config(
   // core/protocol.ts is the wire format, core's own: from core/heap/ it is ../protocol
   room(['extension/core/*.ts'], engine('../')),
   room(['extension/core/*/**/*.ts'], engine('../../')),
-  room(['extension/protocol/**/*.ts'], [
-    { group: ['vscode'], message: 'the views\' protocol is shared by the command line and the editor: no editor API here' },
-    { group: frontEnds.flatMap((name) => importsOf('../', name)), message: 'the views\' protocol imports the engine only, never a front end' },
-  ]),
-  room(['extension/record/**/*.ts'], [
-    { group: ['vscode'], message: 'recording is shared by the command line and the editor: no editor API here' },
-    { group: ['../cli', '../cli/*', '../host', '../host/*'], message: 'recording imports no front end' },
-  ]),
-  room(['extension/debug/**/*.ts'], [
-    { group: ['vscode'], message: 'reading a stopped heap is shared by the command line and the editor: no editor API here' },
-    { group: ['../cli', '../cli/*', '../host', '../host/*'], message: 'the debugger room imports core and record, never a front end' },
-  ]),
-  room(['extension/host/**/*.ts'], [
-    { group: ['../cli', '../cli/*', '../../cli', '../../cli/*'], message: 'the editor host never imports the command line: move what both need into a shared room' },
-  ]),
-  room(['extension/cli/**/*.ts'], [
-    { group: ['vscode'], message: 'the command line runs outside the editor' },
-    { group: ['../host', '../host/*'], message: 'the command line never imports the editor host' },
-  ]),
-  room(['webview/**/*.ts'], [
-    { group: ['node:*', 'vscode'], message: 'the webview runs in a browser' },
-    {
-      regex: '^\\.\\./\\.\\./extension/(?!protocol/view-protocol$)',
-      message: 'the webview imports only the view protocol (extension/protocol/view-protocol)',
-    },
-  ]),
+  room(
+    ['extension/protocol/**/*.ts'],
+    [
+      { group: ['vscode'], message: "the views' protocol is shared by the command line and the editor: no editor API here" },
+      {
+        group: frontEnds.flatMap((name) => importsOf('../', name)),
+        message: "the views' protocol imports the engine only, never a front end",
+      },
+    ],
+  ),
+  room(
+    ['extension/record/**/*.ts'],
+    [
+      { group: ['vscode'], message: 'recording is shared by the command line and the editor: no editor API here' },
+      { group: ['../cli', '../cli/*', '../host', '../host/*'], message: 'recording imports no front end' },
+    ],
+  ),
+  room(
+    ['extension/debug/**/*.ts'],
+    [
+      { group: ['vscode'], message: 'reading a stopped heap is shared by the command line and the editor: no editor API here' },
+      { group: ['../cli', '../cli/*', '../host', '../host/*'], message: 'the debugger room imports core and record, never a front end' },
+    ],
+  ),
+  room(
+    ['extension/host/**/*.ts'],
+    [
+      {
+        group: ['../cli', '../cli/*', '../../cli', '../../cli/*'],
+        message: 'the editor host never imports the command line: move what both need into a shared room',
+      },
+    ],
+  ),
+  room(
+    ['extension/cli/**/*.ts'],
+    [
+      { group: ['vscode'], message: 'the command line runs outside the editor' },
+      { group: ['../host', '../host/*'], message: 'the command line never imports the editor host' },
+    ],
+  ),
+  room(
+    ['webview/**/*.ts'],
+    [
+      { group: ['node:*', 'vscode'], message: 'the webview runs in a browser' },
+      {
+        regex: '^\\.\\./\\.\\./extension/(?!protocol/view-protocol$)',
+        message: 'the webview imports only the view protocol (extension/protocol/view-protocol)',
+      },
+    ],
+  ),
 );

@@ -22,21 +22,51 @@ const common = {
 await Promise.all([
   // the engine and the views' protocol on it, split: both entries share one copy of the engine's modules
   build({
-    ...common, entryPoints: { core: 'extension/core/index.ts', protocol: 'extension/protocol/index.ts' }, splitting: true,
-    outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]',
+    ...common,
+    entryPoints: { core: 'extension/core/index.ts', protocol: 'extension/protocol/index.ts' },
+    splitting: true,
+    outdir: 'extension/dist',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]',
   }),
   // cdt-gdb-adapter's pty addon (*.node) serves only its openGdbConsole, never used here: left out of the bundles
-  build({ ...common, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, external: ['*.node'] }),
-  build({ ...common, entryPoints: { debug: 'extension/debug/index.ts' }, outdir: 'extension/dist', outExtension: { '.js': '.mjs' }, external: ['*.node'] }),
-  // the VS Code extension host loads CommonJS; `vscode` is provided by the editor
   build({
-    absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked',
-    logLevel: watch ? 'info' : 'warning', external: ['vscode', '*.node'],
-    entryPoints: { host: 'extension/host/extension.ts' }, outdir: 'extension/dist',
+    ...common,
+    entryPoints: { cli: 'extension/cli/main.ts' },
+    outdir: 'extension/dist',
+    outExtension: { '.js': '.mjs' },
+    external: ['*.node'],
   }),
   build({
-    absWorkingDir: root, bundle: true, platform: 'browser', target: 'chrome114', format: 'iife', minify: true, sourcemap: 'linked',
+    ...common,
+    entryPoints: { debug: 'extension/debug/index.ts' },
+    outdir: 'extension/dist',
+    outExtension: { '.js': '.mjs' },
+    external: ['*.node'],
+  }),
+  // the VS Code extension host loads CommonJS; `vscode` is provided by the editor
+  build({
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
     logLevel: watch ? 'info' : 'warning',
-    entryPoints: { webview: 'webview/src/main.ts' }, outdir: 'webview/dist',
+    external: ['vscode', '*.node'],
+    entryPoints: { host: 'extension/host/extension.ts' },
+    outdir: 'extension/dist',
+  }),
+  build({
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome114',
+    format: 'iife',
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: watch ? 'info' : 'warning',
+    entryPoints: { webview: 'webview/src/main.ts' },
+    outdir: 'webview/dist',
   }),
 ]);

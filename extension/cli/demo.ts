@@ -32,20 +32,64 @@ export function demoCases(nativeDir: string): DemoCase[] {
     { name: 'free of memory never allocated', expect: 'foreign-free', program: bug('foreign_free'), args: [], layout: 'hakmem' },
     { name: 'header byte overwritten', expect: 'header-corrupt', program: bug('header_corrupt'), args: [], layout: 'hakmem' },
     { name: 'freelist link written after free', expect: 'next-corrupt', program: bug('next_corrupt'), args: [], layout: 'hakmem' },
-    { name: 'slab freelist link leaving its slab', expect: 'next-out-of-slab', program: bug('next_out_of_slab'), args: [], layout: 'hakmem' },
+    {
+      name: 'slab freelist link leaving its slab',
+      expect: 'next-out-of-slab',
+      program: bug('next_out_of_slab'),
+      args: [],
+      layout: 'hakmem',
+    },
     { name: 'remote sentinel in a freelist', expect: 'sentinel-leak', program: bug('sentinel_leak'), args: [], layout: 'hakmem' },
-    { name: 'drain hands USER to the slab code (injected)', expect: 'user-as-base', program: injectDemo, args: ['drain'], layout: 'hakmem', inject: 'user-ptr-slab-index' },
-    { name: 'free asks the registry first (Phase E2, injected)', expect: 'route-regression', program: injectDemo, args: ['route'], layout: 'hakmem', inject: 'registry-in-fast-path' },
-    { name: 'slabs never empty: the drain forgets used (Phase 9, injected)', expect: 'slab-leak', program: injectDemo, args: ['leak'], layout: 'hakmem', inject: 'sll-no-used-decrement', lossless: true },
-    { name: 'header read across a page boundary (Phase 7-1.2, injected)', expect: 'crash', program: injectDemo, args: ['page'], layout: 'hakmem', inject: 'page-boundary-header-read' },
-    { name: 'ring too small for the load, lossy by choice', expect: 'lost-events', program: join(nativeDir, 'build', 'test', 'workload'), args: ['20000'], layout: 'aligned', lossless: false, env: { SLABSCOPE_RING: '16' } },
+    {
+      name: 'drain hands USER to the slab code (injected)',
+      expect: 'user-as-base',
+      program: injectDemo,
+      args: ['drain'],
+      layout: 'hakmem',
+      inject: 'user-ptr-slab-index',
+    },
+    {
+      name: 'free asks the registry first (Phase E2, injected)',
+      expect: 'route-regression',
+      program: injectDemo,
+      args: ['route'],
+      layout: 'hakmem',
+      inject: 'registry-in-fast-path',
+    },
+    {
+      name: 'slabs never empty: the drain forgets used (Phase 9, injected)',
+      expect: 'slab-leak',
+      program: injectDemo,
+      args: ['leak'],
+      layout: 'hakmem',
+      inject: 'sll-no-used-decrement',
+      lossless: true,
+    },
+    {
+      name: 'header read across a page boundary (Phase 7-1.2, injected)',
+      expect: 'crash',
+      program: injectDemo,
+      args: ['page'],
+      layout: 'hakmem',
+      inject: 'page-boundary-header-read',
+    },
+    {
+      name: 'ring too small for the load, lossy by choice',
+      expect: 'lost-events',
+      program: join(nativeDir, 'build', 'test', 'workload'),
+      args: ['20000'],
+      layout: 'aligned',
+      lossless: false,
+      env: { SLABSCOPE_RING: '16' },
+    },
   ];
 }
 
 export function buildDemoPrograms(nativeDir: string, cases: readonly DemoCase[]): void {
   ensureNativeBuilt(nativeDir, ['all', 'bugtests', 'tracetests']);
   // of an injected build, only the trace library the case preloads
-  for (const { inject, layout } of cases) if (inject) ensureNativeBuilt(nativeDir, [`INJECT=${inject}`, `build/inject/${inject}/${layout}/trace/libslabscope.so`]);
+  for (const { inject, layout } of cases)
+    if (inject) ensureNativeBuilt(nativeDir, [`INJECT=${inject}`, `build/inject/${inject}/${layout}/trace/libslabscope.so`]);
 }
 
 export interface DemoOutcome {
@@ -58,8 +102,17 @@ export async function runDemoCase(demo: DemoCase, nativeDir: string, sourceRoot:
   const out = join(outDir, `${demo.expect}.hktrace`);
   const library = demo.inject ? join(nativeDir, 'build', 'inject', demo.inject, demo.layout, 'trace', 'libslabscope.so') : undefined;
   const result = await record({
-    program: demo.program, args: demo.args, layout: demo.layout, lossless: demo.lossless ?? true, detail: true, stackDepth: 1,
-    out, nativeDir, library, env: demo.env, stdio: 'pipe',
+    program: demo.program,
+    args: demo.args,
+    layout: demo.layout,
+    lossless: demo.lossless ?? true,
+    detail: true,
+    stackDepth: 1,
+    out,
+    nativeDir,
+    library,
+    env: demo.env,
+    stdio: 'pipe',
   });
   const findings: ReportFinding[] = [];
   for (const entry of result.processes) {
@@ -89,6 +142,8 @@ export async function demo({ packageRoot, nativeDir }: { packageRoot: string; na
     }
     for (const finding of found.slice(0, 1)) process.stdout.write(`${formatFinding(finding)}\n`);
   }
-  process.stdout.write(`\nslabscope demo: ${cases.length - missing} of ${cases.length} finding kinds shown; traces in ${outDir} (slabscope report FILE)\n`);
+  process.stdout.write(
+    `\nslabscope demo: ${cases.length - missing} of ${cases.length} finding kinds shown; traces in ${outDir} (slabscope report FILE)\n`,
+  );
   return missing ? 1 : 0;
 }

@@ -22,7 +22,16 @@ export interface InspectOptions {
 }
 
 export function parseInspectOptions(args: string[]): InspectOptions {
-  const options: InspectOptions = { json: false, layout: undefined, library: undefined, core: undefined, pid: undefined, breakAt: undefined, program: undefined, programArgs: [] };
+  const options: InspectOptions = {
+    json: false,
+    layout: undefined,
+    library: undefined,
+    core: undefined,
+    pid: undefined,
+    breakAt: undefined,
+    program: undefined,
+    programArgs: [],
+  };
   const value = (i: number, flag: string) => {
     const next = args[i + 1];
     if (next === undefined || next.startsWith('--')) throw new InspectUsageError(`${flag} needs a value`);
@@ -35,7 +44,8 @@ export function parseInspectOptions(args: string[]): InspectOptions {
     if (arg === '--json') options.json = true;
     else if (arg === '--layout') {
       options.layout = value(i++, arg);
-      if (options.layout !== 'aligned' && options.layout !== 'hakmem') throw new InspectUsageError(`--layout is aligned or hakmem, not ${options.layout}`);
+      if (options.layout !== 'aligned' && options.layout !== 'hakmem')
+        throw new InspectUsageError(`--layout is aligned or hakmem, not ${options.layout}`);
     } else if (arg === '--library') options.library = resolve(value(i++, arg));
     else if (arg === '--core') options.core = resolve(value(i++, arg));
     else if (arg === '--pid') {
@@ -61,7 +71,8 @@ export function parseInspectOptions(args: string[]): InspectOptions {
     if (options.core !== undefined && !existsSync(options.core)) throw new InspectUsageError(`no core file at ${options.core}`);
   }
   if (options.library && !existsSync(options.library)) throw new InspectUsageError(`no library at ${options.library}`);
-  if (options.program && !existsSync(options.program) && options.breakAt === undefined) throw new InspectUsageError(`no program at ${options.program}`);
+  if (options.program && !existsSync(options.program) && options.breakAt === undefined)
+    throw new InspectUsageError(`no program at ${options.program}`);
   return options;
 }
 
@@ -86,15 +97,28 @@ const STOP_MS = 60_000;
 /** Starts gdb for the options, stops the program, reads its heap; the adapter is closed after. */
 export async function inspectProgram(options: InspectOptions, nativeDir: string, echo: (text: string) => void): Promise<HeapImage> {
   const layouts = layoutDescriptions(options, nativeDir);
-  const library = options.library ?? (options.breakAt !== undefined ? join(nativeDir, 'build', options.layout ?? 'aligned', 'release', 'libslabscope.so') : undefined);
+  const library =
+    options.library ??
+    (options.breakAt !== undefined ? join(nativeDir, 'build', options.layout ?? 'aligned', 'release', 'libslabscope.so') : undefined);
   if (library && !existsSync(library)) ensureNativeBuilt(nativeDir);
   const adapter = new GdbAdapter();
   adapter.onEvent((event: DapEvent) => {
-    if (event.event === 'output' && typeof event.body?.output === 'string' && (event.body.category === 'stdout' || event.body.category === 'stderr')) echo(event.body.output);
+    if (
+      event.event === 'output' &&
+      typeof event.body?.output === 'string' &&
+      (event.body.category === 'stdout' || event.body.category === 'stderr')
+    )
+      echo(event.body.output);
   });
   const { request } = adapter;
   try {
-    await request('initialize', { adapterID: 'slabscope-gdb', clientID: 'slabscope', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await request('initialize', {
+      adapterID: 'slabscope-gdb',
+      clientID: 'slabscope',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     const common = { gdb: process.env.SLABSCOPE_GDB || 'gdb', gdbArguments: ['-q'], cwd: process.cwd() };
     let threadId: number | undefined;
     if (options.core !== undefined) {
@@ -104,7 +128,9 @@ export async function inspectProgram(options: InspectOptions, nativeDir: string,
     } else {
       const initialized = adapter.nextEvent('initialized', STOP_MS);
       await request('launch', {
-        ...common, program: resolve(options.program as string), arguments: gdbArguments(options.programArgs),
+        ...common,
+        program: resolve(options.program as string),
+        arguments: gdbArguments(options.programArgs),
         initCommands: [`set environment LD_PRELOAD=${library}`],
       });
       await initialized;
@@ -115,7 +141,9 @@ export async function inspectProgram(options: InspectOptions, nativeDir: string,
         : await request('setFunctionBreakpoints', { breakpoints: [{ name: at }] });
       const placed = (answer as { breakpoints?: { verified?: boolean; message?: string }[] }).breakpoints?.[0];
       if (!placed?.verified) throw new Error(`gdb could not place a breakpoint at ${at}${placed?.message ? `: ${placed.message}` : ''}`);
-      const ended = adapter.nextEvent('terminated', STOP_MS + 1000).then(() => { throw new Error(`${options.program} ended before it reached ${at}`); });
+      const ended = adapter.nextEvent('terminated', STOP_MS + 1000).then(() => {
+        throw new Error(`${options.program} ended before it reached ${at}`);
+      });
       const stopped = adapter.nextEvent('stopped', STOP_MS);
       await request('configurationDone', {});
       const event = await Promise.race([stopped, ended]);
@@ -124,21 +152,37 @@ export async function inspectProgram(options: InspectOptions, nativeDir: string,
     }
     return await inspectStop(request, layouts, { threadId, expectLayout: options.layout });
   } finally {
-    await Promise.race([request('disconnect', { terminateDebuggee: options.pid === undefined }).catch(() => undefined), new Promise((done) => setTimeout(done, 5000))]);
+    await Promise.race([
+      request('disconnect', { terminateDebuggee: options.pid === undefined }).catch(() => undefined),
+      new Promise((done) => setTimeout(done, 5000)),
+    ]);
     adapter.dispose();
   }
 }
 
 export function formatHeap(json: HeapJson): string[] {
-  const where = json.stoppedAt?.file ? `${json.stoppedAt.file}:${json.stoppedAt.line}${json.stoppedAt.function ? ` (${json.stoppedAt.function})` : ''}` : 'an unknown place';
+  const where = json.stoppedAt?.file
+    ? `${json.stoppedAt.file}:${json.stoppedAt.line}${json.stoppedAt.function ? ` (${json.stoppedAt.function})` : ''}`
+    : 'an unknown place';
   const lines = [`stopped at ${where}, ${json.layout} layout`];
   for (const thread of json.threads) {
     lines.push(`thread ${thread.thread}:`);
     for (const cache of thread.caches)
-      lines.push(`  C${cache.cls} cache: ${cache.nodes.length} blocks (count ${cache.count})${cache.end === 'null' ? '' : `, ends: ${cache.end}`}${cache.nodes.length ? `: ${cache.nodes.slice(0, 4).map((node) => node.base).join(' → ')}${cache.nodes.length > 4 ? ' → …' : ''}` : ''}`);
+      lines.push(
+        `  C${cache.cls} cache: ${cache.nodes.length} blocks (count ${cache.count})${cache.end === 'null' ? '' : `, ends: ${cache.end}`}${
+          cache.nodes.length
+            ? `: ${cache.nodes
+                .slice(0, 4)
+                .map((node) => node.base)
+                .join(' → ')}${cache.nodes.length > 4 ? ' → …' : ''}`
+            : ''
+        }`,
+      );
   }
   for (const slab of json.slabs)
-    lines.push(`slab ${slab.start} C${slab.cls} owner ${slab.owner}: used ${slab.used}/${slab.capacity}, carved ${slab.carved}, ${slab.freelist.length} free${slab.freelistEnd === 'null' ? '' : ` (ends: ${slab.freelistEnd})`}, ${slab.remote.length} remote-pending${slab.remoteEnd === 'null' ? '' : ` (ends: ${slab.remoteEnd})`}`);
+    lines.push(
+      `slab ${slab.start} C${slab.cls} owner ${slab.owner}: used ${slab.used}/${slab.capacity}, carved ${slab.carved}, ${slab.freelist.length} free${slab.freelistEnd === 'null' ? '' : ` (ends: ${slab.freelistEnd})`}, ${slab.remote.length} remote-pending${slab.remoteEnd === 'null' ? '' : ` (ends: ${slab.remoteEnd})`}`,
+    );
   for (const warning of json.warnings) lines.push(`warning: ${warning}`);
   lines.push(...formatFindings(json.findings));
   lines.push(`${json.reads.requests} reads, ${json.reads.bytes.toLocaleString('en-US')} bytes, ${json.reads.ms} ms`);

@@ -3,7 +3,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessFollower, Symbolizer, TraceFile, TraceSession, busiestProcess, buildReport, reportContext, toSarif, type Report, type TraceDamage } from '../core';
+import {
+  ProcessFollower,
+  Symbolizer,
+  TraceFile,
+  TraceSession,
+  busiestProcess,
+  buildReport,
+  reportContext,
+  toSarif,
+  type Report,
+  type TraceDamage,
+} from '../core';
 import { LiveSource } from '../protocol';
 import { ensureNativeBuilt, record, RecordError, type Progress } from '../record';
 import { formatFindings, formatSummary } from './text';
@@ -59,8 +70,18 @@ interface RunOptions {
 /** The options of `run` and `view`; `view` also takes --port, --no-open and --live. */
 function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
   const options: RunOptions = {
-    layout: 'aligned', lossless: true, detail: true, stackDepth: 1, out: null, library: undefined, port: 0, open: true, live: false,
-    words: [], program: undefined, programArgs: [],
+    layout: 'aligned',
+    lossless: true,
+    detail: true,
+    stackDepth: 1,
+    out: null,
+    library: undefined,
+    port: 0,
+    open: true,
+    live: false,
+    words: [],
+    program: undefined,
+    programArgs: [],
   };
   let i = 0;
   for (; i < args.length && args[i] !== '--'; i++) {
@@ -70,18 +91,21 @@ function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
       if (value !== 'aligned' && value !== 'hakmem') throw new UsageError(`--layout is aligned or hakmem, not ${value}`);
       options.layout = value;
     } else if (arg === '--lossy') options.lossless = false;
-    else if (arg === '--lossless') options.lossless = true; // the default; kept for scripts that say so
+    else if (arg === '--lossless')
+      options.lossless = true; // the default; kept for scripts that say so
     else if (arg === '--ops') options.detail = false;
     else if (arg === '--stack') {
       options.stackDepth = Number(takeValue(args, i++, arg));
-      if (!Number.isInteger(options.stackDepth) || options.stackDepth < 1 || options.stackDepth > 64) throw new UsageError('--stack is a depth from 1 to 64');
+      if (!Number.isInteger(options.stackDepth) || options.stackDepth < 1 || options.stackDepth > 64)
+        throw new UsageError('--stack is a depth from 1 to 64');
     } else if (arg === '--out') options.out = takeValue(args, i++, arg);
     else if (arg === '--library') {
       options.library = resolve(takeValue(args, i++, arg));
       if (!existsSync(options.library)) throw new UsageError(`no library at ${options.library}`);
     } else if (command === 'view' && arg === '--port') {
       options.port = Number(takeValue(args, i++, arg));
-      if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new UsageError('--port is a TCP port from 0 to 65535');
+      if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+        throw new UsageError('--port is a TCP port from 0 to 65535');
     } else if (command === 'view' && arg === '--no-open') options.open = false;
     else if (command === 'view' && arg === '--live') options.live = true;
     else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
@@ -100,16 +124,30 @@ async function runCommand(args: string[]): Promise<number> {
   ensureNativeBuilt(nativeDir);
   const tty = process.stderr.isTTY;
   const started = Date.now();
-  let lastEvents = 0, lastTime = started;
+  let lastEvents = 0,
+    lastTime = started;
   const showProgress = (progress: Progress) => {
     if (!tty) return;
     const now = Date.now();
     const rate = (progress.events - lastEvents) / Math.max(0.001, (now - lastTime) / 1000);
     lastEvents = progress.events;
     lastTime = now;
-    process.stderr.write(`\r\x1b[2Kslabscope: ${progress.events.toLocaleString('en-US')} events  ${(rate / 1e6).toFixed(2)}M/s  lost ${progress.lost}  findings ${progress.findings}  processes ${progress.processes}`);
+    process.stderr.write(
+      `\r\x1b[2Kslabscope: ${progress.events.toLocaleString('en-US')} events  ${(rate / 1e6).toFixed(2)}M/s  lost ${progress.lost}  findings ${progress.findings}  processes ${progress.processes}`,
+    );
   };
-  const result = await record({ program, args: programArgs, layout, lossless, detail, stackDepth, out: outPath, nativeDir, library, onProgress: showProgress });
+  const result = await record({
+    program,
+    args: programArgs,
+    layout,
+    lossless,
+    detail,
+    stackDepth,
+    out: outPath,
+    nativeDir,
+    library,
+    onProgress: showProgress,
+  });
   if (tty) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;
   const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
@@ -129,14 +167,16 @@ async function runCommand(args: string[]): Promise<number> {
     lines.push(...formatFindings(report.findings));
     corruptions += report.findings.filter((finding) => finding.severity === 'error').length;
   }
-  if (!result.processes.length) lines.push('slabscope: the program never connected (was it run with the allocator preloaded? a static binary cannot preload it)');
+  if (!result.processes.length)
+    lines.push('slabscope: the program never connected (was it run with the allocator preloaded? a static binary cannot preload it)');
   process.stdout.write(`${lines.join('\n')}\n`);
   return corruptions > 0 ? 1 : 0;
 }
 
 async function reportCommand(args: string[]): Promise<number> {
   const files = args.filter((arg) => !arg.startsWith('--'));
-  const json = args.includes('--json'), sarif = args.includes('--sarif');
+  const json = args.includes('--json'),
+    sarif = args.includes('--sarif');
   for (const arg of args) if (arg.startsWith('--') && arg !== '--json' && arg !== '--sarif') throw new UsageError(`unknown option ${arg}`);
   const [file] = files;
   if (files.length !== 1 || file === undefined) throw new UsageError('report needs one trace file');
@@ -152,7 +192,9 @@ async function reportCommand(args: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ ...report, damage }, null, 2)}\n`);
     else if (sarif) process.stdout.write(`${JSON.stringify(withDamageNotice(toSarif(report, version), damage), null, 2)}\n`);
     else {
-      const lines = [`${trace.handshake.executable} (pid ${trace.handshake.pid}, ${trace.handshake.layout.name} layout): ${formatSummary(trace.summary)}`];
+      const lines = [
+        `${trace.handshake.executable} (pid ${trace.handshake.pid}, ${trace.handshake.layout.name} layout): ${formatSummary(trace.summary)}`,
+      ];
       for (const error of trace.index.errors.slice(0, 5)) lines.push(`stream ${error.fatal ? 'error' : 'warning'}: ${error.message}`);
       lines.push(...formatFindings(report.findings));
       process.stdout.write(`${lines.join('\n')}\n`);
@@ -204,8 +246,15 @@ async function viewCommand(options: RunOptions): Promise<number> {
   const follower = new ProcessFollower((session) => void server.setSource(liveSource(session, program)));
   const ticker = setInterval(() => void server.refresh(), 100);
   const result = await record({
-    program, args: options.programArgs, layout: options.layout, lossless: options.lossless, detail: options.detail, stackDepth: options.stackDepth,
-    out: outPath, nativeDir, library: options.library,
+    program,
+    args: options.programArgs,
+    layout: options.layout,
+    lossless: options.lossless,
+    detail: options.detail,
+    stackDepth: options.stackDepth,
+    out: outPath,
+    nativeDir,
+    library: options.library,
     onSession: (session) => follower.opened(session),
     onSessionClosed: (session) => follower.closed(session),
   });
@@ -213,7 +262,9 @@ async function viewCommand(options: RunOptions): Promise<number> {
   await server.refresh();
   const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
   const recorded = busiestProcess(result.processes);
-  log(`${program} ${status}; ${recorded ? `${result.processes.length} process${result.processes.length === 1 ? '' : 'es'} recorded; replaying ${recorded.executable} from ${recorded.path}` : 'it never connected'}`);
+  log(
+    `${program} ${status}; ${recorded ? `${result.processes.length} process${result.processes.length === 1 ? '' : 'es'} recorded; replaying ${recorded.executable} from ${recorded.path}` : 'it never connected'}`,
+  );
   if (recorded) await server.setSource(traceSource(recorded.path));
   await stop;
   server.close();
@@ -224,29 +275,46 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
-      case 'run': return await runCommand(args);
-      case 'report': return await reportCommand(args);
-      case 'view': return await viewCommand(parseOptions(args, 'view'));
-      case 'inspect': return await inspectCommand(args, nativeDir);
+      case 'run':
+        return await runCommand(args);
+      case 'report':
+        return await reportCommand(args);
+      case 'view':
+        return await viewCommand(parseOptions(args, 'view'));
+      case 'inspect':
+        return await inspectCommand(args, nativeDir);
       case 'dap':
         if (args.length !== 1 || args[0] !== 'gdb') throw new UsageError('dap takes one adapter: gdb');
         runGdbAdapterOverStdio();
         return await new Promise<number>(() => undefined); // runs until its client closes stdin
-      case 'demo': return await demo({ packageRoot, nativeDir });
-      case '--version': process.stdout.write(`${version}\n`); return 0;
-      case undefined: case '--help': case '-h': case 'help': process.stdout.write(`${USAGE}\n`); return command ? 0 : 2;
-      default: throw new UsageError(`unknown command ${command}`);
+      case 'demo':
+        return await demo({ packageRoot, nativeDir });
+      case '--version':
+        process.stdout.write(`${version}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command ${command}`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof InspectUsageError) {
       process.stderr.write(`slabscope: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    const message = error instanceof RecordError || (error as Error).name === 'TraceFileError' || (error as Error).name === 'LayoutError'
-      ? (error as Error).message : `${(error as Error).stack ?? error}`;
+    const message =
+      error instanceof RecordError || (error as Error).name === 'TraceFileError' || (error as Error).name === 'LayoutError'
+        ? (error as Error).message
+        : `${(error as Error).stack ?? error}`;
     process.stderr.write(`slabscope: ${message}\n`);
     return 2;
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -16,8 +16,11 @@ function firstUser(frames: ReportFrame[]): ReportFrame | null {
 
 export function formatFinding(finding: ReportFinding): string {
   const lines = [`${finding.severity} ${finding.kind}: ${finding.message}`];
-  lines.push(`    at ${place(finding.site)}  [ptr ${finding.ptr}, class ${finding.class}, thread ${finding.thread}, event ${finding.event}]`);
-  const alloc = firstUser(finding.stacks.alloc), free = firstUser(finding.stacks.free);
+  lines.push(
+    `    at ${place(finding.site)}  [ptr ${finding.ptr}, class ${finding.class}, thread ${finding.thread}, event ${finding.event}]`,
+  );
+  const alloc = firstUser(finding.stacks.alloc),
+    free = firstUser(finding.stacks.free);
   if (alloc) lines.push(`    allocated at ${place(alloc)}`);
   if (free) lines.push(`    freed at ${place(free)}`);
   if (finding.internalSite) lines.push(`    allocator code: ${place(finding.internalSite)}`);
@@ -25,7 +28,10 @@ export function formatFinding(finding: ReportFinding): string {
 }
 
 export function formatSummary(summary: TraceSummary): string {
-  const findings = Object.entries(summary.findings).map(([kind, n]) => `${n} ${kind}`).join(', ') || 'no findings';
+  const findings =
+    Object.entries(summary.findings)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(', ') || 'no findings';
   return `${summary.events.toLocaleString('en-US')} events, ${summary.threads} threads, ${summary.lostEvents} lost, ${findings}${summary.crashed ? ', crashed' : ''}`;
 }
 

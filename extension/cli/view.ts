@@ -83,7 +83,8 @@ export class ViewServer {
     if (request.method === 'GET' && /^\/webview\.(js|css|js\.map)$/.test(url.pathname)) return this.asset(url.pathname.slice(1), response);
     if (request.method === 'GET' && url.pathname === '/favicon.ico') return this.reply(response, 204, 'text/plain', '');
     if (request.method === 'GET' && url.pathname === '/events') return this.events(response);
-    if (request.method === 'POST' && url.pathname === '/message') return this.message(url.searchParams.get('client') ?? '', request, response);
+    if (request.method === 'POST' && url.pathname === '/message')
+      return this.message(url.searchParams.get('client') ?? '', request, response);
     this.reply(response, 404, 'text/plain', 'not found');
   }
 
@@ -95,7 +96,12 @@ export class ViewServer {
   private page(response: ServerResponse): void {
     const nonce = randomBytes(16).toString('base64');
     const title = this.source ? `Slabscope — ${this.source.title}` : 'Slabscope';
-    this.reply(response, 200, 'text/html; charset=utf-8', viewPageHtml({ scriptUrl: '/webview.js', styleUrl: '/webview.css', nonce, title }));
+    this.reply(
+      response,
+      200,
+      'text/html; charset=utf-8',
+      viewPageHtml({ scriptUrl: '/webview.js', styleUrl: '/webview.css', nonce, title }),
+    );
   }
 
   private asset(name: string, response: ServerResponse): void {
@@ -116,7 +122,8 @@ export class ViewServer {
       return;
     }
     const host = new ViewHost(source, {
-      post, sourceRoot: this.options.sourceRoot,
+      post,
+      sourceRoot: this.options.sourceRoot,
       openSource: (site: SourceRef) => this.options.log(`open ${site.file}:${site.line}`),
     });
     this.clients.set(id, { host, response });

@@ -14,9 +14,16 @@ import type { EventOrder, PendingState } from './order';
 import type { BasePtr } from './pointers';
 
 interface SlabEntry {
-  start: number; index: number; cls: number; owner: number; used: number; carved: number; extent: number;
+  start: number;
+  index: number;
+  cls: number;
+  owner: number;
+  used: number;
+  carved: number;
+  extent: number;
   /** BASEs, as the engine wrote them */
-  freelist: BasePtr[]; remote: BasePtr[];
+  freelist: BasePtr[];
+  remote: BasePtr[];
 }
 /** the checkpoint format this engine writes, and the newest it reads */
 export const CHECKPOINT_FORMAT = 2;
@@ -29,9 +36,14 @@ interface CheckpointJson {
   superslabs: number[];
   slabs: SlabEntry[];
   threads: {
-    id: number; exited: boolean; events: number; caches: BasePtr[][]; known: boolean[];
+    id: number;
+    exited: boolean;
+    events: number;
+    caches: BasePtr[][];
+    known: boolean[];
     /** format 2: the link last read (base, value, event) and the operation in progress (event, pc, stack) */
-    lastRead?: [BasePtr | -1, number, number]; lastOp?: [number, number, number[] | null] | null;
+    lastRead?: [BasePtr | -1, number, number];
+    lastOp?: [number, number, number[] | null] | null;
   }[];
   freeRoutes: number[][];
   allocRoutes: number[][];
@@ -62,8 +74,13 @@ export function writeCheckpoint(model: HeapModel, order: EventOrder): Uint8Array
     superslabs: [...model.superslabs.keys()],
     slabs: [],
     threads: [...model.threads.values()].map((t) => ({
-      id: t.id, exited: t.exited, events: t.events, caches: t.caches, known: t.known,
-      lastRead: [t.lastRead.base, t.lastRead.value, t.lastRead.event], lastOp: t.lastOp && [t.lastOp.event, t.lastOp.pc, t.lastOp.stack],
+      id: t.id,
+      exited: t.exited,
+      events: t.events,
+      caches: t.caches,
+      known: t.known,
+      lastRead: [t.lastRead.base, t.lastRead.value, t.lastRead.event],
+      lastOp: t.lastOp && [t.lastOp.event, t.lastOp.pc, t.lastOp.stack],
     })),
     freeRoutes: model.freeRoutes.map((row) => [...row]),
     allocRoutes: model.allocRoutes.map((row) => [...row]),
@@ -75,14 +92,25 @@ export function writeCheckpoint(model: HeapModel, order: EventOrder): Uint8Array
     for (const slab of superslab.slabs)
       if (slab) {
         slabs.push(slab);
-        json.slabs.push({ start: slab.start, index: slab.index, cls: slab.cls, owner: slab.owner, used: slab.used, carved: slab.carved,
-          extent: extentOf(slab), freelist: slab.freelist, remote: slab.remote });
+        json.slabs.push({
+          start: slab.start,
+          index: slab.index,
+          cls: slab.cls,
+          owner: slab.owner,
+          used: slab.used,
+          carved: slab.carved,
+          extent: extentOf(slab),
+          freelist: slab.freelist,
+          remote: slab.remote,
+        });
       }
   const text = new TextEncoder().encode(JSON.stringify(json));
   const head = (4 + text.length + 7) & ~7;
   let size = head;
   // json.slabs[i] describes slabs[i]: the loop above pushed both
-  slabs.forEach((slab, i) => { for (const name of ARRAYS) size += pad8(json.slabs[i]!.extent * slab[name].BYTES_PER_ELEMENT); });
+  slabs.forEach((slab, i) => {
+    for (const name of ARRAYS) size += pad8(json.slabs[i]!.extent * slab[name].BYTES_PER_ELEMENT);
+  });
   const out = new Uint8Array(size);
   new DataView(out.buffer).setUint32(0, text.length, true);
   out.set(text, 4);
@@ -148,13 +176,15 @@ export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, order: E
   for (const base of json.superslabs) model.superslabs.set(base, new SuperslabModel(base, layout.slabsPerSuperslab));
   let at = (4 + length + 7) & ~7;
   for (const entry of json.slabs) {
-    if (entry.cls < 0 || entry.cls >= layout.classes.length) throw new CheckpointError(`checkpoint slab ${entry.start} has class ${entry.cls}`);
+    if (entry.cls < 0 || entry.cls >= layout.classes.length)
+      throw new CheckpointError(`checkpoint slab ${entry.start} has class ${entry.cls}`);
     const slab = new SlabModel(entry.start, entry.index, entry.cls, layout, entry.owner);
     slab.used = entry.used;
     slab.carved = entry.carved;
     slab.freelist.push(...entry.freelist);
     slab.remote.push(...entry.remote);
-    if (entry.extent > slab.capacity) throw new CheckpointError(`checkpoint slab ${entry.start} has ${entry.extent} blocks, capacity ${slab.capacity}`);
+    if (entry.extent > slab.capacity)
+      throw new CheckpointError(`checkpoint slab ${entry.start} has ${entry.extent} blocks, capacity ${slab.capacity}`);
     for (const name of ARRAYS) {
       const array = slab[name];
       const length = entry.extent * array.BYTES_PER_ELEMENT;
@@ -188,7 +218,8 @@ export function readCheckpoint(bytes: Uint8Array, handshake: Handshake, order: E
   }
   if (json.findings) {
     const { recent, losses } = json.findings;
-    if (!Array.isArray(recent) || !Array.isArray(losses)) throw new CheckpointError(`checkpoint of event ${json.eventCount}: the finding set's memory is not lists`);
+    if (!Array.isArray(recent) || !Array.isArray(losses))
+      throw new CheckpointError(`checkpoint of event ${json.eventCount}: the finding set's memory is not lists`);
     model.findings.restore(json.findings);
   }
   return model;

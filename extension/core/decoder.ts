@@ -7,8 +7,20 @@
 
 import { LayoutError, parseLayout, type Layout } from './layout';
 import {
-  CRASH_SIZE, END_SIZE, EVENT_KIND_COUNT, EVENT_SIZE, FRAME_FLAG_SNAPSHOT, FRAME_HEADER_SIZE, FrameKind,
-  HANDSHAKE_HEADER_SIZE, LOST_SIZE, MAX_FRAME_PAYLOAD, MAX_HANDSHAKE, NO_CLASS, WIRE_MAGIC, WIRE_VERSION,
+  CRASH_SIZE,
+  END_SIZE,
+  EVENT_KIND_COUNT,
+  EVENT_SIZE,
+  FRAME_FLAG_SNAPSHOT,
+  FRAME_HEADER_SIZE,
+  FrameKind,
+  HANDSHAKE_HEADER_SIZE,
+  LOST_SIZE,
+  MAX_FRAME_PAYLOAD,
+  MAX_HANDSHAKE,
+  NO_CLASS,
+  WIRE_MAGIC,
+  WIRE_VERSION,
 } from './protocol';
 
 export interface ModuleEntry {
@@ -91,8 +103,18 @@ export interface SlabBytesRecord {
 }
 
 export type DecodeErrorCode =
-  | 'bad-magic' | 'bad-version' | 'bad-handshake' | 'bad-layout' | 'bad-frame' | 'bad-event'
-  | 'unknown-frame' | 'unknown-event' | 'sequence-gap' | 'truncated' | 'no-end' | 'after-end';
+  | 'bad-magic'
+  | 'bad-version'
+  | 'bad-handshake'
+  | 'bad-layout'
+  | 'bad-frame'
+  | 'bad-event'
+  | 'unknown-frame'
+  | 'unknown-event'
+  | 'sequence-gap'
+  | 'truncated'
+  | 'no-end'
+  | 'after-end';
 
 /** A fault in the stream. `fatal` ones stop decoding; the others are reported and skipped. */
 export class DecodeError extends Error {
@@ -200,27 +222,51 @@ export class Decoder {
     if (this.state === 'failed' || this.state === 'ended') return;
     if (this.carryLength > 0 || this.state === 'handshake') {
       const need = this.unitLength(this.carry, 0, this.carryLength);
-      this.fail(new DecodeError('truncated', this.offset, need > 0 ? `${need} bytes of ${this.state === 'handshake' ? 'handshake' : 'frame'}` : 'a complete frame header', true,
-        `stream ends ${this.carryLength} bytes into a ${this.state === 'handshake' ? 'handshake' : 'frame'}`));
+      this.fail(
+        new DecodeError(
+          'truncated',
+          this.offset,
+          need > 0 ? `${need} bytes of ${this.state === 'handshake' ? 'handshake' : 'frame'}` : 'a complete frame header',
+          true,
+          `stream ends ${this.carryLength} bytes into a ${this.state === 'handshake' ? 'handshake' : 'frame'}`,
+        ),
+      );
       return;
     }
-    if (this.execAt >= 0) { // the program replaced itself, everything before delivered: a clean end
+    if (this.execAt >= 0) {
+      // the program replaced itself, everything before delivered: a clean end
       this.state = 'ended';
       this.sink.end(this.execAt);
       return;
     }
     // the runtime ends the stream at every exit it can see (exit, _exit, the last thread's end):
     // with no crash record, it was killed or left by a raw system call
-    this.warn(new DecodeError('no-end', this.offset, 'an end-of-stream frame', false, this.crashed
-      ? 'stream ends without an end-of-stream frame (the process crashed)'
-      : 'stream ends without an end-of-stream frame (the process was killed, or left by a system call the trace runtime does not see)'));
+    this.warn(
+      new DecodeError(
+        'no-end',
+        this.offset,
+        'an end-of-stream frame',
+        false,
+        this.crashed
+          ? 'stream ends without an end-of-stream frame (the process crashed)'
+          : 'stream ends without an end-of-stream frame (the process was killed, or left by a system call the trace runtime does not see)',
+      ),
+    );
   }
 
   private consume(chunk: Uint8Array): void {
     let at = 0;
     while (at < chunk.length && this.state !== 'failed') {
       if (this.state === 'ended') {
-        this.fail(new DecodeError('after-end', this.offset, 'nothing after the end-of-stream frame', true, `${chunk.length - at} bytes after the end of the stream`));
+        this.fail(
+          new DecodeError(
+            'after-end',
+            this.offset,
+            'nothing after the end-of-stream frame',
+            true,
+            `${chunk.length - at} bytes after the end of the stream`,
+          ),
+        );
         return;
       }
       if (this.carryLength > 0) {
@@ -287,12 +333,28 @@ export class Decoder {
         }
       const version = u16(b, at + 8);
       if (version !== WIRE_VERSION) {
-        this.fail(new DecodeError('bad-version', this.offset + 8, `version ${WIRE_VERSION}`, true, `wire format version ${version} is not supported`));
+        this.fail(
+          new DecodeError(
+            'bad-version',
+            this.offset + 8,
+            `version ${WIRE_VERSION}`,
+            true,
+            `wire format version ${version} is not supported`,
+          ),
+        );
         return -1;
       }
       const length = u32(b, at + 12);
       if (length < HANDSHAKE_HEADER_SIZE + 20 || length > MAX_HANDSHAKE) {
-        this.fail(new DecodeError('bad-handshake', this.offset + 12, `a handshake length between ${HANDSHAKE_HEADER_SIZE + 20} and ${MAX_HANDSHAKE}`, true, `impossible handshake length ${length}`));
+        this.fail(
+          new DecodeError(
+            'bad-handshake',
+            this.offset + 12,
+            `a handshake length between ${HANDSHAKE_HEADER_SIZE + 20} and ${MAX_HANDSHAKE}`,
+            true,
+            `impossible handshake length ${length}`,
+          ),
+        );
         return -1;
       }
       return length;
@@ -300,7 +362,15 @@ export class Decoder {
     if (available < FRAME_HEADER_SIZE) return 0;
     const length = u32(b, at + 4);
     if (length > MAX_FRAME_PAYLOAD) {
-      this.fail(new DecodeError('bad-frame', this.offset + 4, `a payload length up to ${MAX_FRAME_PAYLOAD}`, true, `impossible frame length ${length}`));
+      this.fail(
+        new DecodeError(
+          'bad-frame',
+          this.offset + 4,
+          `a payload length up to ${MAX_FRAME_PAYLOAD}`,
+          true,
+          `impossible frame length ${length}`,
+        ),
+      );
       return -1;
     }
     return FRAME_HEADER_SIZE + length;
@@ -317,11 +387,13 @@ export class Decoder {
       this.fail(new DecodeError('bad-handshake', base + where, expected, true, detail));
     if (u16(b, 10) !== HANDSHAKE_HEADER_SIZE) return bad(10, `header size ${HANDSHAKE_HEADER_SIZE}`, `handshake header size ${u16(b, 10)}`);
     const kindCount = u16(b, 32);
-    if (kindCount === 0 || HANDSHAKE_HEADER_SIZE + 4 * kindCount > b.length) return bad(32, 'a record size table inside the handshake', `record kind count ${kindCount}`);
+    if (kindCount === 0 || HANDSHAKE_HEADER_SIZE + 4 * kindCount > b.length)
+      return bad(32, 'a record size table inside the handshake', `record kind count ${kindCount}`);
     const recordSizes: number[] = [];
     for (let k = 0; k < kindCount; k++) {
       const size = u16(b, HANDSHAKE_HEADER_SIZE + 4 * k);
-      if (size !== EVENT_SIZE) return bad(HANDSHAKE_HEADER_SIZE + 4 * k, `${EVENT_SIZE}-byte records`, `record kind ${k + 1} has size ${size}`);
+      if (size !== EVENT_SIZE)
+        return bad(HANDSHAKE_HEADER_SIZE + 4 * k, `${EVENT_SIZE}-byte records`, `record kind ${k + 1} has size ${size}`);
       recordSizes.push(size);
     }
     let at = HANDSHAKE_HEADER_SIZE + 4 * kindCount;
@@ -329,7 +401,8 @@ export class Decoder {
     for (const name of ['executable path', 'build id', 'layout name', 'layout description', 'module map']) {
       if (at + 4 > b.length) return bad(at, `the length of the ${name}`, `handshake ends before its ${name}`);
       const length = u32(b, at);
-      if (at + 4 + length > b.length) return bad(at, `the ${name} inside the handshake's ${b.length} bytes`, `${name} of ${length} bytes runs past the handshake`);
+      if (at + 4 + length > b.length)
+        return bad(at, `the ${name} inside the handshake's ${b.length} bytes`, `${name} of ${length} bytes runs past the handshake`);
       try {
         strings.push(utf8.decode(b.subarray(at + 4, at + 4 + length)));
       } catch {
@@ -391,14 +464,29 @@ export class Decoder {
     switch (kind) {
       case FrameKind.Events: {
         if (payloadLength !== count * EVENT_SIZE) {
-          this.fail(new DecodeError('bad-frame', streamOffset + 4, `${count} × ${EVENT_SIZE} = ${count * EVENT_SIZE} payload bytes`, true, `events frame of ${payloadLength} bytes for ${count} events`));
+          this.fail(
+            new DecodeError(
+              'bad-frame',
+              streamOffset + 4,
+              `${count} × ${EVENT_SIZE} = ${count * EVENT_SIZE} payload bytes`,
+              true,
+              `events frame of ${payloadLength} bytes for ${count} events`,
+            ),
+          );
           return;
         }
         if (count === 0) return;
         const expected = this.nextSeq.get(thread);
         if (expected !== undefined && expected !== firstSeq)
-          this.warn(new DecodeError('sequence-gap', streamOffset + 16, `sequence ${expected} on thread ${thread}`, false,
-            `thread ${thread} jumps from sequence ${expected} to ${firstSeq} with no lost record`));
+          this.warn(
+            new DecodeError(
+              'sequence-gap',
+              streamOffset + 16,
+              `sequence ${expected} on thread ${thread}`,
+              false,
+              `thread ${thread} jumps from sequence ${expected} to ${firstSeq} with no lost record`,
+            ),
+          );
         this.nextSeq.set(thread, firstSeq + count);
         this.frameOffset = streamOffset;
         this.frameEnd = streamOffset + length;
@@ -407,40 +495,86 @@ export class Decoder {
       }
       case FrameKind.Lost: {
         if (payloadLength !== LOST_SIZE) {
-          this.fail(new DecodeError('bad-frame', streamOffset + 4, `a ${LOST_SIZE}-byte lost record`, true, `lost frame of ${payloadLength} bytes`));
+          this.fail(
+            new DecodeError('bad-frame', streamOffset + 4, `a ${LOST_SIZE}-byte lost record`, true, `lost frame of ${payloadLength} bytes`),
+          );
           return;
         }
-        const lostCount = u64(b, payload), first = u64(b, payload + 8), last = u64(b, payload + 16);
+        const lostCount = u64(b, payload),
+          first = u64(b, payload + 8),
+          last = u64(b, payload + 16);
         if (last < first || last - first + 1 !== lostCount) {
-          this.fail(new DecodeError('bad-frame', streamOffset + FRAME_HEADER_SIZE, `count = last − first + 1`, true, `lost record of ${lostCount} events for sequences ${first}..${last}`));
+          this.fail(
+            new DecodeError(
+              'bad-frame',
+              streamOffset + FRAME_HEADER_SIZE,
+              `count = last − first + 1`,
+              true,
+              `lost record of ${lostCount} events for sequences ${first}..${last}`,
+            ),
+          );
           return;
         }
         const expected = this.nextSeq.get(thread) ?? 0;
         if (first !== expected)
-          this.warn(new DecodeError('sequence-gap', streamOffset + FRAME_HEADER_SIZE + 8, `sequence ${expected} on thread ${thread}`, false,
-            `lost record of thread ${thread} starts at ${first}`));
+          this.warn(
+            new DecodeError(
+              'sequence-gap',
+              streamOffset + FRAME_HEADER_SIZE + 8,
+              `sequence ${expected} on thread ${thread}`,
+              false,
+              `lost record of thread ${thread} starts at ${first}`,
+            ),
+          );
         this.nextSeq.set(thread, last + 1);
         this.sink.lost({ thread, count: lostCount, firstSeq: first, lastSeq: last, timestampNs: u64(b, payload + 24), streamOffset });
         return;
       }
       case FrameKind.Crash: {
         if (payloadLength !== CRASH_SIZE) {
-          this.fail(new DecodeError('bad-frame', streamOffset + 4, `a ${CRASH_SIZE}-byte crash record`, true, `crash frame of ${payloadLength} bytes`));
+          this.fail(
+            new DecodeError(
+              'bad-frame',
+              streamOffset + 4,
+              `a ${CRASH_SIZE}-byte crash record`,
+              true,
+              `crash frame of ${payloadLength} bytes`,
+            ),
+          );
           return;
         }
         this.crashed = true;
         this.sink.crash({
-          signal: u32(b, payload), thread: u32(b, payload + 4), faultAddress: u64big(b, payload + 8), pc: u64big(b, payload + 16),
-          timestampNs: u64(b, payload + 24), eventsFlushed: u64(b, payload + 32), callPc: u64(b, payload + 40), streamOffset,
+          signal: u32(b, payload),
+          thread: u32(b, payload + 4),
+          faultAddress: u64big(b, payload + 8),
+          pc: u64big(b, payload + 16),
+          timestampNs: u64(b, payload + 24),
+          eventsFlushed: u64(b, payload + 32),
+          callPc: u64(b, payload + 40),
+          streamOffset,
         });
         return;
       }
       case FrameKind.SlabBytes: {
         if (payloadLength < 8) {
-          this.fail(new DecodeError('bad-frame', streamOffset + 4, 'at least the 8-byte slab address', true, `slab-bytes frame of ${payloadLength} bytes`));
+          this.fail(
+            new DecodeError(
+              'bad-frame',
+              streamOffset + 4,
+              'at least the 8-byte slab address',
+              true,
+              `slab-bytes frame of ${payloadLength} bytes`,
+            ),
+          );
           return;
         }
-        this.sink.slabBytes({ thread, start: count === 0 ? 0 : u64(b, payload), bytes: b.slice(payload + 8, payload + payloadLength), streamOffset });
+        this.sink.slabBytes({
+          thread,
+          start: count === 0 ? 0 : u64(b, payload),
+          bytes: b.slice(payload + 8, payload + payloadLength),
+          streamOffset,
+        });
         return;
       }
       case FrameKind.Sync:
@@ -448,28 +582,63 @@ export class Decoder {
         return;
       case FrameKind.End: {
         if (payloadLength !== 0 && payloadLength !== END_SIZE) {
-          this.fail(new DecodeError('bad-frame', streamOffset + 4, `no payload or an ${END_SIZE}-byte end record`, true, `end frame of ${payloadLength} bytes`));
+          this.fail(
+            new DecodeError(
+              'bad-frame',
+              streamOffset + 4,
+              `no payload or an ${END_SIZE}-byte end record`,
+              true,
+              `end frame of ${payloadLength} bytes`,
+            ),
+          );
           return;
         }
         const cause = payloadLength ? u32(b, payload + 4) : 0;
         if (cause >= END_CAUSES.length) {
-          this.fail(new DecodeError('bad-frame', streamOffset + FRAME_HEADER_SIZE + 4, `an end cause 0..${END_CAUSES.length - 1}`, true, `end record of cause ${cause}`));
+          this.fail(
+            new DecodeError(
+              'bad-frame',
+              streamOffset + FRAME_HEADER_SIZE + 4,
+              `an end cause 0..${END_CAUSES.length - 1}`,
+              true,
+              `end record of cause ${cause}`,
+            ),
+          );
           return;
         }
         this.state = 'ended';
-        this.sink.end(streamOffset, payloadLength ? { cause: END_CAUSES[cause]!, status: cause === 0 ? null : u32(b, payload) | 0 } : undefined);
+        this.sink.end(
+          streamOffset,
+          payloadLength ? { cause: END_CAUSES[cause]!, status: cause === 0 ? null : u32(b, payload) | 0 } : undefined,
+        );
         return;
       }
       case FrameKind.Exec:
         this.execAt = streamOffset; // the end of the stream, unless more frames say the exec failed
         return;
       default:
-        this.warn(new DecodeError('unknown-frame', streamOffset, 'frame kinds 1..7', false, `unknown frame kind ${kind} (${payloadLength} bytes skipped)`));
+        this.warn(
+          new DecodeError(
+            'unknown-frame',
+            streamOffset,
+            'frame kinds 1..7',
+            false,
+            `unknown frame kind ${kind} (${payloadLength} bytes skipped)`,
+          ),
+        );
     }
   }
 
   /** Field checks on each record; an impossible record is reported and skipped, the good runs around it delivered. */
-  private deliverEvents(b: Uint8Array, at: number, count: number, firstSeq: number, thread: number, snapshot: boolean, streamOffset: number): void {
+  private deliverEvents(
+    b: Uint8Array,
+    at: number,
+    count: number,
+    firstSeq: number,
+    thread: number,
+    snapshot: boolean,
+    streamOffset: number,
+  ): void {
     const classCount = this.classCount;
     const seqLow = firstSeq % 4294967296;
     let run = 0;
@@ -478,22 +647,61 @@ export class Decoder {
       const kind = b[o + 16]! | (b[o + 17]! << 8);
       const cls = b[o + 18]!;
       const seq = (b[o + 8]! | (b[o + 9]! << 8) | (b[o + 10]! << 16) | (b[o + 11]! << 24)) >>> 0;
-      if (kind !== 0 && kind <= EVENT_KIND_COUNT && (cls < classCount || cls === NO_CLASS) && seq === ((seqLow + i) >>> 0)) continue;
+      if (kind !== 0 && kind <= EVENT_KIND_COUNT && (cls < classCount || cls === NO_CLASS) && seq === (seqLow + i) >>> 0) continue;
       if (i > run) this.emitEvents(b, at + run * EVENT_SIZE, i - run, firstSeq + run, thread, snapshot, streamOffset + run * EVENT_SIZE);
       run = i + 1;
       const recordOffset = streamOffset + i * EVENT_SIZE;
-      this.warn(kind === 0 || kind > EVENT_KIND_COUNT
-        ? new DecodeError('unknown-event', recordOffset + 16, `event kinds 1..${EVENT_KIND_COUNT}`, false, `unknown event kind ${kind} (record skipped)`)
-        : cls >= classCount && cls !== NO_CLASS
-          ? new DecodeError('bad-event', recordOffset + 18, `a class below ${classCount} or 255`, false, `event of class ${cls} (record skipped)`)
-          : new DecodeError('bad-event', recordOffset + 8, `sequence ${firstSeq + i}`, false, `event with sequence number ${u64(b, o + 8)} (record skipped)`));
+      this.warn(
+        kind === 0 || kind > EVENT_KIND_COUNT
+          ? new DecodeError(
+              'unknown-event',
+              recordOffset + 16,
+              `event kinds 1..${EVENT_KIND_COUNT}`,
+              false,
+              `unknown event kind ${kind} (record skipped)`,
+            )
+          : cls >= classCount && cls !== NO_CLASS
+            ? new DecodeError(
+                'bad-event',
+                recordOffset + 18,
+                `a class below ${classCount} or 255`,
+                false,
+                `event of class ${cls} (record skipped)`,
+              )
+            : new DecodeError(
+                'bad-event',
+                recordOffset + 8,
+                `sequence ${firstSeq + i}`,
+                false,
+                `event with sequence number ${u64(b, o + 8)} (record skipped)`,
+              ),
+      );
     }
-    if (count > run) this.emitEvents(b, at + run * EVENT_SIZE, count - run, firstSeq + run, thread, snapshot, streamOffset + run * EVENT_SIZE);
+    if (count > run)
+      this.emitEvents(b, at + run * EVENT_SIZE, count - run, firstSeq + run, thread, snapshot, streamOffset + run * EVENT_SIZE);
   }
 
-  private emitEvents(b: Uint8Array, at: number, count: number, firstSeq: number, thread: number, snapshot: boolean, streamOffset: number): void {
+  private emitEvents(
+    b: Uint8Array,
+    at: number,
+    count: number,
+    firstSeq: number,
+    thread: number,
+    snapshot: boolean,
+    streamOffset: number,
+  ): void {
     this.eventsDecoded += count;
-    this.sink.events({ thread, firstSeq, count, snapshot, bytes: b, at, streamOffset, frameOffset: this.frameOffset, frameEnd: this.frameEnd });
+    this.sink.events({
+      thread,
+      firstSeq,
+      count,
+      snapshot,
+      bytes: b,
+      at,
+      streamOffset,
+      frameOffset: this.frameOffset,
+      frameEnd: this.frameEnd,
+    });
   }
 
   private warn(error: DecodeError): void {

@@ -38,7 +38,8 @@ export interface TraceEvent {
 }
 
 export function eventAt(batch: EventBatch, i: number, index: number): TraceEvent {
-  const b = batch.bytes, o = batch.at + i * EVENT_SIZE;
+  const b = batch.bytes,
+    o = batch.at + i * EVENT_SIZE;
   const kind = eventKind(b, o);
   return {
     index,

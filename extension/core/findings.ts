@@ -5,10 +5,22 @@
 import { NO_BASE, type BasePtr } from './pointers';
 
 export const FINDING_KINDS = [
-  'double-free', 'base-as-user', 'user-as-base', 'interior-free', 'foreign-free', 'header-corrupt',
-  'next-corrupt', 'next-out-of-slab', 'sentinel-leak', 'slab-leak', 'crash', 'lost-events', 'route-regression',
+  'double-free',
+  'base-as-user',
+  'user-as-base',
+  'interior-free',
+  'foreign-free',
+  'header-corrupt',
+  'next-corrupt',
+  'next-out-of-slab',
+  'sentinel-leak',
+  'slab-leak',
+  'crash',
+  'lost-events',
+  'route-regression',
   // seen by reading a stopped process's memory (extension/debug): a freelist that loops, a count its chain belies
-  'freelist-cycle', 'count-mismatch',
+  'freelist-cycle',
+  'count-mismatch',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export type Severity = 'error' | 'warning';
@@ -118,9 +130,21 @@ export class FindingSet {
     const loss: ThreadLoss = { thread, count, ranges: [[firstSeq, lastSeq]] };
     this.losses.set(thread, loss);
     this.push({
-      kind: 'lost-events', severity: 'warning', ptr: 0n, base: NO_BASE, cls: -1, thread, event,
-      get message() { return lossMessage(loss); },
-      origin: 'engine', internalSite: null, stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
+      kind: 'lost-events',
+      severity: 'warning',
+      ptr: 0n,
+      base: NO_BASE,
+      cls: -1,
+      thread,
+      event,
+      get message() {
+        return lossMessage(loss);
+      },
+      origin: 'engine',
+      internalSite: null,
+      stacks: { alloc: [], free: [], detect: [] },
+      allocEvent: -1,
+      freeEvent: -1,
     });
   }
 
@@ -138,7 +162,8 @@ export class FindingSet {
 
   restore(memory: FindingSetMemory): void {
     for (const [key, at] of memory.recent) this.recent.set(key, at);
-    for (const loss of memory.losses) this.losses.set(loss.thread, { thread: loss.thread, count: loss.count, ranges: loss.ranges.map(([first, last]) => [first, last]) });
+    for (const loss of memory.losses)
+      this.losses.set(loss.thread, { thread: loss.thread, count: loss.count, ranges: loss.ranges.map(([first, last]) => [first, last]) });
   }
 
   /** Every thread's loss so far, by thread. */

@@ -73,7 +73,8 @@ export function parseLayout(description: unknown): Layout {
   if (typeof object !== 'object' || object === null || Array.isArray(object))
     throw new LayoutError('layout description must be a JSON object');
   const raw = object as Record<string, unknown>;
-  if (raw.format !== 'slabscope-layout') throw new LayoutError(`layout description: format must be "slabscope-layout", got ${JSON.stringify(raw.format)}`);
+  if (raw.format !== 'slabscope-layout')
+    throw new LayoutError(`layout description: format must be "slabscope-layout", got ${JSON.stringify(raw.format)}`);
   if (raw.version !== 1) throw new LayoutError(`layout description: version ${JSON.stringify(raw.version)} is not supported (1 is)`);
   const name = typeof raw.layout === 'string' ? raw.layout : '';
   const superslabSize = field(raw, 'superslabSize', '');
@@ -101,9 +102,13 @@ export function parseLayout(description: unknown): Layout {
     };
     if (sizeClass.cls !== index) throw new LayoutError(`layout description: classes[${index}].class is ${sizeClass.cls}`);
     if (sizeClass.stride === 0 || sizeClass.stride * sizeClass.capacity > slabSize)
-      throw new LayoutError(`layout description: class ${index} does not fit its slab (stride ${sizeClass.stride} × capacity ${sizeClass.capacity})`);
+      throw new LayoutError(
+        `layout description: class ${index} does not fit its slab (stride ${sizeClass.stride} × capacity ${sizeClass.capacity})`,
+      );
     if (sizeClass.nextOffset + 8 > sizeClass.stride)
-      throw new LayoutError(`layout description: class ${index}'s next pointer at ${sizeClass.nextOffset} runs past its ${sizeClass.stride}-byte stride`);
+      throw new LayoutError(
+        `layout description: class ${index}'s next pointer at ${sizeClass.nextOffset} runs past its ${sizeClass.stride}-byte stride`,
+      );
     return sizeClass;
   });
   let remoteSentinel: bigint | null = null;

@@ -13,10 +13,24 @@ import { NO_BASE, type BasePtr } from './pointers';
 import { EventKind, NO_CLASS, ROUTE_SNAPSHOT } from './protocol';
 
 export {
-  BlockState, BLOCK_STATE_NAMES, HeapState, SlabModel, SuperslabModel, ThreadModel, type Location, type PendingOp,
+  BlockState,
+  BLOCK_STATE_NAMES,
+  HeapState,
+  SlabModel,
+  SuperslabModel,
+  ThreadModel,
+  type Location,
+  type PendingOp,
 } from './heap/state';
 export { headerMismatch } from './detect/headers';
-export { DetectorMemoryError, type Detector, type DetectorFactory, type DetectorMemory, type EventHook, type EventHooks } from './detect/detector';
+export {
+  DetectorMemoryError,
+  type Detector,
+  type DetectorFactory,
+  type DetectorMemory,
+  type EventHook,
+  type EventHooks,
+} from './detect/detector';
 
 export interface ModelOptions {
   /** share of tiny frees taking the registry route that is a regression (0..1) */
@@ -72,35 +86,56 @@ export class HeapModel extends HeapState {
     // frequent kind has its own method whose first detector has a call site of its own: a site that
     // sees one detector class inlines its hook, one shared by several calls each (15% of the model's time).
     switch (kind) {
-      case EventKind.Alloc: return this.onAlloc(b, o, thread, index, cls, route, base);
-      case EventKind.Free: return this.onFree(b, o, thread, index, cls, route, base);
-      case EventKind.CachePush: return this.onCachePush(b, o, thread, index, cls, route, base);
-      case EventKind.CachePop: return this.onCachePop(b, o, thread, index, cls, route, base);
-      case EventKind.NextWrite: return this.onNextWrite(b, o, thread, index, cls, route, base);
-      case EventKind.NextRead: return this.onNextRead(b, o, thread, index, cls, route, base);
-      case EventKind.HeaderWrite: return this.onHeaderWrite(b, o, thread, index, cls, route, base);
+      case EventKind.Alloc:
+        return this.onAlloc(b, o, thread, index, cls, route, base);
+      case EventKind.Free:
+        return this.onFree(b, o, thread, index, cls, route, base);
+      case EventKind.CachePush:
+        return this.onCachePush(b, o, thread, index, cls, route, base);
+      case EventKind.CachePop:
+        return this.onCachePop(b, o, thread, index, cls, route, base);
+      case EventKind.NextWrite:
+        return this.onNextWrite(b, o, thread, index, cls, route, base);
+      case EventKind.NextRead:
+        return this.onNextRead(b, o, thread, index, cls, route, base);
+      case EventKind.HeaderWrite:
+        return this.onHeaderWrite(b, o, thread, index, cls, route, base);
       default:
         break;
     }
     const looking = this.looking[kind] ?? NONE_LOOKING;
     if (looking.length) {
       const name = HOOK_NAMES[kind] as keyof Detector & `on${string}`;
-      for (const detector of looking) (detector[name] as EventHook).call(detector, b, o, thread, index, cls, route, base, this.locate(base));
+      for (const detector of looking)
+        (detector[name] as EventHook).call(detector, b, o, thread, index, cls, route, base, this.locate(base));
     }
     switch (kind) {
-      case EventKind.SlabPush: return this.slabPush(base, this.locate(base), eventValue(b, o));
-      case EventKind.SlabPop: return this.slabPop(thread, base, this.locate(base));
-      case EventKind.Drain: return this.drain(thread, cls, eventValue(b, o));
-      case EventKind.RemotePush: return this.remotePush(thread, base, this.locate(base));
-      case EventKind.RemoteDrain: return this.remoteDrain(this.locate(base));
-      case EventKind.Refill: return;
-      case EventKind.SuperslabMap: return this.mapSuperslab(base);
-      case EventKind.SuperslabUnmap: return this.unmapSuperslab(base);
-      case EventKind.SlabBind: return this.bindSlab(base, cls, thread, 0, 0);
-      case EventKind.SlabRelease: return this.releaseSlab(base);
-      case EventKind.CheckFail: return this.checkFailed(base, eventValueBig(b, o));
-      case EventKind.ThreadStart: return this.threadStart(thread);
-      case EventKind.ThreadExit: return this.threadExit(thread);
+      case EventKind.SlabPush:
+        return this.slabPush(base, this.locate(base), eventValue(b, o));
+      case EventKind.SlabPop:
+        return this.slabPop(thread, base, this.locate(base));
+      case EventKind.Drain:
+        return this.drain(thread, cls, eventValue(b, o));
+      case EventKind.RemotePush:
+        return this.remotePush(thread, base, this.locate(base));
+      case EventKind.RemoteDrain:
+        return this.remoteDrain(this.locate(base));
+      case EventKind.Refill:
+        return;
+      case EventKind.SuperslabMap:
+        return this.mapSuperslab(base);
+      case EventKind.SuperslabUnmap:
+        return this.unmapSuperslab(base);
+      case EventKind.SlabBind:
+        return this.bindSlab(base, cls, thread, 0, 0);
+      case EventKind.SlabRelease:
+        return this.releaseSlab(base);
+      case EventKind.CheckFail:
+        return this.checkFailed(base, eventValueBig(b, o));
+      case EventKind.ThreadStart:
+        return this.threadStart(thread);
+      case EventKind.ThreadExit:
+        return this.threadExit(thread);
       case EventKind.StackFrame: {
         const op = this.thread(thread).lastOp;
         if (op && this.stackOf(op).length < 256) this.stackOf(op).push(eventValue(b, o));
@@ -146,7 +181,8 @@ export class HeapModel extends HeapState {
     const looking = this.looking[EventKind.CachePush]!;
     if (looking.length) {
       looking[0]!.onCachePush!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i]!.onCachePush!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      for (let i = 1; i < looking.length; i++)
+        looking[i]!.onCachePush!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.cachePush(thread, cls, base, at);
@@ -157,7 +193,8 @@ export class HeapModel extends HeapState {
     const looking = this.looking[EventKind.CachePop]!;
     if (looking.length) {
       looking[0]!.onCachePop!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i]!.onCachePop!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      for (let i = 1; i < looking.length; i++)
+        looking[i]!.onCachePop!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.cachePop(thread, cls, base, at);
@@ -168,7 +205,8 @@ export class HeapModel extends HeapState {
     const looking = this.looking[EventKind.NextWrite]!;
     if (looking.length) {
       looking[0]!.onNextWrite!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i]!.onNextWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      for (let i = 1; i < looking.length; i++)
+        looking[i]!.onNextWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.nextWrite(cls, at, this.linkValue(b, o), route);
@@ -180,7 +218,8 @@ export class HeapModel extends HeapState {
       // the state takes no block here: located for the hooks alone
       let at = this.locate(base);
       looking[0]!.onNextRead!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i]!.onNextRead!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      for (let i = 1; i < looking.length; i++)
+        looking[i]!.onNextRead!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
     }
     this.nextRead(thread, index, base, eventValue(b, o));
   }
@@ -190,7 +229,8 @@ export class HeapModel extends HeapState {
     const looking = this.looking[EventKind.HeaderWrite]!;
     if (looking.length) {
       looking[0]!.onHeaderWrite!(b, o, thread, index, cls, route, base, at);
-      for (let i = 1; i < looking.length; i++) looking[i]!.onHeaderWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
+      for (let i = 1; i < looking.length; i++)
+        looking[i]!.onHeaderWrite!(b, o, thread, index, cls, route, base, (at = this.stillAt(base, at)));
       at = this.stillAt(base, at);
     }
     this.headerWrite(at, eventValue(b, o));
@@ -274,28 +314,60 @@ export class HeapModel extends HeapState {
    * A finding the engine proves at the event at b[o]; `raw`: the pointer as the
    * finding names it, when not `ptr` (a sentinel read names the sentinel).
    */
-  report(kind: FindingKind, b: Uint8Array, o: number, thread: number, index: number, cls: number, ptr: number, message: string, raw: bigint = BigInt(ptr)): boolean {
+  report(
+    kind: FindingKind,
+    b: Uint8Array,
+    o: number,
+    thread: number,
+    index: number,
+    cls: number,
+    ptr: number,
+    message: string,
+    raw: bigint = BigInt(ptr),
+  ): boolean {
     const at = this.locate(ptr);
     const base = at ? at.slab.baseOf(at.slot) : NO_BASE;
-    return this.findings.add(this.makeFinding(kind, 'engine', raw, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at));
+    return this.findings.add(
+      this.makeFinding(kind, 'engine', raw, base, cls === NO_CLASS ? -1 : cls, thread, index, message, eventPc(b, o), eventSite(b, o), at),
+    );
   }
 
-  makeFinding(kind: FindingKind, origin: 'native' | 'engine', ptr: number | bigint, base: BasePtr, cls: number, thread: number,
-    index: number, message: string, pc: number, site: number, at: Location | null): Finding {
+  makeFinding(
+    kind: FindingKind,
+    origin: 'native' | 'engine',
+    ptr: number | bigint,
+    base: BasePtr,
+    cls: number,
+    thread: number,
+    index: number,
+    message: string,
+    pc: number,
+    site: number,
+    at: Location | null,
+  ): Finding {
     // a location's slot is below its slab's capacity
     const allocEvent = at ? at.slab.allocEvent[at.slot]! : NONE;
     const freeEvent = at ? at.slab.freeEvent[at.slot]! : NONE;
-    const stackOf = (event: number, pcValue: number) => (event === NONE ? [] : this.opStacks.get(event) ?? (pcValue ? [pcValue] : []));
+    const stackOf = (event: number, pcValue: number) => (event === NONE ? [] : (this.opStacks.get(event) ?? (pcValue ? [pcValue] : [])));
     const op = this.thread(thread).lastOp;
     return {
-      kind, severity: severityOf(kind), ptr: BigInt(ptr), base, cls, thread, event: index, message, origin,
+      kind,
+      severity: severityOf(kind),
+      ptr: BigInt(ptr),
+      base,
+      cls,
+      thread,
+      event: index,
+      message,
+      origin,
       internalSite: this.internalSite(site),
       stacks: {
         alloc: at ? stackOf(allocEvent, at.slab.allocPc[at.slot]!) : [],
         free: at ? stackOf(freeEvent, at.slab.freePc[at.slot]!) : [],
         detect: op && op.pc === pc ? this.stackOf(op) : pc ? [pc] : [],
       },
-      allocEvent, freeEvent,
+      allocEvent,
+      freeEvent,
     };
   }
 

@@ -103,10 +103,14 @@ export class EventOrder {
     if (heads.length === 1) return this.releaseOne(heads[0]![0], heads[0]![1], limit);
     while (heads.length) {
       // the thread whose next event is earliest (ties: the order the threads first appeared)
-      let best = -1, bestTime = Infinity;
+      let best = -1,
+        bestTime = Infinity;
       for (let i = 0; i < heads.length; i++) {
         const t = this.headTime(heads[i]![1][0]!);
-        if (t < bestTime) { bestTime = t; best = i; }
+        if (t < bestTime) {
+          bestTime = t;
+          best = i;
+        }
       }
       if (!(bestTime < limit)) break;
       const [thread, queue] = heads[best]!;
@@ -146,7 +150,8 @@ export class EventOrder {
       const count = entry.count;
       // a thread's events are in time order: when its last one is before the limit, all are
       const all = time(bytes, (count - 1) * EVENT_SIZE) < limit;
-      for (let o = next * EVENT_SIZE; next < count && (all || time(bytes, o) < limit); next++, o += EVENT_SIZE) sink.event(bytes, o, thread);
+      for (let o = next * EVENT_SIZE; next < count && (all || time(bytes, o) < limit); next++, o += EVENT_SIZE)
+        sink.event(bytes, o, thread);
       this.pendingEvents -= next - entry.next;
       entry.next = next;
       if (next < count) return;
@@ -159,8 +164,11 @@ export class EventOrder {
     const pending: PendingState[] = [];
     for (const [thread, queue] of this.queues)
       for (const entry of queue)
-        pending.push(entry.lost ? { thread, events: null, lost: entry.lost }
-          : { thread, events: toBase64(entry.bytes!.subarray(entry.next * EVENT_SIZE, entry.count * EVENT_SIZE)), lost: null });
+        pending.push(
+          entry.lost
+            ? { thread, events: null, lost: entry.lost }
+            : { thread, events: toBase64(entry.bytes!.subarray(entry.next * EVENT_SIZE, entry.count * EVENT_SIZE)), lost: null },
+        );
     return { merging: this.merging, pending };
   }
 

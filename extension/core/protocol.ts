@@ -56,9 +56,28 @@ export const enum EventKind {
 }
 export const EVENT_KIND_COUNT = 21;
 export const EVENT_KIND_NAMES: readonly string[] = [
-  '', 'alloc', 'free', 'cache-push', 'cache-pop', 'slab-push', 'slab-pop', 'next-write', 'next-read',
-  'header-write', 'refill', 'drain', 'remote-push', 'remote-drain', 'superslab-map', 'superslab-unmap',
-  'slab-bind', 'slab-release', 'check-fail', 'thread-start', 'thread-exit', 'stack-frame',
+  '',
+  'alloc',
+  'free',
+  'cache-push',
+  'cache-pop',
+  'slab-push',
+  'slab-pop',
+  'next-write',
+  'next-read',
+  'header-write',
+  'refill',
+  'drain',
+  'remote-push',
+  'remote-drain',
+  'superslab-map',
+  'superslab-unmap',
+  'slab-bind',
+  'slab-release',
+  'check-fail',
+  'thread-start',
+  'thread-exit',
+  'stack-frame',
 ];
 
 export const ROUTE_SNAPSHOT = 0x80;
@@ -82,15 +101,21 @@ export const enum FreeRoute {
   Foreign = 6,
   Rejected = 7,
 }
-export const FREE_ROUTE_NAMES: readonly string[] = [
-  '', 'header-fast', 'registry', 'remote', 'mid', 'large', 'foreign', 'rejected',
-];
+export const FREE_ROUTE_NAMES: readonly string[] = ['', 'header-fast', 'registry', 'remote', 'mid', 'large', 'foreign', 'rejected'];
 export const FREE_ROUTE_COUNT = 8;
 
 /** Check kinds of check-fail events (PROTOCOL §4), by code. */
 export const CHECK_KIND_NAMES: readonly string[] = [
-  '', 'double-free', 'base-as-user', 'interior-free', 'foreign-free', 'header-corrupt',
-  'next-corrupt', 'sentinel-leak', 'user-as-base', 'next-out-of-slab',
+  '',
+  'double-free',
+  'base-as-user',
+  'interior-free',
+  'foreign-free',
+  'header-corrupt',
+  'next-corrupt',
+  'sentinel-leak',
+  'user-as-base',
+  'next-out-of-slab',
 ];
 
 export const enum Command {

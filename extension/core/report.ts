@@ -66,7 +66,10 @@ export function isAllocatorModule(path: string): boolean {
 
 type Sourced<T> = T & { file: string; line: number };
 /** The first frame with a source line inside the allocator's modules, or outside them. */
-function sourcedFrame<T extends { module: string; file: string | null; line: number | null }>(frames: readonly T[], inAllocator: boolean): Sourced<T> | null {
+function sourcedFrame<T extends { module: string; file: string | null; line: number | null }>(
+  frames: readonly T[],
+  inAllocator: boolean,
+): Sourced<T> | null {
   return (frames.find((frame) => frame.file && frame.line && isAllocatorModule(frame.module) === inAllocator) as Sourced<T>) ?? null;
 }
 
@@ -81,7 +84,8 @@ function toFrame(frame: SourceFrame): ReportFrame {
 
 export async function buildReport(findings: readonly Finding[], summary: TraceSummary, context: ReportContext): Promise<Report> {
   const pcs = new Set<number>();
-  for (const finding of findings) for (const stack of [finding.stacks.alloc, finding.stacks.free, finding.stacks.detect]) for (const pc of stack) pcs.add(pc);
+  for (const finding of findings)
+    for (const stack of [finding.stacks.alloc, finding.stacks.free, finding.stacks.detect]) for (const pc of stack) pcs.add(pc);
   const resolved = await context.symbolizer.resolveAll(pcs);
   const frames = (stack: readonly number[]) => stack.flatMap((pc) => (resolved.get(pc) ?? []).map(toFrame));
   const reportFindings = findings.map((finding): ReportFinding => {
@@ -99,7 +103,9 @@ export async function buildReport(findings: readonly Finding[], summary: TraceSu
       message: finding.message,
       origin: finding.origin,
       site: user ? { file: user.file, line: user.line, function: user.function } : null,
-      internalSite: internal ? { file: isAbsolute(internal.file) ? internal.file : join(context.sourceRoot, internal.file), line: internal.line, function: null } : null,
+      internalSite: internal
+        ? { file: isAbsolute(internal.file) ? internal.file : join(context.sourceRoot, internal.file), line: internal.line, function: null }
+        : null,
       stacks: { alloc: frames(finding.stacks.alloc), free: frames(finding.stacks.free), detect },
     };
   });
@@ -123,11 +129,11 @@ const RULES: Record<FindingKind, string> = {
   'next-out-of-slab': 'A slab freelist link that leaves its slab',
   'sentinel-leak': "The remote queue's sentinel value leaked into a freelist",
   'slab-leak': "A slab's used count does not fall when its blocks come back: it never empties, its superslab is never returned",
-  'crash': 'The program died of a signal (the crash record names where)',
+  crash: 'The program died of a signal (the crash record names where)',
   'lost-events': 'Trace events were dropped: state is unknown',
   'route-regression': 'Frees take the registry lookup instead of the header fast path',
   'freelist-cycle': 'A freelist whose links lead back into itself',
-  'count-mismatch': "A freelist whose length disagrees with the count kept for it",
+  'count-mismatch': 'A freelist whose length disagrees with the count kept for it',
 };
 
 function sarifLocation(site: ReportSite, message?: string) {
@@ -145,36 +151,40 @@ export function toSarif(report: Report, toolVersion: string): object {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: 'Slabscope',
-          version: toolVersion,
-          rules: kinds.map((kind) => ({
-            id: kind,
-            name: kind,
-            shortDescription: { text: RULES[kind] },
-            defaultConfiguration: { level: kind === 'lost-events' || kind === 'route-regression' ? 'warning' : 'error' },
-          })),
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'Slabscope',
+            version: toolVersion,
+            rules: kinds.map((kind) => ({
+              id: kind,
+              name: kind,
+              shortDescription: { text: RULES[kind] },
+              defaultConfiguration: { level: kind === 'lost-events' || kind === 'route-regression' ? 'warning' : 'error' },
+            })),
+          },
         },
+        results: report.findings.map((finding) => {
+          const site = finding.site ?? finding.internalSite;
+          const related = [
+            ...(finding.site && finding.internalSite ? [{ ...finding.internalSite, what: 'in allocator code' }] : []),
+            ...firstSourced(finding.stacks.alloc, 'allocated here'),
+            ...firstSourced(finding.stacks.free, 'freed here'),
+          ];
+          return {
+            ruleId: finding.kind,
+            ruleIndex: kinds.indexOf(finding.kind),
+            level: finding.severity,
+            message: {
+              text: `${finding.message} (ptr ${finding.ptr}, class ${finding.class}, thread ${finding.thread}, event ${finding.event})`,
+            },
+            locations: site ? [sarifLocation(site)] : [],
+            relatedLocations: related.map((entry, id) => ({ id, ...sarifLocation(entry, entry.what) })),
+          };
+        }),
       },
-      results: report.findings.map((finding) => {
-        const site = finding.site ?? finding.internalSite;
-        const related = [
-          ...(finding.site && finding.internalSite ? [{ ...finding.internalSite, what: 'in allocator code' }] : []),
-          ...firstSourced(finding.stacks.alloc, 'allocated here'),
-          ...firstSourced(finding.stacks.free, 'freed here'),
-        ];
-        return {
-          ruleId: finding.kind,
-          ruleIndex: kinds.indexOf(finding.kind),
-          level: finding.severity,
-          message: { text: `${finding.message} (ptr ${finding.ptr}, class ${finding.class}, thread ${finding.thread}, event ${finding.event})` },
-          locations: site ? [sarifLocation(site)] : [],
-          relatedLocations: related.map((entry, id) => ({ id, ...sarifLocation(entry, entry.what) })),
-        };
-      }),
-    }],
+    ],
   };
 }
 

@@ -4,7 +4,14 @@
 // file and a trace file's stream.
 
 import {
-  Decoder, type CrashRecord, type DecodeError, type DecodeSink, type EventBatch, type Handshake, type LostRecord, type SlabBytesRecord,
+  Decoder,
+  type CrashRecord,
+  type DecodeError,
+  type DecodeSink,
+  type EventBatch,
+  type Handshake,
+  type LostRecord,
+  type SlabBytesRecord,
 } from './decoder';
 import { eventTime } from './events';
 import { EVENT_SIZE, FRAME_HEADER_SIZE, LOST_SIZE } from './protocol';
@@ -46,10 +53,13 @@ export class TraceSession implements DecodeSink {
 
   constructor(private readonly options: Partial<ModelOptions> = {}) {
     this.decoder = new Decoder(this);
-    this.order = new EventOrder({ event: (bytes, at, thread) => this.event(bytes, at, thread), lost: (record) => {
-      this.lostIndex.push([this.model!.eventCount, record.count]);
-      this.model!.onLost(record);
-    } });
+    this.order = new EventOrder({
+      event: (bytes, at, thread) => this.event(bytes, at, thread),
+      lost: (record) => {
+        this.lostIndex.push([this.model!.eventCount, record.count]);
+        this.model!.onLost(record);
+      },
+    });
   }
 
   feed(chunk: Uint8Array): void {
@@ -89,7 +99,8 @@ export class TraceSession implements DecodeSink {
     // threads and the time span, once a batch (a thread's events come in time order)
     if (batch.count) {
       this.threadIds.add(batch.thread);
-      const first = eventTime(batch.bytes, batch.at), last = eventTime(batch.bytes, batch.at + (batch.count - 1) * EVENT_SIZE);
+      const first = eventTime(batch.bytes, batch.at),
+        last = eventTime(batch.bytes, batch.at + (batch.count - 1) * EVENT_SIZE);
       if (this.firstTimeNs < 0 || first < this.firstTimeNs) this.firstTimeNs = first;
       if (last > this.lastTimeNs) this.lastTimeNs = last;
     }

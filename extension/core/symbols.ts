@@ -69,7 +69,10 @@ export class Symbolizer {
   private readonly spawnTool: SpawnTool;
   private readonly exists: (path: string) => boolean;
 
-  constructor(private readonly modules: readonly ModuleEntry[], options: SymbolizerOptions = {}) {
+  constructor(
+    private readonly modules: readonly ModuleEntry[],
+    options: SymbolizerOptions = {},
+  ) {
     this.exists = options.exists ?? existsSync;
     this.spawnTool = options.spawn ?? spawnLocal;
     const names = options.tool ? [options.tool] : ['llvm-symbolizer', 'llvm-symbolizer-16', 'llvm-symbolizer-15', 'llvm-symbolizer-14'];
@@ -144,7 +147,8 @@ export class Symbolizer {
     const fail = () => {
       this.failed = true;
       this.child = null;
-      for (const pending of this.queue.splice(0)) pending.resolve([{ pc: pending.pc, module: pending.module, function: null, file: null, line: null, column: null, inlined: false }]);
+      for (const pending of this.queue.splice(0))
+        pending.resolve([{ pc: pending.pc, module: pending.module, function: null, file: null, line: null, column: null, inlined: false }]);
     };
     child.on('error', fail);
     child.on('exit', fail);
@@ -154,7 +158,15 @@ export class Symbolizer {
   private onLlvmLine(line: string): void {
     const pending = this.queue.shift();
     if (!pending) return;
-    const bare: SourceFrame = { pc: pending.pc, module: pending.module, function: null, file: null, line: null, column: null, inlined: false };
+    const bare: SourceFrame = {
+      pc: pending.pc,
+      module: pending.module,
+      function: null,
+      file: null,
+      line: null,
+      column: null,
+      inlined: false,
+    };
     let parsed: { Symbol?: { FunctionName?: string; FileName?: string; Line?: number; Column?: number }[] };
     try {
       parsed = JSON.parse(line);
@@ -185,7 +197,10 @@ export class TraceSymbols {
   private shared: Symbolizer | null = null;
   private closed = false;
 
-  constructor(private readonly modules: () => readonly ModuleEntry[] | null, private readonly options: SymbolizerOptions = {}) {}
+  constructor(
+    private readonly modules: () => readonly ModuleEntry[] | null,
+    private readonly options: SymbolizerOptions = {},
+  ) {}
 
   get symbolizer(): Symbolizer {
     const modules = this.closed ? null : this.modules();

@@ -47,8 +47,17 @@ export interface StreamScan {
 export function scanStream(source: ByteSource, streamStart: number, streamLength: number): StreamScan {
   const scan: StreamScan = { handshake: null, errors: [], events: 0 };
   const decoder = new Decoder({
-    handshake: (handshake) => { scan.handshake = handshake; }, events() {}, lost() {}, crash() {}, slabBytes() {}, end() {},
-    error: (error) => { scan.errors.push(error); },
+    handshake: (handshake) => {
+      scan.handshake = handshake;
+    },
+    events() {},
+    lost() {},
+    crash() {},
+    slabBytes() {},
+    end() {},
+    error: (error) => {
+      scan.errors.push(error);
+    },
   });
   const buffer = new Uint8Array(1 << 20);
   for (let at = 0; at < streamLength && !decoder.failed && !decoder.ended;) {
@@ -62,7 +71,12 @@ export function scanStream(source: ByteSource, streamStart: number, streamLength
   return scan;
 }
 
-interface RecordedError { code: string; offset: number; message: string; fatal: boolean }
+interface RecordedError {
+  code: string;
+  offset: number;
+  message: string;
+  fatal: boolean;
+}
 
 /**
  * The first place where the stream is not the one the index was built from:
@@ -75,13 +89,15 @@ export function firstDisagreement(scan: StreamScan, recorded: readonly RecordedE
   const expected = sinkFailure ? recorded.filter((error) => error.offset < sinkFailure.offset) : recorded;
   const found = sinkFailure ? scan.errors.filter((error) => error.offset < sinkFailure.offset) : scan.errors;
   for (let i = 0; i < Math.max(expected.length, found.length); i++) {
-    const met = found[i], wanted = expected[i];
+    const met = found[i],
+      wanted = expected[i];
     if (met && wanted && met.code === wanted.code && met.offset === wanted.offset && met.fatal === wanted.fatal) continue;
     if (met && (!wanted || met.offset <= wanted.offset)) return { offset: met.offset, cause: faultCause(met) };
     // no fault met here, or one after the fault wanted: i is inside expected
     return { offset: wanted!.offset, cause: `the stream no longer holds the fault its index records (${faultCause(wanted!)})` };
   }
-  if (!sinkFailure && scan.events !== eventCount) return { offset: -1, cause: `the index counts ${eventCount} events, the stream holds ${scan.events}` };
+  if (!sinkFailure && scan.events !== eventCount)
+    return { offset: -1, cause: `the index counts ${eventCount} events, the stream holds ${scan.events}` };
   return null;
 }
 
@@ -106,8 +122,10 @@ export function frameStartOf(source: ByteSource, streamStart: number, first: num
 export function damageMessage(damage: Omit<TraceDamage, 'message'>, cause: string, events: number, around: string | null): string {
   const rebuilt = damage.indexRebuilt ? `; index rebuilt from the stream${around ? ` (${around})` : ''}` : '';
   if (damage.event !== null)
-    return `damaged trace at byte offset ${damage.offset} (event ${damage.event}): ${cause}; opened with the ${damage.event} events before it; `
-      + `${damage.bytesLost} bytes of the stream lost from there${damage.endMissing ? ', the end-of-stream frame missing' : ''}${rebuilt}`;
+    return (
+      `damaged trace at byte offset ${damage.offset} (event ${damage.event}): ${cause}; opened with the ${damage.event} events before it; ` +
+      `${damage.bytesLost} bytes of the stream lost from there${damage.endMissing ? ', the end-of-stream frame missing' : ''}${rebuilt}`
+    );
   if (damage.indexRebuilt)
     return `damaged trace at byte offset ${damage.offset}: ${cause}; index rebuilt from the stream, which is whole (${events} events${damage.endMissing ? ', no end-of-stream frame' : ''}); nothing lost`;
   return `damaged trace at byte offset ${damage.offset}: ${cause}; seeks replay from an earlier checkpoint; nothing lost`;

@@ -19,7 +19,16 @@ import { closeSync, openSync, readSync, renameSync, unlinkSync, writeSync } from
 import { fileBytes, type ByteSource } from './bytes';
 import { crc32 } from 'node:zlib';
 import { checkpointChecksum, checkpointFault, writeCheckpoint, readCheckpoint } from './checkpoint';
-import { Decoder, type DecodeError, type DecodeSink, type EventBatch, type Handshake, type LostRecord, type CrashRecord, type SlabBytesRecord } from './decoder';
+import {
+  Decoder,
+  type DecodeError,
+  type DecodeSink,
+  type EventBatch,
+  type Handshake,
+  type LostRecord,
+  type CrashRecord,
+  type SlabBytesRecord,
+} from './decoder';
 import { eventAt, hex, type TraceEvent } from './events';
 import { FINDING_KINDS, type Finding, type FindingKind } from './findings';
 import { HeapModel, type ModelOptions } from './model';
@@ -42,7 +51,10 @@ export const DEFAULT_CHECKPOINT_INTERVAL = 1 << 17;
 const MAX_PENDING_IN_CHECKPOINT = 1 << 16;
 
 export interface CheckpointEntry {
-  event: number; streamOffset: number; dataOffset: number; dataLength: number;
+  event: number;
+  streamOffset: number;
+  dataOffset: number;
+  dataLength: number;
   /** CRC-32 of the checkpoint's bytes (absent in files written before it was kept) */
   crc32?: number;
 }
@@ -77,7 +89,10 @@ export type SerializedFinding = Omit<Finding, 'ptr'> & { ptr: string };
 
 export class TraceFileError extends Error {
   override readonly name = 'TraceFileError';
-  constructor(readonly offset: number, message: string) {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
     super(`${message} (at byte offset ${offset})`);
   }
 }
@@ -86,14 +101,24 @@ export function summarize(model: HeapModel, threads: number, firstNs: number, la
   const classes = model.freeRoutes.map((frees, i) => ({
     cls: i < model.layout.classes.length ? i : ('other' as const),
     // allocRoutes has a row for each of freeRoutes'
-    allocs: Object.fromEntries([...model.allocRoutes[i]!].map((n, route) => [ALLOC_ROUTE_NAMES[route] || 'none', n]).filter(([name, n]) => n && name !== 'none')),
-    frees: Object.fromEntries([...frees].map((n, route) => [FREE_ROUTE_NAMES[route] || 'none', n]).filter(([name, n]) => n && name !== 'none')),
+    allocs: Object.fromEntries(
+      [...model.allocRoutes[i]!].map((n, route) => [ALLOC_ROUTE_NAMES[route] || 'none', n]).filter(([name, n]) => n && name !== 'none'),
+    ),
+    frees: Object.fromEntries(
+      [...frees].map((n, route) => [FREE_ROUTE_NAMES[route] || 'none', n]).filter(([name, n]) => n && name !== 'none'),
+    ),
   }));
   const findings: Record<string, number> = {};
   for (const kind of FINDING_KINDS) if (model.findings.count(kind)) findings[kind] = model.findings.count(kind);
   return {
-    events: model.eventCount, threads, lostEvents: model.lostEvents, crashed: model.crashes.length > 0, ended: model.ended,
-    durationNs: Math.max(0, lastNs - firstNs), findings, classes,
+    events: model.eventCount,
+    threads,
+    lostEvents: model.lostEvents,
+    crashed: model.crashes.length > 0,
+    ended: model.ended,
+    durationNs: Math.max(0, lastNs - firstNs),
+    findings,
+    classes,
   };
 }
 
@@ -113,7 +138,11 @@ export function deserializeFinding(entry: SerializedFinding): Finding {
 class Checkpointer implements SessionListener {
   readonly entries: CheckpointEntry[] = [];
   private next: number;
-  constructor(private readonly session: TraceSession, private readonly store: (blob: Uint8Array) => number, private readonly interval: number) {
+  constructor(
+    private readonly session: TraceSession,
+    private readonly store: (blob: Uint8Array) => number,
+    private readonly interval: number,
+  ) {
     this.next = interval;
   }
   boundary(streamEnd: number): void {
@@ -121,7 +150,13 @@ class Checkpointer implements SessionListener {
     // never inside the snapshot: a model restored there would take its rest for a new one
     if (model.eventCount < this.next || model.inSnapshot || this.session.order.pendingEvents > MAX_PENDING_IN_CHECKPOINT) return;
     const blob = writeCheckpoint(model, this.session.order);
-    this.entries.push({ event: model.eventCount, streamOffset: streamEnd, dataOffset: this.store(blob), dataLength: blob.length, crc32: checkpointChecksum(blob) });
+    this.entries.push({
+      event: model.eventCount,
+      streamOffset: streamEnd,
+      dataOffset: this.store(blob),
+      dataLength: blob.length,
+      crc32: checkpointChecksum(blob),
+    });
     this.next = model.eventCount + this.interval;
   }
 }
@@ -140,16 +175,24 @@ export class TraceRecorder {
   private sideLength = 0;
   private readonly checkpointer: Checkpointer;
 
-  constructor(readonly path: string, private readonly session: TraceSession, interval = DEFAULT_CHECKPOINT_INTERVAL) {
+  constructor(
+    readonly path: string,
+    private readonly session: TraceSession,
+    interval = DEFAULT_CHECKPOINT_INTERVAL,
+  ) {
     this.fd = openSync(`${path}.part`, 'w', 0o600);
     this.sidePath = `${path}.checkpoints`;
     this.sideFd = openSync(this.sidePath, 'w+', 0o600);
     writeSync(this.fd, new Uint8Array(HEADER_SIZE), 0, HEADER_SIZE, 0);
-    this.checkpointer = new Checkpointer(session, (blob) => {
-      writeSync(this.sideFd, blob, 0, blob.length, this.sideLength);
-      this.sideLength += blob.length;
-      return this.sideLength - blob.length;
-    }, interval);
+    this.checkpointer = new Checkpointer(
+      session,
+      (blob) => {
+        writeSync(this.sideFd, blob, 0, blob.length, this.sideLength);
+        this.sideLength += blob.length;
+        return this.sideLength - blob.length;
+      },
+      interval,
+    );
     session.listeners.push(this.checkpointer);
   }
 
@@ -170,13 +213,19 @@ export class TraceRecorder {
     }
     closeSync(this.sideFd);
     unlinkSync(this.sidePath);
-    const index = indexOf(this.session, this.checkpointer.entries.map((entry) => ({ ...entry, dataOffset: entry.dataOffset + checkpointsAt })));
+    const index = indexOf(
+      this.session,
+      this.checkpointer.entries.map((entry) => ({ ...entry, dataOffset: entry.dataOffset + checkpointsAt })),
+    );
     const indexBytes = new TextEncoder().encode(JSON.stringify(index));
     const indexAt = checkpointsAt + this.sideLength;
     writeSync(this.fd, indexBytes, 0, indexBytes.length, indexAt);
     const header = new Uint8Array(HEADER_SIZE);
     const view = new DataView(header.buffer);
-    header.set(Array.from(TRACE_FILE_MAGIC, (c) => c.charCodeAt(0)), 0);
+    header.set(
+      Array.from(TRACE_FILE_MAGIC, (c) => c.charCodeAt(0)),
+      0,
+    );
     view.setUint16(8, TRACE_FILE_VERSION, true);
     view.setUint16(10, HEADER_SIZE, true);
     view.setUint32(12, FLAG_INDEXED | FLAG_INDEX_CHECKSUM | FLAG_HEADER_CHECKSUM, true);
@@ -224,7 +273,11 @@ class Replay implements DecodeSink {
   readonly collected: TraceEvent[] = [];
   /** an event past the target came: what follows it is after the target too */
   private passed = false;
-  constructor(public model: HeapModel, private readonly target: number, private readonly collectFrom = -1) {
+  constructor(
+    public model: HeapModel,
+    private readonly target: number,
+    private readonly collectFrom = -1,
+  ) {
     this.order = new EventOrder({
       event: (bytes, at, thread) => {
         const model = this.model;
@@ -232,21 +285,39 @@ class Replay implements DecodeSink {
           this.passed = true;
           return;
         }
-        if (this.collectFrom >= 0 && model.eventCount >= this.collectFrom) this.collected.push(eventRecord(bytes, at, thread, model.eventCount));
+        if (this.collectFrom >= 0 && model.eventCount >= this.collectFrom)
+          this.collected.push(eventRecord(bytes, at, thread, model.eventCount));
         model.apply(bytes, at, thread);
       },
-      lost: (record) => { if (!this.passed) this.model.onLost(record); },
+      lost: (record) => {
+        if (!this.passed) this.model.onLost(record);
+      },
     });
   }
   handshake(): void {}
-  events(batch: EventBatch): void { this.order.events(batch); }
-  sync(timeNs: number): void { this.order.sync(timeNs); }
-  lost(record: LostRecord): void { this.order.lost(record); }
-  crash(record: CrashRecord): void { this.order.flush(); if (!this.passed) this.model.onCrash(record); }
-  slabBytes(record: SlabBytesRecord): void { if (!this.passed) this.model.onSlabBytes(record); }
-  end(): void { this.order.flush(); }
+  events(batch: EventBatch): void {
+    this.order.events(batch);
+  }
+  sync(timeNs: number): void {
+    this.order.sync(timeNs);
+  }
+  lost(record: LostRecord): void {
+    this.order.lost(record);
+  }
+  crash(record: CrashRecord): void {
+    this.order.flush();
+    if (!this.passed) this.model.onCrash(record);
+  }
+  slabBytes(record: SlabBytesRecord): void {
+    if (!this.passed) this.model.onSlabBytes(record);
+  }
+  end(): void {
+    this.order.flush();
+  }
   error(_error: DecodeError): void {}
-  get done(): boolean { return this.passed; }
+  get done(): boolean {
+    return this.passed;
+  }
 }
 
 function eventRecord(bytes: Uint8Array, at: number, thread: number, index: number): TraceEvent {
@@ -328,26 +399,44 @@ export class TraceFile {
     if (magic !== TRACE_FILE_MAGIC) {
       // the header's first bytes are damaged, yet a stream may follow it
       if (got === HEADER_SIZE && hasWireMagic(source, HEADER_SIZE))
-        return TraceFile.recover(source, path, options, { streamStart: HEADER_SIZE, limit: available, around: { offset: 0, cause: 'the header has no "HKTRACE" magic' } });
+        return TraceFile.recover(source, path, options, {
+          streamStart: HEADER_SIZE,
+          limit: available,
+          around: { offset: 0, cause: 'the header has no "HKTRACE" magic' },
+        });
       throw new TraceFileError(0, `${path} is not a Slabscope trace (no "HKTRACE" or "SLABSCP" magic)`);
     }
     if (got < HEADER_SIZE) throw new TraceFileError(got, `${path} ends inside its ${HEADER_SIZE}-byte header`);
     const view = new DataView(header.buffer);
     const version = view.getUint16(8, true);
-    if (version !== TRACE_FILE_VERSION) throw new TraceFileError(8, `trace file version ${version} is not supported (${TRACE_FILE_VERSION} is)`);
+    if (version !== TRACE_FILE_VERSION)
+      throw new TraceFileError(8, `trace file version ${version} is not supported (${TRACE_FILE_VERSION} is)`);
     const flags = view.getUint32(12, true);
     const streamStart = Number(view.getBigUint64(16, true));
     const streamLength = Number(view.getBigUint64(24, true));
     const indexAt = Number(view.getBigUint64(32, true));
     const indexLength = Number(view.getBigUint64(40, true));
-    const recover = (spec: Omit<RecoverySpec, 'streamStart'>) => TraceFile.recover(source, path, options, { streamStart: HEADER_SIZE, ...spec });
-    if (!(flags & FLAG_INDEXED)) return recover({ limit: available, around: { cause: 'the recording was never finished: no index follows the stream' } });
+    const recover = (spec: Omit<RecoverySpec, 'streamStart'>) =>
+      TraceFile.recover(source, path, options, { streamStart: HEADER_SIZE, ...spec });
+    if (!(flags & FLAG_INDEXED))
+      return recover({ limit: available, around: { cause: 'the recording was never finished: no index follows the stream' } });
     // a header whose fields cannot be believed: the stream still starts after it
     if (flags & FLAG_HEADER_CHECKSUM && crc32(header.subarray(0, 60)) !== view.getUint32(60, true))
       return recover({ limit: available, around: { offset: 0, cause: 'the header does not match its checksum' } });
-    if (streamStart !== HEADER_SIZE) return recover({ limit: available, around: { offset: 16, cause: `the header puts the stream at byte ${streamStart}, not ${HEADER_SIZE}` } });
+    if (streamStart !== HEADER_SIZE)
+      return recover({
+        limit: available,
+        around: { offset: 16, cause: `the header puts the stream at byte ${streamStart}, not ${HEADER_SIZE}` },
+      });
     if (streamLength > available)
-      return recover({ limit: available, declared: streamLength, around: { offset: size, cause: `the file ends ${streamLength - available} bytes before the end of its ${streamLength}-byte stream` } });
+      return recover({
+        limit: available,
+        declared: streamLength,
+        around: {
+          offset: size,
+          cause: `the file ends ${streamLength - available} bytes before the end of its ${streamLength}-byte stream`,
+        },
+      });
     const indexed = readIndex(source, flags, view, streamStart + streamLength, indexAt, indexLength, size);
     if (typeof indexed === 'object' && 'cause' in indexed) return recover({ limit: streamLength, declared: streamLength, around: indexed });
     const index = indexed;
@@ -357,7 +446,8 @@ export class TraceFile {
       throw new TraceFileError(streamStart + (failure?.offset ?? 0), `no handshake in ${path}: ${failure?.message ?? 'empty stream'}`);
     }
     const disagreement = firstDisagreement(scan, index.errors, index.eventCount);
-    if (disagreement && disagreement.offset < 0) return recover({ limit: streamLength, declared: streamLength, around: { offset: indexAt, cause: disagreement.cause } });
+    if (disagreement && disagreement.offset < 0)
+      return recover({ limit: streamLength, declared: streamLength, around: { offset: indexAt, cause: disagreement.cause } });
     if (disagreement) {
       // the index describes the stream as it was: read back only the whole frames before the fault
       const frameStart = frameStartOf(source, streamStart, scan.handshake.bytes.length, disagreement.offset);
@@ -367,8 +457,9 @@ export class TraceFile {
     let damage: TraceDamage | null = null;
     if (damaged.length) {
       const first = damaged[0]!;
-      const cause = `checkpoint ${index.checkpoints.indexOf(first.entry) + 1} of ${index.checkpoints.length} (event ${first.entry.event}) ${first.fault}`
-        + (damaged.length > 1 ? ` (and ${damaged.length - 1} more)` : '');
+      const cause =
+        `checkpoint ${index.checkpoints.indexOf(first.entry) + 1} of ${index.checkpoints.length} (event ${first.entry.event}) ${first.fault}` +
+        (damaged.length > 1 ? ` (and ${damaged.length - 1} more)` : '');
       const fields = { offset: first.entry.dataOffset, event: null, bytesLost: 0, endMissing: !index.summary.ended, indexRebuilt: false };
       damage = { ...fields, message: damageMessage(fields, cause, index.eventCount, null) };
     }
@@ -381,8 +472,10 @@ export class TraceFile {
     const damaged: { entry: CheckpointEntry; fault: string }[] = [];
     for (const entry of index.checkpoints) {
       const bytes = new Uint8Array(entry.dataLength);
-      const fault = source.read(bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength
-        ? 'is cut short' : checkpointFault(bytes, entry.event, entry.crc32);
+      const fault =
+        source.read(bytes, 0, entry.dataLength, entry.dataOffset) < entry.dataLength
+          ? 'is cut short'
+          : checkpointFault(bytes, entry.event, entry.crc32);
       if (fault) damaged.push({ entry, fault });
     }
     return damaged;
@@ -416,9 +509,12 @@ export class TraceFile {
       throw new TraceFileError(streamStart + (error?.offset ?? 0), `no handshake in ${path}: ${error?.message ?? 'empty stream'}`);
     }
     const errors = session.errors;
-    const drop = (error: DecodeError | undefined) => { if (error) errors.splice(errors.indexOf(error), 1); };
+    const drop = (error: DecodeError | undefined) => {
+      if (error) errors.splice(errors.indexOf(error), 1);
+    };
     let fault = spec.fault ?? null;
-    let streamEnd = limit, prefixEnd = limit;
+    let streamEnd = limit,
+      prefixEnd = limit;
     const fatal = session.fatalError;
     if (fatal?.code === 'after-end') {
       // the stream ended whole; in a trace file its checkpoints and index follow
@@ -431,23 +527,39 @@ export class TraceFile {
       drop(fatal);
     }
     if (!fault && spec.declared !== undefined && spec.declared > streamEnd)
-      fault = { offset: streamEnd, cause: `the file ends ${spec.declared - streamEnd} bytes before the end of its ${spec.declared}-byte stream` };
+      fault = {
+        offset: streamEnd,
+        cause: `the file ends ${spec.declared - streamEnd} bytes before the end of its ${spec.declared}-byte stream`,
+      };
     let damage: TraceDamage | null = null;
     if (fault || spec.around) {
       // the end-of-stream frame a cut took is said by the damage, not as a fault of its own
       if (fault) drop(errors.find((error) => error.code === 'no-end' && error.offset === streamEnd));
       const fields = {
-        offset: fault ? streamStart + fault.offset : spec.around!.offset ?? streamStart + streamEnd,
+        offset: fault ? streamStart + fault.offset : (spec.around!.offset ?? streamStart + streamEnd),
         event: fault ? model.eventCount : null,
         bytesLost: fault ? Math.max(spec.declared ?? streamEnd, prefixEnd) - prefixEnd : 0,
         endMissing: !model.ended,
         indexRebuilt: !spec.raw,
       };
       const aroundAt = spec.around?.offset;
-      const around = fault && spec.around ? `${spec.around.cause}${aroundAt !== undefined && aroundAt < HEADER_SIZE ? ` at byte offset ${aroundAt}` : ''}` : null;
+      const around =
+        fault && spec.around
+          ? `${spec.around.cause}${aroundAt !== undefined && aroundAt < HEADER_SIZE ? ` at byte offset ${aroundAt}` : ''}`
+          : null;
       damage = { ...fields, message: damageMessage(fields, fault?.cause ?? spec.around!.cause, model.eventCount, around) };
     }
-    return new TraceFile(source, path, model.handshake, indexOf(session, checkpointer.entries), streamStart, prefixEnd, options, blobs, damage);
+    return new TraceFile(
+      source,
+      path,
+      model.handshake,
+      indexOf(session, checkpointer.entries),
+      streamStart,
+      prefixEnd,
+      options,
+      blobs,
+      damage,
+    );
   }
 
   close(): void {
@@ -462,7 +574,8 @@ export class TraceFile {
 
   /** Up to `count` events from index `from`, as objects, in the order the model applies them. */
   readEvents(from: number, count: number): TraceEvent[] {
-    const start = Math.max(0, Math.floor(from)), end = Math.min(this.eventCount, start + Math.floor(count));
+    const start = Math.max(0, Math.floor(from)),
+      end = Math.min(this.eventCount, start + Math.floor(count));
     if (end <= start) return [];
     return this.replay(end, start).collected;
   }
@@ -491,11 +604,16 @@ export class TraceFile {
 
   private checkpointBefore(target: number): CheckpointEntry | null {
     const list = this.checkpoints;
-    let lo = 0, hi = list.length - 1, found: CheckpointEntry | null = null;
+    let lo = 0,
+      hi = list.length - 1,
+      found: CheckpointEntry | null = null;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const entry = list[mid]!; // lo ≤ mid ≤ hi, inside the list
-      if (entry.event <= target) { found = entry; lo = mid + 1; } else hi = mid - 1;
+      if (entry.event <= target) {
+        found = entry;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
     return found;
   }
@@ -536,13 +654,22 @@ function hasWireMagic(source: ByteSource, at: number): boolean {
 }
 
 /** The index, read and checked; what is wrong with it (and where, in the file) when it cannot be used. */
-function readIndex(source: ByteSource, flags: number, header: DataView, streamEnd: number, indexAt: number, indexLength: number, size: number): TraceIndex | { offset: number; cause: string } {
+function readIndex(
+  source: ByteSource,
+  flags: number,
+  header: DataView,
+  streamEnd: number,
+  indexAt: number,
+  indexLength: number,
+  size: number,
+): TraceIndex | { offset: number; cause: string } {
   if (indexAt < streamEnd) return { offset: 32, cause: `the header puts the index at byte ${indexAt}, inside the stream` };
   if (indexAt + indexLength > size)
     return { offset: size, cause: `the file ends before its index (${indexLength} bytes at byte ${indexAt})` };
   const bytes = new Uint8Array(indexLength);
   if (source.read(bytes, 0, indexLength, indexAt) < indexLength) return { offset: indexAt, cause: 'the index could not be read whole' };
-  if (flags & FLAG_INDEX_CHECKSUM && crc32(bytes) !== header.getUint32(56, true)) return { offset: indexAt, cause: 'the index does not match its checksum' };
+  if (flags & FLAG_INDEX_CHECKSUM && crc32(bytes) !== header.getUint32(56, true))
+    return { offset: indexAt, cause: 'the index does not match its checksum' };
   let index: TraceIndex;
   try {
     index = JSON.parse(new TextDecoder().decode(bytes));
@@ -559,22 +686,51 @@ function indexFault(index: TraceIndex, streamEnd: number, size: number): string 
   if (typeof index !== 'object' || index === null) return 'is not an object';
   if (index.version !== TRACE_FILE_VERSION) return `has version ${index.version}`;
   if (!natural(index.eventCount)) return 'has no event count';
-  if (!Array.isArray(index.checkpoints) || !Array.isArray(index.times) || !Array.isArray(index.findings) || !Array.isArray(index.errors)) return 'lacks checkpoints, times, findings or errors';
+  if (!Array.isArray(index.checkpoints) || !Array.isArray(index.times) || !Array.isArray(index.findings) || !Array.isArray(index.errors))
+    return 'lacks checkpoints, times, findings or errors';
   if (typeof index.summary !== 'object' || index.summary === null || !natural(index.summary.events)) return 'has no summary';
   let last = -1;
   for (const entry of index.checkpoints) {
-    const placed = typeof entry === 'object' && entry !== null && natural(entry.event) && natural(entry.streamOffset) && natural(entry.dataOffset) && natural(entry.dataLength)
-      && (entry.crc32 === undefined || natural(entry.crc32));
-    if (!placed || !(entry.event > last && entry.event <= index.eventCount && entry.streamOffset <= streamEnd && entry.dataOffset >= streamEnd && entry.dataOffset + entry.dataLength <= size))
+    const placed =
+      typeof entry === 'object' &&
+      entry !== null &&
+      natural(entry.event) &&
+      natural(entry.streamOffset) &&
+      natural(entry.dataOffset) &&
+      natural(entry.dataLength) &&
+      (entry.crc32 === undefined || natural(entry.crc32));
+    if (
+      !placed ||
+      !(
+        entry.event > last &&
+        entry.event <= index.eventCount &&
+        entry.streamOffset <= streamEnd &&
+        entry.dataOffset >= streamEnd &&
+        entry.dataOffset + entry.dataLength <= size
+      )
+    )
       return `has a checkpoint out of place (event ${String(entry?.event)})`;
     last = entry.event;
   }
-  if (index.lost !== undefined && (!Array.isArray(index.lost) || index.lost.some((entry) => !Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount))) return 'has a lost-event entry out of place';
-  for (const entry of index.times) if (!Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount) return 'has a time entry out of place';
+  if (
+    index.lost !== undefined &&
+    (!Array.isArray(index.lost) || index.lost.some((entry) => !Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount))
+  )
+    return 'has a lost-event entry out of place';
+  for (const entry of index.times)
+    if (!Array.isArray(entry) || entry.length !== 2 || entry[0] > index.eventCount) return 'has a time entry out of place';
   for (const error of index.errors)
-    if (typeof error !== 'object' || error === null || typeof error.code !== 'string' || !natural(error.offset) || typeof error.message !== 'string') return 'has a stream error out of place';
+    if (
+      typeof error !== 'object' ||
+      error === null ||
+      typeof error.code !== 'string' ||
+      !natural(error.offset) ||
+      typeof error.message !== 'string'
+    )
+      return 'has a stream error out of place';
   for (const finding of index.findings) {
-    if (typeof finding !== 'object' || finding === null || !FINDING_KINDS.includes(finding.kind)) return `has a finding of unknown kind ${String(finding?.kind)}`;
+    if (typeof finding !== 'object' || finding === null || !FINDING_KINDS.includes(finding.kind))
+      return `has a finding of unknown kind ${String(finding?.kind)}`;
     try {
       deserializeFinding(finding);
     } catch {

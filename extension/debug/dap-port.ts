@@ -34,19 +34,30 @@ export function addressInResult(body: Record<string, unknown>): number | null {
 }
 
 export class DapMemoryPort implements MemoryPort {
-  constructor(private readonly request: DapRequest, private readonly options: DapPortOptions) {}
+  constructor(
+    private readonly request: DapRequest,
+    private readonly options: DapPortOptions,
+  ) {}
 
   async addressOf(expression: string): Promise<number> {
-    const body = record(await this.request('evaluate', {
-      expression: `${this.options.expressionPrefix ?? ''}${expression}`, frameId: this.options.frameId, context: 'watch',
-    }), `evaluate ${expression}`);
+    const body = record(
+      await this.request('evaluate', {
+        expression: `${this.options.expressionPrefix ?? ''}${expression}`,
+        frameId: this.options.frameId,
+        context: 'watch',
+      }),
+      `evaluate ${expression}`,
+    );
     const address = addressInResult(body);
     if (address === null) throw new MemoryReadError(`evaluate ${expression} gave ${JSON.stringify(body.result)}, no address`);
     return address;
   }
 
   async readMemory(address: number, count: number): Promise<MemoryBlock> {
-    const body = record(await this.request('readMemory', { memoryReference: hexAddress(address), count }), `readMemory ${hexAddress(address)}`);
+    const body = record(
+      await this.request('readMemory', { memoryReference: hexAddress(address), count }),
+      `readMemory ${hexAddress(address)}`,
+    );
     const data = typeof body.data === 'string' ? Buffer.from(body.data, 'base64') : Buffer.alloc(0);
     const unreadable = typeof body.unreadableBytes === 'number' ? body.unreadableBytes : 0;
     // an adapter may start the answer elsewhere (aligned down, or past unreadable bytes): place it

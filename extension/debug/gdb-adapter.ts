@@ -34,11 +34,12 @@ export class GdbAdapter {
     this.session.onDidSendMessage((message) => this.receive(message as unknown as DapMessage));
   }
 
-  readonly request: DapRequest = (command, args) => new Promise((resolve, reject) => {
-    const seq = this.seq++;
-    this.pending.set(seq, { command, resolve, reject });
-    this.session.handleMessage({ seq, type: 'request', command, arguments: args } as never);
-  });
+  readonly request: DapRequest = (command, args) =>
+    new Promise((resolve, reject) => {
+      const seq = this.seq++;
+      this.pending.set(seq, { command, resolve, reject });
+      this.session.handleMessage({ seq, type: 'request', command, arguments: args } as never);
+    });
 
   onEvent(listener: (event: DapEvent) => void): void {
     this.listeners.push(listener);
@@ -73,10 +74,18 @@ export class GdbAdapter {
       if (message.success) waiting.resolve(message.body ?? {});
       else waiting.reject(new DapError(`${waiting.command}: ${message.message ?? 'failed'}`));
     } else if (message.type === 'event' && message.event) {
-      for (const listener of [...this.listeners]) listener({ event: message.event, body: message.body as Record<string, unknown> | undefined });
+      for (const listener of [...this.listeners])
+        listener({ event: message.event, body: message.body as Record<string, unknown> | undefined });
     } else if (message.type === 'request') {
       // a reverse request (runInTerminal: only the pty console asks it, which is not used here)
-      this.session.handleMessage({ type: 'response', seq: this.seq++, request_seq: message.seq, command: message.command, success: false, message: 'not supported' } as never);
+      this.session.handleMessage({
+        type: 'response',
+        seq: this.seq++,
+        request_seq: message.seq,
+        command: message.command,
+        success: false,
+        message: 'not supported',
+      } as never);
     }
   }
 }
@@ -85,5 +94,8 @@ export class GdbAdapter {
 export function runGdbAdapterOverStdio(): void {
   const session = new SlabscopeGdbSession();
   session.start(process.stdin, process.stdout);
-  process.stdin.on('end', () => { session.dispose(); process.exit(0); });
+  process.stdin.on('end', () => {
+    session.dispose();
+    process.exit(0);
+  });
 }

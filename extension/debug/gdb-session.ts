@@ -22,7 +22,10 @@ export class SlabscopeGdbSession extends GDBDebugSession {
     return super.launchRequest(response, launch as never);
   }
 
-  protected override async configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse, args: DebugProtocol.ConfigurationDoneArguments): Promise<void> {
+  protected override async configurationDoneRequest(
+    response: DebugProtocol.ConfigurationDoneResponse,
+    args: DebugProtocol.ConfigurationDoneArguments,
+  ): Promise<void> {
     if (!this.coreFile) return super.configurationDoneRequest(response, args);
     this.sendResponse(response);
     this.sendEvent(new StoppedEvent('core file', 1) as DebugProtocol.StoppedEvent);

@@ -2,7 +2,18 @@
 // slab freelist and remote queue as a chain of blocks from its head, each chain
 // validated link by link. Pure: works on the bytes heap-reader.ts fetched.
 import { basename } from 'node:path';
-import { basePtr, headerFor, NO_BASE, nextCoversHeader, severityOf, userFromBase, type BasePtr, type Finding, type FindingKind, type UserPtr } from '../core';
+import {
+  basePtr,
+  headerFor,
+  NO_BASE,
+  nextCoversHeader,
+  severityOf,
+  userFromBase,
+  type BasePtr,
+  type Finding,
+  type FindingKind,
+  type UserPtr,
+} from '../core';
 import { hexAddress, type ReadStats } from './memory-port';
 import type { HeapMemory, SlabMemory } from './heap-reader';
 
@@ -60,7 +71,7 @@ const U64 = (1n << 64n) - 1n;
 
 /** The check word of a free block at `base` linking to `next` (native/src/layout.h ss_check_word_value). */
 function checkWordOf(base: bigint, next: bigint, key: bigint): bigint {
-  return ((((next ^ key) * 0x9E3779B97F4A7C15n) & U64) ^ base) & U64;
+  return ((((next ^ key) * 0x9e3779b97f4a7c15n) & U64) ^ base) & U64;
 }
 
 type ChainKind = 'cache' | 'freelist' | 'remote';
@@ -84,7 +95,9 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   for (const slab of memory.slabs) slabByStart.set(slab.start, slab);
   const superslabs = new Set(memory.superslabs);
   const findings: Finding[] = [];
-  const where = stoppedAt?.file ? ` (found while stopped at ${basename(stoppedAt.file)}:${stoppedAt.line ?? '?'})` : ' (found while stopped)';
+  const where = stoppedAt?.file
+    ? ` (found while stopped at ${basename(stoppedAt.file)}:${stoppedAt.line ?? '?'})`
+    : ' (found while stopped)';
   /** the chain each block was first seen in: a block in two chains is freed twice */
   const owners = new Map<number, string>();
   // bound on any chain: no chain of valid links is longer than the blocks of its class
@@ -93,7 +106,9 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   for (const slab of memory.slabs) carvedOf[slab.cls]! += slab.carved;
 
   const linkAt = (slab: SlabMemory, offset: number): bigint | null =>
-    offset + 8 <= slab.blocks.length ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true) : null;
+    offset + 8 <= slab.blocks.length
+      ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true)
+      : null;
   // The check build keeps a keyed copy of each free block's link beside it: where the words match, a block
   // a chain reaches whose word does not is in use. A release build writes none (none match).
   const key = memory.checkKey;
@@ -102,7 +117,8 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   const wordAt = (slab: SlabMemory, offset: number): bigint | null => linkAt(slab, offset + checkWordOffset);
   /** 'free' where the block's check word matches its link (or a remote free's claim), 'in-use' where it says live, else 'rewritten' */
   const wordSays = (slab: SlabMemory, offset: number): 'free' | 'in-use' | 'rewritten' => {
-    const word = wordAt(slab, offset), link = linkAt(slab, offset + layout.classes[slab.cls]!.nextOffset);
+    const word = wordAt(slab, offset),
+      link = linkAt(slab, offset + layout.classes[slab.cls]!.nextOffset);
     if (word === null || link === null || key === null) return 'free';
     const base = BigInt(slab.start + offset);
     if (word === checkWordOf(base, link, key) || word === (claimed ^ base)) return 'free';
@@ -116,8 +132,12 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       for (const head of [slab.freelist, slab.remoteHead]) {
         const offset = Number(head) - slab.start;
         if (head === 0n || offset < 0 || offset % stride !== 0 || offset + stride > slab.blocks.length) continue;
-        const link = linkAt(slab, offset + nextOffset), word = wordAt(slab, offset);
-        if (link !== null && word !== null && word === checkWordOf(head, link, key)) { checkWords = true; break search; }
+        const link = linkAt(slab, offset + nextOffset),
+          word = wordAt(slab, offset);
+        if (link !== null && word !== null && word === checkWordOf(head, link, key)) {
+          checkWords = true;
+          break search;
+        }
       }
     }
   if (key !== null && checkWordOffset >= 0 && !checkWords)
@@ -127,18 +147,28 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         const slab = slabByStart.get(Number(head) - (Number(head) % layout.slabSize));
         if (!slab || slab.cls !== cls) return;
         const offset = Number(head) - slab.start;
-        const link = linkAt(slab, offset + layout.classes[cls]!.nextOffset), word = wordAt(slab, offset);
+        const link = linkAt(slab, offset + layout.classes[cls]!.nextOffset),
+          word = wordAt(slab, offset);
         if (link !== null && word !== null && word === checkWordOf(head, link, key)) checkWords = true;
       });
 
   const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: BasePtr, cls: number, sentence: string) => {
     findings.push({
-      kind, severity: severityOf(kind), ptr, base, cls, thread: rule.thread, event: -1,
-      message: `${sentence}${where}`, origin: 'engine', internalSite: null,
-      stacks: { alloc: [], free: [], detect: [] }, allocEvent: -1, freeEvent: -1,
+      kind,
+      severity: severityOf(kind),
+      ptr,
+      base,
+      cls,
+      thread: rule.thread,
+      event: -1,
+      message: `${sentence}${where}`,
+      origin: 'engine',
+      internalSite: null,
+      stacks: { alloc: [], free: [], detect: [] },
+      allocEvent: -1,
+      freeEvent: -1,
     });
   };
-
 
   /** Walks one chain from `head`: Brent's cycle detection, every link checked before it is followed. */
   const walk = (head: bigint, rule: ChainRule): ChainImage => {
@@ -149,13 +179,22 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     let fromBase = NO_BASE;
     let link = head;
     // Brent: the tortoise waits at the node seen at the last power of two
-    let tortoise = -1, power = 1, steps = 0;
+    let tortoise = -1,
+      power = 1,
+      steps = 0;
     let shared = false;
     for (;;) {
       if (link === 0n) return { nodes, end: 'null' };
       if (sentinel !== null && link === sentinel) {
         if (rule.kind === 'remote') return { nodes, end: 'null' };
-        report('sentinel-leak', rule, link, fromBase, rule.cls, `${rule.name}: ${from} holds the remote queue's sentinel ${hexAddress(link)}`);
+        report(
+          'sentinel-leak',
+          rule,
+          link,
+          fromBase,
+          rule.cls,
+          `${rule.name}: ${from} holds the remote queue's sentinel ${hexAddress(link)}`,
+        );
         return { nodes, end: 'sentinel' };
       }
       const say = `${rule.name}: ${from} links to ${hexAddress(link)}`;
@@ -168,12 +207,27 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       const start = address - (address % layout.slabSize);
       const slab = slabByStart.get(start);
       if (!slab) {
-        report('next-out-of-slab', rule, link, fromBase, rule.cls,
-          superslabs.has(superslab) ? `${say}, in slab ${(start - superslab) / layout.slabSize} of superslab ${hexAddress(superslab)}, which serves no class` : `${say}, which is in no superslab`);
+        report(
+          'next-out-of-slab',
+          rule,
+          link,
+          fromBase,
+          rule.cls,
+          superslabs.has(superslab)
+            ? `${say}, in slab ${(start - superslab) / layout.slabSize} of superslab ${hexAddress(superslab)}, which serves no class`
+            : `${say}, which is in no superslab`,
+        );
         return { nodes, end: 'out-of-slab' };
       }
       if (rule.slab && slab !== rule.slab) {
-        report('next-out-of-slab', rule, link, fromBase, rule.cls, `${say}, out of its slab ${hexAddress(rule.slab.start)} into slab ${hexAddress(slab.start)}`);
+        report(
+          'next-out-of-slab',
+          rule,
+          link,
+          fromBase,
+          rule.cls,
+          `${say}, out of its slab ${hexAddress(rule.slab.start)} into slab ${hexAddress(slab.start)}`,
+        );
         return { nodes, end: 'out-of-slab' };
       }
       if (slab.cls !== rule.cls) {
@@ -184,8 +238,16 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       const slot = Math.floor(offset / stride);
       const into = offset - slot * stride;
       if (into !== 0) {
-        report('next-corrupt', rule, link, fromBase, rule.cls,
-          into === layout.userOffset ? `${say}, a USER pointer where the BASE belongs` : `${say}, ${into} bytes into a C${rule.cls} block: no block's start`);
+        report(
+          'next-corrupt',
+          rule,
+          link,
+          fromBase,
+          rule.cls,
+          into === layout.userOffset
+            ? `${say}, a USER pointer where the BASE belongs`
+            : `${say}, ${into} bytes into a C${rule.cls} block: no block's start`,
+        );
         return { nodes, end: 'corrupt' };
       }
       if (slot >= slab.carved) {
@@ -204,14 +266,31 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         const closing = kept[kept.length - 1]!; // the tortoise sits on a node the walk pushed: the first lap holds one at least
         const loopStart = lap < nodes.length ? nodes[lap]!.base : base;
         const mu = firstAt.get(loopStart) ?? 0;
-        report('freelist-cycle', rule, BigInt(loopStart), closing.base, rule.cls,
-          `${rule.name} loops: the block at ${hexAddress(closing.base)} links back to ${hexAddress(loopStart)}, node ${mu} of the chain (${kept.length - mu} blocks in the loop)`);
+        report(
+          'freelist-cycle',
+          rule,
+          BigInt(loopStart),
+          closing.base,
+          rule.cls,
+          `${rule.name} loops: the block at ${hexAddress(closing.base)} links back to ${hexAddress(loopStart)}, node ${mu} of the chain (${kept.length - mu} blocks in the loop)`,
+        );
         return { nodes: kept, end: 'cycle' };
       }
       steps++;
-      if (steps === power) { tortoise = address; power *= 2; steps = 0; }
+      if (steps === power) {
+        tortoise = address;
+        power *= 2;
+        steps = 0;
+      }
       if (nodes.length >= bound) {
-        report('freelist-cycle', rule, link, fromBase, rule.cls, `${rule.name} runs past ${bound} blocks, more than its class has: it loops`);
+        report(
+          'freelist-cycle',
+          rule,
+          link,
+          fromBase,
+          rule.cls,
+          `${rule.name} runs past ${bound} blocks, more than its class has: it loops`,
+        );
         return { nodes, end: 'cycle' };
       }
       if (slot * stride + nextOffset + 8 > slab.blocks.length) return { nodes, end: 'unreadable' };
@@ -221,22 +300,41 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         return { nodes, end: 'corrupt' };
       }
       if (word === 'rewritten')
-        report('next-corrupt', rule, BigInt(address), base, rule.cls,
-          `${rule.name}: the free block at ${hexAddress(address)} holds a link written after it was freed (its check word is for another link)`);
+        report(
+          'next-corrupt',
+          rule,
+          BigInt(address),
+          base,
+          rule.cls,
+          `${rule.name}: the free block at ${hexAddress(address)} holds a link written after it was freed (its check word is for another link)`,
+        );
       nodes.push({ base, user: userFromBase(base, layout) });
       if (!shared) {
         const first = owners.get(address);
         if (first !== undefined && first !== rule.name) {
           shared = true;
-          report('double-free', rule, link, base, rule.cls, `the block at ${hexAddress(address)} is in ${first} and in ${rule.name}: freed twice`);
+          report(
+            'double-free',
+            rule,
+            link,
+            base,
+            rule.cls,
+            `the block at ${hexAddress(address)} is in ${first} and in ${rule.name}: freed twice`,
+          );
         } else owners.set(address, rule.name);
       }
       if (!nextCoversHeader(layout, rule.cls)) {
         const header = slab.blocks[offset + layout.headerOffset];
         // a byte past what was read of the slab says nothing
         if (header !== undefined && header !== headerFor(layout, rule.cls))
-          report('header-corrupt', rule, BigInt(userFromBase(base, layout)), base, rule.cls,
-            `${rule.name}: the free block at ${hexAddress(address)} has header byte ${hexAddress(header)}, not ${hexAddress(headerFor(layout, rule.cls))} (C${rule.cls})`);
+          report(
+            'header-corrupt',
+            rule,
+            BigInt(userFromBase(base, layout)),
+            base,
+            rule.cls,
+            `${rule.name}: the free block at ${hexAddress(address)} has header byte ${hexAddress(header)}, not ${hexAddress(headerFor(layout, rule.cls))} (C${rule.cls})`,
+          );
       }
       from = `the block at ${hexAddress(address)}`;
       fromBase = base;
@@ -265,8 +363,24 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     const remote = walk(slab.remoteHead, { kind: 'remote', cls: slab.cls, slab, thread: slab.owner, name: `the remote queue of ${name}` });
     const free = slab.carved - slab.used;
     if (freelist.end === 'null' && freelist.nodes.length !== free)
-      report('count-mismatch', freelistRule, slab.freelist, NO_BASE, slab.cls, `${freelistRule.name} holds ${freelist.nodes.length} blocks; carved ${slab.carved} less used ${slab.used} says ${free}`);
-    return { start: slab.start, cls: slab.cls, owner: slab.owner, used: slab.used, capacity: slab.capacity, carved: slab.carved, freelist, remote };
+      report(
+        'count-mismatch',
+        freelistRule,
+        slab.freelist,
+        NO_BASE,
+        slab.cls,
+        `${freelistRule.name} holds ${freelist.nodes.length} blocks; carved ${slab.carved} less used ${slab.used} says ${free}`,
+      );
+    return {
+      start: slab.start,
+      cls: slab.cls,
+      owner: slab.owner,
+      used: slab.used,
+      capacity: slab.capacity,
+      carved: slab.carved,
+      freelist,
+      remote,
+    };
   });
 
   // a walk that went round a loop more than once met the same bad header again: one finding each
@@ -275,5 +389,14 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     const key = `${finding.kind}:${finding.base}:${finding.ptr}`;
     return !said.has(key) && said.add(key) !== undefined;
   });
-  return { layout: layout.name, stoppedAt, superslabs: memory.superslabs, threads, slabs, findings: once, warnings: memory.warnings, reads: memory.reads };
+  return {
+    layout: layout.name,
+    stoppedAt,
+    superslabs: memory.superslabs,
+    threads,
+    slabs,
+    findings: once,
+    warnings: memory.warnings,
+    reads: memory.reads,
+  };
 }

@@ -18,8 +18,16 @@ export interface HeapJson {
   superslabs: string[];
   threads: { thread: number; caches: { cls: number; count: number; nodes: HeapJsonNode[]; end: ChainEnd }[] }[];
   slabs: {
-    start: string; cls: number; owner: number; used: number; capacity: number; carved: number;
-    freelist: HeapJsonNode[]; freelistEnd: ChainEnd; remote: HeapJsonNode[]; remoteEnd: ChainEnd;
+    start: string;
+    cls: number;
+    owner: number;
+    used: number;
+    capacity: number;
+    carved: number;
+    freelist: HeapJsonNode[];
+    freelistEnd: ChainEnd;
+    remote: HeapJsonNode[];
+    remoteEnd: ChainEnd;
   }[];
   findings: ReportFinding[];
   warnings: string[];
@@ -29,7 +37,10 @@ export interface HeapJson {
 const nodes = (list: readonly NodeImage[]): HeapJsonNode[] => list.map((node) => ({ base: hex(node.base), user: hex(node.user) }));
 
 export function heapJson(image: HeapImage): HeapJson {
-  const site = image.stoppedAt?.file && image.stoppedAt.line ? { file: image.stoppedAt.file, line: image.stoppedAt.line, function: image.stoppedAt.function } : null;
+  const site =
+    image.stoppedAt?.file && image.stoppedAt.line
+      ? { file: image.stoppedAt.file, line: image.stoppedAt.line, function: image.stoppedAt.function }
+      : null;
   return {
     format: 'slabscope-heap',
     version: HEAP_FORMAT_VERSION,
@@ -41,12 +52,28 @@ export function heapJson(image: HeapImage): HeapJson {
       caches: thread.caches.map((cache) => ({ cls: cache.cls, count: cache.count, nodes: nodes(cache.nodes), end: cache.end })),
     })),
     slabs: image.slabs.map((slab) => ({
-      start: hex(slab.start), cls: slab.cls, owner: slab.owner, used: slab.used, capacity: slab.capacity, carved: slab.carved,
-      freelist: nodes(slab.freelist.nodes), freelistEnd: slab.freelist.end, remote: nodes(slab.remote.nodes), remoteEnd: slab.remote.end,
+      start: hex(slab.start),
+      cls: slab.cls,
+      owner: slab.owner,
+      used: slab.used,
+      capacity: slab.capacity,
+      carved: slab.carved,
+      freelist: nodes(slab.freelist.nodes),
+      freelistEnd: slab.freelist.end,
+      remote: nodes(slab.remote.nodes),
+      remoteEnd: slab.remote.end,
     })),
     findings: image.findings.map((finding) => ({
-      kind: finding.kind, severity: finding.severity, ptr: hex(finding.ptr), class: finding.cls, thread: finding.thread,
-      event: finding.event, message: finding.message, origin: finding.origin, site, internalSite: null,
+      kind: finding.kind,
+      severity: finding.severity,
+      ptr: hex(finding.ptr),
+      class: finding.cls,
+      thread: finding.thread,
+      event: finding.event,
+      message: finding.message,
+      origin: finding.origin,
+      site,
+      internalSite: null,
       stacks: { alloc: [], free: [], detect: [] },
     })),
     warnings: [...image.warnings],

@@ -73,7 +73,9 @@ async function readWhole(port: MemoryPort, address: number, count: number, what:
     throw new MemoryReadError(`${what} at ${hexAddress(address)} could not be read: ${(error as Error).message}`);
   }
   if (block.bytes.length < count)
-    throw new MemoryReadError(`${what} at ${hexAddress(address)}: ${block.bytes.length} of ${count} bytes came back${block.unreadable ? ` (${block.unreadable} unreadable)` : ''}`);
+    throw new MemoryReadError(
+      `${what} at ${hexAddress(address)}: ${block.bytes.length} of ${count} bytes came back${block.unreadable ? ` (${block.unreadable} unreadable)` : ''}`,
+    );
   return block.bytes;
 }
 
@@ -82,7 +84,11 @@ function u64At(bytes: Uint8Array, offset: number): bigint {
 }
 
 /** Reads the whole heap; `layouts` are the descriptions the build tree has, by name. */
-export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string, LayoutStructs>, options: ReadHeapOptions = {}): Promise<HeapMemory> {
+export async function readHeap(
+  rawPort: MemoryPort,
+  layouts: ReadonlyMap<string, LayoutStructs>,
+  options: ReadHeapOptions = {},
+): Promise<HeapMemory> {
   const started = performance.now();
   const port = new CountingPort(rawPort);
   const warnings: string[] = [];
@@ -96,9 +102,12 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
   }
   const rootBytes = await readWhole(port, rootAddress, any.root.size, 'slabscope_debug_root');
   const root = new StructBytes(rootBytes, 0, any.root);
-  const magic = root.u('magic'), version = root.u('version');
+  const magic = root.u('magic'),
+    version = root.u('version');
   if (magic !== any.rootMagic)
-    throw new HeapReadError(`slabscope_debug_root at ${hexAddress(rootAddress)} has magic ${hexAddress(magic)}; layout.json says ${hexAddress(any.rootMagic)}`);
+    throw new HeapReadError(
+      `slabscope_debug_root at ${hexAddress(rootAddress)} has magic ${hexAddress(magic)}; layout.json says ${hexAddress(any.rootMagic)}`,
+    );
   if (version !== any.rootVersion)
     throw new HeapReadError(`slabscope_debug_root is version ${version}; layout.json describes version ${any.rootVersion}`);
 
@@ -106,23 +115,41 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
   const superslabsHead = pointer(root.u64('superslabs'));
   const threadsHead = pointer(root.u64('threads'));
   if (namePointer === null || superslabsHead === null || threadsHead === null)
-    throw new HeapReadError(`slabscope_debug_root at ${hexAddress(rootAddress)} holds a null or non-user pointer (layout name, superslab list or thread list)`);
+    throw new HeapReadError(
+      `slabscope_debug_root at ${hexAddress(rootAddress)} holds a null or non-user pointer (layout name, superslab list or thread list)`,
+    );
   // the name and both list heads at once; the heads are fields of one global, so one span reads both (and its check key)
   const globalSpec = any.global; // the same struct in every layout
   const globalAt = pointer(root.u64('global'));
   let heads: Promise<[Uint8Array, Uint8Array, bigint | null]>;
-  if (globalSpec && globalAt !== null && superslabsHead === globalAt + globalSpec.field('superslabs').offset && threadsHead === globalAt + globalSpec.field('threads').offset) {
+  if (
+    globalSpec &&
+    globalAt !== null &&
+    superslabsHead === globalAt + globalSpec.field('superslabs').offset &&
+    threadsHead === globalAt + globalSpec.field('threads').offset
+  ) {
     const fields = ['superslabs', 'threads', 'check_key'].map((name) => globalSpec.field(name));
-    const low = Math.min(...fields.map((field) => field.offset)), high = Math.max(...fields.map((field) => field.offset + field.size));
-    heads = readWhole(port, globalAt + low, high - low, 'the allocator\'s list heads and check key').then((bytes) => {
+    const low = Math.min(...fields.map((field) => field.offset)),
+      high = Math.max(...fields.map((field) => field.offset + field.size));
+    heads = readWhole(port, globalAt + low, high - low, "the allocator's list heads and check key").then((bytes) => {
       const at = (name: string) => bytes.subarray(globalSpec.field(name).offset - low);
       return [at('superslabs'), at('threads'), u64At(at('check_key'), 0)];
     });
   } else {
-    const low = Math.min(superslabsHead, threadsHead), span = Math.abs(threadsHead - superslabsHead) + 8;
-    heads = span <= 4096
-      ? readWhole(port, low, span, 'the superslab and thread list heads').then((bytes) => [bytes.subarray(superslabsHead - low), bytes.subarray(threadsHead - low), null])
-      : Promise.all([readWhole(port, superslabsHead, 8, 'the superslab list head'), readWhole(port, threadsHead, 8, 'the thread list head'), null]);
+    const low = Math.min(superslabsHead, threadsHead),
+      span = Math.abs(threadsHead - superslabsHead) + 8;
+    heads =
+      span <= 4096
+        ? readWhole(port, low, span, 'the superslab and thread list heads').then((bytes) => [
+            bytes.subarray(superslabsHead - low),
+            bytes.subarray(threadsHead - low),
+            null,
+          ])
+        : Promise.all([
+            readWhole(port, superslabsHead, 8, 'the superslab list head'),
+            readWhole(port, threadsHead, 8, 'the thread list head'),
+            null,
+          ]);
   }
   const [nameBytes, [superslabHeadBytes, threadHeadBytes, checkKey]] = await Promise.all([port.readMemory(namePointer, 32), heads]);
   const end = nameBytes.bytes.indexOf(0);
@@ -144,13 +171,20 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
     const stride = layout.classes[slab.cls]!.stride; // slabs of other classes were left out as they were read
     const count = Math.min(slab.carved, slab.capacity) * stride;
     if (count === 0) return;
-    slabReads.push(port.readMemory(slab.start, count).then(
-      (block) => {
-        slab.blocks = block.bytes.subarray(0, Math.min(block.bytes.length, count));
-        if (slab.blocks.length < count) warnings.push(`slab ${hexAddress(slab.start)}: ${slab.blocks.length} of ${count} bytes of its blocks came back${block.unreadable ? ` (${block.unreadable} unreadable)` : ''}`);
-      },
-      (error: Error) => { warnings.push(`slab ${hexAddress(slab.start)}: its blocks could not be read: ${error.message}`); },
-    ));
+    slabReads.push(
+      port.readMemory(slab.start, count).then(
+        (block) => {
+          slab.blocks = block.bytes.subarray(0, Math.min(block.bytes.length, count));
+          if (slab.blocks.length < count)
+            warnings.push(
+              `slab ${hexAddress(slab.start)}: ${slab.blocks.length} of ${count} bytes of its blocks came back${block.unreadable ? ` (${block.unreadable} unreadable)` : ''}`,
+            );
+        },
+        (error: Error) => {
+          warnings.push(`slab ${hexAddress(slab.start)}: its blocks could not be read: ${error.message}`);
+        },
+      ),
+    );
   };
 
   const walkSuperslabs = async () => {
@@ -158,17 +192,34 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
     let next = pointer(u64At(superslabHeadBytes, 0));
     const limit = options.maxSuperslabs ?? 65536;
     while (next !== null) {
-      if (seen.has(next)) { warnings.push(`the superslab list loops back to ${hexAddress(next)}`); break; }
-      if (seen.size >= limit) { warnings.push(`the superslab list is longer than ${limit}: read no further`); break; }
-      if (next % layout.superslabSize !== 0) { warnings.push(`the superslab list leads to ${hexAddress(next)}, which is no superslab boundary`); break; }
+      if (seen.has(next)) {
+        warnings.push(`the superslab list loops back to ${hexAddress(next)}`);
+        break;
+      }
+      if (seen.size >= limit) {
+        warnings.push(`the superslab list is longer than ${limit}: read no further`);
+        break;
+      }
+      if (next % layout.superslabSize !== 0) {
+        warnings.push(`the superslab list leads to ${hexAddress(next)}, which is no superslab boundary`);
+        break;
+      }
       seen.add(next);
       const address = next;
       let bytes: Uint8Array;
       try {
         bytes = await readWhole(port, address, structs.superslab.size, 'superslab metadata');
-      } catch (error) { warnings.push((error as Error).message); break; }
+      } catch (error) {
+        warnings.push((error as Error).message);
+        break;
+      }
       const superslab = new StructBytes(bytes, 0, structs.superslab);
-      if (superslab.u64('magic') !== structs.superslabMagic) { warnings.push(`superslab ${hexAddress(address)} has magic ${hexAddress(superslab.u64('magic'))}, not ${hexAddress(structs.superslabMagic)}`); break; }
+      if (superslab.u64('magic') !== structs.superslabMagic) {
+        warnings.push(
+          `superslab ${hexAddress(address)} has magic ${hexAddress(superslab.u64('magic'))}, not ${hexAddress(structs.superslabMagic)}`,
+        );
+        break;
+      }
       superslabs.push(address);
       next = pointer(superslab.u64('next_all'));
       const slabsAt = structs.superslab.field('slabs').offset;
@@ -176,11 +227,22 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
         const meta = new StructBytes(bytes, slabsAt + index * structs.slab.size, structs.slab);
         const cls = meta.i8('cls');
         if (cls < 0) continue;
-        if (cls >= layout.classes.length) { warnings.push(`slab ${index} of superslab ${hexAddress(address)} names class ${cls}`); continue; }
+        if (cls >= layout.classes.length) {
+          warnings.push(`slab ${index} of superslab ${hexAddress(address)} names class ${cls}`);
+          continue;
+        }
         const slab: SlabMemory = {
-          start: address + index * layout.slabSize, superslab: address, index, cls,
-          owner: meta.u('owner'), used: meta.u('used'), capacity: meta.u('capacity'), carved: meta.u('carved'),
-          freelist: meta.u64('freelist'), remoteHead: meta.u64('remote_head'), blocks: new Uint8Array(0),
+          start: address + index * layout.slabSize,
+          superslab: address,
+          index,
+          cls,
+          owner: meta.u('owner'),
+          used: meta.u('used'),
+          capacity: meta.u('capacity'),
+          carved: meta.u('carved'),
+          freelist: meta.u64('freelist'),
+          remoteHead: meta.u64('remote_head'),
+          blocks: new Uint8Array(0),
         };
         slabs.push(slab);
         readSlabBlocks(slab); // not awaited: in flight while the list walk goes on
@@ -195,16 +257,27 @@ export async function readHeap(rawPort: MemoryPort, layouts: ReadonlyMap<string,
     const limit = options.maxThreads ?? 65536;
     const classes = layout.classes.length;
     while (next !== null) {
-      if (seen.has(next)) { warnings.push(`the thread list loops back to ${hexAddress(next)}`); break; }
-      if (seen.size >= limit) { warnings.push(`the thread list is longer than ${limit}: read no further`); break; }
+      if (seen.has(next)) {
+        warnings.push(`the thread list loops back to ${hexAddress(next)}`);
+        break;
+      }
+      if (seen.size >= limit) {
+        warnings.push(`the thread list is longer than ${limit}: read no further`);
+        break;
+      }
       seen.add(next);
       let bytes: Uint8Array;
       try {
         bytes = await readWhole(port, next, structs.tcache.size, 'thread cache');
-      } catch (error) { warnings.push((error as Error).message); break; }
+      } catch (error) {
+        warnings.push((error as Error).message);
+        break;
+      }
       const cache = new StructBytes(bytes, 0, structs.tcache);
       threads.push({
-        address: next, id: cache.u('id'), state: cache.u('state'),
+        address: next,
+        id: cache.u('id'),
+        state: cache.u('state'),
         heads: Array.from({ length: classes }, (_, cls) => cache.u64('head', cls)),
         counts: Array.from({ length: classes }, (_, cls) => cache.u('count', cls, 4)),
         caps: Array.from({ length: classes }, (_, cls) => cache.u('cap', cls, 4)),

@@ -11,8 +11,20 @@ import type { HeapMemory } from './heap-reader';
 function stoppedHandshake(memory: HeapMemory, executable: string, pid: number): Handshake {
   const { layout } = memory.structs;
   return {
-    version: 0, pid, pageSize: 4096, startNs: 0n, flags: HandshakeFlag.Detail, ringEvents: 0, stackDepth: 0, recordSizes: [],
-    executable, buildId: '', layoutName: layout.name, layout, modules: [], bytes: new Uint8Array(0),
+    version: 0,
+    pid,
+    pageSize: 4096,
+    startNs: 0n,
+    flags: HandshakeFlag.Detail,
+    ringEvents: 0,
+    stackDepth: 0,
+    recordSizes: [],
+    executable,
+    buildId: '',
+    layoutName: layout.name,
+    layout,
+    modules: [],
+    bytes: new Uint8Array(0),
   };
 }
 
@@ -47,7 +59,8 @@ export function heapStateOf(image: HeapImage, memory: HeapMemory, executable = '
         const link = view.getBigUint64(offset + nextOffset, true);
         // a link is a link only in a free block: an allocated one holds the program's data there
         const state = model.state[slot];
-        if (state === BlockState.FreeCache || state === BlockState.FreeSlab || state === BlockState.RemotePending) model.next[slot] = Number(link);
+        if (state === BlockState.FreeCache || state === BlockState.FreeSlab || state === BlockState.RemotePending)
+          model.next[slot] = Number(link);
       }
       if (model.state[slot] === BlockState.Unknown && !broken.has(slab.cls)) {
         model.state[slot] = BlockState.Allocated;

@@ -24,7 +24,8 @@ export interface PointerTarget {
 export function listsOf(image: HeapImage): Map<number, string> {
   const lists = new Map<number, string>();
   for (const thread of image.threads)
-    for (const cache of thread.caches) for (const node of cache.nodes) if (!lists.has(node.base)) lists.set(node.base, `thread ${thread.thread}'s cache`);
+    for (const cache of thread.caches)
+      for (const node of cache.nodes) if (!lists.has(node.base)) lists.set(node.base, `thread ${thread.thread}'s cache`);
   for (const slab of image.slabs) {
     for (const node of slab.freelist.nodes) if (!lists.has(node.base)) lists.set(node.base, `slab ${hex(slab.start)}'s freelist`);
     for (const node of slab.remote.nodes) if (!lists.has(node.base)) lists.set(node.base, `slab ${hex(slab.start)}'s remote queue`);
@@ -42,11 +43,23 @@ export function pointerTarget(state: HeapState, lists: ReadonlyMap<number, strin
   const part = within === 0 ? 'BASE' : within === userOffset ? 'USER' : 'interior';
   const list = lists.get(base) ?? null;
   const blockState = slab.state[slot]!; // a location's slot is below its slab's capacity
-  const where = list ? `free in ${list}`
-    : blockState === BlockState.Allocated ? `in use${slab.owner ? ` (its slab is thread ${slab.owner}'s)` : ''}`
-      : BLOCK_STATE_NAMES[blockState] ?? 'unknown';
+  const where = list
+    ? `free in ${list}`
+    : blockState === BlockState.Allocated
+      ? `in use${slab.owner ? ` (its slab is thread ${slab.owner}'s)` : ''}`
+      : (BLOCK_STATE_NAMES[blockState] ?? 'unknown');
   const what = part === 'interior' ? `${within} bytes into` : `${part} of`;
-  return { address, base, slab: slab.start, cls: slab.cls, slot, part, list, state: BLOCK_STATE_NAMES[blockState] ?? 'unknown', label: `${what} a C${slab.cls} block, ${where}` };
+  return {
+    address,
+    base,
+    slab: slab.start,
+    cls: slab.cls,
+    slot,
+    part,
+    list,
+    state: BLOCK_STATE_NAMES[blockState] ?? 'unknown',
+    label: `${what} a C${slab.cls} block, ${where}`,
+  };
 }
 
 /** The first address a debugger's text of a value holds: `0x7ffff7810191 "AAAA"`, `(char *) 0x…`. */

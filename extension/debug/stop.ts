@@ -31,7 +31,11 @@ export async function stopContext(request: DapRequest, threadId?: number): Promi
   if (!top || typeof top.id !== 'number') throw new Error(`thread ${thread} has no stack frame`);
   return {
     frameId: top.id,
-    stoppedAt: { file: top.source?.path ?? top.source?.name ?? null, line: typeof top.line === 'number' && top.line > 0 ? top.line : null, function: top.name ?? null },
+    stoppedAt: {
+      file: top.source?.path ?? top.source?.name ?? null,
+      line: typeof top.line === 'number' && top.line > 0 ? top.line : null,
+      function: top.name ?? null,
+    },
   };
 }
 
@@ -41,7 +45,11 @@ export interface InspectOptions extends ReadHeapOptions {
 }
 
 /** Reads the heap of a session that is stopped now: the bytes, and their validated image. */
-export async function readStop(request: DapRequest, layouts: ReadonlyMap<string, LayoutStructs>, options: InspectOptions = {}): Promise<{ memory: HeapMemory; image: HeapImage }> {
+export async function readStop(
+  request: DapRequest,
+  layouts: ReadonlyMap<string, LayoutStructs>,
+  options: InspectOptions = {},
+): Promise<{ memory: HeapMemory; image: HeapImage }> {
   const context = await stopContext(request, options.threadId);
   const port = new DapMemoryPort(request, { frameId: context.frameId, expressionPrefix: options.expressionPrefix });
   const memory = await readHeap(port, layouts, options);
@@ -49,6 +57,10 @@ export async function readStop(request: DapRequest, layouts: ReadonlyMap<string,
 }
 
 /** Reads and validates the heap of a session that is stopped now. */
-export async function inspectStop(request: DapRequest, layouts: ReadonlyMap<string, LayoutStructs>, options: InspectOptions = {}): Promise<HeapImage> {
+export async function inspectStop(
+  request: DapRequest,
+  layouts: ReadonlyMap<string, LayoutStructs>,
+  options: InspectOptions = {},
+): Promise<HeapImage> {
   return (await readStop(request, layouts, options)).image;
 }

@@ -9,7 +9,12 @@ export interface FieldSpec {
 }
 
 export class StructSpec {
-  constructor(readonly name: string, readonly size: number, private readonly fields: Readonly<Record<string, FieldSpec>>, readonly extra: Readonly<Record<string, unknown>>) {}
+  constructor(
+    readonly name: string,
+    readonly size: number,
+    private readonly fields: Readonly<Record<string, FieldSpec>>,
+    readonly extra: Readonly<Record<string, unknown>>,
+  ) {}
 
   field(name: string): FieldSpec {
     const spec = this.fields[name];
@@ -58,15 +63,22 @@ export function layoutStructs(description: unknown): LayoutStructs {
   const root = structSpec(table, 'slabscope_debug_root');
   const superslab = structSpec(table, 'ss_superslab');
   const magic = superslab.extra.magic;
-  if (typeof magic !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(magic)) throw new LayoutError('layout description: structs.ss_superslab.magic must be a hex string');
+  if (typeof magic !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(magic))
+    throw new LayoutError('layout description: structs.ss_superslab.magic must be a hex string');
   if (typeof root.extra.magic !== 'number' || typeof root.extra.version !== 'number')
     throw new LayoutError('layout description: structs.slabscope_debug_root needs its magic and version');
   return {
-    layout, root, superslab, slab: structSpec(table, 'ss_slab'), tcache: structSpec(table, 'ss_tcache'),
+    layout,
+    root,
+    superslab,
+    slab: structSpec(table, 'ss_slab'),
+    tcache: structSpec(table, 'ss_tcache'),
     global: table.ss_global ? structSpec(table, 'ss_global') : null,
     checkWordOffset: typeof layout.raw.checkWordOffset === 'number' ? layout.raw.checkWordOffset : -1,
     checkWordMinClass: typeof layout.raw.checkWordMinClass === 'number' ? layout.raw.checkWordMinClass : layout.classes.length,
-    superslabMagic: BigInt(magic), rootMagic: root.extra.magic, rootVersion: root.extra.version,
+    superslabMagic: BigInt(magic),
+    rootMagic: root.extra.magic,
+    rootVersion: root.extra.version,
   };
 }
 
@@ -93,7 +105,11 @@ export function layoutsOf(description: unknown): Map<string, LayoutStructs> {
 export class StructBytes {
   private readonly view: DataView;
 
-  constructor(readonly bytes: Uint8Array, private readonly base: number, readonly spec: StructSpec) {
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly base: number,
+    readonly spec: StructSpec,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -115,14 +131,20 @@ export class StructBytes {
   private read(field: string, index: number, width?: number): number | bigint {
     const spec = this.spec.field(field);
     const size = width ?? spec.size;
-    if ((index + 1) * size > spec.size) throw new LayoutError(`${this.spec.name}.${field}[${index}] is past the field's ${spec.size} bytes`);
+    if ((index + 1) * size > spec.size)
+      throw new LayoutError(`${this.spec.name}.${field}[${index}] is past the field's ${spec.size} bytes`);
     const at = this.base + spec.offset + index * size;
     switch (size) {
-      case 1: return this.view.getUint8(at);
-      case 2: return this.view.getUint16(at, true);
-      case 4: return this.view.getUint32(at, true);
-      case 8: return this.view.getBigUint64(at, true);
-      default: throw new LayoutError(`${this.spec.name}.${field} is ${size} bytes: no integer`);
+      case 1:
+        return this.view.getUint8(at);
+      case 2:
+        return this.view.getUint16(at, true);
+      case 4:
+        return this.view.getUint32(at, true);
+      case 8:
+        return this.view.getBigUint64(at, true);
+      default:
+        throw new LayoutError(`${this.spec.name}.${field} is ${size} bytes: no integer`);
     }
   }
 }

@@ -65,8 +65,12 @@ export class SlabscopeContext implements LiveSessions, vscode.Disposable {
     this.controller = new Controller(this.root, readSettings, this.log, this);
     this.viewContext = {
       extensionPath: this.root,
-      get symbolizerPath() { return readSettings().symbolizerPath; },
-      openSource: (site) => { void vscode.commands.executeCommand(Command.openSource, site.file, site.line); },
+      get symbolizerPath() {
+        return readSettings().symbolizerPath;
+      },
+      openSource: (site) => {
+        void vscode.commands.executeCommand(Command.openSource, site.file, site.line);
+      },
     };
     this.panel = new HeapPanel(this.viewContext);
     // the session is stopped before the controller it reports to is disposed

@@ -6,7 +6,15 @@ import * as vscode from 'vscode';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ProcessFollower, TraceFile, busiestProcess, buildReport, reportContext, type ReportFinding, type SymbolizerOptions } from '../core';
+import {
+  ProcessFollower,
+  TraceFile,
+  busiestProcess,
+  buildReport,
+  reportContext,
+  type ReportFinding,
+  type SymbolizerOptions,
+} from '../core';
 import { LiveSource, TraceFileSource, type ViewSource } from '../protocol';
 import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../record';
 import type { LiveSessions, SessionScope } from './context';
@@ -87,7 +95,8 @@ export class Controller implements vscode.Disposable {
     if (!source || this.reporting) return;
     const findings = source.findings().slice();
     if (findings.length === this.reportedFor) return;
-    const handshake = source.handshake(), summary = source.summary();
+    const handshake = source.handshake(),
+      summary = source.summary();
     if (!handshake || !summary) return;
     this.reporting = (async () => {
       const report = await buildReport(findings, summary, reportContext(handshake, source.symbolizer(), this.extensionPath));
@@ -149,13 +158,27 @@ export class Controller implements vscode.Disposable {
     let child: ChildProcess | null = null;
     session.onStop(() => child?.kill('SIGTERM'));
     const follower = this.follower(title);
-    const terminal = openConsole(`Slabscope: ${basename(request.program)}`, `$ ${[request.program, ...request.args].join(' ')}  (traced, ${request.layout} layout)`, () => session.stop());
+    const terminal = openConsole(
+      `Slabscope: ${basename(request.program)}`,
+      `$ ${[request.program, ...request.args].join(' ')}  (traced, ${request.layout} layout)`,
+      () => session.stop(),
+    );
     await terminal.show(10000);
     this.startTicking(session);
     try {
       const result = await record({
-        program: request.program, args: request.args, cwd: request.cwd, layout: request.layout, lossless: !settings.lossy, detail: true, stackDepth: 1,
-        out, nativeDir: this.nativeDir, ringEvents: settings.ringEvents || undefined, stdio: 'terminal', forwardSignals: false,
+        program: request.program,
+        args: request.args,
+        cwd: request.cwd,
+        layout: request.layout,
+        lossless: !settings.lossy,
+        detail: true,
+        stackDepth: 1,
+        out,
+        nativeDir: this.nativeDir,
+        ringEvents: settings.ringEvents || undefined,
+        stdio: 'terminal',
+        forwardSignals: false,
         onChild: (started) => {
           child = started;
           terminal.connect(started);
@@ -164,7 +187,9 @@ export class Controller implements vscode.Disposable {
         onSessionClosed: (traced) => follower.closed(traced),
       });
       const status = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
-      terminal.write(`\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`);
+      terminal.write(
+        `\r\n\x1b[2m${basename(request.program)} ${status}; ${result.processes.length} process(es) traced into ${traceDir}\x1b[0m\r\n`,
+      );
       this.log.appendLine(`${request.program} ${status}; ${result.processes.length} process(es) traced`);
       session.dispose();
       this.replayBusiest(result.processes);
@@ -209,7 +234,17 @@ export class Controller implements vscode.Disposable {
       },
     });
     this.startTicking();
-    const variables = traceVariables(traceLibrary(this.nativeDir, layout), socket, { detail: true, lossless: !settings.lossy, ringEvents: settings.ringEvents, stackDepth: 1 });
-    return { socket, env: Object.entries(variables).map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`).join(' ') };
+    const variables = traceVariables(traceLibrary(this.nativeDir, layout), socket, {
+      detail: true,
+      lossless: !settings.lossy,
+      ringEvents: settings.ringEvents,
+      stackDepth: 1,
+    });
+    return {
+      socket,
+      env: Object.entries(variables)
+        .map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`)
+        .join(' '),
+    };
   }
 }

@@ -21,9 +21,16 @@ export function registerDebugHeap(ctx: SlabscopeContext): StoppedHeaps {
   const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log);
   const view = new HeapView(heaps);
   const labels = new PointerLabels(heaps, ctx.log);
-  ctx.push(heaps, view, labels, ...trackStops(heaps), ...registerStoppedProblems(heaps),
+  ctx.push(
+    heaps,
+    view,
+    labels,
+    ...trackStops(heaps),
+    ...registerStoppedProblems(heaps),
     vscode.languages.registerInlineValuesProvider([{ language: 'c' }, { language: 'cpp' }], labels),
-    heaps.onDidChange((heap) => { void vscode.commands.executeCommand('setContext', ContextKey.heapStopped, heap !== null); }),
+    heaps.onDidChange((heap) => {
+      void vscode.commands.executeCommand('setContext', ContextKey.heapStopped, heap !== null);
+    }),
     vscode.commands.registerCommand(Command.showInHeap, async (argument?: VariableArgument) => {
       const variable = argument?.variable;
       const heap = heaps.current;
@@ -33,12 +40,16 @@ export function registerDebugHeap(ctx: SlabscopeContext): StoppedHeaps {
       }
       const address = addressInValue(variable?.value ?? '') ?? addressInValue(variable?.memoryReference ?? '');
       if (address === null) {
-        void vscode.window.showWarningMessage(`Show in Heap: ${variable?.name ?? 'the variable'} holds no address (${variable?.value ?? 'no value'})`);
+        void vscode.window.showWarningMessage(
+          `Show in Heap: ${variable?.name ?? 'the variable'} holds no address (${variable?.value ?? 'no value'})`,
+        );
         return;
       }
       const target = pointerTarget(heap.state, heap.lists, address);
       if (!target) {
-        void vscode.window.showInformationMessage(`Show in Heap: ${variable?.name ?? 'the variable'} (0x${address.toString(16)}) is in no slab of ours`);
+        void vscode.window.showInformationMessage(
+          `Show in Heap: ${variable?.name ?? 'the variable'} (0x${address.toString(16)}) is in no slab of ours`,
+        );
         return;
       }
       ctx.log.appendLine(`${variable?.name ?? 'a variable'} = 0x${address.toString(16)}: ${target.label}`);

@@ -11,7 +11,7 @@ export function registerDebugType(ctx: SlabscopeContext): void {
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
       resolveDebugConfiguration(folder, config) {
         if (!config.type && !config.request) return undefined; // no launch.json: VS Code offers to make one
-        const cwd = typeof config.cwd === 'string' ? config.cwd : folder?.uri.fsPath ?? process.cwd();
+        const cwd = typeof config.cwd === 'string' ? config.cwd : (folder?.uri.fsPath ?? process.cwd());
         const initCommands = Array.isArray(config.initCommands) ? config.initCommands : [];
         const starts = config.request === 'launch' && !config.coreFile;
         const library = starts ? preloadLibrary(ctx.nativeDir, typeof config.preload === 'string' ? config.preload : undefined, cwd) : null;

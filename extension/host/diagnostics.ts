@@ -19,15 +19,20 @@ export function updateDiagnostics(collection: vscode.DiagnosticCollection, findi
     const where = findingLocation(finding);
     if (!where) continue;
     const line = Math.max(0, where.line - 1);
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, 1000), `${finding.kind}: ${finding.message}`,
-      finding.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+    const diagnostic = new vscode.Diagnostic(
+      new vscode.Range(line, 0, line, 1000),
+      `${finding.kind}: ${finding.message}`,
+      finding.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+    );
     diagnostic.source = 'Slabscope';
     diagnostic.code = finding.kind;
     const related: vscode.DiagnosticRelatedInformation[] = [];
-    const allocated = userFrame(finding.stacks.alloc), freed = userFrame(finding.stacks.free);
+    const allocated = userFrame(finding.stacks.alloc),
+      freed = userFrame(finding.stacks.free);
     if (allocated) related.push(new vscode.DiagnosticRelatedInformation(location(allocated), 'allocated here'));
     if (freed) related.push(new vscode.DiagnosticRelatedInformation(location(freed), 'freed here'));
-    if (finding.site && finding.internalSite) related.push(new vscode.DiagnosticRelatedInformation(location(finding.internalSite), 'detected in the allocator here'));
+    if (finding.site && finding.internalSite)
+      related.push(new vscode.DiagnosticRelatedInformation(location(finding.internalSite), 'detected in the allocator here'));
     diagnostic.relatedInformation = related;
     const list = byFile.get(where.file) ?? [];
     list.push(diagnostic);
@@ -37,7 +42,11 @@ export function updateDiagnostics(collection: vscode.DiagnosticCollection, findi
   for (const [file, list] of byFile) collection.set(vscode.Uri.file(file), list);
 }
 
-interface SiteCounts { live: number; freed: number; findings: number }
+interface SiteCounts {
+  live: number;
+  freed: number;
+  findings: number;
+}
 
 /** CodeLens over the C lines that allocate and free: live blocks allocated there, blocks freed there, findings there. */
 export class SiteLens implements vscode.CodeLensProvider {
@@ -65,12 +74,15 @@ export class SiteLens implements vscode.CodeLensProvider {
   }
 
   private async count(model: HeapModel, symbolizer: Symbolizer): Promise<Map<string, SiteCounts>> {
-    const live = new Map<number, number>(), freed = new Map<number, number>();
+    const live = new Map<number, number>(),
+      freed = new Map<number, number>();
     for (const superslab of model.superslabs.values())
       for (const slab of superslab.slabs) {
         if (!slab) continue;
         for (let slot = 0; slot < slab.capacity; slot++) {
-          const state = slab.state[slot], allocPc = slab.allocPc[slot]!, freePc = slab.freePc[slot]!;
+          const state = slab.state[slot],
+            allocPc = slab.allocPc[slot]!,
+            freePc = slab.freePc[slot]!;
           if (state === BlockState.Allocated && allocPc) live.set(allocPc, (live.get(allocPc) ?? 0) + 1);
           else if ((state === BlockState.FreeCache || state === BlockState.FreeSlab || state === BlockState.RemotePending) && freePc)
             freed.set(freePc, (freed.get(freePc) ?? 0) + 1);
@@ -85,8 +97,14 @@ export class SiteLens implements vscode.CodeLensProvider {
     };
     const resolved = await symbolizer.resolveAll([...live.keys(), ...freed.keys()]);
     const lineOf = (pc: number) => userFrame(resolved.get(pc) ?? []);
-    for (const [pc, n] of live) { const where = lineOf(pc); if (where) at(where.file, where.line).live += n; }
-    for (const [pc, n] of freed) { const where = lineOf(pc); if (where) at(where.file, where.line).freed += n; }
+    for (const [pc, n] of live) {
+      const where = lineOf(pc);
+      if (where) at(where.file, where.line).live += n;
+    }
+    for (const [pc, n] of freed) {
+      const where = lineOf(pc);
+      if (where) at(where.file, where.line).freed += n;
+    }
     for (const finding of this.controller.reported) {
       const where = findingLocation(finding);
       if (where) at(where.file, where.line).findings++;
@@ -106,7 +124,13 @@ export class SiteLens implements vscode.CodeLensProvider {
       if (entry.freed) parts.push(`${entry.freed} freed here`);
       if (entry.findings) parts.push(`⚠ ${entry.findings} finding${entry.findings === 1 ? '' : 's'}`);
       if (!parts.length) continue;
-      lenses.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title: `Slabscope: ${parts.join(' · ')}`, command: Command.showHeap, arguments: [] }));
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+          title: `Slabscope: ${parts.join(' · ')}`,
+          command: Command.showHeap,
+          arguments: [],
+        }),
+      );
     }
     return lenses;
   }

@@ -20,9 +20,16 @@ export function activate(context: vscode.ExtensionContext): void {
     registerDiagnostics(ctx);
     registerTrees(ctx);
     registerBuildTasks(ctx);
-    ctx.push(vscode.window.registerCustomEditorProvider(TraceEditorProvider.viewType, new TraceEditorProvider(ctx.viewContext, () => ctx.settings().routeRegressionThreshold), {
-      webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true,
-    }));
+    ctx.push(
+      vscode.window.registerCustomEditorProvider(
+        TraceEditorProvider.viewType,
+        new TraceEditorProvider(ctx.viewContext, () => ctx.settings().routeRegressionThreshold),
+        {
+          webviewOptions: { retainContextWhenHidden: false },
+          supportsMultipleEditorsPerDocument: true,
+        },
+      ),
+    );
     registerStatusBar(ctx);
     registerContextKeys(ctx);
     registerDebugType(ctx);

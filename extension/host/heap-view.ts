@@ -26,23 +26,39 @@ export interface HeapNode {
   readonly base?: number;
 }
 
-function node(parent: HeapNode | null, id: string, label: string, description: string, icon: string, extra: Partial<HeapNode> = {}): HeapNode {
+function node(
+  parent: HeapNode | null,
+  id: string,
+  label: string,
+  description: string,
+  icon: string,
+  extra: Partial<HeapNode> = {},
+): HeapNode {
   const made: HeapNode = { id: parent ? `${parent.id}/${id}` : id, label, description, parent, children: [], icon, ...extra };
   parent?.children.push(made);
   return made;
 }
 
 const END_WORDS: Record<string, string> = {
-  cycle: 'loops back', corrupt: 'a corrupt link', 'out-of-slab': 'a link out of its slab', 'wrong-class': 'a link to another class',
-  sentinel: 'the remote sentinel', unreadable: 'memory that could not be read',
+  cycle: 'loops back',
+  corrupt: 'a corrupt link',
+  'out-of-slab': 'a link out of its slab',
+  'wrong-class': 'a link to another class',
+  sentinel: 'the remote sentinel',
+  unreadable: 'memory that could not be read',
 };
 
 /** A chain's blocks under `parent`, head first, and why it ended when it broke. */
 function chainNodes(parent: HeapNode, chain: ChainImage, cls: number, lists: ReadonlyMap<number, string>): void {
   chain.nodes.slice(0, NODES_SHOWN).forEach((block, i) =>
-    node(parent, hex(block.base), `${i + 1}. ${hex(block.base)}`, `C${cls} · USER ${hex(block.user)}`, 'arrow-down', { base: block.base, tooltip: lists.get(block.base) ?? undefined }));
+    node(parent, hex(block.base), `${i + 1}. ${hex(block.base)}`, `C${cls} · USER ${hex(block.user)}`, 'arrow-down', {
+      base: block.base,
+      tooltip: lists.get(block.base) ?? undefined,
+    }),
+  );
   if (chain.nodes.length > NODES_SHOWN) node(parent, 'more', `… ${chain.nodes.length - NODES_SHOWN} more`, '', 'ellipsis');
-  if (chain.end !== 'null') node(parent, 'end', `⚠ ends at ${END_WORDS[chain.end] ?? chain.end}`, `after ${chain.nodes.length} blocks`, 'error');
+  if (chain.end !== 'null')
+    node(parent, 'end', `⚠ ends at ${END_WORDS[chain.end] ?? chain.end}`, `after ${chain.nodes.length} blocks`, 'error');
 }
 
 /** The tree of one stop, and its blocks by BASE (the first node of each). */
@@ -56,15 +72,46 @@ export function heapTree(heap: StoppedHeap): { roots: HeapNode[]; blocks: Map<nu
     for (const cache of thread.caches) {
       if (!cache.nodes.length && cache.end === 'null' && !cache.count) continue;
       const broken = cache.end !== 'null' ? ` ⚠ ${cache.end}` : '';
-      chainNodes(node(top, `C${cache.cls}`, `C${cache.cls} cache`, `${cache.nodes.length} blocks, count ${cache.count}${broken}`, broken ? 'warning' : 'list-ordered'), cache, cache.cls, lists);
+      chainNodes(
+        node(
+          top,
+          `C${cache.cls}`,
+          `C${cache.cls} cache`,
+          `${cache.nodes.length} blocks, count ${cache.count}${broken}`,
+          broken ? 'warning' : 'list-ordered',
+        ),
+        cache,
+        cache.cls,
+        lists,
+      );
     }
   }
   for (const slab of image.slabs) {
-    const top = node(null, `slab:${hex(slab.start)}`, `slab ${hex(slab.start)}`, `C${slab.cls} · owner ${slab.owner} · used ${slab.used}/${slab.capacity} · ${slab.freelist.nodes.length} free · ${slab.remote.nodes.length} remote`, 'database');
+    const top = node(
+      null,
+      `slab:${hex(slab.start)}`,
+      `slab ${hex(slab.start)}`,
+      `C${slab.cls} · owner ${slab.owner} · used ${slab.used}/${slab.capacity} · ${slab.freelist.nodes.length} free · ${slab.remote.nodes.length} remote`,
+      'database',
+    );
     roots.push(top);
-    for (const [name, chain] of [['freelist', slab.freelist], ['remote queue', slab.remote]] as const)
+    for (const [name, chain] of [
+      ['freelist', slab.freelist],
+      ['remote queue', slab.remote],
+    ] as const)
       if (chain.nodes.length || chain.end !== 'null')
-        chainNodes(node(top, name, name, `${chain.nodes.length} blocks${chain.end !== 'null' ? ` ⚠ ${chain.end}` : ''}`, chain.end !== 'null' ? 'warning' : 'list-ordered'), chain, slab.cls, lists);
+        chainNodes(
+          node(
+            top,
+            name,
+            name,
+            `${chain.nodes.length} blocks${chain.end !== 'null' ? ` ⚠ ${chain.end}` : ''}`,
+            chain.end !== 'null' ? 'warning' : 'list-ordered',
+          ),
+          chain,
+          slab.cls,
+          lists,
+        );
   }
   const blocks = new Map<number, HeapNode>();
   const visit = (at: HeapNode) => {
@@ -93,13 +140,27 @@ class HeapTreeProvider implements vscode.TreeDataProvider<HeapNode> {
   nodeFor(target: PointerTarget): HeapNode {
     const listed = this.blocks.get(target.base);
     if (listed) return listed;
-    this.shown = node(null, `block:${hex(target.base)}`, `block ${hex(target.base)}`, `C${target.cls} · ${target.state} · slab ${hex(target.slab)} slot ${target.slot}`, 'symbol-variable', { base: target.base, tooltip: target.label });
+    this.shown = node(
+      null,
+      `block:${hex(target.base)}`,
+      `block ${hex(target.base)}`,
+      `C${target.cls} · ${target.state} · slab ${hex(target.slab)} slot ${target.slot}`,
+      'symbol-variable',
+      { base: target.base, tooltip: target.label },
+    );
     this.changed.fire();
     return this.shown;
   }
 
   getTreeItem(at: HeapNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(at.label, at.children.length ? (at.parent ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded) : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      at.label,
+      at.children.length
+        ? at.parent
+          ? vscode.TreeItemCollapsibleState.Collapsed
+          : vscode.TreeItemCollapsibleState.Expanded
+        : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = at.id;
     item.description = at.description;
     item.tooltip = at.tooltip;
@@ -133,7 +194,9 @@ export class HeapView implements vscode.Disposable {
     if (heap) {
       const at = heap.image.stoppedAt;
       this.view.description = at?.file ? `${basename(at.file)}:${at.line ?? '?'}` : undefined;
-      this.view.message = heap.image.findings.length ? `${heap.image.findings.length} finding${heap.image.findings.length === 1 ? '' : 's'} at this stop: see Problems` : undefined;
+      this.view.message = heap.image.findings.length
+        ? `${heap.image.findings.length} finding${heap.image.findings.length === 1 ? '' : 's'} at this stop: see Problems`
+        : undefined;
     } else {
       this.view.description = undefined;
       this.view.message = this.heaps.problem ?? undefined;

@@ -34,11 +34,17 @@ export function hostViews(webview: vscode.Webview, source: ViewSource, context: 
     title: `Slabscope — ${source.title}`,
   });
   const host = new ViewHost(source, {
-    post: (message) => { void webview.postMessage(message); },
+    post: (message) => {
+      void webview.postMessage(message);
+    },
     sourceRoot: context.extensionPath,
     openSource: context.openSource,
   });
-  disposables.push(webview.onDidReceiveMessage((message: unknown) => { void host.receive(message); }));
+  disposables.push(
+    webview.onDidReceiveMessage((message: unknown) => {
+      void host.receive(message);
+    }),
+  );
   return host;
 }
 
@@ -60,7 +66,12 @@ export class HeapPanel {
       this.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(HeapPanel.viewType, `Heap: ${source.title}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.context.extensionPath));
+    const panel = vscode.window.createWebviewPanel(
+      HeapPanel.viewType,
+      `Heap: ${source.title}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(this.context.extensionPath),
+    );
     this.adopt(panel, source);
   }
 

@@ -14,10 +14,14 @@ interface DapVariable {
 
 /** The frame's variables in its first scope (the locals and arguments), as the adapter gives them. */
 async function frameVariables(session: vscode.DebugSession, frameId: number): Promise<DapVariable[]> {
-  const { scopes } = (await session.customRequest('scopes', { frameId })) as { scopes?: { variablesReference: number; expensive?: boolean }[] };
+  const { scopes } = (await session.customRequest('scopes', { frameId })) as {
+    scopes?: { variablesReference: number; expensive?: boolean }[];
+  };
   const scope = scopes?.find((entry) => !entry.expensive && entry.variablesReference > 0);
   if (!scope) return [];
-  const { variables } = (await session.customRequest('variables', { variablesReference: scope.variablesReference })) as { variables?: DapVariable[] };
+  const { variables } = (await session.customRequest('variables', { variablesReference: scope.variablesReference })) as {
+    variables?: DapVariable[];
+  };
   return (variables ?? []).filter((variable) => typeof variable.name === 'string' && typeof variable.value === 'string');
 }
 
@@ -26,7 +30,10 @@ export class PointerLabels implements vscode.InlineValuesProvider, vscode.Dispos
   readonly onDidChangeInlineValues = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly heaps: StoppedHeaps, private readonly log: vscode.OutputChannel) {
+  constructor(
+    private readonly heaps: StoppedHeaps,
+    private readonly log: vscode.OutputChannel,
+  ) {
     this.subscription = heaps.onDidChange(() => this.changed.fire());
   }
 
@@ -35,7 +42,11 @@ export class PointerLabels implements vscode.InlineValuesProvider, vscode.Dispos
     this.changed.dispose();
   }
 
-  async provideInlineValues(document: vscode.TextDocument, viewPort: vscode.Range, context: vscode.InlineValueContext): Promise<vscode.InlineValue[]> {
+  async provideInlineValues(
+    document: vscode.TextDocument,
+    viewPort: vscode.Range,
+    context: vscode.InlineValueContext,
+  ): Promise<vscode.InlineValue[]> {
     const session = vscode.debug.activeDebugSession;
     if (!session) return [];
     // the editor asks as soon as it shows the stop; the heap of that stop may still be in flight
@@ -59,7 +70,9 @@ export class PointerLabels implements vscode.InlineValuesProvider, vscode.Dispos
       for (let line = last; line >= viewPort.start.line; line--) {
         const text = document.lineAt(line).text;
         if (!word.test(text)) continue;
-        labels.push(new vscode.InlineValueText(new vscode.Range(line, text.length, line, text.length), `${variable.name}: ${target.label}`));
+        labels.push(
+          new vscode.InlineValueText(new vscode.Range(line, text.length, line, text.length), `${variable.name}: ${target.label}`),
+        );
         break;
       }
     }

@@ -17,7 +17,9 @@ export class RunTerminal implements vscode.Disposable {
   /** `header` is the first line shown; `onClose` runs when the user closes the terminal. */
   constructor(name: string, header: string, onClose: () => void) {
     let markOpened: () => void = () => {};
-    this.opened = new Promise<void>((resolve) => { markOpened = resolve; });
+    this.opened = new Promise<void>((resolve) => {
+      markOpened = resolve;
+    });
     this.terminal = vscode.window.createTerminal({
       name,
       pty: {
@@ -64,8 +66,14 @@ export class RunTerminal implements vscode.Disposable {
   private input(data: string): void {
     const child = this.child;
     if (!child?.stdin?.writable) return;
-    if (data === '\x03') { child.kill('SIGINT'); return; }
-    if (data === '\x04') { child.stdin.end(); return; }
+    if (data === '\x03') {
+      child.kill('SIGINT');
+      return;
+    }
+    if (data === '\x04') {
+      child.stdin.end();
+      return;
+    }
     this.write(data.replace(/\r/g, '\r\n')); // no line discipline: echo what is typed
     child.stdin.write(data.replace(/\r/g, '\n'));
   }

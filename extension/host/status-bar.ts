@@ -38,13 +38,17 @@ export class StatusBar implements vscode.Disposable {
   private liveRate(events: number): number {
     const now = Date.now();
     const last = this.lastRate;
-    if (now - last.time >= 1000) this.lastRate = { time: now, events, rate: last.time ? ((events - last.events) * 1000) / (now - last.time) : 0 };
+    if (now - last.time >= 1000)
+      this.lastRate = { time: now, events, rate: last.time ? ((events - last.events) * 1000) / (now - last.time) : 0 };
     return this.lastRate.rate;
   }
 }
 
 export function registerStatusBar(ctx: SlabscopeContext): void {
   const status = new StatusBar(ctx.controller);
-  ctx.push(status, ctx.controller.onDidChange(() => status.update()));
+  ctx.push(
+    status,
+    ctx.controller.onDidChange(() => status.update()),
+  );
   status.update();
 }

@@ -56,13 +56,19 @@ export class StoppedHeaps implements vscode.Disposable {
   problem: string | null = null;
   private layouts: Map<string, LayoutStructs> | null = null;
   /** per session: a read in flight, and the one asked for meanwhile (only the newest waits) */
-  private readonly reading = new Map<string, { running: Promise<void>; next: { threadId: number | undefined; frameId: number | undefined; since: number } | null }>();
+  private readonly reading = new Map<
+    string,
+    { running: Promise<void>; next: { threadId: number | undefined; frameId: number | undefined; since: number } | null }
+  >();
   /** per session: the thread its last stop named, until the editor has focused it */
   private readonly stopThread = new Map<string, number>();
   /** sessions that have no debug root: asked once, then left alone */
   private readonly without = new Set<string>();
 
-  constructor(private readonly nativeDir: string, private readonly log: vscode.OutputChannel) {}
+  constructor(
+    private readonly nativeDir: string,
+    private readonly log: vscode.OutputChannel,
+  ) {}
 
   dispose(): void {
     this.changed.dispose();
@@ -118,7 +124,10 @@ export class StoppedHeaps implements vscode.Disposable {
       busy.next = { threadId, frameId, since };
       return;
     }
-    const entry: { running: Promise<void>; next: { threadId: number | undefined; frameId: number | undefined; since: number } | null } = { running: Promise.resolve(), next: null };
+    const entry: { running: Promise<void>; next: { threadId: number | undefined; frameId: number | undefined; since: number } | null } = {
+      running: Promise.resolve(),
+      next: null,
+    };
     this.reading.set(session.id, entry);
     entry.running = (async () => {
       let ask: { threadId: number | undefined; frameId: number | undefined; since: number } | null = { threadId, frameId, since };
@@ -146,7 +155,12 @@ export class StoppedHeaps implements vscode.Disposable {
     return this.layouts;
   }
 
-  private async read(session: vscode.DebugSession, threadId: number | undefined, frameId: number | undefined, since: number): Promise<void> {
+  private async read(
+    session: vscode.DebugSession,
+    threadId: number | undefined,
+    frameId: number | undefined,
+    since: number,
+  ): Promise<void> {
     const { request, count } = countedRequest(session);
     try {
       const thread = threadId ?? (await this.firstThread(request));
@@ -156,17 +170,25 @@ export class StoppedHeaps implements vscode.Disposable {
       const image = heapImage(memory, context.stoppedAt);
       const state = heapStateOf(image, memory, typeof session.configuration.program === 'string' ? session.configuration.program : '');
       const heap: StoppedHeap = {
-        session, threadId: thread, frameId: frameId ?? context.frameId, image, state, lists: listsOf(image),
+        session,
+        threadId: thread,
+        frameId: frameId ?? context.frameId,
+        image,
+        state,
+        lists: listsOf(image),
         cost: { requests: count(), memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
       };
       this.current = heap;
       this.problem = null;
       this.changed.fire(heap);
-      const nodes = image.threads.reduce((n, t) => n + t.caches.reduce((m, c) => m + c.nodes.length, 0), 0)
-        + image.slabs.reduce((n, s) => n + s.freelist.nodes.length + s.remote.nodes.length, 0);
+      const nodes =
+        image.threads.reduce((n, t) => n + t.caches.reduce((m, c) => m + c.nodes.length, 0), 0) +
+        image.slabs.reduce((n, s) => n + s.freelist.nodes.length + s.remote.nodes.length, 0);
       const where = context.stoppedAt.file ? `${context.stoppedAt.file}:${context.stoppedAt.line ?? '?'}` : 'an unknown place';
-      this.log.appendLine(`heap of ${session.name} (${session.type}) stopped at ${where}: ${heap.cost.requests} DAP requests (${heap.cost.memoryReads} of them memory: the root's address and reads), `
-        + `${heap.cost.bytes.toLocaleString('en-US')} bytes, ${heap.cost.ms.toFixed(1)} ms from the stop to the heap handed to the views; ${image.slabs.length} slabs, ${image.threads.length} threads, ${nodes} freelist nodes, ${image.findings.length} findings`);
+      this.log.appendLine(
+        `heap of ${session.name} (${session.type}) stopped at ${where}: ${heap.cost.requests} DAP requests (${heap.cost.memoryReads} of them memory: the root's address and reads), ` +
+          `${heap.cost.bytes.toLocaleString('en-US')} bytes, ${heap.cost.ms.toFixed(1)} ms from the stop to the heap handed to the views; ${image.slabs.length} slabs, ${image.threads.length} threads, ${nodes} freelist nodes, ${image.findings.length} findings`,
+      );
       for (const warning of image.warnings) this.log.appendLine(`  warning: ${warning}`);
     } catch (error) {
       const message = (error as Error).message;
@@ -197,11 +219,16 @@ export function trackStops(heaps: StoppedHeaps): vscode.Disposable[] {
         return {
           onDidSendMessage(message: { type?: string; event?: string; body?: { threadId?: unknown } }) {
             if (message.type !== 'event') return;
-            if (message.event === 'stopped') heaps.stopped(session, typeof message.body?.threadId === 'number' ? message.body.threadId : undefined);
+            if (message.event === 'stopped')
+              heaps.stopped(session, typeof message.body?.threadId === 'number' ? message.body.threadId : undefined);
             else if (message.event === 'continued') heaps.left(session, false);
           },
-          onWillStopSession() { heaps.left(session, true); },
-          onExit() { heaps.left(session, true); },
+          onWillStopSession() {
+            heaps.left(session, true);
+          },
+          onExit() {
+            heaps.left(session, true);
+          },
         };
       },
     }),

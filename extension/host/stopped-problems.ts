@@ -20,20 +20,29 @@ export function stopDiagnostics(heap: StoppedHeap): [vscode.Uri, vscode.Diagnost
   const at = heap.image.stoppedAt;
   if (!at?.file || !at.line || !heap.image.findings.length) return null;
   const line = Math.max(0, at.line - 1);
-  return [sourceUri(at.file), heap.image.findings.map((finding) => {
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, 1000), `${finding.kind}: ${finding.message}`,
-      finding.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-    diagnostic.source = 'Slabscope (stopped)';
-    diagnostic.code = finding.kind;
-    return diagnostic;
-  })];
+  return [
+    sourceUri(at.file),
+    heap.image.findings.map((finding) => {
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(line, 0, line, 1000),
+        `${finding.kind}: ${finding.message}`,
+        finding.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+      );
+      diagnostic.source = 'Slabscope (stopped)';
+      diagnostic.code = finding.kind;
+      return diagnostic;
+    }),
+  ];
 }
 
 export function registerStoppedProblems(heaps: StoppedHeaps): vscode.Disposable[] {
   const collection = vscode.languages.createDiagnosticCollection('slabscope-stopped');
-  return [collection, heaps.onDidChange((heap) => {
-    collection.clear();
-    const found = heap ? stopDiagnostics(heap) : null;
-    if (found) collection.set(...found);
-  })];
+  return [
+    collection,
+    heaps.onDidChange((heap) => {
+      collection.clear();
+      const found = heap ? stopDiagnostics(heap) : null;
+      if (found) collection.set(...found);
+    }),
+  ];
 }

@@ -16,8 +16,14 @@ export interface BuildDefinition extends vscode.TaskDefinition {
 
 export function buildTask(nativeDir: string, definition: BuildDefinition, log: vscode.OutputChannel): vscode.Task {
   const targets = [`build/${definition.layout}/${definition.mode}/libslabscope.so`, 'layout', 'bugtests'];
-  const task = new vscode.Task(definition, vscode.TaskScope.Workspace, `build ${definition.layout} ${definition.mode}`, TASK_TYPE,
-    new vscode.CustomExecution(async () => makeTerminal(nativeDir, targets, log)), '$gcc');
+  const task = new vscode.Task(
+    definition,
+    vscode.TaskScope.Workspace,
+    `build ${definition.layout} ${definition.mode}`,
+    TASK_TYPE,
+    new vscode.CustomExecution(async () => makeTerminal(nativeDir, targets, log)),
+    '$gcc',
+  );
   task.group = vscode.TaskGroup.Build;
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Silent, clear: true };
   return task;
@@ -43,7 +49,10 @@ function makeTerminal(nativeDir: string, targets: string[], log: vscode.OutputCh
       };
       child.stdout.on('data', show);
       child.stderr.on('data', show);
-      child.on('error', (error) => { show(Buffer.from(`could not run make: ${error.message}\n`)); done.fire(127); });
+      child.on('error', (error) => {
+        show(Buffer.from(`could not run make: ${error.message}\n`));
+        done.fire(127);
+      });
       child.on('close', (code) => {
         log.appendLine(code === 0 ? 'build finished' : `build failed (make exited with ${code})`);
         done.fire(code ?? 1);
@@ -54,7 +63,10 @@ function makeTerminal(nativeDir: string, targets: string[], log: vscode.OutputCh
 }
 
 export class BuildTaskProvider implements vscode.TaskProvider {
-  constructor(private readonly nativeDir: string, private readonly log: vscode.OutputChannel) {}
+  constructor(
+    private readonly nativeDir: string,
+    private readonly log: vscode.OutputChannel,
+  ) {}
   provideTasks(): vscode.Task[] {
     return LAYOUTS.flatMap((layout) => MODES.map((mode) => buildTask(this.nativeDir, { type: TASK_TYPE, layout, mode }, this.log)));
   }

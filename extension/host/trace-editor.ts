@@ -10,7 +10,11 @@ import { hostViews, type ViewContext } from './panel';
 /** One open trace: its source (and so its one symbolizer) is shared by every editor showing it. */
 class TraceDocument implements vscode.CustomDocument {
   readonly source: TraceFileSource;
-  constructor(readonly uri: vscode.Uri, readonly trace: TraceFile, symbolizerPath: string) {
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly trace: TraceFile,
+    symbolizerPath: string,
+  ) {
     this.source = new TraceFileSource(trace, basename(uri.path), { tool: symbolizerPath || undefined });
   }
   dispose(): void {
@@ -21,7 +25,10 @@ class TraceDocument implements vscode.CustomDocument {
 
 export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
   static readonly viewType = TRACE_EDITOR;
-  constructor(private readonly context: ViewContext, private readonly threshold: () => number) {}
+  constructor(
+    private readonly context: ViewContext,
+    private readonly threshold: () => number,
+  ) {}
 
   async openCustomDocument(uri: vscode.Uri): Promise<TraceDocument> {
     // a file that cannot be read is refused here with the byte offset, and VS Code shows

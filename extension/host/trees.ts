@@ -11,7 +11,10 @@ import { Command, View } from './ids';
 type Node = vscode.TreeItem & { children?: () => Node[] };
 
 function item(label: string, description: string, children?: () => Node[], extra: Partial<vscode.TreeItem> = {}): Node {
-  const node: Node = new vscode.TreeItem(label, children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const node: Node = new vscode.TreeItem(
+    label,
+    children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
   node.description = description;
   node.children = children;
   Object.assign(node, extra);
@@ -22,9 +25,15 @@ abstract class Tree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   constructor(protected readonly controller: Controller) {}
-  refresh(): void { this.changed.fire(); }
-  getTreeItem(node: Node): vscode.TreeItem { return node; }
-  getChildren(node?: Node): Node[] { return node ? node.children?.() ?? [] : this.roots(); }
+  refresh(): void {
+    this.changed.fire();
+  }
+  getTreeItem(node: Node): vscode.TreeItem {
+    return node;
+  }
+  getChildren(node?: Node): Node[] {
+    return node ? (node.children?.() ?? []) : this.roots();
+  }
   protected abstract roots(): Node[];
 }
 
@@ -32,20 +41,44 @@ export class ThreadsTree extends Tree {
   protected roots(): Node[] {
     const model = this.controller.source?.model();
     if (!model) return [];
-    return [...model.threads.values()].sort((a, b) => a.id - b.id).map((thread) => {
-      const total = thread.caches.reduce((n, chain) => n + chain.length, 0);
-      return item(`thread ${thread.id}`, `${total} cached${thread.exited ? ' · exited' : ''}`, () =>
-        thread.caches.flatMap((chain, cls) => (chain.length ? [item(`C${cls}`, `${chain.length} blocks${thread.known[cls] ? '' : ' (not exact)'}`, () => {
-          const message = freelistMessage(model, thread.id, cls, 0);
-          const cache = message.chains[0];
-          const nodes = (cache?.nodes ?? []).slice(0, 16).map((node, i) =>
-            item(`${i + 1}. ${hex(node.base)}`, `next @+${node.nextOffset} ${node.next < 0 ? '?' : hex(node.next)}${node.error ? ` ⚠ ${node.error}` : ''}`, undefined,
-              { tooltip: node.note || undefined, iconPath: new vscode.ThemeIcon(node.error ? 'error' : 'arrow-down') }));
-          if (cache && cache.total > 16) nodes.push(item(`… ${cache.total - 16} more`, ''));
-          return nodes;
-        }, { iconPath: new vscode.ThemeIcon('list-ordered') })] : [])),
-      { iconPath: new vscode.ThemeIcon('pulse') });
-    });
+    return [...model.threads.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((thread) => {
+        const total = thread.caches.reduce((n, chain) => n + chain.length, 0);
+        return item(
+          `thread ${thread.id}`,
+          `${total} cached${thread.exited ? ' · exited' : ''}`,
+          () =>
+            thread.caches.flatMap((chain, cls) =>
+              chain.length
+                ? [
+                    item(
+                      `C${cls}`,
+                      `${chain.length} blocks${thread.known[cls] ? '' : ' (not exact)'}`,
+                      () => {
+                        const message = freelistMessage(model, thread.id, cls, 0);
+                        const cache = message.chains[0];
+                        const nodes = (cache?.nodes ?? [])
+                          .slice(0, 16)
+                          .map((node, i) =>
+                            item(
+                              `${i + 1}. ${hex(node.base)}`,
+                              `next @+${node.nextOffset} ${node.next < 0 ? '?' : hex(node.next)}${node.error ? ` ⚠ ${node.error}` : ''}`,
+                              undefined,
+                              { tooltip: node.note || undefined, iconPath: new vscode.ThemeIcon(node.error ? 'error' : 'arrow-down') },
+                            ),
+                          );
+                        if (cache && cache.total > 16) nodes.push(item(`… ${cache.total - 16} more`, ''));
+                        return nodes;
+                      },
+                      { iconPath: new vscode.ThemeIcon('list-ordered') },
+                    ),
+                  ]
+                : [],
+            ),
+          { iconPath: new vscode.ThemeIcon('pulse') },
+        );
+      });
   }
 }
 
@@ -53,13 +86,23 @@ export class SuperslabsTree extends Tree {
   protected roots(): Node[] {
     const model = this.controller.source?.model();
     if (!model) return [];
-    return [...model.superslabs.values()].sort((a, b) => a.base - b.base).map((superslab) => {
-      const slabs = superslab.slabs.filter((slab) => slab !== undefined);
-      return item(`superslab ${hex(superslab.base)}`, `${slabs.length} slabs bound`, () => slabs.map((slab) =>
-        item(`slab ${slab!.index}`, `C${slab!.cls} · ${slab!.used}/${slab!.capacity} used · thread ${slab!.owner}`, undefined,
-          { iconPath: new vscode.ThemeIcon('symbol-array'), tooltip: `starts at ${hex(slab!.start)}, stride ${slab!.stride}, ${slab!.carved} carved, ${slab!.freelist.length} on the slab freelist, ${slab!.remote.length} remote-pending` })),
-      { iconPath: new vscode.ThemeIcon('database') });
-    });
+    return [...model.superslabs.values()]
+      .sort((a, b) => a.base - b.base)
+      .map((superslab) => {
+        const slabs = superslab.slabs.filter((slab) => slab !== undefined);
+        return item(
+          `superslab ${hex(superslab.base)}`,
+          `${slabs.length} slabs bound`,
+          () =>
+            slabs.map((slab) =>
+              item(`slab ${slab!.index}`, `C${slab!.cls} · ${slab!.used}/${slab!.capacity} used · thread ${slab!.owner}`, undefined, {
+                iconPath: new vscode.ThemeIcon('symbol-array'),
+                tooltip: `starts at ${hex(slab!.start)}, stride ${slab!.stride}, ${slab!.carved} carved, ${slab!.freelist.length} on the slab freelist, ${slab!.remote.length} remote-pending`,
+              }),
+            ),
+          { iconPath: new vscode.ThemeIcon('database') },
+        );
+      });
   }
 }
 
@@ -73,14 +116,20 @@ export class FindingsTree extends Tree {
     const reported = this.controller.reported;
     return FINDING_KINDS.filter((kind) => reported.some((finding) => finding.kind === kind)).map((kind) => {
       const findings = reported.filter((finding) => finding.kind === kind);
-      return item(kind, `${findings.length}`, () => findings.map((finding) => {
-        const where = findingLocation(finding);
-        return item(finding.message, where ? `${where.file.split('/').pop()}:${where.line}` : 'no source', undefined, {
-          iconPath: new vscode.ThemeIcon(finding.severity === 'error' ? 'error' : 'warning'),
-          tooltip: `${finding.kind} at ${finding.ptr} (class ${finding.class}, thread ${finding.thread}, event ${finding.event})`,
-          command: where ? { command: Command.openSource, title: 'Open Source', arguments: [where.file, where.line] } : undefined,
-        });
-      }), { iconPath: new vscode.ThemeIcon(findings[0]!.severity === 'error' ? 'bug' : 'warning') }); // a kind listed has a finding
+      return item(
+        kind,
+        `${findings.length}`,
+        () =>
+          findings.map((finding) => {
+            const where = findingLocation(finding);
+            return item(finding.message, where ? `${where.file.split('/').pop()}:${where.line}` : 'no source', undefined, {
+              iconPath: new vscode.ThemeIcon(finding.severity === 'error' ? 'error' : 'warning'),
+              tooltip: `${finding.kind} at ${finding.ptr} (class ${finding.class}, thread ${finding.thread}, event ${finding.event})`,
+              command: where ? { command: Command.openSource, title: 'Open Source', arguments: [where.file, where.line] } : undefined,
+            });
+          }),
+        { iconPath: new vscode.ThemeIcon(findings[0]!.severity === 'error' ? 'bug' : 'warning') },
+      ); // a kind listed has a finding
     });
   }
 }
@@ -88,7 +137,9 @@ export class FindingsTree extends Tree {
 /** The three views, refreshed as the source changes (Findings only when the findings do). */
 export function registerTrees(ctx: SlabscopeContext): void {
   const { controller } = ctx;
-  const threads = new ThreadsTree(controller), superslabs = new SuperslabsTree(controller), findings = new FindingsTree(controller);
+  const threads = new ThreadsTree(controller),
+    superslabs = new SuperslabsTree(controller),
+    findings = new FindingsTree(controller);
   ctx.push(
     controller.onDidChange((what) => {
       if (what === 'findings' || what === 'source') findings.refresh();

@@ -3,13 +3,41 @@
 // host of the views: the `slabscope view` server and the VS Code extension.
 
 import {
-  ALLOC_ROUTE_NAMES, BLOCK_STATE_NAMES, BlockState, FREE_ROUTE_NAMES, headerFor, headerMismatch, hex,
-  type BasePtr, type Finding, type Handshake, type HeapModel, type Layout, type ReportFinding, type ReportFrame, type SlabModel,
+  ALLOC_ROUTE_NAMES,
+  BLOCK_STATE_NAMES,
+  BlockState,
+  FREE_ROUTE_NAMES,
+  headerFor,
+  headerMismatch,
+  hex,
+  type BasePtr,
+  type Finding,
+  type Handshake,
+  type HeapModel,
+  type Layout,
+  type ReportFinding,
+  type ReportFrame,
+  type SlabModel,
 } from '../core';
 import {
-  CORRUPT_STATE, VIEW_PROTOCOL_VERSION, encodeBase64,
-  type BlockHistory, type BlockMessage, type FreelistChain, type FreelistMessage, type FreelistNode, type HeapMessage, type LinkError,
-  type SlabMessage, type SourceRef, type TimelineMessage, type TraceMessage, type ViewFinding, type ViewFrame, type ViewLayout, type ViewSlab,
+  CORRUPT_STATE,
+  VIEW_PROTOCOL_VERSION,
+  encodeBase64,
+  type BlockHistory,
+  type BlockMessage,
+  type FreelistChain,
+  type FreelistMessage,
+  type FreelistNode,
+  type HeapMessage,
+  type LinkError,
+  type SlabMessage,
+  type SourceRef,
+  type TimelineMessage,
+  type TraceMessage,
+  type ViewFinding,
+  type ViewFrame,
+  type ViewLayout,
+  type ViewSlab,
 } from './view-protocol';
 
 /** nodes sent per chain: a longer chain says how many more there are */
@@ -19,16 +47,34 @@ const TIME_SAMPLES = 2048;
 
 export function viewLayout(layout: Layout): ViewLayout {
   return {
-    name: layout.name, userOffset: layout.userOffset, headerOffset: layout.headerOffset, headerMagic: layout.headerMagic,
-    headerClassMask: layout.headerClassMask, superslabSize: layout.superslabSize, slabSize: layout.slabSize, slabsPerSuperslab: layout.slabsPerSuperslab,
+    name: layout.name,
+    userOffset: layout.userOffset,
+    headerOffset: layout.headerOffset,
+    headerMagic: layout.headerMagic,
+    headerClassMask: layout.headerClassMask,
+    superslabSize: layout.superslabSize,
+    slabSize: layout.slabSize,
+    slabsPerSuperslab: layout.slabsPerSuperslab,
     firstBlockSlab: layout.firstBlockSlab,
-    classes: layout.classes.map((c) => ({ cls: c.cls, blockSize: c.blockSize, stride: c.stride, nextOffset: c.nextOffset, capacity: c.capacity })),
+    classes: layout.classes.map((c) => ({
+      cls: c.cls,
+      blockSize: c.blockSize,
+      stride: c.stride,
+      nextOffset: c.nextOffset,
+      capacity: c.capacity,
+    })),
   };
 }
 
 export function traceMessage(handshake: Handshake, title: string, eventCount: number, live: boolean): TraceMessage {
   return {
-    type: 'trace', protocol: VIEW_PROTOCOL_VERSION, title, executable: handshake.executable, pid: handshake.pid, live, eventCount,
+    type: 'trace',
+    protocol: VIEW_PROTOCOL_VERSION,
+    title,
+    executable: handshake.executable,
+    pid: handshake.pid,
+    live,
+    eventCount,
     layout: viewLayout(handshake.layout),
   };
 }
@@ -42,8 +88,17 @@ export function viewFindings(findings: readonly Finding[], reported: readonly Re
   return findings.map((finding, id) => {
     const report = reported[id];
     return {
-      id, kind: finding.kind, severity: finding.severity, ptr: hex(finding.ptr), base: finding.base, cls: finding.cls, thread: finding.thread,
-      event: finding.event, message: finding.message, site: report?.site ?? null, internalSite: report?.internalSite ?? null,
+      id,
+      kind: finding.kind,
+      severity: finding.severity,
+      ptr: hex(finding.ptr),
+      base: finding.base,
+      cls: finding.cls,
+      thread: finding.thread,
+      event: finding.event,
+      message: finding.message,
+      site: report?.site ?? null,
+      internalSite: report?.internalSite ?? null,
       stacks: {
         alloc: (report?.stacks.alloc ?? []).map(viewFrame),
         free: (report?.stacks.free ?? []).map(viewFrame),
@@ -55,7 +110,11 @@ export function viewFindings(findings: readonly Finding[], reported: readonly Re
 
 /** `durationNs`: first to last event, so the last sample ends the timeline exactly */
 export function timelineMessage(
-  eventCount: number, times: readonly [number, number][], lost: readonly [number, number][], findings: readonly Finding[], durationNs: number,
+  eventCount: number,
+  times: readonly [number, number][],
+  lost: readonly [number, number][],
+  findings: readonly Finding[],
+  durationNs: number,
 ): TimelineMessage {
   const step = Math.max(1, Math.ceil(times.length / TIME_SAMPLES));
   const first = times[0]?.[1] ?? 0;
@@ -67,8 +126,12 @@ export function timelineMessage(
   const end = sampled[sampled.length - 1];
   if (end && eventCount > end[0]) sampled.push([eventCount, Math.max(end[1], durationNs)]);
   return {
-    type: 'timeline', eventCount, times: sampled,
-    marks: findings.map((finding, id) => ({ id, event: finding.event, kind: finding.kind, severity: finding.severity })).filter((mark) => mark.kind !== 'lost-events'),
+    type: 'timeline',
+    eventCount,
+    times: sampled,
+    marks: findings
+      .map((finding, id) => ({ id, event: finding.event, kind: finding.kind, severity: finding.severity }))
+      .filter((mark) => mark.kind !== 'lost-events'),
     lost: lost.map(([event, count]) => ({ event, count })),
   };
 }
@@ -90,12 +153,19 @@ function corruptSlots(model: HeapModel, findings: readonly Finding[]): Map<numbe
 /** The block states of a slab as drawn: the model's, with corrupt blocks marked. */
 function slabStates(model: HeapModel, slab: SlabModel, marked: readonly number[] | undefined): Uint8Array {
   const states = slab.state.slice();
-  for (let slot = 0; slot < slab.capacity; slot++) if (headerMismatch(model.layout, slab.cls, states[slot]!, slab.header[slot]!)) states[slot] = CORRUPT_STATE;
+  for (let slot = 0; slot < slab.capacity; slot++)
+    if (headerMismatch(model.layout, slab.cls, states[slot]!, slab.header[slot]!)) states[slot] = CORRUPT_STATE;
   if (marked) for (const slot of marked) states[slot] = CORRUPT_STATE;
   return states;
 }
 
-interface SentSlab { states: Uint8Array; cls: number; used: number; carved: number; owner: number }
+interface SentSlab {
+  states: Uint8Array;
+  cls: number;
+  used: number;
+  carved: number;
+  owner: number;
+}
 
 /**
  * Heap messages for one view: the first is the whole heap, later ones (live
@@ -126,36 +196,57 @@ export class HeapFeed {
         next.set(slab.start, entry);
         if (!everything && before && sameSlab(before, entry)) continue;
         slabs.push({
-          slabStart: slab.start, superslab: base, index: slab.index, cls: slab.cls, capacity: slab.capacity, stride: slab.stride,
-          used: slab.used, carved: slab.carved, owner: slab.owner, states: encodeBase64(states),
+          slabStart: slab.start,
+          superslab: base,
+          index: slab.index,
+          cls: slab.cls,
+          capacity: slab.capacity,
+          stride: slab.stride,
+          used: slab.used,
+          carved: slab.carved,
+          owner: slab.owner,
+          states: encodeBase64(states),
         });
       }
     }
     this.sent = next;
     return {
-      type: 'heap', event: model.eventCount, full: everything, present, slabs, superslabs,
+      type: 'heap',
+      event: model.eventCount,
+      full: everything,
+      present,
+      slabs,
+      superslabs,
       routes: model.freeRoutes.map((frees, cls) => ({
         cls: cls < model.layout.classes.length ? cls : ('other' as const),
         frees: namedCounts(frees, FREE_ROUTE_NAMES),
         allocs: namedCounts(model.allocRoutes[cls]!, ALLOC_ROUTE_NAMES), // a row for each of freeRoutes'
       })),
-      threads: [...model.threads.values()].sort((a, b) => a.id - b.id).map((thread) => ({
-        id: thread.id, exited: thread.exited, cache: thread.caches.map((chain) => chain.length),
-      })),
+      threads: [...model.threads.values()]
+        .sort((a, b) => a.id - b.id)
+        .map((thread) => ({
+          id: thread.id,
+          exited: thread.exited,
+          cache: thread.caches.map((chain) => chain.length),
+        })),
     };
   }
 }
 
 function sameSlab(a: SentSlab, b: SentSlab): boolean {
-  if (a.cls !== b.cls || a.used !== b.used || a.carved !== b.carved || a.owner !== b.owner || a.states.length !== b.states.length) return false;
-  const x = a.states, y = b.states;
+  if (a.cls !== b.cls || a.used !== b.used || a.carved !== b.carved || a.owner !== b.owner || a.states.length !== b.states.length)
+    return false;
+  const x = a.states,
+    y = b.states;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
 
 function namedCounts(counts: Uint32Array, names: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
-  counts.forEach((n, route) => { if (n && names[route]) out[names[route]] = n; });
+  counts.forEach((n, route) => {
+    if (n && names[route]) out[names[route]] = n;
+  });
   return out;
 }
 
@@ -168,18 +259,33 @@ export function slabMessage(model: HeapModel, start: number, findings: readonly 
   const blocks = [];
   for (let slot = 0; slot < slab.capacity; slot++)
     blocks.push({
-      header: slab.header[slot]!, next: slab.next[slot]!, state: slab.state[slot]!, corrupt: states[slot] === CORRUPT_STATE,
+      header: slab.header[slot]!,
+      next: slab.next[slot]!,
+      state: slab.state[slot]!,
+      corrupt: states[slot] === CORRUPT_STATE,
       mismatch: headerMismatch(model.layout, slab.cls, slab.state[slot]!, slab.header[slot]!),
     });
   const layout = model.layout;
   return {
-    type: 'slab', event: model.eventCount, slabStart: start, cls: slab.cls, stride: slab.stride, expectedHeader: headerFor(layout, slab.cls),
+    type: 'slab',
+    event: model.eventCount,
+    slabStart: start,
+    cls: slab.cls,
+    stride: slab.stride,
+    expectedHeader: headerFor(layout, slab.cls),
     // a slab's class is one of the layout's (SlabModel checks)
-    nextOffset: layout.classes[slab.cls]!.nextOffset, userOffset: layout.userOffset, headerOffset: layout.headerOffset, blocks,
+    nextOffset: layout.classes[slab.cls]!.nextOffset,
+    userOffset: layout.userOffset,
+    headerOffset: layout.headerOffset,
+    blocks,
   };
 }
 
-const LIST_STATE = { 'thread cache': BlockState.FreeCache, 'slab freelist': BlockState.FreeSlab, 'remote queue': BlockState.RemotePending } as const;
+const LIST_STATE = {
+  'thread cache': BlockState.FreeCache,
+  'slab freelist': BlockState.FreeSlab,
+  'remote queue': BlockState.RemotePending,
+} as const;
 
 /**
  * One list drawn node by node, head first, each link checked: a link that is
@@ -187,7 +293,14 @@ const LIST_STATE = { 'thread cache': BlockState.FreeCache, 'slab freelist': Bloc
  * (slab lists) or into another class, the remote sentinel outside the remote
  * queue, a node that is not free.
  */
-function chainOf(model: HeapModel, name: FreelistChain['name'], owner: string, tailFirst: readonly BasePtr[], known: boolean, cls: number): FreelistChain {
+function chainOf(
+  model: HeapModel,
+  name: FreelistChain['name'],
+  owner: string,
+  tailFirst: readonly BasePtr[],
+  known: boolean,
+  cls: number,
+): FreelistChain {
   const layout = model.layout;
   const sentinel = layout.remoteSentinel === null ? NaN : Number(layout.remoteSentinel);
   const total = tailFirst.length;
@@ -203,17 +316,35 @@ function chainOf(model: HeapModel, name: FreelistChain['name'], owner: string, t
     const nodeCls = at ? at.slab.cls : cls;
     const next = at ? at.slab.next[at.slot]! : -1;
     const state = at ? at.slab.state[at.slot]! : BlockState.Unknown;
-    let error: LinkError | null = null, note = '';
-    if (seen.has(base)) { error = 'cycle'; note = `${hex(base)} is already on this list`; }
-    else if (!at || (state !== LIST_STATE[name] && state !== BlockState.Unknown)) { error = 'not-free'; note = at ? `the block is ${BLOCK_STATE_NAMES[state]}` : 'no block of ours is there'; }
-    else if (next === sentinel && name !== 'remote queue') { error = 'sentinel'; note = 'the remote queue\'s sentinel is in this list'; }
-    else if (next > 0 && next !== sentinel) {
+    let error: LinkError | null = null,
+      note = '';
+    if (seen.has(base)) {
+      error = 'cycle';
+      note = `${hex(base)} is already on this list`;
+    } else if (!at || (state !== LIST_STATE[name] && state !== BlockState.Unknown)) {
+      error = 'not-free';
+      note = at ? `the block is ${BLOCK_STATE_NAMES[state]}` : 'no block of ours is there';
+    } else if (next === sentinel && name !== 'remote queue') {
+      error = 'sentinel';
+      note = "the remote queue's sentinel is in this list";
+    } else if (next > 0 && next !== sentinel) {
       const target = model.locate(next);
-      if (!target) { error = 'out-of-slab'; note = `${hex(next)} is in no slab of ours`; }
-      else if (target.slab.cls !== nodeCls) { error = 'other-class'; note = `${hex(next)} is a C${target.slab.cls} block`; }
-      else if (sameSlabOnly && target.slab.start !== slabStart) { error = 'out-of-slab'; note = `${hex(next)} is in another slab`; }
-      else if (target.within !== 0) { error = 'break'; note = `${hex(next)} points inside a block`; }
-      else if (following !== null && next !== following) { error = 'break'; note = `the link says ${hex(next)}, the list goes on at ${hex(following)}`; }
+      if (!target) {
+        error = 'out-of-slab';
+        note = `${hex(next)} is in no slab of ours`;
+      } else if (target.slab.cls !== nodeCls) {
+        error = 'other-class';
+        note = `${hex(next)} is a C${target.slab.cls} block`;
+      } else if (sameSlabOnly && target.slab.start !== slabStart) {
+        error = 'out-of-slab';
+        note = `${hex(next)} is in another slab`;
+      } else if (target.within !== 0) {
+        error = 'break';
+        note = `${hex(next)} points inside a block`;
+      } else if (following !== null && next !== following) {
+        error = 'break';
+        note = `the link says ${hex(next)}, the list goes on at ${hex(following)}`;
+      }
     }
     seen.add(base);
     nodes.push({ base, next, nextOffset: layout.classes[nodeCls]?.nextOffset ?? 0, slabStart, error, note });
@@ -258,8 +389,17 @@ export async function blockMessage(model: HeapModel, address: number, resolve: S
   ];
   // copy what the reused location holds before awaiting anything
   const block = {
-    base, user: base + layout.userOffset, cls: slab.cls, slot, slabStart: slab.start, state: BLOCK_STATE_NAMES[slab.state[slot]!]!, thread: slab.holder[slot]!,
-    headerExpected: headerFor(layout, slab.cls), headerActual: slab.header[slot]!, next: slab.next[slot]!, nextOffset: layout.classes[slab.cls]!.nextOffset,
+    base,
+    user: base + layout.userOffset,
+    cls: slab.cls,
+    slot,
+    slabStart: slab.start,
+    state: BLOCK_STATE_NAMES[slab.state[slot]!]!,
+    thread: slab.holder[slot]!,
+    headerExpected: headerFor(layout, slab.cls),
+    headerActual: slab.header[slot]!,
+    next: slab.next[slot]!,
+    nextOffset: layout.classes[slab.cls]!.nextOffset,
     history,
   };
   for (const [what, event, pc, thread] of entries) {

@@ -3,11 +3,29 @@
 // from a trace source, and pushes updates while a live program streams.
 
 import {
-  TraceSymbols, buildReport, reportContext, summarize, userFrame,
-  type Finding, type Handshake, type HeapModel, type Symbolizer, type SymbolizerOptions, type TraceFile, type TraceSession, type TraceSummary,
+  TraceSymbols,
+  buildReport,
+  reportContext,
+  summarize,
+  userFrame,
+  type Finding,
+  type Handshake,
+  type HeapModel,
+  type Symbolizer,
+  type SymbolizerOptions,
+  type TraceFile,
+  type TraceSession,
+  type TraceSummary,
 } from '../core';
 import {
-  HeapFeed, blockMessage, freelistMessage, slabMessage, timelineMessage, traceMessage, viewFindings, type SiteResolver,
+  HeapFeed,
+  blockMessage,
+  freelistMessage,
+  slabMessage,
+  timelineMessage,
+  traceMessage,
+  viewFindings,
+  type SiteResolver,
 } from './view-feed';
 import { MessageError, parseViewMessage, type HostMessage, type SourceRef, type TimelineMessage, type ViewMessage } from './view-protocol';
 
@@ -38,10 +56,16 @@ export class TraceFileSource implements ViewSource {
   readonly live = false;
   private current: HeapModel | null = null;
   private readonly symbols: TraceSymbols;
-  constructor(readonly trace: TraceFile, readonly title: string, symbolizer: SymbolizerOptions = {}) {
+  constructor(
+    readonly trace: TraceFile,
+    readonly title: string,
+    symbolizer: SymbolizerOptions = {},
+  ) {
     this.symbols = new TraceSymbols(() => trace.handshake.modules, symbolizer);
   }
-  handshake(): Handshake { return this.trace.handshake; }
+  handshake(): Handshake {
+    return this.trace.handshake;
+  }
   model(): HeapModel {
     this.current ??= this.trace.seek(this.trace.eventCount);
     return this.current;
@@ -50,15 +74,33 @@ export class TraceFileSource implements ViewSource {
     this.current = this.trace.seek(n);
     return this.current;
   }
-  eventCount(): number { return this.trace.eventCount; }
-  findings(): readonly Finding[] { return this.trace.findings; }
-  times(): readonly [number, number][] { return this.trace.index.times; }
-  lost(): readonly [number, number][] { return this.trace.index.lost ?? []; }
-  summary(): TraceSummary { return this.trace.summary; }
-  ended(): boolean { return true; }
-  damage(): string | null { return this.trace.damage?.message ?? null; }
-  symbolizer(): Symbolizer { return this.symbols.symbolizer; }
-  close(): void { this.symbols.close(); }
+  eventCount(): number {
+    return this.trace.eventCount;
+  }
+  findings(): readonly Finding[] {
+    return this.trace.findings;
+  }
+  times(): readonly [number, number][] {
+    return this.trace.index.times;
+  }
+  lost(): readonly [number, number][] {
+    return this.trace.index.lost ?? [];
+  }
+  summary(): TraceSummary {
+    return this.trace.summary;
+  }
+  ended(): boolean {
+    return true;
+  }
+  damage(): string | null {
+    return this.trace.damage?.message ?? null;
+  }
+  symbolizer(): Symbolizer {
+    return this.symbols.symbolizer;
+  }
+  close(): void {
+    this.symbols.close();
+  }
 }
 
 /** A damaged trace file's warning, for the end of the status line: it stays in sight while the file is open. */
@@ -70,23 +112,47 @@ function damageNote(source: ViewSource): string {
 export class LiveSource implements ViewSource {
   readonly live = true;
   private readonly symbols: TraceSymbols;
-  constructor(readonly session: TraceSession, readonly title: string, symbolizer: SymbolizerOptions = {}) {
+  constructor(
+    readonly session: TraceSession,
+    readonly title: string,
+    symbolizer: SymbolizerOptions = {},
+  ) {
     this.symbols = new TraceSymbols(() => session.model?.handshake.modules ?? null, symbolizer);
   }
-  handshake(): Handshake | null { return this.session.model?.handshake ?? null; }
-  model(): HeapModel | null { return this.session.model; }
-  seek(): HeapModel | null { return null; }
-  eventCount(): number { return this.session.eventCount; }
-  findings(): readonly Finding[] { return this.session.model?.findings.all ?? []; }
-  times(): readonly [number, number][] { return this.session.timeIndex; }
-  lost(): readonly [number, number][] { return this.session.lostIndex; }
+  handshake(): Handshake | null {
+    return this.session.model?.handshake ?? null;
+  }
+  model(): HeapModel | null {
+    return this.session.model;
+  }
+  seek(): HeapModel | null {
+    return null;
+  }
+  eventCount(): number {
+    return this.session.eventCount;
+  }
+  findings(): readonly Finding[] {
+    return this.session.model?.findings.all ?? [];
+  }
+  times(): readonly [number, number][] {
+    return this.session.timeIndex;
+  }
+  lost(): readonly [number, number][] {
+    return this.session.lostIndex;
+  }
   summary(): TraceSummary | null {
     const model = this.session.model;
     return model ? summarize(model, this.session.threadIds.size, Math.max(0, this.session.firstTimeNs), this.session.lastTimeNs) : null;
   }
-  ended(): boolean { return this.session.model?.ended ?? false; }
-  symbolizer(): Symbolizer { return this.symbols.symbolizer; }
-  close(): void { this.symbols.close(); }
+  ended(): boolean {
+    return this.session.model?.ended ?? false;
+  }
+  symbolizer(): Symbolizer {
+    return this.symbols.symbolizer;
+  }
+  close(): void {
+    this.symbols.close();
+  }
 }
 
 export interface ViewHostOptions {
@@ -133,7 +199,10 @@ export class ViewHost {
   private ready = false;
   private closed = false;
 
-  constructor(private source: ViewSource, private readonly options: ViewHostOptions) {}
+  constructor(
+    private source: ViewSource,
+    private readonly options: ViewHostOptions,
+  ) {}
 
   /** Swaps the source (a live program ended and its trace file is open) and shows it from scratch. */
   async setSource(source: ViewSource): Promise<void> {
@@ -335,8 +404,12 @@ export class ViewHost {
     const findings = this.source.findings().length;
     const live = this.source.live;
     const ended = this.source.ended();
-    const text = !model ? (live ? 'waiting for the program to connect' : 'no handshake in this trace')
-      : live ? `${ended ? 'ended' : 'live'}: ${grouped(events)} events, ${(rate / 1e6).toFixed(2)}M/s, ${lost} lost, ${findings} findings`
+    const text = !model
+      ? live
+        ? 'waiting for the program to connect'
+        : 'no handshake in this trace'
+      : live
+        ? `${ended ? 'ended' : 'live'}: ${grouped(events)} events, ${(rate / 1e6).toFixed(2)}M/s, ${lost} lost, ${findings} findings`
         : `${grouped(events)} events, ${lost} lost, ${findings} findings${damageNote(this.source)}`;
     this.post({ type: 'status', live, ended, events, eventsPerSecond: rate, lost, findings, text });
     // every update ends with its status: the view says "applied" once it has taken it in

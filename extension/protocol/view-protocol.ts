@@ -29,39 +29,64 @@ type Shape = Record<string, Check<unknown>>;
 type ShapeOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> } & {};
 
 const fail = (path: string, expected: string, value: unknown): never => {
-  const shown = value === undefined ? 'nothing' : typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : value === null ? 'null' : 'an object') : String(value);
+  const shown =
+    value === undefined
+      ? 'nothing'
+      : typeof value === 'string'
+        ? JSON.stringify(value.slice(0, 40))
+        : typeof value === 'object'
+          ? Array.isArray(value)
+            ? 'an array'
+            : value === null
+              ? 'null'
+              : 'an object'
+          : String(value);
   throw new MessageError(`${path}: expected ${expected}, got ${shown}`);
 };
 /** a safe integer; addresses and pointers below 2^53 fit */
 const int: Check<number> = (v, p) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(p, 'an integer', v));
-const nat: Check<number> = (v, p) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(p, 'a non-negative integer', v));
+const nat: Check<number> = (v, p) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(p, 'a non-negative integer', v);
 /** a number that may be past 2^53 (next pointers hold any value), or -1 */
 const num: Check<number> = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a number', v));
 /** a block's BASE, as the host's engine named it */
 const base: Check<BasePtr> = (v, p) => basePtr(nat(v, p));
 const str: Check<string> = (v, p) => (typeof v === 'string' ? v : fail(p, 'a string', v));
 const bool: Check<boolean> = (v, p) => (typeof v === 'boolean' ? v : fail(p, 'true or false', v));
-const base64: Check<string> = (v, p) => (typeof v === 'string' && v.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(v) ? v : fail(p, 'base64 text', v));
-const oneOf = <T extends string>(options: readonly T[]): Check<T> => (v, p) => (options.includes(v as T) ? (v as T) : fail(p, options.join(' | '), v));
-const nullable = <T>(check: Check<T>): Check<T | null> => (v, p) => (v === null ? null : check(v, p));
-const list = <T>(check: Check<T>, max = Infinity): Check<T[]> => (v, p) => {
-  if (!Array.isArray(v)) return fail(p, 'an array', v);
-  if (v.length > max) return fail(p, `at most ${max} entries`, `${v.length} entries`);
-  for (let i = 0; i < v.length; i++) check(v[i], `${p}[${i}]`);
-  return v as T[];
-};
-const record = <T>(check: Check<T>): Check<Record<string, T>> => (v, p) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
-  for (const [key, value] of Object.entries(v)) check(value, `${p}.${key}`);
-  return v as Record<string, T>;
-};
+const base64: Check<string> = (v, p) =>
+  typeof v === 'string' && v.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(v) ? v : fail(p, 'base64 text', v);
+const oneOf =
+  <T extends string>(options: readonly T[]): Check<T> =>
+  (v, p) =>
+    options.includes(v as T) ? (v as T) : fail(p, options.join(' | '), v);
+const nullable =
+  <T>(check: Check<T>): Check<T | null> =>
+  (v, p) =>
+    v === null ? null : check(v, p);
+const list =
+  <T>(check: Check<T>, max = Infinity): Check<T[]> =>
+  (v, p) => {
+    if (!Array.isArray(v)) return fail(p, 'an array', v);
+    if (v.length > max) return fail(p, `at most ${max} entries`, `${v.length} entries`);
+    for (let i = 0; i < v.length; i++) check(v[i], `${p}[${i}]`);
+    return v as T[];
+  };
+const record =
+  <T>(check: Check<T>): Check<Record<string, T>> =>
+  (v, p) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
+    for (const [key, value] of Object.entries(v)) check(value, `${p}.${key}`);
+    return v as Record<string, T>;
+  };
 /** an object with (at least) these fields, checked in the shape's order */
-const object = <S extends Shape>(shape: S): Check<ShapeOf<S>> => (v, p) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
-  const o = v as Record<string, unknown>;
-  for (const key of Object.keys(shape)) shape[key]!(o[key], `${p}.${key}`);
-  return v as ShapeOf<S>;
-};
+const object =
+  <S extends Shape>(shape: S): Check<ShapeOf<S>> =>
+  (v, p) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
+    const o = v as Record<string, unknown>;
+    for (const key of Object.keys(shape)) shape[key]!(o[key], `${p}.${key}`);
+    return v as ShapeOf<S>;
+  };
 const pair: Check<[number, number]> = (v, p) => {
   if (!Array.isArray(v) || v.length !== 2) return fail(p, '[event, ns]', v);
   nat(v[0], `${p}[0]`);
@@ -78,7 +103,14 @@ const severity = oneOf(['error', 'warning'] as const);
 const sizeClass = object({ cls: nat, blockSize: nat, stride: nat, nextOffset: nat, capacity: nat });
 export type ViewSizeClass = Infer<typeof sizeClass>;
 const layout = object({
-  name: str, userOffset: nat, headerOffset: nat, headerMagic: nat, headerClassMask: nat, superslabSize: nat, slabSize: nat, slabsPerSuperslab: nat,
+  name: str,
+  userOffset: nat,
+  headerOffset: nat,
+  headerMagic: nat,
+  headerClassMask: nat,
+  superslabSize: nat,
+  slabSize: nat,
+  slabsPerSuperslab: nat,
   /** slabs before this one hold the superslab's metadata */
   firstBlockSlab: nat,
   classes: list(sizeClass, 64),
@@ -90,10 +122,16 @@ const frame = object({ pc: str, function: nullable(str), file: nullable(str), li
 export type ViewFrame = Infer<typeof frame>;
 const frames = list(frame, 256);
 const finding = object({
-  id: nat, kind: str, severity, ptr: str,
+  id: nat,
+  kind: str,
+  severity,
+  ptr: str,
   /** the block's BASE, 0 when the pointer is in no block */
   base,
-  cls: int, thread: nat, event: nat, message: str,
+  cls: int,
+  thread: nat,
+  event: nat,
+  message: str,
   /** the offending call in the user's code */
   site: nullable(sourceRef),
   /** the allocator source line, when the finding arose inside it */
@@ -102,7 +140,15 @@ const finding = object({
 });
 export type ViewFinding = Infer<typeof finding>;
 const slab = object({
-  slabStart: nat, superslab: nat, index: nat, cls: nat, capacity: nat, stride: nat, used: nat, carved: nat, owner: nat,
+  slabStart: nat,
+  superslab: nat,
+  index: nat,
+  cls: nat,
+  capacity: nat,
+  stride: nat,
+  used: nat,
+  carved: nat,
+  owner: nat,
   /** one byte per block, VIEW_BLOCK_STATES indices, base64 */
   states: base64,
 });
@@ -122,14 +168,26 @@ const chain = object({
   name: oneOf(['thread cache', 'slab freelist', 'remote queue'] as const),
   /** whose list: the thread or the slab */
   owner: str,
-  known: bool, total: nat, nodes: list(freelistNode),
+  known: bool,
+  total: nat,
+  nodes: list(freelistNode),
 });
 export type FreelistChain = Infer<typeof chain>;
 const history = object({ what: oneOf(['allocated', 'freed'] as const), event: nat, thread: nat, pc: str, site: nullable(sourceRef) });
 export type BlockHistory = Infer<typeof history>;
 const blockInfo = object({
   /** user: its USER address, BASE + the layout's userOffset */
-  base, user: nat, cls: nat, slot: nat, slabStart: nat, state: str, thread: nat, headerExpected: nat, headerActual: int, next: num, nextOffset: nat,
+  base,
+  user: nat,
+  cls: nat,
+  slot: nat,
+  slabStart: nat,
+  state: str,
+  thread: nat,
+  headerExpected: nat,
+  headerActual: int,
+  next: num,
+  nextOffset: nat,
   history: list(history, 64),
 });
 export type BlockInfo = Infer<typeof blockInfo>;
@@ -145,7 +203,10 @@ const HOST_MESSAGES = {
     full: bool,
     /** starts of every slab present now (slabs not listed are gone) */
     present: list(nat),
-    slabs: list(slab), superslabs: list(nat), routes: list(routeCounts), threads: list(thread),
+    slabs: list(slab),
+    superslabs: list(nat),
+    routes: list(routeCounts),
+    threads: list(thread),
   }),
   timeline: message('timeline', {
     eventCount: nat,
@@ -156,10 +217,15 @@ const HOST_MESSAGES = {
   }),
   findings: message('findings', { findings: list(finding) }),
   slab: message('slab', {
-    event: nat, slabStart: nat, cls: nat, stride: nat,
+    event: nat,
+    slabStart: nat,
+    cls: nat,
+    stride: nat,
     /** expected header byte of every block of this slab */
     expectedHeader: nat,
-    nextOffset: nat, userOffset: nat, headerOffset: nat,
+    nextOffset: nat,
+    userOffset: nat,
+    headerOffset: nat,
     /** per block: header byte last written (-1 unknown), next pointer (-1 unknown), state */
     blocks: list(headerCell),
   }),
@@ -224,9 +290,15 @@ export function encodeBase64(bytes: Uint8Array): string {
     const end = Math.min(bytes.length, start + CHUNK);
     let out = '';
     for (let i = start; i < end; i += 3) {
-      const a = bytes[i]!, b = i + 1 < end ? bytes[i + 1]! : 0, c = i + 2 < end ? bytes[i + 2]! : 0;
+      const a = bytes[i]!,
+        b = i + 1 < end ? bytes[i + 1]! : 0,
+        c = i + 2 < end ? bytes[i + 2]! : 0;
       const n = (a << 16) | (b << 8) | c;
-      out += ALPHABET.charAt(n >> 18) + ALPHABET.charAt((n >> 12) & 63) + (i + 1 < end ? ALPHABET.charAt((n >> 6) & 63) : '=') + (i + 2 < end ? ALPHABET.charAt(n & 63) : '=');
+      out +=
+        ALPHABET.charAt(n >> 18) +
+        ALPHABET.charAt((n >> 12) & 63) +
+        (i + 1 < end ? ALPHABET.charAt((n >> 6) & 63) : '=') +
+        (i + 2 < end ? ALPHABET.charAt(n & 63) : '=');
     }
     parts.push(out);
   }
@@ -239,7 +311,11 @@ export function decodeBase64(text: string): Uint8Array {
   const out = new Uint8Array((text.length / 4) * 3 - padding);
   let o = 0;
   for (let i = 0; i < text.length; i += 4) {
-    const n = (DECODE[text.charCodeAt(i)]! << 18) | (DECODE[text.charCodeAt(i + 1)]! << 12) | (DECODE[text.charCodeAt(i + 2)]! << 6) | DECODE[text.charCodeAt(i + 3)]!;
+    const n =
+      (DECODE[text.charCodeAt(i)]! << 18) |
+      (DECODE[text.charCodeAt(i + 1)]! << 12) |
+      (DECODE[text.charCodeAt(i + 2)]! << 6) |
+      DECODE[text.charCodeAt(i + 3)]!;
     if (o < out.length) out[o++] = n >> 16;
     if (o < out.length) out[o++] = (n >> 8) & 255;
     if (o < out.length) out[o++] = n & 255;

@@ -42,7 +42,10 @@ export class TraceListener {
   private connections = 0;
   private readonly server = createServer((socket: Socket) => this.accept(socket));
 
-  constructor(readonly socketPath: string, private readonly options: ListenerOptions) {}
+  constructor(
+    readonly socketPath: string,
+    private readonly options: ListenerOptions,
+  ) {}
 
   listen(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -55,7 +58,9 @@ export class TraceListener {
   }
 
   progress(): Progress {
-    let events = 0, lost = 0, findings = 0;
+    let events = 0,
+      lost = 0,
+      findings = 0;
     for (const session of this.sessions) {
       events += session.eventCount;
       lost += session.model?.lostEvents ?? 0;
@@ -78,22 +83,31 @@ export class TraceListener {
     const path = number === 0 ? this.options.out : siblingPath(this.options.out, number);
     const recorder = new TraceRecorder(path, session);
     this.options.onSession?.(session, path);
-    this.open.add(new Promise<void>((resolve) => {
-      socket.on('data', (chunk: Buffer) => {
-        recorder.write(chunk);
-        session.feed(chunk);
-        if (session.decoder.failed) socket.destroy(); // the rest cannot be read: stop, keep what was decoded
-      });
-      socket.on('error', () => {}); // a reset is the program dying: 'close' follows and finishes the session
-      socket.once('close', () => {
-        session.finish();
-        const index = recorder.close();
-        const handshake = session.model?.handshake;
-        this.processes.push({ pid: handshake?.pid ?? 0, executable: handshake?.executable ?? '', path, session, index, errors: session.errors });
-        this.options.onSessionClosed?.(session, path);
-        resolve();
-      });
-    }));
+    this.open.add(
+      new Promise<void>((resolve) => {
+        socket.on('data', (chunk: Buffer) => {
+          recorder.write(chunk);
+          session.feed(chunk);
+          if (session.decoder.failed) socket.destroy(); // the rest cannot be read: stop, keep what was decoded
+        });
+        socket.on('error', () => {}); // a reset is the program dying: 'close' follows and finishes the session
+        socket.once('close', () => {
+          session.finish();
+          const index = recorder.close();
+          const handshake = session.model?.handshake;
+          this.processes.push({
+            pid: handshake?.pid ?? 0,
+            executable: handshake?.executable ?? '',
+            path,
+            session,
+            index,
+            errors: session.errors,
+          });
+          this.options.onSessionClosed?.(session, path);
+          resolve();
+        });
+      }),
+    );
   }
 }
 

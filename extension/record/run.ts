@@ -46,7 +46,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   await listener.listen();
   const env = { ...(process.env as Record<string, string>), ...options.env, ...traceVariables(library, listener.socketPath, options) };
 
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   const ticker = options.onProgress ? setInterval(() => options.onProgress!(listener.progress()), 250) : null;
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     const stdio: StdioOptions = options.stdio === 'terminal' ? 'pipe' : options.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit';
@@ -57,7 +58,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     }
     options.onChild?.(child);
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const onInt = forward('SIGINT'), onTerm = forward('SIGTERM');
+    const onInt = forward('SIGINT'),
+      onTerm = forward('SIGTERM');
     const forwarding = options.forwardSignals ?? true;
     if (forwarding) {
       process.on('SIGINT', onInt);

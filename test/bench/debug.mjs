@@ -12,7 +12,11 @@ const repeats = Number(process.env.REPEATS ?? 10);
 const rows = [];
 for (const layout of ['hakmem', 'aligned']) {
   const program = join(work, `bench_target_${layout}`);
-  const cc = spawnSync('cc', ['-std=gnu11', '-O1', '-g', '-o', program, 'test/debug/bench_target.c', `build/${layout}/release/libslabscope.a`, '-pthread'], { cwd: nativeDir, encoding: 'utf8' });
+  const cc = spawnSync(
+    'cc',
+    ['-std=gnu11', '-O1', '-g', '-o', program, 'test/debug/bench_target.c', `build/${layout}/release/libslabscope.a`, '-pthread'],
+    { cwd: nativeDir, encoding: 'utf8' },
+  );
   if (cc.status !== 0) throw new Error(cc.stderr);
   const stop = await stopAtCheckpoint(program, []);
   try {
@@ -26,10 +30,18 @@ for (const layout of ['hakmem', 'aligned']) {
     const nodes = image.threads.reduce((sum, thread) => sum + thread.caches.reduce((n, cache) => n + cache.nodes.length, 0), 0);
     times.sort((a, b) => a - b);
     rows.push({
-      layout, threads: image.threads.length, nodes, slabs: image.slabs.length, superslabs: image.superslabs.length,
-      requests: image.reads.requests, bound: image.superslabs.length + image.slabs.length + image.threads.length + 4,
-      bytes: image.reads.bytes, first: times.length ? Math.round(image.reads.ms) : 0,
-      median: +times[times.length >> 1].toFixed(1), min: +times[0].toFixed(1), findings: image.findings.length,
+      layout,
+      threads: image.threads.length,
+      nodes,
+      slabs: image.slabs.length,
+      superslabs: image.superslabs.length,
+      requests: image.reads.requests,
+      bound: image.superslabs.length + image.slabs.length + image.threads.length + 4,
+      bytes: image.reads.bytes,
+      first: times.length ? Math.round(image.reads.ms) : 0,
+      median: +times[times.length >> 1].toFixed(1),
+      min: +times[0].toFixed(1),
+      findings: image.findings.length,
     });
   } finally {
     await stop.close();
@@ -38,5 +50,10 @@ for (const layout of ['hakmem', 'aligned']) {
 rmSync(work, { recursive: true, force: true });
 console.log(`stopped heap, ${repeats} reads of the same stop each (stop to validated heap, incl. the stack-trace request):`);
 console.table(rows.map(({ first, ...row }) => row));
-console.log('peer, as published: pwndbg `vis` made 90,368 memory reads for one picture (pwndbg#1708); `vis -a` took 400 s on a remote target (pwndbg#1675)');
-for (const row of rows) console.log(`${row.layout}: ${row.requests} requests for ${row.nodes} freelist nodes in ${row.threads} threads (${(90368 / row.requests).toFixed(0)}x fewer than pwndbg's one picture), median ${row.median} ms against the 200 ms aim`);
+console.log(
+  'peer, as published: pwndbg `vis` made 90,368 memory reads for one picture (pwndbg#1708); `vis -a` took 400 s on a remote target (pwndbg#1675)',
+);
+for (const row of rows)
+  console.log(
+    `${row.layout}: ${row.requests} requests for ${row.nodes} freelist nodes in ${row.threads} threads (${(90368 / row.requests).toFixed(0)}x fewer than pwndbg's one picture), median ${row.median} ms against the 200 ms aim`,
+  );

@@ -20,9 +20,14 @@ const dir = mkdtempSync(join(tmpdir(), 'slabscope-bench-exact-'));
 const handoff = join(dir, 'handoff');
 const built = spawnSync('cc', ['-O2', '-pthread', '-o', handoff, join(root, 'test', 'bench', 'handoff.c')], { encoding: 'utf8' });
 if (built.status !== 0) throw new Error(built.stderr);
-const sources = readdirSync(join(fixtures, 'prog')).filter((file) => file.endsWith('.c')).map((file) => join(fixtures, 'prog', file));
+const sources = readdirSync(join(fixtures, 'prog'))
+  .filter((file) => file.endsWith('.c'))
+  .map((file) => join(fixtures, 'prog', file));
 const gitScript = join(dir, 'git.sh');
-writeFileSync(gitScript, 'set -e\ngit init -q r && cd r\nfor i in $(seq 20); do echo "line $i" >> f.txt; git add f.txt; git -c user.name=a -c user.email=a@b commit -q -m "c$i"; done\ngit log --oneline | wc -l\ngit gc -q\n');
+writeFileSync(
+  gitScript,
+  'set -e\ngit init -q r && cd r\nfor i in $(seq 20); do echo "line $i" >> f.txt; git add f.txt; git -c user.name=a -c user.email=a@b commit -q -m "c$i"; done\ngit log --oneline | wc -l\ngit gc -q\n',
+);
 
 const programs = [
   { name: 'handoff (2 threads, 20,000 blocks, hakmem)', layout: 'hakmem', argv: [handoff, '20000'] },
@@ -42,7 +47,8 @@ function timed(argv, cwd) {
 
 /** Every trace a run wrote, opened: events and lost events summed over its processes. */
 function tracesIn(work) {
-  let events = 0, lost = 0;
+  let events = 0,
+    lost = 0;
   for (const file of readdirSync(work).filter((name) => name.endsWith('.hktrace'))) {
     const trace = core.TraceFile.open(join(work, file));
     events += trace.eventCount;
@@ -74,7 +80,8 @@ async function traced(program, mode, round) {
   mkdirSync(work, { recursive: true });
   const flags = ['--layout', program.layout ?? 'aligned', ...(mode === 'lossy' ? ['--lossy'] : []), '--out', join(work, 't.hktrace')];
   let output, seconds;
-  if (mode === 'live') ({ output, seconds } = await viewLive([process.execPath, cli, 'view', '--live', '--no-open', ...flags, '--', ...program.argv], work));
+  if (mode === 'live')
+    ({ output, seconds } = await viewLive([process.execPath, cli, 'view', '--live', '--no-open', ...flags, '--', ...program.argv], work));
   else {
     const { result, seconds: took } = timed([process.execPath, cli, 'run', ...flags, '--', ...program.argv], work);
     output = `${result.stdout}\n${result.stderr}`;
@@ -87,7 +94,9 @@ async function traced(program, mode, round) {
 }
 
 const modes = ['default', 'lossy', ...(live ? ['live'] : [])];
-console.log(`slabscope run, default (lossless) beside --lossy${live ? ' and view --live' : ''}, ${runs} interleaved rounds each, untraced in the same rounds`);
+console.log(
+  `slabscope run, default (lossless) beside --lossy${live ? ' and view --live' : ''}, ${runs} interleaved rounds each, untraced in the same rounds`,
+);
 for (const program of programs) {
   const plain = [];
   const by = Object.fromEntries(modes.map((mode) => [mode, []]));
@@ -102,10 +111,13 @@ for (const program of programs) {
   for (const mode of modes) {
     const results = by[mode];
     const lossy = results.filter((r) => r.lost > 0).length;
-    const lost = results.reduce((sum, r) => sum + r.lost, 0), events = results.reduce((sum, r) => sum + r.events + r.lost, 0); // produced: kept and lost
+    const lost = results.reduce((sum, r) => sum + r.lost, 0),
+      events = results.reduce((sum, r) => sum + r.events + r.lost, 0); // produced: kept and lost
     const label = mode === 'default' ? 'run (default, lossless)' : mode === 'lossy' ? 'run --lossy' : 'view --live (default)';
-    console.log(`${label.padEnd(26)} ${median(results.map((r) => r.seconds)).toFixed(2)} s (${(median(results.map((r) => r.seconds)) / median(plain)).toFixed(2)}x untraced)  ` +
-      `runs that lost events: ${lossy} of ${results.length}; lost ${lost.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events (${events ? ((100 * lost) / events).toFixed(1) : 0}%)`);
+    console.log(
+      `${label.padEnd(26)} ${median(results.map((r) => r.seconds)).toFixed(2)} s (${(median(results.map((r) => r.seconds)) / median(plain)).toFixed(2)}x untraced)  ` +
+        `runs that lost events: ${lossy} of ${results.length}; lost ${lost.toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events (${events ? ((100 * lost) / events).toFixed(1) : 0}%)`,
+    );
   }
 }
 rmSync(dir, { recursive: true, force: true });

@@ -36,8 +36,10 @@ const browser = await launch({ width: 1400, height: 900 });
 /** Loads the page `times` times; each load draws the whole heap once. */
 async function drawTimes(trace, times) {
   const server = await serve([trace]);
-  const draws = [], bounds = [];
-  let cells = 0, superslabs = 0;
+  const draws = [],
+    bounds = [];
+  let cells = 0,
+    superslabs = 0;
   try {
     for (let i = 0; i < times; i++) {
       const page = await open(browser, server.url);
@@ -78,16 +80,21 @@ say('bench:webview — headless Chromium (Debian chromium), one run; medians');
 // 1. one superslab's worth of 16-byte blocks (hakmem layout: C1, stride 16)
 const small = record('cells-16', ['fill', '131072', '15'], ['--layout', 'hakmem']);
 const smallDraw = await drawTimes(small, 7);
-say(`draw ${smallDraw.cells.toLocaleString('en-US')} cells of 16 B (${smallDraw.superslabs} superslabs): ${ms(smallDraw.draw)}  | canvas bound for as many images ${ms(smallDraw.bound)}  | ratio ${(smallDraw.draw / Math.max(0.001, smallDraw.bound)).toFixed(2)}x  | target <= 16 ms: ${smallDraw.draw <= 16 ? 'met' : 'NOT met'}`);
+say(
+  `draw ${smallDraw.cells.toLocaleString('en-US')} cells of 16 B (${smallDraw.superslabs} superslabs): ${ms(smallDraw.draw)}  | canvas bound for as many images ${ms(smallDraw.bound)}  | ratio ${(smallDraw.draw / Math.max(0.001, smallDraw.bound)).toFixed(2)}x  | target <= 16 ms: ${smallDraw.draw <= 16 ? 'met' : 'NOT met'}`,
+);
 
 // 2. a heap of 100 superslabs (1 KiB blocks)
 const big = record('heap-100', ['fill', String(100 * 31 * 64), '1000'], ['--layout', 'hakmem']);
 const bigDraw = await drawTimes(big, 5);
-say(`draw the whole heap, ${bigDraw.superslabs} superslabs (${bigDraw.cells.toLocaleString('en-US')} cells): ${ms(bigDraw.draw)}  | canvas bound ${ms(bigDraw.bound)}  | ratio ${(bigDraw.draw / Math.max(0.001, bigDraw.bound)).toFixed(2)}x`);
+say(
+  `draw the whole heap, ${bigDraw.superslabs} superslabs (${bigDraw.cells.toLocaleString('en-US')} cells): ${ms(bigDraw.draw)}  | canvas bound ${ms(bigDraw.bound)}  | ratio ${(bigDraw.draw / Math.max(0.001, bigDraw.bound)).toFixed(2)}x`,
+);
 
 // 3. frame rate while a live program streams: the default stream, lossless and in full detail
 {
-  const seconds = 8, perMs = 500;
+  const seconds = 8,
+    perMs = 500;
   const pace = (output) => {
     const match = /(\d+) malloc\/free pairs in ([\d.]+) s/.exec(output);
     return match ? Number(match[1]) / Number(match[2]) : NaN;
@@ -106,20 +113,33 @@ say(`draw the whole heap, ${bigDraw.superslabs} superslabs (${bigDraw.cells.toLo
   await page.waitForFunction(() => /^live: /.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 30000 });
   await page.waitForTimeout(500);
   // frames, and the events the page was told of (each status line carries the host's count) over the same window
-  const measure = () => page.evaluate(() => new Promise((resolve) => {
-    const status = document.querySelector('.status');
-    const events = () => Number(/([\d,]+) events/.exec(status.textContent)?.[1].replace(/,/g, ''));
-    let frames = 0, worst = 0, last = performance.now();
-    const start = last, firstEvents = events();
-    const tick = (now) => {
-      frames++;
-      worst = Math.max(worst, now - last);
-      last = now;
-      if (now - start < 3000) requestAnimationFrame(tick);
-      else resolve({ fps: (frames * 1000) / (now - start), worst, eventsPerSecond: ((events() - firstEvents) * 1000) / (now - start), live: /^live: /.test(status.textContent) });
-    };
-    requestAnimationFrame(tick);
-  }));
+  const measure = () =>
+    page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const status = document.querySelector('.status');
+          const events = () => Number(/([\d,]+) events/.exec(status.textContent)?.[1].replace(/,/g, ''));
+          let frames = 0,
+            worst = 0,
+            last = performance.now();
+          const start = last,
+            firstEvents = events();
+          const tick = (now) => {
+            frames++;
+            worst = Math.max(worst, now - last);
+            last = now;
+            if (now - start < 3000) requestAnimationFrame(tick);
+            else
+              resolve({
+                fps: (frames * 1000) / (now - start),
+                worst,
+                eventsPerSecond: ((events() - firstEvents) * 1000) / (now - start),
+                live: /^live: /.test(status.textContent),
+              });
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
   const live = await measure();
   await page.waitForFunction(() => !/^live: /.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 120000 });
   const rest = await measure();
@@ -128,33 +148,49 @@ say(`draw the whole heap, ${bigDraw.superslabs} superslabs (${bigDraw.cells.toLo
   const traced = pace(server.output);
   const met = live.live && live.fps >= 30 && live.worst <= 100;
   const kPairs = (rate) => `${(rate / 1e3).toFixed(0)}k pairs/s`;
-  say(`live, lossless: the views took in ${(live.eventsPerSecond / 1e6).toFixed(2)}M events/s, the program ran at ${kPairs(traced)}  | slabscope run with no views ${(aloneRate / 1e6).toFixed(2)}M events/s, ${kPairs(pace(recorded.stdout))}  | untraced ${kPairs(untraced)}  | ratio to no views ${(traced / pace(recorded.stdout)).toFixed(2)}`);
-  say(`live, lossless: ${live.fps.toFixed(1)} fps, longest frame ${ms(live.worst)}  | same page at rest ${rest.fps.toFixed(1)} fps, longest frame ${ms(rest.worst)}  | ratio ${(live.fps / rest.fps).toFixed(2)}  | target >= 30 fps, no frame over 100 ms: ${met ? 'met' : live.live ? 'NOT met' : 'NOT measured (the program ended first)'}`);
+  say(
+    `live, lossless: the views took in ${(live.eventsPerSecond / 1e6).toFixed(2)}M events/s, the program ran at ${kPairs(traced)}  | slabscope run with no views ${(aloneRate / 1e6).toFixed(2)}M events/s, ${kPairs(pace(recorded.stdout))}  | untraced ${kPairs(untraced)}  | ratio to no views ${(traced / pace(recorded.stdout)).toFixed(2)}`,
+  );
+  say(
+    `live, lossless: ${live.fps.toFixed(1)} fps, longest frame ${ms(live.worst)}  | same page at rest ${rest.fps.toFixed(1)} fps, longest frame ${ms(rest.worst)}  | ratio ${(live.fps / rest.fps).toFixed(2)}  | target >= 30 fps, no frame over 100 ms: ${met ? 'met' : live.live ? 'NOT met' : 'NOT measured (the program ended first)'}`,
+  );
 }
 
 // 4. scrubbing a long trace
 {
   const long = record('scrub', ['churn', '4', '1000'], ['--layout', 'aligned']);
   const trace = core.TraceFile.open(long);
-  const targets = Array.from({ length: 20 }, (_, i) => Math.floor(((i * 7919) % 20 + 0.5) / 20 * trace.eventCount));
-  const engine = targets.map((n) => { const t = performance.now(); trace.seek(n); return performance.now() - t; });
+  const targets = Array.from({ length: 20 }, (_, i) => Math.floor(((((i * 7919) % 20) + 0.5) / 20) * trace.eventCount));
+  const engine = targets.map((n) => {
+    const t = performance.now();
+    trace.seek(n);
+    return performance.now() - t;
+  });
   const server = await serve([long]);
   const page = await open(browser, server.url);
   const views = [];
   for (const n of targets) {
-    views.push(await page.evaluate((event) => new Promise((resolve) => {
-      const input = document.querySelector('.goto');
-      const started = performance.now();
-      input.value = String(event);
-      input.dispatchEvent(new Event('change'));
-      const wait = () => {
-        if (document.body.dataset.position === String(event)) requestAnimationFrame(() => resolve(performance.now() - started));
-        else requestAnimationFrame(wait);
-      };
-      wait();
-    }), n));
+    views.push(
+      await page.evaluate(
+        (event) =>
+          new Promise((resolve) => {
+            const input = document.querySelector('.goto');
+            const started = performance.now();
+            input.value = String(event);
+            input.dispatchEvent(new Event('change'));
+            const wait = () => {
+              if (document.body.dataset.position === String(event)) requestAnimationFrame(() => resolve(performance.now() - started));
+              else requestAnimationFrame(wait);
+            };
+            wait();
+          }),
+        n,
+      ),
+    );
   }
-  say(`scrub in a ${trace.eventCount.toLocaleString('en-US')}-event trace: median ${ms(median(views))}, max ${ms(Math.max(...views))}  | engine seek alone median ${ms(median(engine))}, max ${ms(Math.max(...engine))}  | target < 100 ms: ${Math.max(...views) < 100 ? 'met' : 'NOT met'}`);
+  say(
+    `scrub in a ${trace.eventCount.toLocaleString('en-US')}-event trace: median ${ms(median(views))}, max ${ms(Math.max(...views))}  | engine seek alone median ${ms(median(engine))}, max ${ms(Math.max(...engine))}  | target < 100 ms: ${Math.max(...views) < 100 ? 'met' : 'NOT met'}`,
+  );
   trace.close();
   await page.close();
   await server.stop();

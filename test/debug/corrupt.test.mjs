@@ -8,23 +8,28 @@ import { join } from 'node:path';
 import { buildNative, buildTarget, debug, expectations, stopAtCheckpoint, work } from './helpers.mjs';
 
 let layouts;
-before(() => { layouts = buildNative(); });
+before(() => {
+  layouts = buildNative();
+});
 after(() => rmSync(work, { recursive: true, force: true }));
 
 // corruption → the finding it must give, and how the chain's walk ends
 const CASES = {
-  'cycle': ['freelist-cycle', 'cycle'],
+  cycle: ['freelist-cycle', 'cycle'],
   'out-of-slab': ['next-out-of-slab', 'out-of-slab'],
   'wrong-class': ['next-corrupt', 'wrong-class'],
   'non-slot': ['next-corrupt', 'corrupt'],
-  'sentinel': ['sentinel-leak', 'sentinel'],
-  'header': ['header-corrupt', 'null'],
-  'count': ['count-mismatch', 'null'],
+  sentinel: ['sentinel-leak', 'sentinel'],
+  header: ['header-corrupt', 'null'],
+  count: ['count-mismatch', 'null'],
   // a block the program holds: told apart by the check build's check words only
-  'allocated': ['next-corrupt', 'corrupt', 'check'],
+  allocated: ['next-corrupt', 'corrupt', 'check'],
 };
 
-for (const [layout, mode] of [['hakmem', 'release'], ['aligned', 'check']]) {
+for (const [layout, mode] of [
+  ['hakmem', 'release'],
+  ['aligned', 'check'],
+]) {
   test(`each corruption of a thread cache is named at its block (${layout}, ${mode})`, async () => {
     const program = buildTarget(layout, mode);
     for (const [corruption, [kind, end, only]] of Object.entries(CASES)) {

@@ -24,8 +24,26 @@ export function buildNative() {
 /** heap_target linked with build/<layout>/<mode>/libslabscope.a. */
 export function buildTarget(layout, mode) {
   const out = join(work, `heap_target_${layout}_${mode}`);
-  const cc = spawnSync('cc', ['-std=gnu11', '-O0', '-g', '-D_GNU_SOURCE', '-Iinclude', '-Isrc', `-DSS_LAYOUT_${layout.toUpperCase()}=1`, `-DSS_CHECK=${mode === 'release' ? 0 : 1}`,
-    '-o', out, 'test/debug/heap_target.c', `build/${layout}/${mode}/libslabscope.a`, '-pthread', '-ldl'], { cwd: nativeDir, encoding: 'utf8' });
+  const cc = spawnSync(
+    'cc',
+    [
+      '-std=gnu11',
+      '-O0',
+      '-g',
+      '-D_GNU_SOURCE',
+      '-Iinclude',
+      '-Isrc',
+      `-DSS_LAYOUT_${layout.toUpperCase()}=1`,
+      `-DSS_CHECK=${mode === 'release' ? 0 : 1}`,
+      '-o',
+      out,
+      'test/debug/heap_target.c',
+      `build/${layout}/${mode}/libslabscope.a`,
+      '-pthread',
+      '-ldl',
+    ],
+    { cwd: nativeDir, encoding: 'utf8' },
+  );
   assert.equal(cc.status, 0, cc.stderr);
   return out;
 }
@@ -34,7 +52,9 @@ export function buildTarget(layout, mode) {
 export async function stopAtCheckpoint(program, args, coreFile) {
   const adapter = spawn(process.execPath, [cli, 'dap', 'gdb'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  adapter.stderr.on('data', (data) => { stderr += data; });
+  adapter.stderr.on('data', (data) => {
+    stderr += data;
+  });
   const client = new DebugClient(process.execPath, cli, 'slabscope-gdb');
   client.connect(adapter.stdout, adapter.stdin);
   client.defaultTimeout = 60_000;
@@ -47,7 +67,15 @@ export async function stopAtCheckpoint(program, args, coreFile) {
     await client.configurationDoneRequest();
     const event = await stopped;
     const request = (command, body) => client.customRequest(command, body).then((response) => response.body);
-    return { client, request, threadId: event.body.threadId, close: async () => { await client.disconnectRequest({}).catch(() => undefined); adapter.kill(); } };
+    return {
+      client,
+      request,
+      threadId: event.body.threadId,
+      close: async () => {
+        await client.disconnectRequest({}).catch(() => undefined);
+        adapter.kill();
+      },
+    };
   }
   const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'checkpoint' }] });
   assert.ok(placed.body.breakpoints[0].verified, 'a breakpoint at checkpoint');

@@ -18,7 +18,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 const inspect = (args) => spawnSync(process.execPath, [cli, 'inspect', ...args], { encoding: 'utf8', timeout: 120_000 });
 
-test('inspect --json --break: the heap as JSON on stdout, the program\'s output on stderr', () => {
+test("inspect --json --break: the heap as JSON on stdout, the program's output on stderr", () => {
   const result = inspect(['--json', '--layout', 'hakmem', '--break', 'checkpoint', '--', join(nativeDir, 'build', 'test', 'debug_target')]);
   assert.equal(result.status, 0, result.stderr);
   const first = BigInt(/first=(0x[0-9a-f]+)/.exec(result.stderr)?.[1]);
@@ -29,7 +29,7 @@ test('inspect --json --break: the heap as JSON on stdout, the program\'s output 
   assert.equal(heap.stoppedAt.function, 'checkpoint');
   const [thread] = heap.threads;
   const cache = thread.caches.find((c) => c.cls === 4);
-  assert.equal(BigInt(cache.nodes[0].base), first - 1n, 'the cache\'s head is BASE of the last block freed');
+  assert.equal(BigInt(cache.nodes[0].base), first - 1n, "the cache's head is BASE of the last block freed");
   assert.equal(BigInt(cache.nodes[0].user), first);
   assert.equal(cache.nodes.length, cache.count);
   assert.equal(cache.end, 'null');
@@ -38,11 +38,18 @@ test('inspect --json --break: the heap as JSON on stdout, the program\'s output 
 });
 
 test('inspect --pid attaches to a running program; another layout is refused naming both', async () => {
-  const source = join(work, 'waiting.c'), program = join(work, 'waiting');
-  writeFileSync(source, '#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\nint main(void) { void *p[8]; for (int i = 0; i < 8; i++) p[i] = malloc(40);\n'
-    + 'for (int i = 0; i < 5; i++) free(p[i]); printf("ready\\n"); fflush(stdout); pause(); return 0; }\n');
+  const source = join(work, 'waiting.c'),
+    program = join(work, 'waiting');
+  writeFileSync(
+    source,
+    '#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\nint main(void) { void *p[8]; for (int i = 0; i < 8; i++) p[i] = malloc(40);\n' +
+      'for (int i = 0; i < 5; i++) free(p[i]); printf("ready\\n"); fflush(stdout); pause(); return 0; }\n',
+  );
   assert.equal(spawnSync('cc', ['-g', '-o', program, source]).status, 0);
-  const child = spawn(program, [], { env: { ...process.env, LD_PRELOAD: join(nativeDir, 'build', 'hakmem', 'release', 'libslabscope.so') }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(program, [], {
+    env: { ...process.env, LD_PRELOAD: join(nativeDir, 'build', 'hakmem', 'release', 'libslabscope.so') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise((resolve) => child.stdout.once('data', resolve));
     const refused = inspect(['--layout', 'aligned', '--pid', String(child.pid)]);

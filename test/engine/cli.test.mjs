@@ -15,17 +15,55 @@ import { root } from './helpers.mjs';
 const cli = join(root, 'extension', 'dist', 'cli.mjs');
 const nativeDir = join(root, 'native');
 const work = mkdtempSync(join(tmpdir(), 'slabscope-cli-'));
-const slabscope = (args, options = {}) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 180_000, maxBuffer: 1 << 28, ...options });
+const slabscope = (args, options = {}) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 180_000, maxBuffer: 1 << 28, ...options });
 
 // Each of the seeds' bugs, found at the line that injects it (`marker`), whatever the
 // allocator's own checks see later; `options`: what the scenario needs to be traced whole.
 const INJECTED = [
-  { inject: 'user-ptr-slab-index', scenario: 'drain', kind: 'user-as-base', file: 'slab.c', marker: 'SS_INJECT_USER_PTR_SLAB_INDEX ? ss_user_from_base(base)' },
-  { inject: 'registry-in-fast-path', scenario: 'route', kind: 'route-regression', file: 'free.c', marker: 'if (SS_INJECT_REGISTRY_IN_FAST_PATH) return *site' },
-  { inject: 'c0-next-offset-1', scenario: 'c0', kind: 'header-corrupt', file: 'layout.h', marker: 'if (SS_INJECT_C0_NEXT_OFFSET_1 && cls == 0) return *site' },
-  { inject: 'remote-sentinel-leak', scenario: 'remote', kind: 'sentinel-leak', file: 'remote.c', marker: 'if (!SS_INJECT_REMOTE_SENTINEL_LEAK) { ss_link' },
-  { inject: 'page-boundary-header-read', scenario: 'page', kind: 'crash', file: 'free.c', marker: 'if (SS_INJECT_PAGE_BOUNDARY_HEADER_READ) (void)' },
-  { inject: 'sll-no-used-decrement', scenario: 'leak', kind: 'slab-leak', file: 'slab.c', marker: 'slab->used -= SS_INJECT_SLL_NO_USED_DECREMENT', options: ['--lossless'] },
+  {
+    inject: 'user-ptr-slab-index',
+    scenario: 'drain',
+    kind: 'user-as-base',
+    file: 'slab.c',
+    marker: 'SS_INJECT_USER_PTR_SLAB_INDEX ? ss_user_from_base(base)',
+  },
+  {
+    inject: 'registry-in-fast-path',
+    scenario: 'route',
+    kind: 'route-regression',
+    file: 'free.c',
+    marker: 'if (SS_INJECT_REGISTRY_IN_FAST_PATH) return *site',
+  },
+  {
+    inject: 'c0-next-offset-1',
+    scenario: 'c0',
+    kind: 'header-corrupt',
+    file: 'layout.h',
+    marker: 'if (SS_INJECT_C0_NEXT_OFFSET_1 && cls == 0) return *site',
+  },
+  {
+    inject: 'remote-sentinel-leak',
+    scenario: 'remote',
+    kind: 'sentinel-leak',
+    file: 'remote.c',
+    marker: 'if (!SS_INJECT_REMOTE_SENTINEL_LEAK) { ss_link',
+  },
+  {
+    inject: 'page-boundary-header-read',
+    scenario: 'page',
+    kind: 'crash',
+    file: 'free.c',
+    marker: 'if (SS_INJECT_PAGE_BOUNDARY_HEADER_READ) (void)',
+  },
+  {
+    inject: 'sll-no-used-decrement',
+    scenario: 'leak',
+    kind: 'slab-leak',
+    file: 'slab.c',
+    marker: 'slab->used -= SS_INJECT_SLL_NO_USED_DECREMENT',
+    options: ['--lossless'],
+  },
 ];
 
 before(() => {
@@ -66,11 +104,24 @@ for (const [program, kind, layouts] of BUGS) {
     test(`${program} through slabscope run: ${kind} at the offending line (${layout} layout)`, () => {
       const source = join(nativeDir, 'test', 'bugs', `${program}.c`);
       const out = join(work, `${program}-${layout}.hktrace`);
-      const run = slabscope(['run', '--lossless', '--layout', layout, '--out', out, '--', join(nativeDir, 'build', 'test', 'bugs', program)]);
+      const run = slabscope([
+        'run',
+        '--lossless',
+        '--layout',
+        layout,
+        '--out',
+        out,
+        '--',
+        join(nativeDir, 'build', 'test', 'bugs', program),
+      ]);
       assert.equal(run.status, 1, `corruption found means exit 1\n${run.stdout}${run.stderr}`);
       assert.match(run.stdout, /exited with status 0/);
       const { findings, summary } = report(out);
-      assert.deepEqual(findings.map((f) => f.kind), [kind], JSON.stringify(findings, null, 1));
+      assert.deepEqual(
+        findings.map((f) => f.kind),
+        [kind],
+        JSON.stringify(findings, null, 1),
+      );
       const [finding] = findings;
       assert.equal(finding.severity, 'error');
       assert.equal(finding.site.file, source);
@@ -79,8 +130,16 @@ for (const [program, kind, layouts] of BUGS) {
       assert.match(finding.ptr, /^0x[0-9a-f]+$/);
       assert.ok(finding.event >= 0 && finding.event < summary.events);
       const freed = lineOf(source, '/* FREED */');
-      if (freed) assert.ok(finding.stacks.free.some((frame) => frame.file === source && frame.line === freed), JSON.stringify(finding.stacks.free));
-      if (kind !== 'foreign-free') assert.ok(finding.stacks.alloc.some((frame) => frame.file === source), 'allocated-by stack');
+      if (freed)
+        assert.ok(
+          finding.stacks.free.some((frame) => frame.file === source && frame.line === freed),
+          JSON.stringify(finding.stacks.free),
+        );
+      if (kind !== 'foreign-free')
+        assert.ok(
+          finding.stacks.alloc.some((frame) => frame.file === source),
+          'allocated-by stack',
+        );
       assert.ok(finding.internalSite.file.startsWith(join(nativeDir, 'src')), finding.internalSite.file);
       // the text output names the same place
       assert.match(run.stdout, new RegExp(`${kind}: .*\\n\\s+at .*${program}\\.c:${finding.site.line} \\(main\\)`));
@@ -92,13 +151,26 @@ for (const { inject, scenario, kind, file, marker, options = [] } of INJECTED) {
   test(`make INJECT=${inject}: ${kind} at the injected allocator line`, () => {
     const out = join(work, `${inject}.hktrace`);
     const library = join(nativeDir, 'build', 'inject', inject, 'hakmem', 'trace', 'libslabscope.so');
-    const run = slabscope(['run', ...options, '--library', library, '--out', out, '--', join(nativeDir, 'build', 'test', 'inject_demo'), scenario]);
+    const run = slabscope([
+      'run',
+      ...options,
+      '--library',
+      library,
+      '--out',
+      out,
+      '--',
+      join(nativeDir, 'build', 'test', 'inject_demo'),
+      scenario,
+    ]);
     // exit 1 when a corruption was found; a route regression is a warning
     assert.equal(run.status, kind === 'route-regression' ? 0 : 1, run.stdout + run.stderr);
     const { findings } = report(out);
     const found = findings.filter((f) => f.kind === kind);
     assert.ok(found.length >= 1, JSON.stringify(findings.map((f) => f.kind)));
-    assert.deepEqual(findings.filter((f) => f.kind !== kind && f.kind !== 'lost-events'), []);
+    assert.deepEqual(
+      findings.filter((f) => f.kind !== kind && f.kind !== 'lost-events'),
+      [],
+    );
     const source = join(nativeDir, 'src', file);
     for (const finding of found) {
       assert.equal(finding.internalSite.file, source);
@@ -144,7 +216,7 @@ test('a clean program: exit 0, no findings; usage errors and missing files: one 
   assert.match(noProgram.stderr, /could not start .*does-not-exist/);
 });
 
-test('the program\'s own exit status and signal are reported', () => {
+test("the program's own exit status and signal are reported", () => {
   const out = join(work, 'crash.hktrace');
   const run = slabscope(['run', '--out', out, '--', join(nativeDir, 'build', 'test', 'crash')]);
   assert.match(run.stdout, /was killed by SIG(SEGV|ABRT|BUS|ILL)|exited with status \d+/);
@@ -167,11 +239,16 @@ test('the default trace is exact: a two-thread hand-off of 20,000 blocks loses n
   assert.ok(trace.summary.events > 40_000, `${trace.summary.events} events`);
   // a ring of 16 events cannot hold a burst: lossy by choice loses, and each thread says so once
   const lossy = join(work, 'handoff-lossy.hktrace');
-  const dropped = slabscope(['run', '--layout', 'hakmem', '--lossy', '--out', lossy, '--', handoff, '20000'], { env: { ...process.env, SLABSCOPE_RING: '16' } });
+  const dropped = slabscope(['run', '--layout', 'hakmem', '--lossy', '--out', lossy, '--', handoff, '20000'], {
+    env: { ...process.env, SLABSCOPE_RING: '16' },
+  });
   assert.equal(dropped.status, 0, dropped.stdout + dropped.stderr);
   const lossyTrace = report(lossy);
   assert.ok(lossyTrace.summary.lostEvents > 0);
   const warnings = lossyTrace.findings.filter((f) => f.kind === 'lost-events');
   assert.equal(new Set(warnings.map((f) => f.thread)).size, warnings.length, 'one lost-events finding per thread');
-  assert.equal(warnings.reduce((sum, f) => sum + Number(/^(\d+) events? /.exec(f.message)[1]), 0), lossyTrace.summary.lostEvents);
+  assert.equal(
+    warnings.reduce((sum, f) => sum + Number(/^(\d+) events? /.exec(f.message)[1]), 0),
+    lossyTrace.summary.lostEvents,
+  );
 });

@@ -21,7 +21,10 @@ function cEnum(source, name, prefix) {
   assert.ok(body, `enum ${name} in the header`);
   const names = [];
   let value = 0;
-  for (const member of body.split(',').map((m) => m.replace(/\/\*.*?\*\//g, '').trim()).filter(Boolean)) {
+  for (const member of body
+    .split(',')
+    .map((m) => m.replace(/\/\*.*?\*\//g, '').trim())
+    .filter(Boolean)) {
     const [id, explicit] = member.split('=').map((part) => part.trim());
     if (explicit !== undefined) value = Number(explicit);
     if (!id.endsWith('_COUNT') && !id.endsWith('_NONE')) names[value] = id.slice(prefix.length).toLowerCase().replace(/_/g, '-');
@@ -55,7 +58,7 @@ function mdList(label, paragraph = false) {
   return names;
 }
 
-test('event kinds: the header, PROTOCOL.md, the engine and the native tests\' reader agree', () => {
+test("event kinds: the header, PROTOCOL.md, the engine and the native tests' reader agree", () => {
   const kinds = cEnum(header, 'ssp_kind', 'SSP_');
   assert.ok(kinds.length > 20);
   const table = [''];
@@ -67,11 +70,12 @@ test('event kinds: the header, PROTOCOL.md, the engine and the native tests\' re
   assert.deepEqual(tsNames(read('test/native/wire.mjs'), 'EVENT_KINDS'), kinds, 'wire.mjs EVENT_KINDS');
 });
 
-test('check kinds: the header, the allocator\'s report names, PROTOCOL.md and the engine agree', () => {
+test("check kinds: the header, the allocator's report names, PROTOCOL.md and the engine agree", () => {
   const checks = cEnum(header, 'ssp_check', 'SSP_CHECK_');
   assert.ok(checks.length > 9);
   const reported = [''];
-  for (const m of read('native/src/check.c').matchAll(/\[SSP_CHECK_(\w+)\] = "([a-z-]*)"/g)) if (m[1] !== 'NONE') reported[checks.indexOf(m[1].toLowerCase().replace(/_/g, '-'))] = m[2];
+  for (const m of read('native/src/check.c').matchAll(/\[SSP_CHECK_(\w+)\] = "([a-z-]*)"/g))
+    if (m[1] !== 'NONE') reported[checks.indexOf(m[1].toLowerCase().replace(/_/g, '-'))] = m[2];
   assert.deepEqual(reported, checks, 'check.c check_names');
   assert.deepEqual(mdList('## 4\\. Check kinds\\n\\n', true), checks, 'PROTOCOL.md §4');
   assert.deepEqual(tsNames(protocolTs, 'CHECK_KIND_NAMES'), checks, 'protocol.ts CHECK_KIND_NAMES');
@@ -91,7 +95,15 @@ test('alloc and free routes: the header, PROTOCOL.md and the engine agree', () =
 });
 
 test('block states: the model, the view protocol, the palette and the stylesheet agree', () => {
-  const modelSource = read('extension/core/model.ts') + (() => { try { return read('extension/core/heap/state.ts'); } catch { return ''; } })();
+  const modelSource =
+    read('extension/core/model.ts') +
+    (() => {
+      try {
+        return read('extension/core/heap/state.ts');
+      } catch {
+        return '';
+      }
+    })();
   const model = tsNames(modelSource, 'BLOCK_STATE_NAMES');
   const members = /export const enum BlockState\s*\{([^}]*)\}/.exec(modelSource)[1];
   const numbered = [];
@@ -99,7 +111,7 @@ test('block states: the model, the view protocol, the palette and the stylesheet
   assert.deepEqual(numbered, model, 'BlockState and BLOCK_STATE_NAMES');
   const view = /VIEW_BLOCK_STATES = \[([^\]]*)\]/.exec(read('extension/protocol/view-protocol.ts'))[1];
   const viewStates = [...view.matchAll(/'([^']*)'/g)].map((m) => m[1]);
-  assert.deepEqual(viewStates, [...model, 'corrupt'], 'the view protocol: the model\'s states and corrupt');
+  assert.deepEqual(viewStates, [...model, 'corrupt'], "the view protocol: the model's states and corrupt");
   const palette = read('webview/src/palette.ts');
   const css = read('webview/style.css');
   for (const state of viewStates) {

@@ -50,7 +50,9 @@ function digestsOf(bytes, targets) {
   const sorted = [...new Set(targets)].sort((a, b) => a - b);
   const session = new core.TraceSession();
   let next = 0;
-  const takeDue = () => { while (next < sorted.length && session.model.eventCount === sorted[next]) wanted.set(sorted[next++], digest(session.model)); };
+  const takeDue = () => {
+    while (next < sorted.length && session.model.eventCount === sorted[next]) wanted.set(sorted[next++], digest(session.model));
+  };
   session.event = function (b, o, thread) {
     takeDue();
     return core.TraceSession.prototype.event.call(this, b, o, thread);
@@ -75,7 +77,11 @@ function assertOpensAsPrefix(path, prefix, what) {
     const middle = Math.floor(trace.eventCount / 2);
     const { session, wanted } = digestsOf(prefix, [middle, trace.eventCount, 1]);
     assert.equal(trace.eventCount, session.eventCount, `${what}: events`);
-    assert.deepEqual(trace.findings.map((f) => [f.kind, f.event, f.ptr]), session.model.findings.all.map((f) => [f.kind, f.event, f.ptr]), `${what}: findings`);
+    assert.deepEqual(
+      trace.findings.map((f) => [f.kind, f.event, f.ptr]),
+      session.model.findings.all.map((f) => [f.kind, f.event, f.ptr]),
+      `${what}: findings`,
+    );
     assert.equal(trace.summary.events, trace.eventCount);
     for (const target of [trace.eventCount, middle, Math.min(1, trace.eventCount)]) {
       const model = trace.seek(target);
@@ -92,7 +98,10 @@ test('a trace cut at every frame boundary, or inside a frame, opens with exactly
   for (const name of ['workload-aligned-detail', 'workload-aligned-lost']) {
     const { stream, bytes } = recordFixture(name);
     const list = frames(stream);
-    assert.ok(JSON.parse(bytes.subarray(Number(bytes.readBigUInt64LE(32))).toString()).checkpoints.length >= 3, `${name}: checkpoints to distrust`);
+    assert.ok(
+      JSON.parse(bytes.subarray(Number(bytes.readBigUInt64LE(32))).toString()).checkpoints.length >= 3,
+      `${name}: checkpoints to distrust`,
+    );
     const cuts = [];
     // every boundary, from just after the handshake to just before the end-of-stream frame's end
     for (const frame of list) cuts.push({ at: frame.start, whole: frame.start });
@@ -112,7 +121,12 @@ test('a trace cut at every frame boundary, or inside a frame, opens with exactly
       assert.equal(damage.bytesLost, stream.length - whole, `${what}: bytes lost`);
       assert.equal(damage.endMissing, true);
       assert.equal(damage.indexRebuilt, true);
-      assert.match(damage.message, new RegExp(`^damaged trace at byte offset ${HEADER + whole} \\(event ${counted}\\): .*opened with the ${counted} events before it; ${stream.length - whole} bytes of the stream lost from there, the end-of-stream frame missing`));
+      assert.match(
+        damage.message,
+        new RegExp(
+          `^damaged trace at byte offset ${HEADER + whole} \\(event ${counted}\\): .*opened with the ${counted} events before it; ${stream.length - whole} bytes of the stream lost from there, the end-of-stream frame missing`,
+        ),
+      );
     }
   }
 });
@@ -120,7 +134,8 @@ test('a trace cut at every frame boundary, or inside a frame, opens with exactly
 test('a damaged index is rebuilt from the intact stream: the same events, findings and models as the good file', () => {
   const { path, bytes } = recordFixture('workload-aligned-lost');
   const good = core.TraceFile.open(path);
-  const indexAt = Number(bytes.readBigUInt64LE(32)), indexLength = Number(bytes.readBigUInt64LE(40));
+  const indexAt = Number(bytes.readBigUInt64LE(32)),
+    indexLength = Number(bytes.readBigUInt64LE(40));
   const streamEnd = HEADER + Number(bytes.readBigUInt64LE(24));
   const oldStyle = (mutate) => {
     // a file from before the index and checkpoints had checksums
@@ -137,26 +152,97 @@ test('a damaged index is rebuilt from the intact stream: the same events, findin
   const copies = [];
   for (let i = 0; i < 40; i++) {
     const at = indexAt + Math.floor((i * indexLength) / 40);
-    copies.push([`index byte ${at} flipped`, (b) => { b[at] ^= 1 << (i % 8); }]);
+    copies.push([
+      `index byte ${at} flipped`,
+      (b) => {
+        b[at] ^= 1 << (i % 8);
+      },
+    ]);
   }
   copies.push(
-    ['index JSON cut by its length', (b) => { b.writeBigUInt64LE(BigInt(indexLength - 9), 40); }],
+    [
+      'index JSON cut by its length',
+      (b) => {
+        b.writeBigUInt64LE(BigInt(indexLength - 9), 40);
+      },
+    ],
     ['file cut inside the index', (b) => b.subarray(0, indexAt + (indexLength >> 1))],
     ['file cut inside the checkpoints', (b) => b.subarray(0, streamEnd + 100)],
     ['file cut at the end of the stream', (b) => b.subarray(0, streamEnd)],
-    ['index offset past the file', (b) => { b.writeBigUInt64LE(BigInt(b.length + 10), 32); }],
-    ['index offset inside the stream', (b) => { b.writeBigUInt64LE(100n, 32); }],
-    ['index offset at the checkpoints', (b) => { b.writeBigUInt64LE(BigInt(streamEnd), 32); }],
-    ['index offset zero', (b) => { b.writeBigUInt64LE(0n, 32); }],
+    [
+      'index offset past the file',
+      (b) => {
+        b.writeBigUInt64LE(BigInt(b.length + 10), 32);
+      },
+    ],
+    [
+      'index offset inside the stream',
+      (b) => {
+        b.writeBigUInt64LE(100n, 32);
+      },
+    ],
+    [
+      'index offset at the checkpoints',
+      (b) => {
+        b.writeBigUInt64LE(BigInt(streamEnd), 32);
+      },
+    ],
+    [
+      'index offset zero',
+      (b) => {
+        b.writeBigUInt64LE(0n, 32);
+      },
+    ],
     // files from before the header had a checksum: the fields themselves are checked
-    ['index offset past the file, no header checksum', (b) => { b.writeUInt32LE(3, 12); b.writeBigUInt64LE(BigInt(b.length + 10), 32); }],
-    ['index offset inside the stream, no header checksum', (b) => { b.writeUInt32LE(3, 12); b.writeBigUInt64LE(100n, 32); }],
-    ['index offset at the checkpoints, no header checksum', (b) => { b.writeUInt32LE(3, 12); b.writeBigUInt64LE(BigInt(streamEnd), 32); }],
-    ['index length past the file, no header checksum', (b) => { b.writeUInt32LE(3, 12); b.writeBigUInt64LE(1n << 40n, 40); }],
-    ['stream offset wrong, no header checksum', (b) => { b.writeUInt32LE(3, 12); b.writeBigUInt64LE(128n, 16); }],
+    [
+      'index offset past the file, no header checksum',
+      (b) => {
+        b.writeUInt32LE(3, 12);
+        b.writeBigUInt64LE(BigInt(b.length + 10), 32);
+      },
+    ],
+    [
+      'index offset inside the stream, no header checksum',
+      (b) => {
+        b.writeUInt32LE(3, 12);
+        b.writeBigUInt64LE(100n, 32);
+      },
+    ],
+    [
+      'index offset at the checkpoints, no header checksum',
+      (b) => {
+        b.writeUInt32LE(3, 12);
+        b.writeBigUInt64LE(BigInt(streamEnd), 32);
+      },
+    ],
+    [
+      'index length past the file, no header checksum',
+      (b) => {
+        b.writeUInt32LE(3, 12);
+        b.writeBigUInt64LE(1n << 40n, 40);
+      },
+    ],
+    [
+      'stream offset wrong, no header checksum',
+      (b) => {
+        b.writeUInt32LE(3, 12);
+        b.writeBigUInt64LE(128n, 16);
+      },
+    ],
     ['an old index cut short', () => oldStyle(() => {}).subarray(0, indexAt + 50)],
-    ['an old index with a wrong event count', () => oldStyle((index) => { index.eventCount -= 1; })],
-    ['header magic damaged', (b) => { b[1] ^= 0x20; }],
+    [
+      'an old index with a wrong event count',
+      () =>
+        oldStyle((index) => {
+          index.eventCount -= 1;
+        }),
+    ],
+    [
+      'header magic damaged',
+      (b) => {
+        b[1] ^= 0x20;
+      },
+    ],
   );
   try {
     for (const [what, mutate] of copies) {
@@ -172,7 +258,8 @@ test('a damaged index is rebuilt from the intact stream: the same events, findin
         assert.deepEqual(trace.summary, good.summary, what);
         assert.deepEqual(trace.findings, good.findings, what);
         assert.deepEqual(trace.index.errors, good.index.errors, what);
-        for (const target of [good.eventCount, 77]) assert.equal(digest(trace.seek(target)), digest(good.seek(target)), `${what}: model at ${target}`);
+        for (const target of [good.eventCount, 77])
+          assert.equal(digest(trace.seek(target)), digest(good.seek(target)), `${what}: model at ${target}`);
       } finally {
         trace.close();
       }
@@ -187,22 +274,53 @@ test('a byte flipped in the middle of the stream: the file opens with the whole 
   const list = frames(stream);
   const index = JSON.parse(bytes.subarray(Number(bytes.readBigUInt64LE(32))).toString());
   // an events frame with checkpoints on both sides of it
-  const frame = list.find((f) => f.kind === 1 && f.records >= 8 && f.start > index.checkpoints[1].streamOffset && f.end < index.checkpoints.at(-1).streamOffset);
+  const frame = list.find(
+    (f) => f.kind === 1 && f.records >= 8 && f.start > index.checkpoints[1].streamOffset && f.end < index.checkpoints.at(-1).streamOffset,
+  );
   assert.ok(frame, 'an events frame between checkpoints');
   const prefix = stream.subarray(0, frame.start);
   const flips = [
-    ['its length', (b) => { b[HEADER + frame.start + 6] ^= 0x10; }],
-    ['its record count', (b) => { b[HEADER + frame.start + 12] ^= 0x01; }],
-    ['an event kind in it', (b) => { b[HEADER + frame.start + 24 + 48 * 5 + 17] ^= 0x40; }],
-    ['a sequence number in it', (b) => { b[HEADER + frame.start + 24 + 48 * 3 + 8] ^= 0x04; }],
-    ['its length, the index damaged too', (b) => { b[HEADER + frame.start + 6] ^= 0x10; b[Number(b.readBigUInt64LE(32)) + 3] ^= 0x01; }],
+    [
+      'its length',
+      (b) => {
+        b[HEADER + frame.start + 6] ^= 0x10;
+      },
+    ],
+    [
+      'its record count',
+      (b) => {
+        b[HEADER + frame.start + 12] ^= 0x01;
+      },
+    ],
+    [
+      'an event kind in it',
+      (b) => {
+        b[HEADER + frame.start + 24 + 48 * 5 + 17] ^= 0x40;
+      },
+    ],
+    [
+      'a sequence number in it',
+      (b) => {
+        b[HEADER + frame.start + 24 + 48 * 3 + 8] ^= 0x04;
+      },
+    ],
+    [
+      'its length, the index damaged too',
+      (b) => {
+        b[HEADER + frame.start + 6] ^= 0x10;
+        b[Number(b.readBigUInt64LE(32)) + 3] ^= 0x01;
+      },
+    ],
   ];
   for (const [what, mutate] of flips) {
     const copy = Buffer.from(bytes);
     mutate(copy);
     const damage = assertOpensAsPrefix(writeCopy(copy), prefix, what);
     assert.ok(damage, `${what}: a warning`);
-    assert.ok(damage.offset >= HEADER + frame.start && damage.offset < HEADER + frame.end, `${what}: the damage at ${damage.offset} is in the frame`);
+    assert.ok(
+      damage.offset >= HEADER + frame.start && damage.offset < HEADER + frame.end,
+      `${what}: the damage at ${damage.offset} is in the frame`,
+    );
     assert.equal(damage.event, decode(prefix).eventCount);
     assert.equal(damage.bytesLost, stream.length - frame.start);
     assert.equal(damage.endMissing, true);
@@ -215,7 +333,10 @@ test('a byte flipped in the middle of the stream: the file opens with the whole 
   try {
     assert.equal(trace.eventCount, decode(stream).eventCount - 1);
     assert.equal(trace.damage.event, null);
-    assert.deepEqual(trace.index.errors.map((error) => [error.code, error.offset]), [['unknown-event', frame.start + 24 + 48 * 5 + 16]]);
+    assert.deepEqual(
+      trace.index.errors.map((error) => [error.code, error.offset]),
+      [['unknown-event', frame.start + 24 + 48 * 5 + 16]],
+    );
   } finally {
     trace.close();
   }
@@ -235,12 +356,18 @@ test('a damaged checkpoint is never restored: seeks replay from an earlier one a
     const flipped = Buffer.from(blob);
     flipped[head + 2] ^= 0x01;
     const order = () => new core.EventOrder({ event() {}, lost() {} });
-    assert.notEqual(digest(core.readCheckpoint(flipped, good.handshake, order())), digest(core.readCheckpoint(blob, good.handshake, order())));
+    assert.notEqual(
+      digest(core.readCheckpoint(flipped, good.handshake, order())),
+      digest(core.readCheckpoint(blob, good.handshake, order())),
+    );
     const targets = [bad.event, bad.event + 5, checkpoints[3].event - 1];
     const oldIndex = JSON.parse(bytes.subarray(Number(bytes.readBigUInt64LE(32))).toString());
     for (const entry of oldIndex.checkpoints) delete entry.crc32;
     const copies = {
-      'its checksum': (b) => { b[flipAt] ^= 0x01; return b; },
+      'its checksum': (b) => {
+        b[flipAt] ^= 0x01;
+        return b;
+      },
       // a file from before checksums: its structure is what can be checked
       'its structure, no checksums': (b) => {
         b[bad.dataOffset + 4] = 0x78;
@@ -257,7 +384,12 @@ test('a damaged checkpoint is never restored: seeks replay from an earlier one a
         assert.ok(trace.damage, `${what}: a warning`);
         assert.equal(trace.damage.offset, bad.dataOffset);
         assert.equal(trace.damage.event, null);
-        assert.match(trace.damage.message, new RegExp(`^damaged trace at byte offset ${bad.dataOffset}: checkpoint 3 of ${checkpoints.length} \\(event ${bad.event}\\) .*; seeks replay from an earlier checkpoint; nothing lost$`));
+        assert.match(
+          trace.damage.message,
+          new RegExp(
+            `^damaged trace at byte offset ${bad.dataOffset}: checkpoint 3 of ${checkpoints.length} \\(event ${bad.event}\\) .*; seeks replay from an earlier checkpoint; nothing lost$`,
+          ),
+        );
         assert.equal(trace.eventCount, good.eventCount);
         assert.equal(trace.index.checkpoints.length, checkpoints.length - 1);
         for (const target of targets) assert.equal(digest(trace.seek(target)), digest(good.seek(target)), `${what}: model at ${target}`);
@@ -275,15 +407,21 @@ test('randomly damaged copies (cut, bytes flipped, spans replaced) open or are r
   const whole = decode(stream).eventCount;
   const next = random(20261204);
   const int = (n) => Math.floor(next() * n);
-  let damaged = 0, refused = 0;
+  let damaged = 0,
+    refused = 0;
   for (let n = 0; n < 300; n++) {
     let copy = Buffer.from(bytes);
     for (let m = 1 + int(3); m > 0; m--) {
       const at = int(copy.length);
       switch (int(3)) {
-        case 0: copy = copy.subarray(0, at); break;
-        case 1: copy[at] ^= 1 << int(8); break;
-        default: for (let i = at, end = Math.min(copy.length, at + 1 + int(64)); i < end; i++) copy[i] = int(256);
+        case 0:
+          copy = copy.subarray(0, at);
+          break;
+        case 1:
+          copy[at] ^= 1 << int(8);
+          break;
+        default:
+          for (let i = at, end = Math.min(copy.length, at + 1 + int(64)); i < end; i++) copy[i] = int(256);
       }
     }
     const path = writeCopy(copy);
@@ -299,7 +437,8 @@ test('randomly damaged copies (cut, bytes flipped, spans replaced) open or are r
     try {
       if (trace.damage) damaged++;
       assert.ok(trace.eventCount <= whole, `copy ${n}: ${trace.eventCount} events`);
-      for (const target of [trace.eventCount, int(trace.eventCount + 1)]) assert.equal(trace.seek(target).eventCount, target, `copy ${n}: seek to ${target}`);
+      for (const target of [trace.eventCount, int(trace.eventCount + 1)])
+        assert.equal(trace.seek(target).eventCount, target, `copy ${n}: seek to ${target}`);
       assert.equal(trace.readEvents(0, 10).length, Math.min(10, trace.eventCount));
     } finally {
       trace.close();
@@ -331,7 +470,10 @@ test('slabscope report prints the warning once on stderr and in --json, with its
   assert.equal(parsed.damage.bytesLost, stream.length - sync.start);
   assert.equal(parsed.damage.endMissing, true);
   assert.equal(`slabscope: ${parsed.damage.message}`, json.stderr.trim());
-  assert.deepEqual(parsed.findings.map((f) => f.kind), ['double-free']);
+  assert.deepEqual(
+    parsed.findings.map((f) => f.kind),
+    ['double-free'],
+  );
   const sarif = report(cut, '--sarif');
   assert.equal(sarif.status, 1);
   assert.equal(JSON.parse(sarif.stdout).runs[0].invocations[0].toolExecutionNotifications[0].message.text, parsed.damage.message);
@@ -346,7 +488,7 @@ test('slabscope report prints the warning once on stderr and in --json, with its
   assert.equal(clean.stderr, '');
 });
 
-test('the views of a damaged file carry its warning on their status line, and a whole file\'s do not', async () => {
+test("the views of a damaged file carry its warning on their status line, and a whole file's do not", async () => {
   const { stream, bytes } = recordFixture('workload-aligned-detail');
   const [, , third] = frames(stream);
   const statusOf = async (path) => {

@@ -8,18 +8,27 @@ import { readTrace } from '../native/wire.mjs';
 import { core, decode, digest, fixture, FIXTURE_NAMES, random } from './helpers.mjs';
 
 function collect(bytes, cuts = []) {
-  const events = [], lost = [], errors = [];
-  let handshake = null, ended = false;
+  const events = [],
+    lost = [],
+    errors = [];
+  let handshake = null,
+    ended = false;
   const decoder = new core.Decoder({
     handshake: (h) => (handshake = h),
-    events: (batch) => { for (let i = 0; i < batch.count; i++) events.push(core.eventAt(batch, i, events.length)); },
+    events: (batch) => {
+      for (let i = 0; i < batch.count; i++) events.push(core.eventAt(batch, i, events.length));
+    },
     lost: (record) => lost.push(record),
-    crash() {}, slabBytes() {},
+    crash() {},
+    slabBytes() {},
     end: () => (ended = true),
     error: (error) => errors.push(error),
   });
   let at = 0;
-  for (const cut of [...cuts, bytes.length]) { if (cut > at) decoder.push(bytes.subarray(at, cut)); at = Math.max(at, cut); }
+  for (const cut of [...cuts, bytes.length]) {
+    if (cut > at) decoder.push(bytes.subarray(at, cut));
+    at = Math.max(at, cut);
+  }
   decoder.finish();
   return { handshake, events, lost, errors, ended };
 }
@@ -29,7 +38,10 @@ for (const name of FIXTURE_NAMES) {
     const bytes = fixture(name);
     const reference = readTrace(bytes);
     const decoded = collect(bytes);
-    assert.deepEqual(decoded.errors.map((e) => e.message), []);
+    assert.deepEqual(
+      decoded.errors.map((e) => e.message),
+      [],
+    );
     assert.equal(decoded.ended, reference.ended);
     assert.equal(decoded.handshake.pid, reference.handshake.pid);
     assert.equal(decoded.handshake.executable, reference.handshake.executable);
@@ -38,7 +50,8 @@ for (const name of FIXTURE_NAMES) {
     assert.equal(decoded.events.length, reference.events.length);
     assert.ok(decoded.events.length > 20, 'a real trace');
     for (let i = 0; i < reference.events.length; i++) {
-      const want = reference.events[i], got = decoded.events[i];
+      const want = reference.events[i],
+        got = decoded.events[i];
       assert.equal(got.kindName, want.kind, `event ${i}`);
       assert.equal(got.thread, want.thread);
       assert.equal(BigInt(got.seq), want.seq);
@@ -50,8 +63,10 @@ for (const name of FIXTURE_NAMES) {
       assert.equal(got.value, want.value);
       assert.equal(BigInt(got.pc), want.pc);
     }
-    assert.deepEqual(decoded.lost.map((r) => [r.thread, r.count, r.firstSeq, r.lastSeq]),
-      reference.lost.map((r) => [r.thread, Number(r.count), Number(r.firstSeq), Number(r.lastSeq)]));
+    assert.deepEqual(
+      decoded.lost.map((r) => [r.thread, r.count, r.firstSeq, r.lastSeq]),
+      reference.lost.map((r) => [r.thread, Number(r.count), Number(r.firstSeq), Number(r.lastSeq)]),
+    );
   });
 }
 
@@ -64,8 +79,10 @@ test('property: any split of the stream into chunks decodes and models exactly a
     const findings = JSON.stringify(whole.model.findings.all.map((f) => [f.kind, f.event, String(f.ptr)]));
     for (let round = 0; round < 12; round++) {
       const count = round === 0 ? bytes.length - 1 : 1 + Math.floor(next() * (round < 6 ? 8 : 400));
-      const cuts = round === 0 ? Array.from({ length: count }, (_, i) => i + 1) // every byte alone
-        : Array.from({ length: count }, () => Math.floor(next() * bytes.length)).sort((a, b) => a - b);
+      const cuts =
+        round === 0
+          ? Array.from({ length: count }, (_, i) => i + 1) // every byte alone
+          : Array.from({ length: count }, () => Math.floor(next() * bytes.length)).sort((a, b) => a - b);
       const split = decode(bytes, cuts);
       assert.equal(split.errors.length, whole.errors.length, `${name} cut at ${cuts.slice(0, 10)}`);
       assert.equal(digest(split.model), wanted, `${name}: model differs when cut at ${cuts.slice(0, 10)}…`);
@@ -81,11 +98,41 @@ function firstFrame(bytes) {
 test('bad magic, wrong version and impossible lengths are fatal errors at their offsets', () => {
   const good = fixture('double-free-hakmem');
   const cases = [
-    { mutate: (b) => { b[3] = 0x58; }, code: 'bad-magic', offset: 3 },
-    { mutate: (b) => { b.writeUInt16LE(2, 8); }, code: 'bad-version', offset: 8 },
-    { mutate: (b) => { b.writeUInt32LE(12, 12); }, code: 'bad-handshake', offset: 12 },
-    { mutate: (b) => { b.writeUInt32LE(0x7fffffff, firstFrame(b) + 4); }, code: 'bad-frame', offset: (b) => firstFrame(b) + 4 },
-    { mutate: (b) => { b.writeUInt32LE(b.readUInt32LE(firstFrame(b) + 12) + 1, firstFrame(b) + 12); }, code: 'bad-frame', offset: (b) => firstFrame(b) + 4 },
+    {
+      mutate: (b) => {
+        b[3] = 0x58;
+      },
+      code: 'bad-magic',
+      offset: 3,
+    },
+    {
+      mutate: (b) => {
+        b.writeUInt16LE(2, 8);
+      },
+      code: 'bad-version',
+      offset: 8,
+    },
+    {
+      mutate: (b) => {
+        b.writeUInt32LE(12, 12);
+      },
+      code: 'bad-handshake',
+      offset: 12,
+    },
+    {
+      mutate: (b) => {
+        b.writeUInt32LE(0x7fffffff, firstFrame(b) + 4);
+      },
+      code: 'bad-frame',
+      offset: (b) => firstFrame(b) + 4,
+    },
+    {
+      mutate: (b) => {
+        b.writeUInt32LE(b.readUInt32LE(firstFrame(b) + 12) + 1, firstFrame(b) + 12);
+      },
+      code: 'bad-frame',
+      offset: (b) => firstFrame(b) + 4,
+    },
   ];
   for (const { mutate, code, offset } of cases) {
     const bytes = Buffer.from(good);
@@ -113,7 +160,10 @@ test('a truncated stream keeps every whole frame and names where it was cut', ()
   let frameEnd = firstFrame(bytes);
   while (frameEnd + 24 + bytes.readUInt32LE(frameEnd + 4) < cut) frameEnd += 24 + bytes.readUInt32LE(frameEnd + 4);
   const clean = collect(bytes.subarray(0, frameEnd));
-  assert.deepEqual(clean.errors.map((e) => e.code), ['no-end']);
+  assert.deepEqual(
+    clean.errors.map((e) => e.code),
+    ['no-end'],
+  );
 });
 
 test('an exec frame last is a clean end; an exec frame followed by more frames (the exec failed) is not', () => {
@@ -124,16 +174,27 @@ test('an exec frame last is a clean end; an exec frame followed by more frames (
   const exec = Buffer.alloc(24);
   exec.writeUInt16LE(7, 0);
   const execd = collect(Buffer.concat([bytes.subarray(0, frameEnd), exec]));
-  assert.deepEqual(execd.errors.map((e) => e.code), []);
+  assert.deepEqual(
+    execd.errors.map((e) => e.code),
+    [],
+  );
   assert.equal(execd.ended, true);
   assert.ok(execd.events.length > 0 && execd.events.length < whole.events.length);
   // more frames after it: the stream goes on, and ends as any other stream
   const failed = collect(Buffer.concat([bytes.subarray(0, frameEnd), exec, bytes.subarray(frameEnd)]));
-  assert.deepEqual(failed.errors.map((e) => e.code), []);
+  assert.deepEqual(
+    failed.errors.map((e) => e.code),
+    [],
+  );
   assert.equal(failed.events.length, whole.events.length);
   assert.equal(failed.ended, true);
-  const stopped = collect(Buffer.concat([bytes.subarray(0, frameEnd), exec, bytes.subarray(frameEnd, frameEnd + 24 + bytes.readUInt32LE(frameEnd + 4))]));
-  assert.deepEqual(stopped.errors.map((e) => e.code), ['no-end']);
+  const stopped = collect(
+    Buffer.concat([bytes.subarray(0, frameEnd), exec, bytes.subarray(frameEnd, frameEnd + 24 + bytes.readUInt32LE(frameEnd + 4))]),
+  );
+  assert.deepEqual(
+    stopped.errors.map((e) => e.code),
+    ['no-end'],
+  );
   assert.equal(stopped.ended, false);
 });
 
@@ -147,18 +208,27 @@ test('unknown frame kinds are skipped by length, unknown event kinds and bad seq
   unknown.writeUInt32LE(8, 4);
   const withUnknown = Buffer.concat([bytes.subarray(0, first), unknown, bytes.subarray(first)]);
   const skipped = collect(withUnknown);
-  assert.deepEqual(skipped.errors.map((e) => [e.code, e.offset, e.fatal]), [['unknown-frame', first, false]]);
+  assert.deepEqual(
+    skipped.errors.map((e) => [e.code, e.offset, e.fatal]),
+    [['unknown-frame', first, false]],
+  );
   assert.equal(skipped.events.length, reference.events.length);
   // the third record of the first frame gets an unknown kind
   const badKind = Buffer.from(bytes);
   badKind.writeUInt16LE(999, first + 24 + 2 * 48 + 16);
   const kindResult = collect(badKind);
-  assert.deepEqual(kindResult.errors.map((e) => [e.code, e.offset]), [['unknown-event', first + 24 + 2 * 48 + 16]]);
+  assert.deepEqual(
+    kindResult.errors.map((e) => [e.code, e.offset]),
+    [['unknown-event', first + 24 + 2 * 48 + 16]],
+  );
   assert.equal(kindResult.events.length, reference.events.length - 1);
   // a record whose sequence number does not follow
   const badSeq = Buffer.from(bytes);
   badSeq.writeUInt32LE(123456, first + 24 + 48 + 8);
-  assert.deepEqual(collect(badSeq).errors.map((e) => [e.code, e.offset]), [['bad-event', first + 24 + 48 + 8]]);
+  assert.deepEqual(
+    collect(badSeq).errors.map((e) => [e.code, e.offset]),
+    [['bad-event', first + 24 + 48 + 8]],
+  );
 });
 
 test('bytes after the end-of-stream frame and a sink that throws are reported, not thrown', () => {
@@ -166,14 +236,30 @@ test('bytes after the end-of-stream frame and a sink that throws are reported, n
   const after = collect(Buffer.concat([bytes, Buffer.from('garbage')]));
   assert.equal(after.errors.at(-1).code, 'after-end');
   const errors = [];
-  const decoder = new core.Decoder({ handshake() { throw new Error('view went away'); }, events() {}, lost() {}, crash() {}, slabBytes() {}, end() {}, error: (e) => errors.push(e) });
-  assert.doesNotThrow(() => { decoder.push(bytes); decoder.finish(); });
+  const decoder = new core.Decoder({
+    handshake() {
+      throw new Error('view went away');
+    },
+    events() {},
+    lost() {},
+    crash() {},
+    slabBytes() {},
+    end() {},
+    error: (e) => errors.push(e),
+  });
+  assert.doesNotThrow(() => {
+    decoder.push(bytes);
+    decoder.finish();
+  });
   assert.equal(errors.length, 1);
   assert.match(errors[0].message, /view went away/);
 });
 
 test('a layout description that is not one is a bad-layout error naming the field', () => {
-  assert.throws(() => core.parseLayout('{"format":"slabscope-layout","version":1,"superslabSize":3}'), /slabSize must be a non-negative integer/);
+  assert.throws(
+    () => core.parseLayout('{"format":"slabscope-layout","version":1,"superslabSize":3}'),
+    /slabSize must be a non-negative integer/,
+  );
   assert.throws(() => core.parseLayout('{"format":"slabscope-layout","version":2}'), /version 2 is not supported/);
   assert.throws(() => core.parseLayout('nope'), /not JSON/);
 });

@@ -9,7 +9,14 @@ export const core = await import(new URL('../../extension/dist/core.mjs', import
 /** the views' protocol and server, sharing the engine's modules with `core` */
 export const protocol = await import(new URL('../../extension/dist/protocol.mjs', import.meta.url).href);
 export const fixture = (name) => readFileSync(fileURLToPath(new URL(`../fixtures/traces/${name}.wire`, import.meta.url)));
-export const FIXTURE_NAMES = ['workload-aligned-detail', 'workload-hakmem-ops', 'workload-aligned-lost', 'double-free-hakmem', 'next-corrupt-aligned', 'stack-hakmem'];
+export const FIXTURE_NAMES = [
+  'workload-aligned-detail',
+  'workload-hakmem-ops',
+  'workload-aligned-lost',
+  'double-free-hakmem',
+  'next-corrupt-aligned',
+  'stack-hakmem',
+];
 
 /** Feeds `bytes` to a new session in chunks cut at `cuts` (sorted offsets) and finishes it. */
 export function decode(bytes, cuts = []) {

@@ -15,9 +15,18 @@ const fixtures = join(root, 'test', 'fixtures', 'real');
 function traced(name, program, args) {
   const work = mkdtempSync(join(tmpdir(), `slabscope-real-${name}-`));
   const out = join(work, `${name}.hktrace`);
-  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--out', out, '--', program, ...args],
-    { cwd: work, encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 28 });
-  const plain = spawnSync(program, args, { cwd: mkdtempSync(join(tmpdir(), `slabscope-plain-${name}-`)), encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 28 });
+  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--out', out, '--', program, ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 1 << 28,
+  });
+  const plain = spawnSync(program, args, {
+    cwd: mkdtempSync(join(tmpdir(), `slabscope-plain-${name}-`)),
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 1 << 28,
+  });
   return { run, plain, work };
 }
 
@@ -31,8 +40,16 @@ function assertNothingFound({ run, work }, processes) {
   // a process that exec'd ends its stream with an exec frame: every stream is whole
   for (const { file, trace } of opened) {
     try {
-      assert.deepEqual(trace.findings.map((f) => `${f.kind}: ${f.message}`), [], `${file} of ${trace.handshake.executable}`);
-      assert.deepEqual(trace.index.errors.map((e) => `${e.code}: ${e.message}`), [], `${file} of ${trace.handshake.executable}`);
+      assert.deepEqual(
+        trace.findings.map((f) => `${f.kind}: ${f.message}`),
+        [],
+        `${file} of ${trace.handshake.executable}`,
+      );
+      assert.deepEqual(
+        trace.index.errors.map((e) => `${e.code}: ${e.message}`),
+        [],
+        `${file} of ${trace.handshake.executable}`,
+      );
       assert.equal(trace.summary.lostEvents, 0);
       events += trace.eventCount;
     } finally {
@@ -58,7 +75,9 @@ test('sqlite3 rows.sql: the same output, no finding', { timeout: 900_000 }, () =
 });
 
 test('gcc compiling and linking prog/: every process of the driver traced, no finding', { timeout: 900_000 }, () => {
-  const sources = readdirSync(join(fixtures, 'prog')).filter((file) => file.endsWith('.c')).map((file) => join(fixtures, 'prog', file));
+  const sources = readdirSync(join(fixtures, 'prog'))
+    .filter((file) => file.endsWith('.c'))
+    .map((file) => join(fixtures, 'prog', file));
   const result = traced('gcc', 'gcc', ['-O2', '-o', 'prog', ...sources]);
   assert.equal(result.plain.status, 0, result.plain.stderr);
   assertNothingFound(result, 4); // gcc, cc1 per source, as, collect2, ld

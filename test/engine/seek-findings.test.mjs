@@ -29,7 +29,10 @@ const CASES = [
 ];
 
 before(() => {
-  for (const args of [['all', 'bugtests', 'tracetests'], ...CASES.filter((c) => c.inject).map((c) => [`INJECT=${c.inject}`, `build/inject/${c.inject}/hakmem/trace/libslabscope.so`])]) {
+  for (const args of [
+    ['all', 'bugtests', 'tracetests'],
+    ...CASES.filter((c) => c.inject).map((c) => [`INJECT=${c.inject}`, `build/inject/${c.inject}/hakmem/trace/libslabscope.so`]),
+  ]) {
     const made = spawnSync('make', ['-s', '-C', nativeDir, '-j2', ...args], { encoding: 'utf8' });
     assert.equal(made.status, 0, made.stderr);
   }
@@ -39,8 +42,11 @@ before(() => {
 function record({ kind, inject, program, args, options = [], env = {} }, checkpoints) {
   const first = join(work, `${kind}.hktrace`);
   const library = inject ? ['--library', injected(inject)] : [];
-  const run = spawnSync(process.execPath, [cli, 'run', ...options, ...library, '--out', first, '--', join(nativeDir, 'build', 'test', program), ...args],
-    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  const run = spawnSync(
+    process.execPath,
+    [cli, 'run', ...options, ...library, '--out', first, '--', join(nativeDir, 'build', 'test', program), ...args],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } },
+  );
   assert.ok(run.status === 0 || run.status === 1, run.stdout + run.stderr);
   const bytes = readFileSync(first);
   const stream = bytes.subarray(64, 64 + Number(bytes.readBigUInt64LE(24)));
@@ -51,12 +57,15 @@ function record({ kind, inject, program, args, options = [], env = {} }, checkpo
   const path = join(work, `${kind}-dense.hktrace`);
   const session = new core.TraceSession();
   const recorder = new core.TraceRecorder(path, session, interval);
-  const foundAt = new Map(), lossesAt = new Map();
-  session.listeners.push({ boundary: (streamEnd) => {
-    const findings = session.model.findings;
-    foundAt.set(streamEnd, findings.all.length);
-    lossesAt.set(streamEnd, new Map([...session.model.threads.keys()].map((id) => [id, findings.lossOf(id)?.ranges.length ?? 0])));
-  } });
+  const foundAt = new Map(),
+    lossesAt = new Map();
+  session.listeners.push({
+    boundary: (streamEnd) => {
+      const findings = session.model.findings;
+      foundAt.set(streamEnd, findings.all.length);
+      lossesAt.set(streamEnd, new Map([...session.model.threads.keys()].map((id) => [id, findings.lossOf(id)?.ranges.length ?? 0])));
+    },
+  });
   for (let at = 0; at < stream.length; at += 4096) {
     const chunk = stream.subarray(at, at + 4096);
     recorder.write(chunk);
@@ -76,9 +85,17 @@ function replayFrom(file, stream, handshake, entry) {
   const order = new core.EventOrder({ event: (b, o, thread) => model.apply(b, o, thread), lost: (record) => model.onLost(record) });
   model = core.readCheckpoint(file.subarray(entry.dataOffset, entry.dataOffset + entry.dataLength), handshake, order);
   const decoder = new core.Decoder({
-    handshake() {}, error() {},
-    events: (batch) => order.events(batch), sync: (timeNs) => order.sync(timeNs), lost: (record) => order.lost(record),
-    crash: (record) => { order.flush(); model.onCrash(record); }, slabBytes: (record) => model.onSlabBytes(record), end: () => order.flush(),
+    handshake() {},
+    error() {},
+    events: (batch) => order.events(batch),
+    sync: (timeNs) => order.sync(timeNs),
+    lost: (record) => order.lost(record),
+    crash: (record) => {
+      order.flush();
+      model.onCrash(record);
+    },
+    slabBytes: (record) => model.onSlabBytes(record),
+    end: () => order.flush(),
   });
   decoder.resumeAt(handshake, entry.streamOffset);
   decoder.push(stream.subarray(entry.streamOffset));
@@ -102,7 +119,11 @@ for (const scenario of CASES) {
       // some checkpoint falls inside the evidence: after the trace began and before the finding
       // (a loss is its own evidence: what matters there is a thread losing events on both sides of one, below)
       const firstFound = full.findings.all.find((finding) => finding.kind === scenario.kind).event;
-      if (scenario.kind !== 'lost-events') assert.ok(checkpoints.some((entry) => entry.event < firstFound), `a checkpoint before event ${firstFound}`);
+      if (scenario.kind !== 'lost-events')
+        assert.ok(
+          checkpoints.some((entry) => entry.event < firstFound),
+          `a checkpoint before event ${firstFound}`,
+        );
       let spanned = 0;
       for (let k = 0; k < checkpoints.length; k++) {
         const entry = checkpoints[k];
@@ -111,8 +132,11 @@ for (const scenario of CASES) {
         assert.equal(digest(seeked), digest(full), `state after a replay from checkpoint ${k} (event ${entry.event})`);
         const before = foundAt.get(entry.streamOffset);
         assert.ok(before !== undefined, `checkpoint ${k} is at a frame boundary`);
-        assert.deepEqual(said(seeked.findings.all), said(full.findings.all.slice(before)),
-          `findings after checkpoint ${k} (event ${entry.event}, ${before} findings before it)`);
+        assert.deepEqual(
+          said(seeked.findings.all),
+          said(full.findings.all.slice(before)),
+          `findings after checkpoint ${k} (event ${entry.event}, ${before} findings before it)`,
+        );
         for (const id of full.threads.keys()) {
           assert.deepEqual(seeked.findings.lossOf(id), full.findings.lossOf(id), `thread ${id}'s loss, from checkpoint ${k}`);
           // a thread that had lost events at the checkpoint and lost more after it
@@ -155,7 +179,10 @@ test('a checkpoint of format 1 (no detector memory) restores the heap state and 
     const old = rewriteCheckpoint(bytes, (json) => {
       assert.equal(json.format, 2);
       for (const key of ['format', 'detectors', 'findings']) delete json[key];
-      for (const thread of json.threads) { delete thread.lastRead; delete thread.lastOp; }
+      for (const thread of json.threads) {
+        delete thread.lastRead;
+        delete thread.lastOp;
+      }
     });
     const oldEntry = { ...entry, dataOffset: file.length, dataLength: old.length };
     const restored = replayFrom(Buffer.concat([file, old]), stream, trace.handshake, oldEntry);
@@ -163,12 +190,20 @@ test('a checkpoint of format 1 (no detector memory) restores the heap state and 
     // blind: the route counts before the checkpoint are not its, so it misjudges the regression (misses it, or says a smaller share)
     assert.equal(current.findings.all[0]?.kind, 'route-regression');
     assert.notDeepEqual(said(restored.findings.all), said(current.findings.all));
-    const newer = rewriteCheckpoint(bytes, (json) => { json.format = 3; });
-    assert.throws(() => core.readCheckpoint(newer, trace.handshake, new core.EventOrder({ event() {}, lost() {} })),
-      { name: 'CheckpointError', message: 'checkpoint format 3 is not one this engine reads (1 to 2)' });
-    const damaged = rewriteCheckpoint(bytes, (json) => { json.detectors.slabs = { lastPut: 'no list', leakingClasses: [] }; });
-    assert.throws(() => core.readCheckpoint(damaged, trace.handshake, new core.EventOrder({ event() {}, lost() {} })),
-      { name: 'CheckpointError', message: `checkpoint of event ${entry.event}: the slabs detector's memory: lastPut is not a list` });
+    const newer = rewriteCheckpoint(bytes, (json) => {
+      json.format = 3;
+    });
+    assert.throws(() => core.readCheckpoint(newer, trace.handshake, new core.EventOrder({ event() {}, lost() {} })), {
+      name: 'CheckpointError',
+      message: 'checkpoint format 3 is not one this engine reads (1 to 2)',
+    });
+    const damaged = rewriteCheckpoint(bytes, (json) => {
+      json.detectors.slabs = { lastPut: 'no list', leakingClasses: [] };
+    });
+    assert.throws(() => core.readCheckpoint(damaged, trace.handshake, new core.EventOrder({ event() {}, lost() {} })), {
+      name: 'CheckpointError',
+      message: `checkpoint of event ${entry.event}: the slabs detector's memory: lastPut is not a list`,
+    });
   } finally {
     trace.close();
   }

@@ -15,7 +15,11 @@ const recorded = join(mkdtempSync(join(tmpdir(), 'slabscope-symbols-')), 'double
 before(() => {
   const made = spawnSync('make', ['-s', '-C', join(root, 'native'), '-j2', 'all', 'bugtests', 'tracetests'], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
-  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--out', recorded, '--', join(root, 'native/build/test/bugs/double_free')], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(
+    process.execPath,
+    [cli, 'run', '--lossless', '--out', recorded, '--', join(root, 'native/build/test/bugs/double_free')],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(run.status, 1, run.stdout + run.stderr); // 1: it found the double free
 });
 
@@ -34,13 +38,20 @@ test('a trace shown in two views and exported as a report starts exactly one llv
   try {
     const double = source.findings().find((finding) => finding.kind === 'double-free');
     assert.ok(double, 'the trace has its double free');
-    const views = [[], []].map((messages) => ({ messages, host: new protocol.ViewHost(source, { post: (message) => messages.push(message), sourceRoot: root }) }));
+    const views = [[], []].map((messages) => ({
+      messages,
+      host: new protocol.ViewHost(source, { post: (message) => messages.push(message), sourceRoot: root }),
+    }));
     for (const { host } of views) {
       await host.receive({ type: 'ready' });
       await host.receive({ type: 'block', address: double.base });
     }
     // what Export Report does with the editor's current source
-    const report = await core.buildReport(source.findings(), source.summary(), core.reportContext(source.handshake(), source.symbolizer(), root));
+    const report = await core.buildReport(
+      source.findings(),
+      source.summary(),
+      core.reportContext(source.handshake(), source.symbolizer(), root),
+    );
     assert.equal(started.length, 1, `llvm-symbolizer processes started: ${started.length}`);
     // and the one process answered them all: the views' findings and block history, and the report, name the program's lines
     const site = report.findings.find((finding) => finding.kind === 'double-free')?.site;
@@ -49,10 +60,13 @@ test('a trace shown in two views and exported as a report starts exactly one llv
       const findings = messages.find((message) => message.type === 'findings');
       assert.match(findings.findings.find((finding) => finding.kind === 'double-free').site.file, /double_free\.c$/);
       const block = messages.find((message) => message.type === 'block');
-      assert.ok(block.block.history.some((entry) => /double_free\.c$/.test(entry.site?.file ?? '')), JSON.stringify(block.block.history));
+      assert.ok(
+        block.block.history.some((entry) => /double_free\.c$/.test(entry.site?.file ?? '')),
+        JSON.stringify(block.block.history),
+      );
     }
     for (const { host } of views) host.close();
-    assert.equal(started[0].exitCode ?? started[0].signalCode, null, 'a view closing leaves the source\'s symbolizer to the others');
+    assert.equal(started[0].exitCode ?? started[0].signalCode, null, "a view closing leaves the source's symbolizer to the others");
     const exited = new Promise((resolve) => started[0].once('exit', resolve));
     source.close();
     await exited;

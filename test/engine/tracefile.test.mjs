@@ -18,8 +18,11 @@ const recorded = join(work, 'workload.hktrace');
 before(() => {
   const made = spawnSync('make', ['-s', '-C', join(root, 'native'), '-j2', 'all', 'tracetests'], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
-  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--out', recorded, '--', join(root, 'native/build/test/workload'), '8000'],
-    { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(
+    process.execPath,
+    [cli, 'run', '--lossless', '--out', recorded, '--', join(root, 'native/build/test/workload'), '8000'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(run.status, 0, run.stdout + run.stderr);
 });
 
@@ -28,14 +31,25 @@ test('seeking anywhere, forwards and backwards, gives the model a replay from th
   try {
     assert.ok(trace.eventCount > 400_000, `${trace.eventCount} events`);
     assert.ok(trace.index.checkpoints.length >= 2, `${trace.index.checkpoints.length} checkpoints`);
-    const targets = [trace.eventCount, 0, 1, trace.index.checkpoints[1].event, trace.index.checkpoints[1].event - 1,
-      Math.floor(trace.eventCount / 3), Math.floor(trace.eventCount / 3) - 7, trace.eventCount - 1, 12345];
+    const targets = [
+      trace.eventCount,
+      0,
+      1,
+      trace.index.checkpoints[1].event,
+      trace.index.checkpoints[1].event - 1,
+      Math.floor(trace.eventCount / 3),
+      Math.floor(trace.eventCount / 3) - 7,
+      trace.eventCount - 1,
+      12345,
+    ];
     // the reference: one replay from the start, digests taken as it passes each target
     const wanted = new Map();
     const sorted = [...new Set(targets)].sort((a, b) => a - b);
     const reference = new core.TraceSession();
     let next = 0;
-    const takeDue = () => { while (next < sorted.length && reference.model.eventCount === sorted[next]) wanted.set(sorted[next++], digest(reference.model)); };
+    const takeDue = () => {
+      while (next < sorted.length && reference.model.eventCount === sorted[next]) wanted.set(sorted[next++], digest(reference.model));
+    };
     // digest exactly at each target: the session applies one event at a time through its order
     const bytes = readFileSync(recorded);
     const header = new DataView(bytes.buffer, bytes.byteOffset);
@@ -67,7 +81,10 @@ test('events read by index are the events the model applies there', () => {
     const at = trace.index.checkpoints[0].event - 3;
     const events = trace.readEvents(at, 10);
     assert.equal(events.length, 10);
-    assert.deepEqual(events.map((e) => e.index), Array.from({ length: 10 }, (_, i) => at + i));
+    assert.deepEqual(
+      events.map((e) => e.index),
+      Array.from({ length: 10 }, (_, i) => at + i),
+    );
     // each event, applied to the model seeked just before it, is what moves it one step
     for (const event of events.slice(0, 4)) {
       const before = trace.seek(event.index);
@@ -90,7 +107,10 @@ test('the summary and findings of the file are those of the live session', () =>
   try {
     assert.equal(trace.summary.events, trace.eventCount);
     assert.equal(trace.summary.threads, 9);
-    assert.deepEqual(trace.findings.map((f) => f.kind), []);
+    assert.deepEqual(
+      trace.findings.map((f) => f.kind),
+      [],
+    );
     assert.ok(trace.summary.ended);
     const remote = trace.summary.classes.reduce((sum, c) => sum + (c.frees.remote ?? 0), 0);
     assert.ok(remote > 1000, `${remote} remote frees`);
@@ -108,14 +128,43 @@ test('what cannot be read is refused with the offset; a damaged index is rebuilt
     writeFileSync(path, copy);
     return path;
   };
-  assert.throws(() => core.TraceFile.open(bad('magic.hktrace', (b) => { b[0] = 0; b[64] = 0; })), /not a Slabscope trace.*offset 0/);
+  assert.throws(
+    () =>
+      core.TraceFile.open(
+        bad('magic.hktrace', (b) => {
+          b[0] = 0;
+          b[64] = 0;
+        }),
+      ),
+    /not a Slabscope trace.*offset 0/,
+  );
   assert.throws(() => core.TraceFile.open(bad('version.hktrace', (b) => b.writeUInt16LE(9, 8))), /version 9 is not supported.*offset 8/);
-  assert.throws(() => core.TraceFile.open(bad('handshake.hktrace', (b) => { b[64 + 12] = 0xff; b[64 + 15] = 0x7f; })), /no handshake in .*impossible handshake length.*offset 76/);
+  assert.throws(
+    () =>
+      core.TraceFile.open(
+        bad('handshake.hktrace', (b) => {
+          b[64 + 12] = 0xff;
+          b[64 + 15] = 0x7f;
+        }),
+      ),
+    /no handshake in .*impossible handshake length.*offset 76/,
+  );
   const whole = core.TraceFile.open(recorded);
   const indexAt = Number(good.readBigUInt64LE(32));
   for (const [name, mutate, message] of [
-    ['index.hktrace', (b) => b.writeBigUInt64LE(BigInt(b.length), 32), /^damaged trace at byte offset 0: the header does not match its checksum/],
-    ['json.hktrace', (b) => { b[indexAt] = 0x7b; b[indexAt + 1] = 0x7b; }, new RegExp(`^damaged trace at byte offset ${indexAt}: the index does not match its checksum`)],
+    [
+      'index.hktrace',
+      (b) => b.writeBigUInt64LE(BigInt(b.length), 32),
+      /^damaged trace at byte offset 0: the header does not match its checksum/,
+    ],
+    [
+      'json.hktrace',
+      (b) => {
+        b[indexAt] = 0x7b;
+        b[indexAt + 1] = 0x7b;
+      },
+      new RegExp(`^damaged trace at byte offset ${indexAt}: the index does not match its checksum`),
+    ],
   ]) {
     const rebuilt = core.TraceFile.open(bad(name, mutate));
     try {
@@ -135,7 +184,10 @@ test('what cannot be read is refused with the offset; a damaged index is rebuilt
   const recovered = core.TraceFile.open(unfinished);
   try {
     assert.equal(recovered.eventCount, core.TraceFile.open(recorded).eventCount);
-    assert.match(recovered.damage.message, /the recording was never finished: no index follows the stream; index rebuilt from the stream, which is whole/);
+    assert.match(
+      recovered.damage.message,
+      /the recording was never finished: no index follows the stream; index rebuilt from the stream, which is whole/,
+    );
     assert.equal(digest(recovered.seek(54321)), digest(core.TraceFile.open(recorded).seek(54321)));
   } finally {
     recovered.close();
@@ -175,15 +227,29 @@ test('the symbolizer starts its tool through the process factory it is given, an
   // a factory that starts the tool another way (through env, as a remote shell would), and says so
   const injected = new core.Symbolizer(trace.handshake.modules, {
     tool: 'llvm-symbolizer',
-    spawn: (tool, args) => { started.push(tool); return spawn('/usr/bin/env', [tool, ...args], { stdio: 'pipe' }); },
+    spawn: (tool, args) => {
+      started.push(tool);
+      return spawn('/usr/bin/env', [tool, ...args], { stdio: 'pipe' });
+    },
   });
   try {
-    const pcs = [...new Set(trace.readEvents(0, 5000).filter((e) => e.kindName === 'alloc' && e.pc).map((e) => e.pc))].slice(0, 5);
+    const pcs = [
+      ...new Set(
+        trace
+          .readEvents(0, 5000)
+          .filter((e) => e.kindName === 'alloc' && e.pc)
+          .map((e) => e.pc),
+      ),
+    ].slice(0, 5);
     assert.ok(pcs.length > 0);
-    const want = await local.resolveAll(pcs), got = await injected.resolveAll(pcs);
+    const want = await local.resolveAll(pcs),
+      got = await injected.resolveAll(pcs);
     assert.deepEqual(started, ['llvm-symbolizer'], 'one tool process, started through the factory');
     assert.deepEqual([...got], [...want]);
-    assert.ok([...got.values()].some((frames) => frames.some((frame) => frame.line)), 'the workload\'s call sites have lines');
+    assert.ok(
+      [...got.values()].some((frames) => frames.some((frame) => frame.line)),
+      "the workload's call sites have lines",
+    );
   } finally {
     local.close();
     injected.close();

@@ -21,17 +21,50 @@ let server;
 before(async () => {
   const made = spawnSync('make', ['-s', '-j2', 'all', 'layout'], { cwd: nativeDir, encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
-  server = await startCodeServer('vscode-debug', (folder) => {
-    copyFileSync(join(nativeDir, 'test', 'debug', 'show_target.c'), join(folder, 'show_target.c'));
-    const cc = spawnSync('cc', ['-std=gnu11', '-O0', '-g', '-o', 'show_target', 'show_target.c', join(nativeDir, 'build', 'hakmem', 'release', 'libslabscope.a'), '-pthread', '-ldl'],
-      { cwd: folder, encoding: 'utf8' });
-    assert.equal(cc.status, 0, cc.stderr);
-    mkdirSync(join(folder, '.vscode'));
-    writeFileSync(join(folder, '.vscode', 'launch.json'), JSON.stringify({
-      version: '0.2.0',
-      configurations: [{ type: 'slabscope-gdb', request: 'launch', name: 'show_target', program: '${workspaceFolder}/show_target', arguments: '${workspaceFolder}/held.json', preload: 'none' }],
-    }, null, 2));
-  }, { width: 1600, height: 1400 });
+  server = await startCodeServer(
+    'vscode-debug',
+    (folder) => {
+      copyFileSync(join(nativeDir, 'test', 'debug', 'show_target.c'), join(folder, 'show_target.c'));
+      const cc = spawnSync(
+        'cc',
+        [
+          '-std=gnu11',
+          '-O0',
+          '-g',
+          '-o',
+          'show_target',
+          'show_target.c',
+          join(nativeDir, 'build', 'hakmem', 'release', 'libslabscope.a'),
+          '-pthread',
+          '-ldl',
+        ],
+        { cwd: folder, encoding: 'utf8' },
+      );
+      assert.equal(cc.status, 0, cc.stderr);
+      mkdirSync(join(folder, '.vscode'));
+      writeFileSync(
+        join(folder, '.vscode', 'launch.json'),
+        JSON.stringify(
+          {
+            version: '0.2.0',
+            configurations: [
+              {
+                type: 'slabscope-gdb',
+                request: 'launch',
+                name: 'show_target',
+                program: '${workspaceFolder}/show_target',
+                arguments: '${workspaceFolder}/held.json',
+                preload: 'none',
+              },
+            ],
+          },
+          null,
+          2,
+        ),
+      );
+    },
+    { width: 1600, height: 1400 },
+  );
 });
 
 after(() => server?.close());
@@ -60,99 +93,126 @@ async function until(what, check, ms = 60000) {
   }
 }
 
-test('in VS Code: slabscope-gdb stops at a breakpoint; the Heap view, the corrupt link in Problems, Show in Heap, a frame change', { timeout: 600000 }, async (t) => {
-  const { browser } = server;
-  const page = await browser.page();
-  t.after(() => shot(page, 'last').catch(() => {}));
-  await page.goto(server.url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
+test(
+  'in VS Code: slabscope-gdb stops at a breakpoint; the Heap view, the corrupt link in Problems, Show in Heap, a frame change',
+  { timeout: 600000 },
+  async (t) => {
+    const { browser } = server;
+    const page = await browser.page();
+    t.after(() => shot(page, 'last').catch(() => {}));
+    await page.goto(server.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
 
-  // a breakpoint on the STOP line, set in the editor
-  const line = markerLine(join(nativeDir, 'test', 'debug', 'show_target.c'), 'STOP');
-  await page.keyboard.press('Control+P');
-  await page.keyboard.type('show_target.c');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'show_target.c' }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: 'show_target.c' }).waitFor();
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(line));
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: `go to line ${line}` }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).waitFor();
-  await page.keyboard.press('F9');
-  await page.locator('.codicon-debug-breakpoint').first().waitFor();
+    // a breakpoint on the STOP line, set in the editor
+    const line = markerLine(join(nativeDir, 'test', 'debug', 'show_target.c'), 'STOP');
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('show_target.c');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'show_target.c' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'show_target.c' }).waitFor();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(String(line));
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: `go to line ${line}` })
+      .first()
+      .waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).waitFor();
+    await page.keyboard.press('F9');
+    await page.locator('.codicon-debug-breakpoint').first().waitFor();
 
-  // F5 runs the workspace's one configuration; the Heap view is in Run and Debug
-  await page.keyboard.press('F5');
-  await page.locator('.debug-toolbar').waitFor({ timeout: 60000 });
-  const heapHeader = page.locator('.pane-header', { hasText: /^Heap/ }).first();
-  await heapHeader.waitFor({ timeout: 60000 });
-  if ((await heapHeader.getAttribute('aria-expanded')) !== 'true') await heapHeader.click();
-  // room for it: Watch and Breakpoints folded, as a user would
-  for (const name of ['Watch', 'Breakpoints']) {
-    const header = page.locator('.pane-header', { hasText: new RegExp(`^${name}`) }).first();
-    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
-  }
-  const heap = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Heap/ }) }).first();
-  const held = JSON.parse(await until('the program to write what it holds', () => { try { return readFileSync(join(server.folder, 'held.json'), 'utf8'); } catch { return null; } }));
-  const base = (user) => `0x${(BigInt(user) - 1n).toString(16)}`; // the hakmem layout's USER is BASE + 1
+    // F5 runs the workspace's one configuration; the Heap view is in Run and Debug
+    await page.keyboard.press('F5');
+    await page.locator('.debug-toolbar').waitFor({ timeout: 60000 });
+    const heapHeader = page.locator('.pane-header', { hasText: /^Heap/ }).first();
+    await heapHeader.waitFor({ timeout: 60000 });
+    if ((await heapHeader.getAttribute('aria-expanded')) !== 'true') await heapHeader.click();
+    // room for it: Watch and Breakpoints folded, as a user would
+    for (const name of ['Watch', 'Breakpoints']) {
+      const header = page.locator('.pane-header', { hasText: new RegExp(`^${name}`) }).first();
+      if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+    }
+    const heap = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Heap/ }) }).first();
+    const held = JSON.parse(
+      await until('the program to write what it holds', () => {
+        try {
+          return readFileSync(join(server.folder, 'held.json'), 'utf8');
+        } catch {
+          return null;
+        }
+      }),
+    );
+    const base = (user) => `0x${(BigInt(user) - 1n).toString(16)}`; // the hakmem layout's USER is BASE + 1
 
-  // its thread cache of C4: the blocks main freed, newest first, up to the one written after free
-  const cache = heap.locator('.monaco-list-row', { hasText: 'C4 cache' });
-  await cache.waitFor({ timeout: 60000 });
-  assert.match(await cache.innerText(), /5 blocks, count \d+ ⚠ corrupt/);
-  await cache.click();
-  const expected = held.freed.slice(3).reverse(); // blocks[7] … blocks[3]
-  for (const [i, user] of expected.entries()) {
-    const row = heap.locator('.monaco-list-row', { hasText: `${i + 1}. ${base(user)}` });
-    await row.waitFor();
-    assert.match(await row.innerText(), new RegExp(`USER ${user}`));
-  }
-  await heap.locator('.monaco-list-row', { hasText: 'ends at a corrupt link' }).waitFor();
-  await shot(page, '1-heap-view');
+    // its thread cache of C4: the blocks main freed, newest first, up to the one written after free
+    const cache = heap.locator('.monaco-list-row', { hasText: 'C4 cache' });
+    await cache.waitFor({ timeout: 60000 });
+    assert.match(await cache.innerText(), /5 blocks, count \d+ ⚠ corrupt/);
+    await cache.click();
+    const expected = held.freed.slice(3).reverse(); // blocks[7] … blocks[3]
+    for (const [i, user] of expected.entries()) {
+      const row = heap.locator('.monaco-list-row', { hasText: `${i + 1}. ${base(user)}` });
+      await row.waitFor();
+      assert.match(await row.innerText(), new RegExp(`USER ${user}`));
+    }
+    await heap.locator('.monaco-list-row', { hasText: 'ends at a corrupt link' }).waitFor();
+    await shot(page, '1-heap-view');
 
-  // the overwritten link is a Problem on the line the process stopped at
-  await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Problems' }).first().click();
-  const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'next-corrupt' }).first();
-  await problem.waitFor({ timeout: 30000 });
-  const text = await problem.innerText();
-  assert.match(text, new RegExp(`${base(held.overwritten)} links to 0x4141414141414141`));
-  assert.match(text, new RegExp(`found while stopped at show_target.c:${line}`));
-  assert.match(text, new RegExp(`Ln ${line}`));
-  // on the open file itself (not on a name the remote window made of it): its line is underlined
-  await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 30000 });
-  await shot(page, '2-problem');
+    // the overwritten link is a Problem on the line the process stopped at
+    await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Problems' }).first().click();
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'next-corrupt' }).first();
+    await problem.waitFor({ timeout: 30000 });
+    const text = await problem.innerText();
+    assert.match(text, new RegExp(`${base(held.overwritten)} links to 0x4141414141414141`));
+    assert.match(text, new RegExp(`found while stopped at show_target.c:${line}`));
+    assert.match(text, new RegExp(`Ln ${line}`));
+    // on the open file itself (not on a name the remote window made of it): its line is underlined
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 30000 });
+    await shot(page, '2-problem');
 
-  // the frame's pointers are labelled in the editor with what they point at
-  await page.locator('.view-lines', { hasText: "freed: USER of a C4 block, free in thread 1's cache" }).waitFor({ timeout: 30000 });
-  await page.locator('.view-lines', { hasText: 'kept: USER of a C4 block, unknown' }).waitFor();
+    // the frame's pointers are labelled in the editor with what they point at
+    await page.locator('.view-lines', { hasText: "freed: USER of a C4 block, free in thread 1's cache" }).waitFor({ timeout: 30000 });
+    await page.locator('.view-lines', { hasText: 'kept: USER of a C4 block, unknown' }).waitFor();
 
-  // Show in Heap on the freed pointer selects its node of the chain; on the kept one, its block in use
-  const locals = page.locator('.debug-variables .monaco-list-row', { hasText: /^Local/ }).first();
-  if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
-  for (const [name, expectSelected] of [['freed', `5. ${base(held.overwritten)}`], ['kept', `block ${base(held.kept)}`]]) {
-    const variable = page.locator('.debug-variables .monaco-list-row', { hasText: new RegExp(`^${name}`) }).first();
-    await variable.waitFor({ timeout: 30000 });
-    await variable.click({ button: 'right' });
-    const entry = page.locator('.context-view .action-label', { hasText: 'Show in Heap' });
-    await entry.hover();
-    await entry.click();
-    // a click while the menu is still settling can be dropped (seen on a loaded machine): Enter takes the entry it highlights
-    if (!(await entry.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
-    const selected = heap.locator('.monaco-list-row.selected');
-    await selected.filter({ hasText: expectSelected }).waitFor({ timeout: 30000 });
-    // in no chain; the C4 cache broke, so what follows its break is not known: in use or free
-    if (name === 'kept') assert.match(await selected.innerText(), /C4 · unknown · slab 0x[0-9a-f]+ slot 8/);
-  }
-  await shot(page, '3-show-in-heap');
+    // Show in Heap on the freed pointer selects its node of the chain; on the kept one, its block in use
+    const locals = page.locator('.debug-variables .monaco-list-row', { hasText: /^Local/ }).first();
+    if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
+    for (const [name, expectSelected] of [
+      ['freed', `5. ${base(held.overwritten)}`],
+      ['kept', `block ${base(held.kept)}`],
+    ]) {
+      const variable = page.locator('.debug-variables .monaco-list-row', { hasText: new RegExp(`^${name}`) }).first();
+      await variable.waitFor({ timeout: 30000 });
+      await variable.click({ button: 'right' });
+      const entry = page.locator('.context-view .action-label', { hasText: 'Show in Heap' });
+      await entry.hover();
+      await entry.click();
+      // a click while the menu is still settling can be dropped (seen on a loaded machine): Enter takes the entry it highlights
+      if (
+        !(await entry.waitFor({ state: 'hidden', timeout: 3000 }).then(
+          () => true,
+          () => false,
+        ))
+      )
+        await page.keyboard.press('Enter');
+      const selected = heap.locator('.monaco-list-row.selected');
+      await selected.filter({ hasText: expectSelected }).waitFor({ timeout: 30000 });
+      // in no chain; the C4 cache broke, so what follows its break is not known: in use or free
+      if (name === 'kept') assert.match(await selected.innerText(), /C4 · unknown · slab 0x[0-9a-f]+ slot 8/);
+    }
+    await shot(page, '3-show-in-heap');
 
-  // each read is in the log with its cost; picking main's frame reads again
-  const reads = () => slabscopeLog().match(/heap of show_target \(slabscope-gdb\) stopped at .*show_target\.c:\d+: \d+ DAP requests \(\d+ of them memory.*\), [\d,]+ bytes, [\d.]+ ms/g) ?? [];
-  const before = (await until('the first read in the log', () => reads().length && reads())).length;
-  assert.equal(before, 1, 'one read for the stop (the editor focusing its top frame is no second)');
-  await page.locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ }).first().click();
-  await until('a read after the frame change', () => reads().length > before);
-  for (const read of reads()) t.diagnostic(read);
-  await shot(page, '4-frame');
-  await page.keyboard.press('Shift+F5');
-});
+    // each read is in the log with its cost; picking main's frame reads again
+    const reads = () =>
+      slabscopeLog().match(
+        /heap of show_target \(slabscope-gdb\) stopped at .*show_target\.c:\d+: \d+ DAP requests \(\d+ of them memory.*\), [\d,]+ bytes, [\d.]+ ms/g,
+      ) ?? [];
+    const before = (await until('the first read in the log', () => reads().length && reads())).length;
+    assert.equal(before, 1, 'one read for the stop (the editor focusing its top frame is no second)');
+    await page.locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ }).first().click();
+    await until('a read after the frame change', () => reads().length > before);
+    for (const read of reads()) t.diagnostic(read);
+    await shot(page, '4-frame');
+    await page.keyboard.press('Shift+F5');
+  },
+);

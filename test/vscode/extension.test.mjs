@@ -46,33 +46,72 @@ function find(dir, name) {
 
 before(async () => {
   const env = freshCache ? { ...process.env, SLABSCOPE_CACHE: freshCache } : process.env;
-  const ensured = spawnSync('bash', [join(root, 'test', 'vscode', 'ensure-code-server.sh')], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ensured = spawnSync('bash', [join(root, 'test', 'vscode', 'ensure-code-server.sh')], {
+    encoding: 'utf8',
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   assert.equal(ensured.status, 0, 'code-server could not be installed');
   codeServer = ensured.stdout.trim().split('\n').pop();
   const packed = spawnSync('npm', ['run', 'package'], { cwd: root, encoding: 'utf8' });
   assert.equal(packed.status, 0, `npm run package failed: ${packed.stdout}${packed.stderr}`);
-  const version = JSON.parse(spawnSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }).stdout).version;
+  const version = JSON.parse(
+    spawnSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }).stdout,
+  ).version;
   const vsix = join(root, `slabscope-${version}.vsix`);
-  const userData = join(work, 'user'), extensions = join(work, 'extensions'), folder = join(work, 'workspace');
+  const userData = join(work, 'user'),
+    extensions = join(work, 'extensions'),
+    folder = join(work, 'workspace');
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(folder, { recursive: true });
-  for (const name of readdirSync(join(root, 'native', 'test', 'bugs'))) copyFileSync(join(root, 'native', 'test', 'bugs', name), join(folder, name));
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'security.workspace.trust.enabled': false,
-    'workbench.tips.enabled': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none', 'window.dialogStyle': 'custom',
-    'files.simpleDialog.enable': true,
-    // the DOM renderer keeps the terminal's text in the page, where the test reads it
-    'terminal.integrated.gpuAcceleration': 'off',
-  }));
-  const installed = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
+  for (const name of readdirSync(join(root, 'native', 'test', 'bugs')))
+    copyFileSync(join(root, 'native', 'test', 'bugs', name), join(folder, name));
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'security.workspace.trust.enabled': false,
+      'workbench.tips.enabled': false,
+      'extensions.ignoreRecommendations': true,
+      'update.mode': 'none',
+      'window.dialogStyle': 'custom',
+      'files.simpleDialog.enable': true,
+      // the DOM renderer keeps the terminal's text in the page, where the test reads it
+      'terminal.integrated.gpuAcceleration': 'off',
+    }),
+  );
+  const installed = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], {
+    encoding: 'utf8',
+  });
   assert.equal(installed.status, 0, `installing the .vsix failed: ${installed.stdout}${installed.stderr}`);
   const port = await freePort();
   // its own process group: the server leaves file watchers behind, the group is ended whole
-  server = spawn(codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--user-data-dir', userData, '--extensions-dir', extensions, folder], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(
+    codeServer,
+    [
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensions,
+      folder,
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
-  server.stdout.on('data', (d) => { log += d; });
-  server.stderr.on('data', (d) => { log += d; });
+  server.stdout.on('data', (d) => {
+    log += d;
+  });
+  server.stderr.on('data', (d) => {
+    log += d;
+  });
   for (let i = 0; i < 120 && !/HTTP server listening/.test(log); i++) await new Promise((r) => setTimeout(r, 500));
   assert.match(log, /HTTP server listening/, `code-server did not start: ${log}`);
   browser = await launch({ width: 1600, height: 1000 });
@@ -87,7 +126,9 @@ after(async () => {
     // the fresh cache holds the server's own files: it is removed once the server is gone
     const running = server.exitCode === null && server.signalCode === null;
     const exited = new Promise((resolve) => server.once('exit', resolve));
-    try { process.kill(-server.pid, 'SIGTERM'); } catch {}
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {}
     if (running) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10000).unref())]);
   }
   rmSync(work, { recursive: true, force: true });
@@ -124,71 +165,75 @@ async function pick(page, text) {
   await page.keyboard.press('Enter');
 }
 
-test('in VS Code: build, run the double-free demo, the finding in Problems and Findings, its line, the trace editor', { timeout: 900000 }, async (t) => {
-  const page = await browser.page();
-  // whatever fails, the screen at that moment is kept
-  t.after(() => shot(page, 'last').catch(() => {}));
-  await page.goto(server.url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
-  // the extension host must have registered its contributions before anything is opened:
-  // the palette is asked until the command is there
-  await palette(page, 'Slabscope: Build Allocator');
-  await shot(page, '1-build-pickers');
-  await pick(page, 'hakmem');
-  await pick(page, 'trace');
-  await page.locator('.notifications-toasts', { hasText: 'hakmem trace built' }).waitFor({ timeout: 600000 });
-  await shot(page, '2-built');
+test(
+  'in VS Code: build, run the double-free demo, the finding in Problems and Findings, its line, the trace editor',
+  { timeout: 900000 },
+  async (t) => {
+    const page = await browser.page();
+    // whatever fails, the screen at that moment is kept
+    t.after(() => shot(page, 'last').catch(() => {}));
+    await page.goto(server.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
+    // the extension host must have registered its contributions before anything is opened:
+    // the palette is asked until the command is there
+    await palette(page, 'Slabscope: Build Allocator');
+    await shot(page, '1-build-pickers');
+    await pick(page, 'hakmem');
+    await pick(page, 'trace');
+    await page.locator('.notifications-toasts', { hasText: 'hakmem trace built' }).waitFor({ timeout: 600000 });
+    await shot(page, '2-built');
 
-  await palette(page, 'Slabscope: Run Program with Tracing');
-  await pick(page, 'double_free (demo)');
-  await page.locator('.quick-input-widget', { hasText: 'arguments for double_free' }).waitFor();
-  await page.keyboard.press('Enter'); // no arguments
-  // the run ends (the status bar turns to replay with its finding and nothing lost), the finding reaches the Problems panel
-  await page.locator('.statusbar-item', { hasText: /replay [\d,]+ ev · 0 lost · .* 1 finding/ }).waitFor({ timeout: 120000 });
-  // the program ran in a terminal: the allocator's own report and the exit status are there
-  await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Terminal' }).first().click();
-  const terminal = page.locator('.part.panel .xterm-rows').first();
-  await page.locator('.part.panel .xterm-rows', { hasText: 'double_free exited with status 0' }).first().waitFor({ timeout: 30000 });
-  assert.match(await terminal.innerText(), /slabscope: double-free ptr=0x[0-9a-f]+ class=3/);
-  await shot(page, '3-terminal');
-  await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Problems' }).first().click();
-  const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'double-free' }).first();
-  await problem.waitFor({ timeout: 120000 });
-  await shot(page, '3-problems');
+    await palette(page, 'Slabscope: Run Program with Tracing');
+    await pick(page, 'double_free (demo)');
+    await page.locator('.quick-input-widget', { hasText: 'arguments for double_free' }).waitFor();
+    await page.keyboard.press('Enter'); // no arguments
+    // the run ends (the status bar turns to replay with its finding and nothing lost), the finding reaches the Problems panel
+    await page.locator('.statusbar-item', { hasText: /replay [\d,]+ ev · 0 lost · .* 1 finding/ }).waitFor({ timeout: 120000 });
+    // the program ran in a terminal: the allocator's own report and the exit status are there
+    await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Terminal' }).first().click();
+    const terminal = page.locator('.part.panel .xterm-rows').first();
+    await page.locator('.part.panel .xterm-rows', { hasText: 'double_free exited with status 0' }).first().waitFor({ timeout: 30000 });
+    assert.match(await terminal.innerText(), /slabscope: double-free ptr=0x[0-9a-f]+ class=3/);
+    await shot(page, '3-terminal');
+    await page.locator('.part.panel .composite-bar .action-label', { hasText: 'Problems' }).first().click();
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'double-free' }).first();
+    await problem.waitFor({ timeout: 120000 });
+    await shot(page, '3-problems');
 
-  // and the Findings view; clicking it opens the line that freed twice
-  const line = markerLine(join(root, 'native', 'test', 'bugs', 'double_free.c'), 'BUG');
-  await page.locator('.pane-header', { hasText: 'Findings' }).first().waitFor();
-  const kind = page.locator('.monaco-list-row', { hasText: /^double-free/ }).first();
-  await kind.click();
-  const finding = page.locator('.monaco-list-row', { hasText: 'free(' }).first();
-  await finding.waitFor();
-  await finding.click();
-  await page.locator('.tab.active', { hasText: 'double_free.c' }).waitFor({ timeout: 30000 });
-  await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${line},`) }).waitFor({ timeout: 30000 });
-  // CodeLens over the C lines: the block freed at the first free, the finding at the second
-  await page.locator('.codelens-decoration', { hasText: 'Slabscope: 1 freed here' }).first().waitFor({ timeout: 30000 });
-  await page.locator('.codelens-decoration', { hasText: 'Slabscope: ⚠ 1 finding' }).first().waitFor({ timeout: 30000 });
-  await shot(page, '4-source');
+    // and the Findings view; clicking it opens the line that freed twice
+    const line = markerLine(join(root, 'native', 'test', 'bugs', 'double_free.c'), 'BUG');
+    await page.locator('.pane-header', { hasText: 'Findings' }).first().waitFor();
+    const kind = page.locator('.monaco-list-row', { hasText: /^double-free/ }).first();
+    await kind.click();
+    const finding = page.locator('.monaco-list-row', { hasText: 'free(' }).first();
+    await finding.waitFor();
+    await finding.click();
+    await page.locator('.tab.active', { hasText: 'double_free.c' }).waitFor({ timeout: 30000 });
+    await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${line},`) }).waitFor({ timeout: 30000 });
+    // CodeLens over the C lines: the block freed at the first free, the finding at the second
+    await page.locator('.codelens-decoration', { hasText: 'Slabscope: 1 freed here' }).first().waitFor({ timeout: 30000 });
+    await page.locator('.codelens-decoration', { hasText: 'Slabscope: ⚠ 1 finding' }).first().waitFor({ timeout: 30000 });
+    await shot(page, '4-source');
 
-  // a recorded trace opens in the trace editor and its map is drawn
-  const trace = find(server.userData, 'double_free.hktrace');
-  assert.ok(trace, 'the run left no trace file in the extension storage');
-  await palette(page, 'Slabscope: Open Trace');
-  // the palette and the file dialog share one input: wait for the dialog's own button
-  const accept = page.locator('.quick-input-widget .monaco-button', { hasText: /^Open trace$/ });
-  await accept.waitFor();
-  await page.locator('.quick-input-widget input').fill(trace);
-  // an Enter while the dialog still reads the typed folder is dropped (seen on a loaded
-  // machine): it is pressed again until the dialog closes
-  for (let tries = 0; await accept.isVisible(); tries++) {
-    assert.ok(tries < 12, 'the file dialog did not take the trace path');
-    await page.keyboard.press('Enter');
-    await accept.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
-  }
-  const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-  await view.locator('body[data-ready="true"]').waitFor({ timeout: 60000 });
-  await view.locator('.map-canvas').waitFor();
-  assert.equal(await view.locator('.findings-list li[data-kind="double-free"]').count(), 1);
-  await shot(page, '5-trace-editor');
-});
+    // a recorded trace opens in the trace editor and its map is drawn
+    const trace = find(server.userData, 'double_free.hktrace');
+    assert.ok(trace, 'the run left no trace file in the extension storage');
+    await palette(page, 'Slabscope: Open Trace');
+    // the palette and the file dialog share one input: wait for the dialog's own button
+    const accept = page.locator('.quick-input-widget .monaco-button', { hasText: /^Open trace$/ });
+    await accept.waitFor();
+    await page.locator('.quick-input-widget input').fill(trace);
+    // an Enter while the dialog still reads the typed folder is dropped (seen on a loaded
+    // machine): it is pressed again until the dialog closes
+    for (let tries = 0; await accept.isVisible(); tries++) {
+      assert.ok(tries < 12, 'the file dialog did not take the trace path');
+      await page.keyboard.press('Enter');
+      await accept.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+    }
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await view.locator('body[data-ready="true"]').waitFor({ timeout: 60000 });
+    await view.locator('.map-canvas').waitFor();
+    assert.equal(await view.locator('.findings-list li[data-kind="double-free"]').count(), 1);
+    await shot(page, '5-trace-editor');
+  },
+);

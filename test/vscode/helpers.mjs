@@ -45,14 +45,17 @@ export async function startCodeServer(name, prepare, viewport = { width: 1600, h
   const work = mkdtempSync(join(tmpdir(), `slabscope-${name}-`));
   const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
   const freshCache = inCI ? mkdtempSync(join(tmpdir(), 'slabscope-cache-')) : null;
-  let server = null, browser = null;
+  let server = null,
+    browser = null;
   const close = async () => {
     await browser?.close();
     if (server?.pid) {
       // the fresh cache holds the server's own files: it is removed once the server is gone
       const running = server.exitCode === null && server.signalCode === null;
       const exited = new Promise((resolve) => server.once('exit', resolve));
-      try { process.kill(-server.pid, 'SIGTERM'); } catch {}
+      try {
+        process.kill(-server.pid, 'SIGTERM');
+      } catch {}
       if (running) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10000).unref())]);
     }
     rmSync(work, { recursive: true, force: true });
@@ -67,33 +70,71 @@ export async function startCodeServer(name, prepare, viewport = { width: 1600, h
 
   async function serve() {
     const env = freshCache ? { ...process.env, SLABSCOPE_CACHE: freshCache } : process.env;
-    const ensured = spawnSync('bash', [join(root, 'test', 'vscode', 'ensure-code-server.sh')], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const ensured = spawnSync('bash', [join(root, 'test', 'vscode', 'ensure-code-server.sh')], {
+      encoding: 'utf8',
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     assert.equal(ensured.status, 0, 'code-server could not be installed');
     const codeServer = ensured.stdout.trim().split('\n').pop();
     const packed = spawnSync('npm', ['run', 'package'], { cwd: root, encoding: 'utf8' });
     assert.equal(packed.status, 0, `npm run package failed: ${packed.stdout}${packed.stderr}`);
-    const version = JSON.parse(spawnSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }).stdout).version;
+    const version = JSON.parse(
+      spawnSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }).stdout,
+    ).version;
     const vsix = join(root, `slabscope-${version}.vsix`);
-    const userData = join(work, 'user'), extensions = join(work, 'extensions'), folder = join(work, 'workspace');
+    const userData = join(work, 'user'),
+      extensions = join(work, 'extensions'),
+      folder = join(work, 'workspace');
     mkdirSync(join(userData, 'User'), { recursive: true });
     mkdirSync(folder, { recursive: true });
     await prepare(folder);
-    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
-      'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'security.workspace.trust.enabled': false,
-      'workbench.tips.enabled': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none', 'window.dialogStyle': 'custom',
-      'files.simpleDialog.enable': true,
-      // the DOM renderer keeps the terminal's text in the page, where the test reads it
-      'terminal.integrated.gpuAcceleration': 'off',
-    }));
-    const installed = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { encoding: 'utf8' });
+    writeFileSync(
+      join(userData, 'User', 'settings.json'),
+      JSON.stringify({
+        'workbench.startupEditor': 'none',
+        'telemetry.telemetryLevel': 'off',
+        'security.workspace.trust.enabled': false,
+        'workbench.tips.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        'update.mode': 'none',
+        'window.dialogStyle': 'custom',
+        'files.simpleDialog.enable': true,
+        // the DOM renderer keeps the terminal's text in the page, where the test reads it
+        'terminal.integrated.gpuAcceleration': 'off',
+      }),
+    );
+    const installed = spawnSync(codeServer, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], {
+      encoding: 'utf8',
+    });
     assert.equal(installed.status, 0, `installing the .vsix failed: ${installed.stdout}${installed.stderr}`);
     const port = await freePort();
     // its own process group: the server leaves file watchers behind, the group is ended whole
-    server = spawn(codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-      '--user-data-dir', userData, '--extensions-dir', extensions, folder], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(
+      codeServer,
+      [
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--auth',
+        'none',
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--user-data-dir',
+        userData,
+        '--extensions-dir',
+        extensions,
+        folder,
+      ],
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let log = '';
-    server.stdout.on('data', (d) => { log += d; });
-    server.stderr.on('data', (d) => { log += d; });
+    server.stdout.on('data', (d) => {
+      log += d;
+    });
+    server.stderr.on('data', (d) => {
+      log += d;
+    });
     for (let i = 0; i < 120 && !/HTTP server listening/.test(log); i++) await new Promise((r) => setTimeout(r, 500));
     assert.match(log, /HTTP server listening/, `code-server did not start: ${log}`);
     browser = await launch(viewport);

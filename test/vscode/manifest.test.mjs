@@ -14,7 +14,13 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).co
 
 // ids.ts has no `vscode` import, so it bundles and loads in plain Node
 const bundled = await build({
-  absWorkingDir: root, entryPoints: ['extension/host/ids.ts'], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'silent',
+  absWorkingDir: root,
+  entryPoints: ['extension/host/ids.ts'],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'silent',
 });
 const ids = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`);
 
@@ -26,7 +32,8 @@ const contextKeys = Object.values(ids.ContextKey);
 /** Every `when` clause in the manifest, with where it is. */
 function whenClauses() {
   const clauses = [];
-  for (const [menu, entries] of Object.entries(manifest.menus)) for (const entry of entries) if (entry.when) clauses.push({ where: `menus.${menu} ${entry.command}`, when: entry.when });
+  for (const [menu, entries] of Object.entries(manifest.menus))
+    for (const entry of entries) if (entry.when) clauses.push({ where: `menus.${menu} ${entry.command}`, when: entry.when });
   for (const entry of manifest.viewsWelcome ?? []) if (entry.when) clauses.push({ where: `viewsWelcome ${entry.view}`, when: entry.when });
   return clauses;
 }
@@ -35,7 +42,8 @@ function whenClauses() {
 function linkTexts() {
   const texts = (manifest.viewsWelcome ?? []).map((entry) => ({ where: `viewsWelcome ${entry.view}`, text: entry.contents }));
   for (const walkthrough of manifest.walkthroughs ?? [])
-    for (const step of walkthrough.steps) texts.push({ where: `walkthrough step ${step.id}`, text: [step.description, ...(step.completionEvents ?? [])].join('\n') });
+    for (const step of walkthrough.steps)
+      texts.push({ where: `walkthrough step ${step.id}`, text: [step.description, ...(step.completionEvents ?? [])].join('\n') });
   return texts;
 }
 
@@ -45,7 +53,9 @@ test('every command in ids.ts is contributed, and every contributed command has 
 });
 
 test('every view in ids.ts is contributed, and every contributed view has an id', () => {
-  const contributed = Object.values(manifest.views).flat().map((view) => view.id);
+  const contributed = Object.values(manifest.views)
+    .flat()
+    .map((view) => view.id);
   assert.deepEqual(sorted(viewIds), sorted(contributed));
 });
 
@@ -54,29 +64,46 @@ test('every setting in ids.ts is contributed, and every contributed setting has 
 });
 
 test('the trace editor and the task type are the contributed ones', () => {
-  assert.deepEqual(manifest.customEditors.map((editor) => editor.viewType), [ids.TRACE_EDITOR]);
-  assert.deepEqual(manifest.taskDefinitions.map((definition) => definition.type), [ids.TASK_TYPE]);
+  assert.deepEqual(
+    manifest.customEditors.map((editor) => editor.viewType),
+    [ids.TRACE_EDITOR],
+  );
+  assert.deepEqual(
+    manifest.taskDefinitions.map((definition) => definition.type),
+    [ids.TASK_TYPE],
+  );
 });
 
 test('the debug type is the contributed one, with launch and attach, and each snippet and initial configuration is of it', () => {
-  assert.deepEqual(manifest.debuggers.map((debuggerEntry) => debuggerEntry.type), [ids.DEBUG_TYPE]);
+  assert.deepEqual(
+    manifest.debuggers.map((debuggerEntry) => debuggerEntry.type),
+    [ids.DEBUG_TYPE],
+  );
   const [entry] = manifest.debuggers;
   assert.deepEqual(Object.keys(entry.configurationAttributes).sort(), ['attach', 'launch']);
   for (const configuration of [...entry.initialConfigurations, ...entry.configurationSnippets.map((snippet) => snippet.body)]) {
     assert.equal(configuration.type, ids.DEBUG_TYPE, configuration.name);
     const required = entry.configurationAttributes[configuration.request].required;
     for (const key of required) assert.ok(key in configuration, `${configuration.name} sets ${key}`);
-    for (const key of Object.keys(configuration)) assert.ok(['type', 'request', 'name'].includes(key) || key in entry.configurationAttributes[configuration.request].properties, `${configuration.name}: ${key} is an attribute of ${configuration.request}`);
+    for (const key of Object.keys(configuration))
+      assert.ok(
+        ['type', 'request', 'name'].includes(key) || key in entry.configurationAttributes[configuration.request].properties,
+        `${configuration.name}: ${key} is an attribute of ${configuration.request}`,
+      );
   }
 });
 
 test('menus, welcome views and the walkthrough name only commands and views that exist', () => {
   for (const [menu, entries] of Object.entries(manifest.menus))
-    for (const entry of entries) assert.ok(commandIds.includes(entry.command), `menus.${menu} names ${entry.command}, which is no command in ids.ts`);
-  for (const entry of manifest.viewsWelcome ?? []) assert.ok(viewIds.includes(entry.view), `viewsWelcome names the view ${entry.view}, which is not in ids.ts`);
+    for (const entry of entries)
+      assert.ok(commandIds.includes(entry.command), `menus.${menu} names ${entry.command}, which is no command in ids.ts`);
+  for (const entry of manifest.viewsWelcome ?? [])
+    assert.ok(viewIds.includes(entry.view), `viewsWelcome names the view ${entry.view}, which is not in ids.ts`);
   for (const { where, text } of linkTexts()) {
-    for (const [, command] of text.matchAll(/(?:command:|onCommand:)([\w.]+)/g)) assert.ok(commandIds.includes(command), `${where} names ${command}, which is no command in ids.ts`);
-    for (const [, view] of text.matchAll(/onView:([\w.]+)/g)) assert.ok(viewIds.includes(view), `${where} names the view ${view}, which is not in ids.ts`);
+    for (const [, command] of text.matchAll(/(?:command:|onCommand:)([\w.]+)/g))
+      assert.ok(commandIds.includes(command), `${where} names ${command}, which is no command in ids.ts`);
+    for (const [, view] of text.matchAll(/onView:([\w.]+)/g))
+      assert.ok(viewIds.includes(view), `${where} names the view ${view}, which is not in ids.ts`);
   }
 });
 
@@ -84,7 +111,10 @@ test('`when` clauses test only context keys the code sets, and every context key
   const used = new Set();
   for (const { where, when } of whenClauses())
     for (const [name] of when.matchAll(/slabscope\.[\w.]+/g)) {
-      assert.ok(contextKeys.includes(name) || viewIds.includes(name), `${where}: "${when}" tests ${name}, which is neither a context key nor a view in ids.ts`);
+      assert.ok(
+        contextKeys.includes(name) || viewIds.includes(name),
+        `${where}: "${when}" tests ${name}, which is neither a context key nor a view in ids.ts`,
+      );
       used.add(name);
     }
   for (const key of contextKeys) assert.ok(used.has(key), `the context key ${key} is set but no when clause tests it`);
@@ -99,7 +129,10 @@ test('the host names its ids only through ids.ts: no `slabscope.` string literal
     lines.forEach((text, index) => {
       // an id is `slabscope.` and a name; a file name (slabscope.svg, libslabscope.so) is no id
       for (const [, id] of text.matchAll(/['"`](slabscope\.[\w.]+)['"`]/g))
-        assert.ok(/\.(svg|png|so|json|hktrace)$/.test(id), `extension/host/${name}:${index + 1} spells the id ${id} out; use its constant from ids.ts`);
+        assert.ok(
+          /\.(svg|png|so|json|hktrace)$/.test(id),
+          `extension/host/${name}:${index + 1} spells the id ${id} out; use its constant from ids.ts`,
+        );
     });
   }
 });

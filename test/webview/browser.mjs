@@ -18,13 +18,23 @@ export const bugs = join(root, 'native', 'build', 'test', 'bugs');
 export const artifacts = join(root, 'test', 'artifacts', 'webview');
 mkdirSync(artifacts, { recursive: true });
 
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 /** A fresh Chromium with its own profile directory; close() removes it. */
 export async function launch(viewport = { width: 1400, height: 900 }) {
   const profile = mkdtempSync(join(tmpdir(), 'slabscope-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, viewport,
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport,
   });
   return {
     context,
@@ -32,7 +42,9 @@ export async function launch(viewport = { width: 1400, height: 900 }) {
       const page = await context.newPage();
       page.problems = [];
       page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
-      page.on('console', (message) => { if (message.type() === 'error') page.problems.push(`console: ${message.text()}`); });
+      page.on('console', (message) => {
+        if (message.type() === 'error') page.problems.push(`console: ${message.text()}`);
+      });
       return page;
     },
     async close() {
@@ -47,29 +59,44 @@ export function recordBug(name, dir, layout = 'hakmem') {
   const made = spawnSync('make', ['-s', '-C', join(root, 'native'), '-j2', 'all', 'bugtests', 'tracetests'], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`make failed: ${made.stderr}`);
   const out = join(dir, `${name}-${layout}.hktrace`);
-  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--layout', layout, '--out', out, '--', join(bugs, name)], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--layout', layout, '--out', out, '--', join(bugs, name)], {
+    encoding: 'utf8',
+  });
   if (run.status === 2) throw new Error(`slabscope run failed: ${run.stderr}`);
   return out;
 }
 
 /** `slabscope view ARGS --no-open --port 0`; resolves once it prints its URL. stop() ends it. */
 export async function serve(args, env = {}) {
-  const child = spawn(process.execPath, [cli, 'view', '--no-open', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [cli, 'view', '--no-open', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`slabscope view printed no URL: ${output}`)), 60000);
     child.stdout.setEncoding('utf8').on('data', (data) => {
       output += data;
       const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
-      if (match) { clearTimeout(timer); resolve(match[0]); }
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
     });
-    child.stderr.setEncoding('utf8').on('data', (data) => { output += data; });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`slabscope view exited ${code}: ${output}`)); });
+    child.stderr.setEncoding('utf8').on('data', (data) => {
+      output += data;
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`slabscope view exited ${code}: ${output}`));
+    });
   });
   return {
     url,
     child,
-    get output() { return output; },
+    get output() {
+      return output;
+    },
     stop() {
       return new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
@@ -94,7 +121,9 @@ export async function screenshot(page, name) {
 
 /** The line of `marker` (e.g. "BUG") in a demo program's source. */
 export function markerLine(source, marker) {
-  const lines = spawnSync('grep', ['-n', `/\\* ${marker} \\*/`, source], { encoding: 'utf8' }).stdout.trim().split('\n');
+  const lines = spawnSync('grep', ['-n', `/\\* ${marker} \\*/`, source], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n');
   return Number(lines[0].split(':')[0]);
 }
 
@@ -114,10 +143,12 @@ export async function selectedCellColour(page) {
     const outline = document.querySelector('.selection-block');
     const canvas = document.querySelector('.map-canvas');
     if (!outline || outline.getAttribute('visibility') !== 'visible') return null;
-    const box = outline.getBoundingClientRect(), frame = canvas.getBoundingClientRect();
+    const box = outline.getBoundingClientRect(),
+      frame = canvas.getBoundingClientRect();
     const ratio = canvas.width / frame.width;
     // the outline is 2 px outside the block's first row: sample just inside its left edge
-    const x = Math.round((box.left - frame.left + 5) * ratio), y = Math.round((box.top - frame.top + box.height / 2) * ratio);
+    const x = Math.round((box.left - frame.left + 5) * ratio),
+      y = Math.round((box.top - frame.top + box.height / 2) * ratio);
     return [...canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3)];
   });
 }
@@ -126,7 +157,9 @@ export async function selectedCellColour(page) {
 export function browserSuite(name) {
   const dir = mkdtempSync(join(tmpdir(), `slabscope-${name}-`));
   let browser;
-  before(async () => { browser = await launch(); });
+  before(async () => {
+    browser = await launch();
+  });
   after(async () => {
     await browser?.close();
     rmSync(dir, { recursive: true, force: true });

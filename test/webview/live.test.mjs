@@ -39,7 +39,9 @@ int main(int argc, char **argv) {
 
 const dir = mkdtempSync(join(tmpdir(), 'slabscope-live-'));
 let browser;
-before(async () => { browser = await launch(); });
+before(async () => {
+  browser = await launch();
+});
 after(async () => {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -57,7 +59,7 @@ function mergeHeaps(messages) {
   return slabs;
 }
 
-test('a slow page paces the live host, and the last live update is the program\'s end exactly', async () => {
+test("a slow page paces the live host, and the last live update is the program's end exactly", async () => {
   const source = join(dir, 'churn-then-double-free.c');
   const program = join(dir, 'churn-then-double-free');
   writeFileSync(source, PROGRAM);
@@ -105,7 +107,10 @@ test('a slow page paces the live host, and the last live update is the program\'
     // each update left the host only once the page had applied the one before (from the third:
     // an "applied" for the waiting page may still be on its way when the program connects)
     for (let n = 2; n < running.length; n++)
-      assert.ok(running[n].appliedBefore > running[n - 1].appliedBefore, `live update ${n + 1} arrived before the page had applied update ${n}`);
+      assert.ok(
+        running[n].appliedBefore > running[n - 1].appliedBefore,
+        `live update ${n + 1} arrived before the page had applied update ${n}`,
+      );
 
     const trace = core.TraceFile.open(out);
     try {
@@ -113,16 +118,25 @@ test('a slow page paces the live host, and the last live update is the program\'
       assert.equal(last.ended, true);
       assert.equal(last.events, trace.eventCount);
       assert.equal(last.findings, trace.findings.length);
-      assert.ok(trace.findings.some((finding) => finding.kind === 'double-free'), 'the program\'s double free was found');
+      assert.ok(
+        trace.findings.some((finding) => finding.kind === 'double-free'),
+        "the program's double free was found",
+      );
       const findings = live.filter((entry) => entry.message.type === 'findings').at(-1).message.findings;
-      assert.deepEqual(findings.map((finding) => [finding.kind, finding.event]), trace.findings.map((finding) => [finding.kind, finding.event]));
+      assert.deepEqual(
+        findings.map((finding) => [finding.kind, finding.event]),
+        trace.findings.map((finding) => [finding.kind, finding.event]),
+      );
       assert.equal(live.filter((entry) => entry.message.type === 'timeline').at(-1).message.eventCount, trace.eventCount);
       // the heap the page ends with, merged from every update, is the engine's heap at the last event
       const heaps = live.filter((entry) => entry.message.type === 'heap').map((entry) => entry.message);
       assert.equal(heaps.at(-1).event, trace.eventCount);
       const expected = new protocol.HeapFeed().heap(trace.seek(trace.eventCount), trace.findings, true);
       const shown = mergeHeaps(heaps);
-      assert.deepEqual([...shown.keys()].sort((a, b) => a - b), expected.slabs.map((slab) => slab.slabStart).sort((a, b) => a - b));
+      assert.deepEqual(
+        [...shown.keys()].sort((a, b) => a - b),
+        expected.slabs.map((slab) => slab.slabStart).sort((a, b) => a - b),
+      );
       for (const slab of expected.slabs) assert.deepEqual(shown.get(slab.slabStart), slab, `slab 0x${slab.slabStart.toString(16)}`);
     } finally {
       trace.close();

@@ -18,7 +18,9 @@ function recordShape() {
   const built = spawnSync('cc', ['-O2', '-o', program, join(root, 'test', 'webview', 'heap_shape.c')], { encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
   const out = join(dir, 'heap-shape.hktrace');
-  const run = spawnSync(process.execPath, [cli, 'run', '--ops', '--lossless', '--layout', 'hakmem', '--out', out, '--', program], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [cli, 'run', '--ops', '--lossless', '--layout', 'hakmem', '--out', out, '--', program], {
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 0, run.stderr);
   return out;
 }
@@ -44,29 +46,42 @@ async function press(page, ...keys) {
   await page.waitForFunction((n) => Number(document.querySelector('.map-canvas').dataset.frames) >= n, frames);
 }
 
-const ZOOMS = [['fit', ['0']], ['2x', ['0', '+']], ['8x', ['0', '+', '+', '+']], ['32x', ['0', '+', '+', '+', '+', '+']]];
+const ZOOMS = [
+  ['fit', ['0']],
+  ['2x', ['0', '+']],
+  ['8x', ['0', '+', '+', '+']],
+  ['32x', ['0', '+', '+', '+', '+', '+']],
+];
 
 /** Every text drawn over the map, with its box on the page. */
 function texts(page) {
-  return page.evaluate(() => [...document.querySelectorAll('.map-overlay text')].flatMap((node) => {
-    const box = node.getBoundingClientRect();
-    if (!node.textContent.trim() || box.width === 0 || getComputedStyle(node).visibility === 'hidden') return [];
-    return [{ text: node.textContent, cls: node.getAttribute('class'), x: box.x, y: box.y, width: box.width, height: box.height }];
-  }));
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.map-overlay text')].flatMap((node) => {
+      const box = node.getBoundingClientRect();
+      if (!node.textContent.trim() || box.width === 0 || getComputedStyle(node).visibility === 'hidden') return [];
+      return [{ text: node.textContent, cls: node.getAttribute('class'), x: box.x, y: box.y, width: box.width, height: box.height }];
+    }),
+  );
 }
 
 const meet = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 function assertNoOverlap(boxes, where) {
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    assert.ok(!meet(boxes[i], boxes[j]), `${where}: "${boxes[i].text}" meets "${boxes[j].text}" (${JSON.stringify(boxes[i])} / ${JSON.stringify(boxes[j])})`);
-  }
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      assert.ok(
+        !meet(boxes[i], boxes[j]),
+        `${where}: "${boxes[i].text}" meets "${boxes[j].text}" (${JSON.stringify(boxes[i])} / ${JSON.stringify(boxes[j])})`,
+      );
+    }
 }
 
 /** The rulers' ticks: across, one list per ruler; down, one list. */
 function ticks(page) {
   return page.evaluate(() => ({
-    across: [...document.querySelectorAll('.map-overlay .axis-x')].map((axis) => [...axis.querySelectorAll('.tick text')].map((t) => t.textContent)),
+    across: [...document.querySelectorAll('.map-overlay .axis-x')].map((axis) =>
+      [...axis.querySelectorAll('.tick text')].map((t) => t.textContent),
+    ),
     down: [...document.querySelectorAll('.map-overlay .axis-y .tick text')].map((t) => t.textContent),
   }));
 }
@@ -81,19 +96,33 @@ const before = (a, b) => a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] 
 
 function assertTicks({ across, down }, where) {
   // across: each ruler's offsets distinct and increasing; some ruler says more than 0
-  const rulers = across.map((list) => list.map((text) => {
-    assert.match(text, /^\+?\d+$/, `${where}: the tick across "${text}" is no offset`);
-    return Number(text.replace('+', ''));
-  }));
-  assert.ok(rulers.some((values) => values.length >= 2), `${where}: no ruler across has two ticks: ${JSON.stringify(across)}`);
-  for (const values of rulers) for (let i = 1; i < values.length; i++) assert.ok(values[i] > values[i - 1], `${where}: ticks across not increasing: ${values.join(' ')}`);
-  assert.ok(rulers.flat().some((value) => value > 0), `${where}: every tick across is 0`);
+  const rulers = across.map((list) =>
+    list.map((text) => {
+      assert.match(text, /^\+?\d+$/, `${where}: the tick across "${text}" is no offset`);
+      return Number(text.replace('+', ''));
+    }),
+  );
+  assert.ok(
+    rulers.some((values) => values.length >= 2),
+    `${where}: no ruler across has two ticks: ${JSON.stringify(across)}`,
+  );
+  for (const values of rulers)
+    for (let i = 1; i < values.length; i++)
+      assert.ok(values[i] > values[i - 1], `${where}: ticks across not increasing: ${values.join(' ')}`);
+  assert.ok(
+    rulers.flat().some((value) => value > 0),
+    `${where}: every tick across is 0`,
+  );
   // down: every tick a distinct text, in increasing order of the place it names
   assert.ok(down.length >= 2, `${where}: fewer than two ticks down: ${JSON.stringify(down)}`);
   assert.equal(new Set(down).size, down.length, `${where}: ticks down repeat: ${down.join(' | ')}`);
   const places = down.map(place);
-  for (let i = 1; i < places.length; i++) assert.ok(before(places[i - 1], places[i]), `${where}: ticks down not increasing: ${down[i - 1]} then ${down[i]}`);
-  assert.ok(places.some((p) => p.some((n) => n > 0)), `${where}: every tick down is at 0`);
+  for (let i = 1; i < places.length; i++)
+    assert.ok(before(places[i - 1], places[i]), `${where}: ticks down not increasing: ${down[i - 1]} then ${down[i]}`);
+  assert.ok(
+    places.some((p) => p.some((n) => n > 0)),
+    `${where}: every tick down is at 0`,
+  );
 }
 
 async function checkZooms(page, name) {
@@ -102,7 +131,10 @@ async function checkZooms(page, name) {
     const where = `${name} at ${zoom}`;
     assertTicks(await ticks(page), where);
     const boxes = await texts(page);
-    assert.ok(boxes.some((box) => /label-superslab/.test(box.cls)), `${where}: no superslab is named`);
+    assert.ok(
+      boxes.some((box) => /label-superslab/.test(box.cls)),
+      `${where}: no superslab is named`,
+    );
     assertNoOverlap(boxes, where);
     await screenshot(page, `map-labels-${name}-${zoom}`);
   }
@@ -115,7 +147,10 @@ test('double free (one superslab): at fit, 2x, 8x and 32x no two labels meet, an
 test('several superslabs side by side, bound and unbound slabs: no two labels meet at any zoom, in a tall and a wide stage', async () => {
   const trace = recordShape();
   await withMap(trace, async (page) => {
-    assert.ok(Number(await page.evaluate(() => document.querySelectorAll('.label-superslab').length)) >= 3, 'the heap has fewer than 3 superslabs');
+    assert.ok(
+      Number(await page.evaluate(() => document.querySelectorAll('.label-superslab').length)) >= 3,
+      'the heap has fewer than 3 superslabs',
+    );
     await checkZooms(page, 'superslabs');
   });
   await withMap(trace, (page) => checkZooms(page, 'superslabs-wide'), { width: 1900, height: 700 });
@@ -134,9 +169,13 @@ test('the card sits beside the pointer, never over the hovered block, at every e
     const inset = 14;
     const points = [
       [stage.x + stage.width / 2, stage.y + stage.height / 2],
-      [stage.x + stage.width - inset, stage.y + stage.height / 2], [stage.x + stage.width / 2, stage.y + stage.height - inset],
-      [stage.x + stage.width - inset, stage.y + stage.height - inset], [stage.x + stage.width - inset, stage.y + 30],
-      [stage.x + inset, stage.y + stage.height - inset], [stage.x + inset, stage.y + 30], [stage.x + stage.width / 2, stage.y + 30],
+      [stage.x + stage.width - inset, stage.y + stage.height / 2],
+      [stage.x + stage.width / 2, stage.y + stage.height - inset],
+      [stage.x + stage.width - inset, stage.y + stage.height - inset],
+      [stage.x + stage.width - inset, stage.y + 30],
+      [stage.x + inset, stage.y + stage.height - inset],
+      [stage.x + inset, stage.y + 30],
+      [stage.x + stage.width / 2, stage.y + 30],
     ];
     let checked = 0;
     for (const [x, y] of points) {
@@ -160,10 +199,18 @@ test('the card sits beside the pointer, never over the hovered block, at every e
       await page.waitForTimeout(150);
       const outline = await page.locator('.selection-block').boundingBox();
       const where = `pointer at (${Math.round(x - stage.x)}, ${Math.round(y - stage.y)}), block ${base}`;
-      assert.ok(x >= outline.x && x <= outline.x + outline.width && y >= outline.y && y <= outline.y + outline.height, `${where}: the outline is not under the pointer`);
+      assert.ok(
+        x >= outline.x && x <= outline.x + outline.width && y >= outline.y && y <= outline.y + outline.height,
+        `${where}: the outline is not under the pointer`,
+      );
       assert.ok(!meet(shown, outline), `${where}: the card ${JSON.stringify(shown)} covers the block ${JSON.stringify(outline)}`);
-      assert.ok(shown.x >= stage.x - 0.5 && shown.y >= stage.y - 0.5 && shown.x + shown.width <= stage.x + stage.width + 0.5 && shown.y + shown.height <= stage.y + stage.height + 0.5,
-        `${where}: the card ${JSON.stringify(shown)} leaves the stage ${JSON.stringify(stage)}`);
+      assert.ok(
+        shown.x >= stage.x - 0.5 &&
+          shown.y >= stage.y - 0.5 &&
+          shown.x + shown.width <= stage.x + stage.width + 0.5 &&
+          shown.y + shown.height <= stage.y + stage.height + 0.5,
+        `${where}: the card ${JSON.stringify(shown)} leaves the stage ${JSON.stringify(stage)}`,
+      );
       // once chosen, the card beside the chosen block keeps off it too
       const chosen = await card.boundingBox();
       assert.ok(!meet(chosen, outline), `${where}: the chosen block's card ${JSON.stringify(chosen)} covers it ${JSON.stringify(outline)}`);
@@ -174,15 +221,24 @@ test('the card sits beside the pointer, never over the hovered block, at every e
   });
 });
 
-test('the timeline\'s axis labels stay whole inside its chart, the first and last too', async () => {
+test("the timeline's axis labels stay whole inside its chart, the first and last too", async () => {
   await withMap(recordBug('double_free', dir), async (page) => {
     await page.waitForFunction(() => document.querySelectorAll('.timeline-chart .axis .tick text').length >= 2);
     const { chart, ticks } = await page.evaluate(() => {
-      const box = (node) => { const r = node.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height, text: node.textContent }; };
-      return { chart: box(document.querySelector('.timeline-chart')), ticks: [...document.querySelectorAll('.timeline-chart .axis .tick text')].map(box) };
+      const box = (node) => {
+        const r = node.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height, text: node.textContent };
+      };
+      return {
+        chart: box(document.querySelector('.timeline-chart')),
+        ticks: [...document.querySelectorAll('.timeline-chart .axis .tick text')].map(box),
+      };
     });
     for (const tick of ticks) {
-      assert.ok(tick.x >= chart.x - 0.5 && tick.x + tick.width <= chart.x + chart.width + 0.5, `"${tick.text}" at ${tick.x}..${tick.x + tick.width} leaves the chart ${chart.x}..${chart.x + chart.width}`);
+      assert.ok(
+        tick.x >= chart.x - 0.5 && tick.x + tick.width <= chart.x + chart.width + 0.5,
+        `"${tick.text}" at ${tick.x}..${tick.x + tick.width} leaves the chart ${chart.x}..${chart.x + chart.width}`,
+      );
     }
   });
 });

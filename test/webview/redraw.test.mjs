@@ -29,7 +29,8 @@ async function settledCanvas(page) {
   for (;;) {
     await page.waitForTimeout(400);
     const now = await page.evaluate(() => document.querySelector('.map-canvas').toDataURL());
-    if (now === last) return { pixels: now, frames: Number(await page.evaluate(() => document.querySelector('.map-canvas').dataset.frames)) };
+    if (now === last)
+      return { pixels: now, frames: Number(await page.evaluate(() => document.querySelector('.map-canvas').dataset.frames)) };
     last = now;
   }
 }
@@ -41,7 +42,11 @@ test('an update that touched many superslabs is redrawn over several frames and 
   const cc = spawnSync('cc', ['-O0', '-o', program, source], { encoding: 'utf8' });
   assert.equal(cc.status, 0, cc.stderr);
   const out = join(dir, 'fill.hktrace');
-  const run = spawnSync(process.execPath, [cli, 'run', '--ops', '--lossless', '--layout', 'hakmem', '--out', out, '--', program, String(BLOCKS)], { encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [cli, 'run', '--ops', '--lossless', '--layout', 'hakmem', '--out', out, '--', program, String(BLOCKS)],
+    { encoding: 'utf8' },
+  );
   assert.notEqual(run.status, 2, run.stderr);
   const server = await serve([out]);
   try {
@@ -70,7 +75,7 @@ test('an update that touched many superslabs is redrawn over several frames and 
     await seek(end);
     const back = await settledCanvas(page);
     assert.ok(back.frames - allocated.frames >= 2, `the way back was drawn in ${back.frames - allocated.frames} frame(s)`);
-    assert.equal(back.pixels, whole.pixels, 'back at the end, the map is the whole redraw\'s');
+    assert.equal(back.pixels, whole.pixels, "back at the end, the map is the whole redraw's");
     assert.deepEqual(page.problems, []);
   } finally {
     await server.stop();

@@ -13,7 +13,12 @@ function http(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (d) => { text += d; }).on('end', () => resolve({ status: res.statusCode, text }));
+      res
+        .setEncoding('utf8')
+        .on('data', (d) => {
+          text += d;
+        })
+        .on('end', () => resolve({ status: res.statusCode, text }));
     });
     req.on('error', reject);
     req.end(body);
@@ -33,20 +38,29 @@ function events(url) {
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = block.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
-          if (block.startsWith('event: hello')) resolve({ client: JSON.parse(data).client, messages, next: (test) => wait(test), close: () => req.destroy() });
+          const data = block
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice(6))
+            .join('\n');
+          if (block.startsWith('event: hello'))
+            resolve({ client: JSON.parse(data).client, messages, next: (test) => wait(test), close: () => req.destroy() });
           else messages.push(JSON.parse(data));
           for (const waiter of [...waiters]) waiter();
         }
       });
-      const wait = (predicate) => new Promise((done) => {
-        const check = () => {
-          const found = messages.find(predicate);
-          if (found) { waiters.splice(waiters.indexOf(check), 1); done(found); }
-        };
-        waiters.push(check);
-        check();
-      });
+      const wait = (predicate) =>
+        new Promise((done) => {
+          const check = () => {
+            const found = messages.find(predicate);
+            if (found) {
+              waiters.splice(waiters.indexOf(check), 1);
+              done(found);
+            }
+          };
+          waiters.push(check);
+          check();
+        });
     });
     req.on('error', reject);
     req.end();
@@ -66,7 +80,8 @@ test('the server answers its own pages only and refuses malformed messages, nami
     assert.equal((await http(`${server.url}message?client=nobody`, { method: 'POST', body: '{"type":"ready"}' })).status, 404);
 
     const stream = await events(server.url);
-    const post = (body) => http(`${server.url}message?client=${stream.client}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (body) =>
+      http(`${server.url}message?client=${stream.client}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     assert.equal((await post('{not json')).status, 400);
     assert.equal((await post(JSON.stringify({ type: 'seek', event: -5 }))).status, 204);
     const refused = await stream.next((message) => message.type === 'error');
@@ -76,7 +91,10 @@ test('the server answers its own pages only and refuses malformed messages, nami
     await post(JSON.stringify({ type: 'ready' }));
     const findings = await stream.next((message) => message.type === 'findings');
     for (const message of stream.messages) assert.doesNotThrow(() => protocol.parseHostMessage(message));
-    assert.deepEqual(findings.findings.map((finding) => finding.kind), ['double-free']);
+    assert.deepEqual(
+      findings.findings.map((finding) => finding.kind),
+      ['double-free'],
+    );
     stream.close();
   } finally {
     await server.stop();
@@ -92,12 +110,17 @@ test('view --live: the views follow the program while it runs, then replay its t
     const page = await open(server.url);
     await page.waitForFunction(() => /^live: /.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 30000 });
     assert.equal(await page.locator('.live-badge').isVisible(), true);
-    const eventsShown = async () => Number((await page.locator('.status').innerText()).match(/^live: ([\d,]+) events/)?.[1].replace(/,/g, '') ?? -1);
+    const eventsShown = async () =>
+      Number((await page.locator('.status').innerText()).match(/^live: ([\d,]+) events/)?.[1].replace(/,/g, '') ?? -1);
     const first = await eventsShown();
-    await page.waitForFunction((n) => {
-      const m = /^live: ([\d,]+) events/.exec(document.querySelector('.status')?.textContent ?? '');
-      return m && Number(m[1].replace(/,/g, '')) > n;
-    }, first, { timeout: 30000 });
+    await page.waitForFunction(
+      (n) => {
+        const m = /^live: ([\d,]+) events/.exec(document.querySelector('.status')?.textContent ?? '');
+        return m && Number(m[1].replace(/,/g, '')) > n;
+      },
+      first,
+      { timeout: 30000 },
+    );
     await screenshot(page, 'live-1-running');
     // the program ends: the page turns to the recorded trace, seekable, at its last event
     await page.waitForFunction(() => /^Slabscope — live(\.\d+)?\.hktrace$/.test(document.title), null, { timeout: 60000 });
@@ -113,7 +136,11 @@ test('view --live: the views follow the program while it runs, then replay its t
       assert.equal(trace.summary.lostEvents, 0, 'the default live trace loses nothing');
       const errors = trace.findings.filter((finding) => finding.severity === 'error');
       // a false finding must be nameable from the failure alone
-      assert.equal(errors.length, 0, `${replayed}: ${JSON.stringify(errors.slice(0, 3), (key, value) => (typeof value === 'bigint' ? `0x${value.toString(16)}` : value))}`);
+      assert.equal(
+        errors.length,
+        0,
+        `${replayed}: ${JSON.stringify(errors.slice(0, 3), (key, value) => (typeof value === 'bigint' ? `0x${value.toString(16)}` : value))}`,
+      );
     } finally {
       trace.close();
     }

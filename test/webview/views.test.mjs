@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  browserSuite, core, cssColour, markerLine, protocol, recordBug, root, screenshot, selectedCellColour, serve,
-} from './browser.mjs';
+import { browserSuite, core, cssColour, markerLine, protocol, recordBug, root, screenshot, selectedCellColour, serve } from './browser.mjs';
 
 const hex = (n) => `0x${n.toString(16)}`;
 const { dir, open } = browserSuite('views');
@@ -38,7 +36,10 @@ async function withViews(program, kind, body) {
 async function chooseFinding(page, kind, finding) {
   await page.locator(`.findings-list li[data-kind="${kind}"]`).first().click();
   await page.waitForFunction((n) => document.body.dataset.position === String(n), finding.event + 1);
-  await page.waitForFunction((base) => document.querySelector('.card:not([hidden]) dd[data-field="BASE"]')?.textContent === base, hex(finding.base));
+  await page.waitForFunction(
+    (base) => document.querySelector('.card:not([hidden]) dd[data-field="BASE"]')?.textContent === base,
+    hex(finding.base),
+  );
 }
 
 test('double free: the finding and its source, the block drawn corrupt, its card, freelist, header bytes and free routes', async () => {
@@ -56,10 +57,13 @@ test('double free: the finding and its source, the block drawn corrupt, its card
     const at = model.locate(finding.base);
     assert.equal(await page.locator('.card dd[data-field="state"]').innerText(), core.BLOCK_STATE_NAMES[at.slab.state[at.slot]]);
     assert.equal(await page.locator('.card dd[data-field="USER"]').innerText(), hex(finding.base + 1));
-    assert.match(await page.locator('.card').innerText(), new RegExp(`freed by thread ${finding.thread} at event [\\d,]+ — bugs/double_free\\.c:${markerLine(source, 'BUG') - 1}`));
+    assert.match(
+      await page.locator('.card').innerText(),
+      new RegExp(`freed by thread ${finding.thread} at event [\\d,]+ — bugs/double_free\\.c:${markerLine(source, 'BUG') - 1}`),
+    );
     // on the canvas the block is drawn in the corrupt colour, and marked on top of it
     assert.deepEqual(await selectedCellColour(page), await cssColour(page, '--ss-state-corrupt'));
-    assert.ok(await page.locator('.corrupt-mark').count() >= 1);
+    assert.ok((await page.locator('.corrupt-mark').count()) >= 1);
     await screenshot(page, 'double-free-2-map');
 
     // "open source" goes to the host with the file and line; the page shows and copies them
@@ -79,7 +83,10 @@ test('double free: the finding and its source, the block drawn corrupt, its card
     const shown = await nodes.evaluateAll((list) => list.map((node) => node.getAttribute('data-base')));
     const chain = protocol.freelistMessage(model, finding.thread, finding.cls).chains.find((entry) => entry.name === 'thread cache');
     assert.equal(shown[0], hex(finding.base));
-    assert.deepEqual(shown, chain.nodes.map((node) => hex(node.base)));
+    assert.deepEqual(
+      shown,
+      chain.nodes.map((node) => hex(node.base)),
+    );
     assert.equal(await page.locator('section.chain .node.error').count(), 0);
     await screenshot(page, 'double-free-3-freelists');
 

@@ -22,8 +22,13 @@ export class FindingsList {
   private readonly heading: HTMLElement;
   private active = -1;
 
-  constructor(parent: HTMLElement, private readonly store: Store, private readonly actions: FindingActions) {
-    parent.innerHTML = '<h2 id="findings-heading">Findings <span class="count"></span></h2><ul class="findings-list" role="listbox" tabindex="0" aria-labelledby="findings-heading"></ul>';
+  constructor(
+    parent: HTMLElement,
+    private readonly store: Store,
+    private readonly actions: FindingActions,
+  ) {
+    parent.innerHTML =
+      '<h2 id="findings-heading">Findings <span class="count"></span></h2><ul class="findings-list" role="listbox" tabindex="0" aria-labelledby="findings-heading"></ul>';
     this.heading = parent.querySelector('.count')!;
     this.list = parent.querySelector('ul')!;
     this.list.addEventListener('keydown', (event) => this.key(event));
@@ -35,36 +40,58 @@ export class FindingsList {
     const findings = this.store.findings;
     const errors = findings.filter((finding) => finding.severity === 'error').length;
     this.heading.textContent = `${findings.length} (${errors} corruption${errors === 1 ? '' : 's'})`;
-    const items = select(this.list).selectAll<HTMLLIElement, ViewFinding>('li').data(findings, (d) => String(d.id)).join((enter) => {
-      const li = enter.append('li').attr('role', 'option');
-      li.append('div').attr('class', 'finding-head');
-      li.append('div').attr('class', 'finding-message');
-      const foot = li.append('div').attr('class', 'finding-foot');
-      foot.append('span').attr('class', 'finding-where');
-      foot.append('button').attr('type', 'button').attr('class', 'open-source').attr('tabindex', -1);
-      li.on('click', (_event, d) => this.choose(d));
-      li.select('.open-source').on('click', (event: MouseEvent, d) => {
-        event.stopPropagation();
-        const source = findingSource(d as ViewFinding);
-        if (source) this.actions.openSource(source);
+    const items = select(this.list)
+      .selectAll<HTMLLIElement, ViewFinding>('li')
+      .data(findings, (d) => String(d.id))
+      .join((enter) => {
+        const li = enter.append('li').attr('role', 'option');
+        li.append('div').attr('class', 'finding-head');
+        li.append('div').attr('class', 'finding-message');
+        const foot = li.append('div').attr('class', 'finding-foot');
+        foot.append('span').attr('class', 'finding-where');
+        foot.append('button').attr('type', 'button').attr('class', 'open-source').attr('tabindex', -1);
+        li.on('click', (_event, d) => this.choose(d));
+        li.select('.open-source').on('click', (event: MouseEvent, d) => {
+          event.stopPropagation();
+          const source = findingSource(d as ViewFinding);
+          if (source) this.actions.openSource(source);
+        });
+        return li;
       });
-      return li;
-    });
-    items.attr('id', (d) => `finding-${d.id}`).attr('data-kind', (d) => d.kind).attr('data-severity', (d) => d.severity)
-      .attr('aria-label', (d) => `${d.kind} ${d.severity === 'error' ? 'corruption' : 'warning'} at ${d.ptr}, ${siteText(findingSource(d))}`);
-    items.select('.finding-head').html((d) =>
-      `<span class="badge ${d.severity}" aria-hidden="true">${d.severity === 'error' ? '✕' : '!'}</span><span class="kind">${d.kind}</span>${d.ptr === '0x0' ? '' : ` <code class="ptr">${d.ptr}</code>`}`
-      + `<span class="meta">${d.cls >= 0 ? `C${d.cls}` : ''} · thread ${d.thread} · event ${count(d.event)}</span>`);
+    items
+      .attr('id', (d) => `finding-${d.id}`)
+      .attr('data-kind', (d) => d.kind)
+      .attr('data-severity', (d) => d.severity)
+      .attr(
+        'aria-label',
+        (d) => `${d.kind} ${d.severity === 'error' ? 'corruption' : 'warning'} at ${d.ptr}, ${siteText(findingSource(d))}`,
+      );
+    items
+      .select('.finding-head')
+      .html(
+        (d) =>
+          `<span class="badge ${d.severity}" aria-hidden="true">${d.severity === 'error' ? '✕' : '!'}</span><span class="kind">${d.kind}</span>${d.ptr === '0x0' ? '' : ` <code class="ptr">${d.ptr}</code>`}` +
+          `<span class="meta">${d.cls >= 0 ? `C${d.cls}` : ''} · thread ${d.thread} · event ${count(d.event)}</span>`,
+      );
     items.select('.finding-message').text((d) => d.message);
     items.select('.finding-where').text((d) => (d.site ? '' : d.internalSite ? 'in the allocator: ' : ''));
-    items.select<HTMLButtonElement>('.open-source').text((d) => siteText(findingSource(d))).property('disabled', (d) => !findingSource(d))
-      .attr('title', (d) => { const s = findingSource(d); return s ? `Open ${s.file}:${s.line}` : 'no source line is known'; });
+    items
+      .select<HTMLButtonElement>('.open-source')
+      .text((d) => siteText(findingSource(d)))
+      .property('disabled', (d) => !findingSource(d))
+      .attr('title', (d) => {
+        const s = findingSource(d);
+        return s ? `Open ${s.file}:${s.line}` : 'no source line is known';
+      });
     this.mark();
   }
 
   private mark(): void {
     const selected = this.store.selection.finding;
-    select(this.list).selectAll<HTMLLIElement, ViewFinding>('li').attr('aria-selected', (d) => String(d.id === selected)).classed('selected', (d) => d.id === selected);
+    select(this.list)
+      .selectAll<HTMLLIElement, ViewFinding>('li')
+      .attr('aria-selected', (d) => String(d.id === selected))
+      .classed('selected', (d) => d.id === selected);
     if (selected !== null) {
       this.active = this.store.findings.findIndex((finding) => finding.id === selected);
       this.list.setAttribute('aria-activedescendant', `finding-${selected}`);
@@ -82,11 +109,20 @@ export class FindingsList {
     if (!findings.length) return;
     let next = this.active;
     switch (event.key) {
-      case 'ArrowDown': next = Math.min(findings.length - 1, this.active + 1); break;
-      case 'ArrowUp': next = Math.max(0, this.active - 1); break;
-      case 'Home': next = 0; break;
-      case 'End': next = findings.length - 1; break;
-      case 'Enter': case 'o': {
+      case 'ArrowDown':
+        next = Math.min(findings.length - 1, this.active + 1);
+        break;
+      case 'ArrowUp':
+        next = Math.max(0, this.active - 1);
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = findings.length - 1;
+        break;
+      case 'Enter':
+      case 'o': {
         const finding = findings[Math.max(0, this.active)];
         const source = finding && findingSource(finding);
         if (event.key === 'o' && source) this.actions.openSource(source);
@@ -94,7 +130,8 @@ export class FindingsList {
         event.preventDefault();
         return;
       }
-      default: return;
+      default:
+        return;
     }
     event.preventDefault();
     const finding = findings[next];

@@ -38,7 +38,14 @@ interface SuperslabImage {
   cells: number;
 }
 
-interface CellPlace { x: number; y: number; width: number; slab: SlabView; slot: number; base: number }
+interface CellPlace {
+  x: number;
+  y: number;
+  width: number;
+  slab: SlabView;
+  slot: number;
+  base: number;
+}
 
 export class HeapMap {
   readonly element: HTMLElement;
@@ -70,7 +77,12 @@ export class HeapMap {
   lastDrawMs = 0;
   frames = 0;
 
-  constructor(parent: HTMLElement, private readonly store: Store, private readonly post: (message: ViewMessage) => void, private palette: Palette) {
+  constructor(
+    parent: HTMLElement,
+    private readonly store: Store,
+    private readonly post: (message: ViewMessage) => void,
+    private palette: Palette,
+  ) {
     this.element = parent;
     parent.innerHTML = '';
     const stage = document.createElement('div');
@@ -79,7 +91,10 @@ export class HeapMap {
     this.canvas.className = 'map-canvas';
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute('role', 'application');
-    this.canvas.setAttribute('aria-label', 'Heap map: every block as a cell. Arrow keys move between blocks, Page Up and Page Down between slabs, plus and minus zoom, Enter shows the slab\'s header bytes, 0 fits the whole heap.');
+    this.canvas.setAttribute(
+      'aria-label',
+      "Heap map: every block as a cell. Arrow keys move between blocks, Page Up and Page Down between slabs, plus and minus zoom, Enter shows the slab's header bytes, 0 fits the whole heap.",
+    );
     this.context = this.canvas.getContext('2d', { alpha: false })!;
     stage.append(this.canvas);
     this.svg = select(stage).append('svg').attr('class', 'map-overlay').attr('aria-hidden', 'true');
@@ -117,12 +132,21 @@ export class HeapMap {
       });
     select(this.canvas).call(this.zoomBehavior);
     this.canvas.addEventListener('mousemove', (event) => this.hover(event));
-    this.canvas.addEventListener('mouseleave', () => { this.hideCard(); this.hovered = null; this.pointer = null; this.request(); });
+    this.canvas.addEventListener('mouseleave', () => {
+      this.hideCard();
+      this.hovered = null;
+      this.pointer = null;
+      this.request();
+    });
     this.canvas.addEventListener('click', (event) => this.click(event));
     this.canvas.addEventListener('keydown', (event) => this.key(event));
     new ResizeObserver(() => this.resize()).observe(stage);
 
-    store.on('trace', () => { this.images.clear(); this.fitted = false; this.request(); });
+    store.on('trace', () => {
+      this.images.clear();
+      this.fitted = false;
+      this.request();
+    });
     store.on('heap', () => this.request());
     store.on('selection', () => this.request());
     store.on('block', () => this.showCard());
@@ -153,8 +177,12 @@ export class HeapMap {
 
   // ---- geometry: world units are 8 bytes wide and one slab row (1 KiB) tall per row
 
-  private get superslabWidth(): number { return SLABS_ACROSS * ROW_UNITS; }
-  private get superslabHeight(): number { return this.slabsDown * this.slabRows; }
+  private get superslabWidth(): number {
+    return SLABS_ACROSS * ROW_UNITS;
+  }
+  private get superslabHeight(): number {
+    return this.slabsDown * this.slabRows;
+  }
 
   private superslabOrigin(i: number): [number, number] {
     const across = this.superslabsAcross;
@@ -173,13 +201,17 @@ export class HeapMap {
     for (let across = 1; across <= n; across++) {
       const rows = Math.ceil(n / across);
       const k = Math.min(width / (across * (this.superslabWidth + GAP) - GAP), height / (rows * (this.superslabHeight + GAP) - GAP));
-      if (k > best * 1.0001) { best = k; this.superslabsAcross = across; }
+      if (k > best * 1.0001) {
+        best = k;
+        this.superslabsAcross = across;
+      }
     }
   }
 
   /** The stage's room for the heap at fit: the rulers and a superslab label's line left out. */
   private fitArea(): [number, number] {
-    const width = this.canvas.clientWidth || 600, height = this.canvas.clientHeight || 400;
+    const width = this.canvas.clientWidth || 600,
+      height = this.canvas.clientHeight || 400;
     return [Math.max(1, width - this.fitGutter() - 2 * FIT_EDGE), Math.max(1, height - FIT_TOP - FIT_EDGE)];
   }
 
@@ -187,13 +219,19 @@ export class HeapMap {
   private fitGutter(): number {
     const n = this.store.superslabs.length;
     const prefix = n > 1 ? `#${n - 1}–${n - 1} ` : '';
-    return this.measure.size(`${prefix}slab ${(this.slabsDown - 1) * SLABS_ACROSS} +${(this.slabRows / 2)}K`, TICK_CLASS).width + 14;
+    return this.measure.size(`${prefix}slab ${(this.slabsDown - 1) * SLABS_ACROSS} +${this.slabRows / 2}K`, TICK_CLASS).width + 14;
   }
 
   private mapGeometry(): MapGeometry {
     return {
-      unit: UNIT, rowUnits: ROW_UNITS, slabsAcross: SLABS_ACROSS, slabRows: this.slabRows, slabsDown: this.slabsDown,
-      gap: GAP, across: this.superslabsAcross, superslabs: this.store.superslabs.length,
+      unit: UNIT,
+      rowUnits: ROW_UNITS,
+      slabsAcross: SLABS_ACROSS,
+      slabRows: this.slabRows,
+      slabsDown: this.slabsDown,
+      gap: GAP,
+      across: this.superslabsAcross,
+      superslabs: this.store.superslabs.length,
     };
   }
 
@@ -208,19 +246,28 @@ export class HeapMap {
     const [ox, oy] = this.superslabOrigin(i);
     const x = ox + (slab.index % SLABS_ACROSS) * ROW_UNITS + (unit % ROW_UNITS);
     const y = oy + Math.floor(slab.index / SLABS_ACROSS) * this.slabRows + Math.floor(unit / ROW_UNITS);
-    return { x, y, width: Math.max(1, Math.min(slab.stride / UNIT, ROW_UNITS - (unit % ROW_UNITS))), slab, slot, base: slab.slabStart + slot * slab.stride };
+    return {
+      x,
+      y,
+      width: Math.max(1, Math.min(slab.stride / UNIT, ROW_UNITS - (unit % ROW_UNITS))),
+      slab,
+      slot,
+      base: slab.slabStart + slot * slab.stride,
+    };
   }
 
   /** The block under a world point, or null. */
   cellAt(wx: number, wy: number): CellPlace | null {
     const across = this.superslabsAcross;
-    const col = Math.floor(wx / (this.superslabWidth + GAP)), row = Math.floor(wy / (this.superslabHeight + GAP));
+    const col = Math.floor(wx / (this.superslabWidth + GAP)),
+      row = Math.floor(wy / (this.superslabHeight + GAP));
     if (col < 0 || row < 0 || col >= across) return null;
     const i = row * across + col;
     const superslab = this.store.superslabs[i];
     if (superslab === undefined || !this.store.trace) return null;
     const [ox, oy] = this.superslabOrigin(i);
-    const x = Math.floor(wx - ox), y = Math.floor(wy - oy);
+    const x = Math.floor(wx - ox),
+      y = Math.floor(wy - oy);
     if (x >= this.superslabWidth || y >= this.superslabHeight) return null;
     const index = Math.floor(y / this.slabRows) * SLABS_ACROSS + Math.floor(x / ROW_UNITS);
     const slab = this.store.slabs.get(superslab + index * this.store.trace.layout.slabSize);
@@ -256,7 +303,8 @@ export class HeapMap {
 
   private rebuild(base: number): SuperslabImage {
     let image = this.images.get(base);
-    const width = this.superslabWidth, height = this.superslabHeight;
+    const width = this.superslabWidth,
+      height = this.superslabHeight;
     if (!image || image.canvas.width !== width || image.canvas.height !== height) {
       const canvas = document.createElement('canvas');
       canvas.width = width;
@@ -274,7 +322,8 @@ export class HeapMap {
     image.corrupt = [];
     image.cells = 0;
     for (let index = 0; index < layout.slabsPerSuperslab; index++) {
-      const tx = (index % SLABS_ACROSS) * ROW_UNITS, ty = Math.floor(index / SLABS_ACROSS) * rows;
+      const tx = (index % SLABS_ACROSS) * ROW_UNITS,
+        ty = Math.floor(index / SLABS_ACROSS) * rows;
       const slab = this.store.slabs.get(base + index * slabSize);
       if (!slab) {
         if (index < layout.firstBlockSlab) fillTile(pixels, width, tx, ty, rows, palette.metadata);
@@ -292,7 +341,12 @@ export class HeapMap {
         for (let unit = first, end = first + unitsPerBlock; unit < end; unit++) {
           pixels[(ty + ((unit / ROW_UNITS) | 0)) * width + tx + (unit % ROW_UNITS)] = colour;
         }
-        if (state === CORRUPT_STATE) image.corrupt.push({ x: tx + (first % ROW_UNITS), y: ty + Math.floor(first / ROW_UNITS), base: slab.slabStart + slot * slab.stride });
+        if (state === CORRUPT_STATE)
+          image.corrupt.push({
+            x: tx + (first % ROW_UNITS),
+            y: ty + Math.floor(first / ROW_UNITS),
+            base: slab.slabStart + slot * slab.stride,
+          });
       }
     }
     image.canvas.getContext('2d')!.putImageData(image.image, 0, 0);
@@ -332,7 +386,8 @@ export class HeapMap {
     const worldHeight = rows * (this.superslabHeight + GAP) - GAP;
     const [width, height] = this.fitArea();
     const k = Math.min(width / worldWidth, height / worldHeight);
-    const left = this.fitGutter() + FIT_EDGE + (width - worldWidth * k) / 2, top = FIT_TOP + (height - worldHeight * k) / 2;
+    const left = this.fitGutter() + FIT_EDGE + (width - worldWidth * k) / 2,
+      top = FIT_TOP + (height - worldHeight * k) / 2;
     select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity.translate(left, top).scale(k));
     this.atFit = true;
     this.across = this.superslabsAcross;
@@ -345,7 +400,8 @@ export class HeapMap {
     const cell = this.cellOf(base);
     if (!cell) return;
     const k = Math.min(MAX_SCALE, Math.max(this.transform.k, 24 / cell.width));
-    const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
+    const width = this.canvas.clientWidth,
+      height = this.canvas.clientHeight;
     const transform = zoomIdentity.translate(width / 2 - (cell.x + cell.width / 2) * k, height / 2 - (cell.y + 0.5) * k).scale(k);
     select(this.canvas).call(this.zoomBehavior.transform, transform);
     this.atFit = false;
@@ -430,15 +486,18 @@ export class HeapMap {
       for (let index = 0; index < layout.slabsPerSuperslab && drawn < 40000; index++) {
         const slab = this.store.slabs.get(base + index * layout.slabSize);
         if (!slab) continue;
-        const tx = ox + (index % SLABS_ACROSS) * ROW_UNITS, ty = oy + Math.floor(index / SLABS_ACROSS) * this.slabRows;
+        const tx = ox + (index % SLABS_ACROSS) * ROW_UNITS,
+          ty = oy + Math.floor(index / SLABS_ACROSS) * this.slabRows;
         if (tx > view.x1 || ty > view.y1 || tx + ROW_UNITS < view.x0 || ty + this.slabRows < view.y0) continue;
         const unitsPerBlock = slab.stride / UNIT;
-        const firstRow = Math.max(0, Math.floor(view.y0 - ty)), lastRow = Math.min(this.slabRows - 1, Math.ceil(view.y1 - ty));
+        const firstRow = Math.max(0, Math.floor(view.y0 - ty)),
+          lastRow = Math.min(this.slabRows - 1, Math.ceil(view.y1 - ty));
         const firstSlot = Math.floor((firstRow * ROW_UNITS) / unitsPerBlock);
         const lastSlot = Math.min(slab.capacity - 1, Math.ceil(((lastRow + 1) * ROW_UNITS) / unitsPerBlock));
         for (let slot = firstSlot; slot <= lastSlot && drawn < 40000; slot++, drawn++) {
           const unit = slot * unitsPerBlock;
-          const cx = tx + (unit % ROW_UNITS), cy = ty + Math.floor(unit / ROW_UNITS);
+          const cx = tx + (unit % ROW_UNITS),
+            cy = ty + Math.floor(unit / ROW_UNITS);
           context.strokeRect(cx, cy, Math.min(unitsPerBlock, ROW_UNITS - (unit % ROW_UNITS)), 1);
           const state = slab.states[slot]!;
           if (state === CORRUPT_STATE) {
@@ -446,8 +505,10 @@ export class HeapMap {
             context.strokeStyle = this.palette.error;
             context.lineWidth = 2 / k;
             context.beginPath();
-            context.moveTo(cx, cy); context.lineTo(cx + 1, cy + 1);
-            context.moveTo(cx + 1, cy); context.lineTo(cx, cy + 1);
+            context.moveTo(cx, cy);
+            context.lineTo(cx + 1, cy + 1);
+            context.moveTo(cx + 1, cy);
+            context.lineTo(cx, cy + 1);
             context.stroke();
             context.restore();
           } else if (letters) context.fillText(STATE_LETTERS[VIEW_BLOCK_STATES[state] ?? 'unknown'], cx + 0.5, cy + 0.5);
@@ -471,36 +532,66 @@ export class HeapMap {
     this.svg.select('.axis-line-x').attr('x1', gutter).attr('x2', width).attr('y1', BAND).attr('y2', BAND);
     this.svg.select('.axis-line-y').attr('x1', gutter).attr('x2', gutter).attr('y1', BAND).attr('y2', height);
     // one ruler per column, ticks keyed by their text, drawn as d3's axes draw them (a d3 axis each cost 2 ms a frame)
-    this.svg.select('.axes-x').selectAll<SVGGElement, ColumnRuler>('g.axis-x').data(rulers, (d) => d.key)
+    this.svg
+      .select('.axes-x')
+      .selectAll<SVGGElement, ColumnRuler>('g.axis-x')
+      .data(rulers, (d) => d.key)
       .join((enter) => enter.append('g').attr('class', 'axis axis-x').attr('transform', `translate(0,${BAND})`))
-      .attr('data-column', (d) => d.key).attr('data-unit', (d) => d.unit)
+      .attr('data-column', (d) => d.key)
+      .attr('data-unit', (d) => d.unit)
       .selectAll<SVGGElement, { at: number; text: string }>('g.tick')
-      .data((ruler) => ruler.ticks.map((value, i) => ({ at: ruler.start + (value / ruler.domain) * (ruler.end - ruler.start), text: ruler.texts[i]! })), (d) => d.text) // a text per tick
+      .data(
+        (ruler) =>
+          ruler.ticks.map((value, i) => ({ at: ruler.start + (value / ruler.domain) * (ruler.end - ruler.start), text: ruler.texts[i]! })),
+        (d) => d.text,
+      ) // a text per tick
       .join((enter) => {
         const tick = enter.append('g').attr('class', 'tick');
         tick.append('line').attr('y2', -6);
-        tick.append('text').attr('class', TICK_CLASS).attr('y', -9).attr('text-anchor', 'middle').text((d) => d.text);
+        tick
+          .append('text')
+          .attr('class', TICK_CLASS)
+          .attr('y', -9)
+          .attr('text-anchor', 'middle')
+          .text((d) => d.text);
         return tick;
       })
       .attr('transform', (d) => `translate(${d.at},0)`);
-    this.svg.select<SVGGElement>('.axis-y').attr('transform', `translate(${gutter},0)`)
-      .selectAll<SVGGElement, { at: number; text: string }>('g.tick').data(rows, (d) => d.text)
+    this.svg
+      .select<SVGGElement>('.axis-y')
+      .attr('transform', `translate(${gutter},0)`)
+      .selectAll<SVGGElement, { at: number; text: string }>('g.tick')
+      .data(rows, (d) => d.text)
       .join((enter) => {
         const tick = enter.append('g').attr('class', 'tick');
         tick.append('line').attr('x2', -6);
-        tick.append('text').attr('class', TICK_CLASS).attr('x', -9).attr('dy', '0.32em').attr('text-anchor', 'end').text((d) => d.text);
+        tick
+          .append('text')
+          .attr('class', TICK_CLASS)
+          .attr('x', -9)
+          .attr('dy', '0.32em')
+          .attr('text-anchor', 'end')
+          .text((d) => d.text);
         return tick;
       })
       .attr('transform', (d) => `translate(0,${d.at})`);
     const caption = rulers[0]?.unit === 'slabs' ? 'slab +' : 'bytes';
-    this.svg.select('.axis-caption').text(caption).attr('visibility', this.measure.size(caption, 'axis-caption').width + 6 <= gutter ? 'visible' : 'hidden');
+    this.svg
+      .select('.axis-caption')
+      .text(caption)
+      .attr('visibility', this.measure.size(caption, 'axis-caption').width + 6 <= gutter ? 'visible' : 'hidden');
 
     // labels: superslabs first, then bound slabs, then the rest; each shortened or left out where it would meet another
     const area: Box = { x: gutter + 1, y: BAND + 1, width: Math.max(0, width - gutter - 1), height: Math.max(0, height - BAND - 1) };
-    const first: LabelRequest[] = [], bound: LabelRequest[] = [], rest: LabelRequest[] = [];
+    const first: LabelRequest[] = [],
+      bound: LabelRequest[] = [],
+      rest: LabelRequest[] = [];
     const layout = this.store.trace!.layout;
-    const ssWidth = this.superslabWidth * t.k, ssHeight = this.superslabHeight * t.k, gap = GAP * t.k;
-    const tileWidth = ROW_UNITS * t.k, tileHeight = this.slabRows * t.k;
+    const ssWidth = this.superslabWidth * t.k,
+      ssHeight = this.superslabHeight * t.k,
+      gap = GAP * t.k;
+    const tileWidth = ROW_UNITS * t.k,
+      tileHeight = this.slabRows * t.k;
     const left = (x: number, size: { width: number }, right: number) => Math.min(Math.max(x, area.x + 3), right - size.width - 3);
     this.store.superslabs.forEach((base, i) => {
       const [ox, oy] = this.superslabOrigin(i);
@@ -509,11 +600,17 @@ export class HeapMap {
       if (!within) return;
       const name = `#${i}`;
       first.push({
-        id: `ss:${base}`, cls: 'label-superslab', within,
-        texts: [`${name} superslab ${hex(base)}`, `${name} ${hex(base)}`, name], title: `superslab ${name} ${hex(base)}`,
+        id: `ss:${base}`,
+        cls: 'label-superslab',
+        within,
+        texts: [`${name} superslab ${hex(base)}`, `${name} ${hex(base)}`, name],
+        title: `superslab ${name} ${hex(base)}`,
         places: (size) => {
           const x = left(sx + 2, size, sx + ssWidth);
-          return [{ x, y: sy - size.descent - 2 }, { x, y: Math.max(sy, area.y) + size.ascent + 2 }];
+          return [
+            { x, y: sy - size.descent - 2 },
+            { x, y: Math.max(sy, area.y) + size.ascent + 2 },
+          ];
         },
       });
       if (tileHeight < 12 || tileWidth < 12) return;
@@ -522,23 +619,49 @@ export class HeapMap {
         const tile = clip({ x: tx + 1, y: ty + 1, width: tileWidth - 2, height: tileHeight - 2 }, area);
         if (!tile) continue;
         const slab = this.store.slabs.get(base + index * layout.slabSize);
-        const texts = slab ? slabTexts(index, slab) : index < layout.firstBlockSlab ? [`slab ${index} · metadata`, `slab ${index}`, `${index}`] : [`slab ${index} · unbound`, `slab ${index}`, `${index}`];
+        const texts = slab
+          ? slabTexts(index, slab)
+          : index < layout.firstBlockSlab
+            ? [`slab ${index} · metadata`, `slab ${index}`, `${index}`]
+            : [`slab ${index} · unbound`, `slab ${index}`, `${index}`];
         (slab ? bound : rest).push({
-          id: `slab:${base + index * layout.slabSize}`, cls: 'label-slab', within: tile, texts,
+          id: `slab:${base + index * layout.slabSize}`,
+          cls: 'label-slab',
+          within: tile,
+          texts,
           title: `${texts[0]} · superslab ${name} ${hex(base)}`,
           places: (size) => {
             // at the tile's top, or the lines below where a superslab's label holds it
-            const x = left(tx + 3, size, tile.x + tile.width), y = tile.y + size.ascent + 2, line = size.ascent + size.descent + 3;
-            return [{ x, y }, { x, y: y + line }, { x, y: y + 2 * line }];
+            const x = left(tx + 3, size, tile.x + tile.width),
+              y = tile.y + size.ascent + 2,
+              line = size.ascent + size.descent + 3;
+            return [
+              { x, y },
+              { x, y: y + line },
+              { x, y: y + 2 * line },
+            ];
           },
         });
       }
     });
-    const taken: Box[] = [{ x: 0, y: 0, width, height: BAND }, { x: 0, y: 0, width: gutter, height }];
+    const taken: Box[] = [
+      { x: 0, y: 0, width, height: BAND },
+      { x: 0, y: 0, width: gutter, height },
+    ];
     const placed = placeLabels([...first, ...bound, ...rest], this.measure, taken);
-    this.svg.select('.labels').selectAll<SVGTextElement, (typeof placed)[number]>('text').data(placed, (d) => d.id)
-      .join((enter) => enter.append('text').call((text) => text.append('tspan')).call((text) => text.append('title')))
-      .attr('class', (d) => d.cls).attr('x', (d) => d.x).attr('y', (d) => d.y)
+    this.svg
+      .select('.labels')
+      .selectAll<SVGTextElement, (typeof placed)[number]>('text')
+      .data(placed, (d) => d.id)
+      .join((enter) =>
+        enter
+          .append('text')
+          .call((text) => text.append('tspan'))
+          .call((text) => text.append('title')),
+      )
+      .attr('class', (d) => d.cls)
+      .attr('x', (d) => d.x)
+      .attr('y', (d) => d.y)
       .each(function (d) {
         // text only where it changed: a new text node costs a layout
         const [shown, title] = [this.firstChild!, this.lastChild!];
@@ -551,29 +674,45 @@ export class HeapMap {
 
     // corrupt blocks: a mark at any zoom, so they are never lost in the colours
     const marks: { x: number; y: number; base: number }[] = [];
-    for (const image of this.images.values()) for (const cell of image.corrupt) {
-      const i = this.store.superslabs.indexOf(this.store.slabAt(cell.base)?.superslab ?? -1);
-      if (i < 0) continue;
-      const [ox, oy] = this.superslabOrigin(i);
-      const [sx, sy] = t.apply([ox + cell.x, oy + cell.y]);
-      if (sx >= -10 && sy >= -10 && sx <= width + 10 && sy <= height + 10 && marks.length < 2000) marks.push({ x: sx, y: sy, base: cell.base });
-    }
-    this.svg.select('.marks').selectAll('path').data(marks).join('path')
+    for (const image of this.images.values())
+      for (const cell of image.corrupt) {
+        const i = this.store.superslabs.indexOf(this.store.slabAt(cell.base)?.superslab ?? -1);
+        if (i < 0) continue;
+        const [ox, oy] = this.superslabOrigin(i);
+        const [sx, sy] = t.apply([ox + cell.x, oy + cell.y]);
+        if (sx >= -10 && sy >= -10 && sx <= width + 10 && sy <= height + 10 && marks.length < 2000)
+          marks.push({ x: sx, y: sy, base: cell.base });
+      }
+    this.svg
+      .select('.marks')
+      .selectAll('path')
+      .data(marks)
+      .join('path')
       .attr('class', 'corrupt-mark')
       .attr('d', (d) => `M${d.x + t.k / 2},${d.y - 2} l-6,-10 h12 z`);
 
     // selection: the chosen slab and block
     const selection = this.store.selection;
     const blockRect = selection.block !== null ? this.screenRect(selection.block) : null;
-    this.svg.select('.selection-block').attr('visibility', blockRect ? 'visible' : 'hidden')
-      .attr('x', blockRect ? blockRect.x - 2 : 0).attr('y', blockRect ? blockRect.y - 2 : 0)
-      .attr('width', blockRect ? Math.max(4, blockRect.width) + 4 : 0).attr('height', blockRect ? Math.max(4, blockRect.height) + 4 : 0);
+    this.svg
+      .select('.selection-block')
+      .attr('visibility', blockRect ? 'visible' : 'hidden')
+      .attr('x', blockRect ? blockRect.x - 2 : 0)
+      .attr('y', blockRect ? blockRect.y - 2 : 0)
+      .attr('width', blockRect ? Math.max(4, blockRect.width) + 4 : 0)
+      .attr('height', blockRect ? Math.max(4, blockRect.height) + 4 : 0);
     const slab = selection.slab !== null ? this.store.slabs.get(selection.slab) : undefined;
     const i = slab ? this.store.superslabs.indexOf(slab.superslab) : -1;
     if (slab && i >= 0) {
       const [ox, oy] = this.superslabOrigin(i);
       const [sx, sy] = t.apply([ox + (slab.index % SLABS_ACROSS) * ROW_UNITS, oy + Math.floor(slab.index / SLABS_ACROSS) * this.slabRows]);
-      this.svg.select('.selection-slab').attr('visibility', 'visible').attr('x', sx).attr('y', sy).attr('width', ROW_UNITS * t.k).attr('height', this.slabRows * t.k);
+      this.svg
+        .select('.selection-slab')
+        .attr('visibility', 'visible')
+        .attr('x', sx)
+        .attr('y', sy)
+        .attr('width', ROW_UNITS * t.k)
+        .attr('height', this.slabRows * t.k);
     } else this.svg.select('.selection-slab').attr('visibility', 'hidden');
   }
 
@@ -591,7 +730,10 @@ export class HeapMap {
     this.pointer = { x: event.clientX - box.left, y: event.clientY - box.top };
     if (!cell) {
       if (this.carded?.hover) this.hideCard();
-      if (this.hovered !== null) { this.hovered = null; this.drawHover(); }
+      if (this.hovered !== null) {
+        this.hovered = null;
+        this.drawHover();
+      }
       return;
     }
     if (this.carded?.hover && this.carded.base === cell.base) this.placeCard();
@@ -605,8 +747,14 @@ export class HeapMap {
   /** The outline of the block under the pointer: the block the card is about. */
   private drawHover(): void {
     const box = this.hovered !== null ? this.blockBox(this.hovered) : null;
-    this.svg.select('.hover-block').attr('visibility', box ? 'visible' : 'hidden').attr('data-base', this.hovered !== null ? hex(this.hovered) : null)
-      .attr('x', box ? box.x : 0).attr('y', box ? box.y : 0).attr('width', box ? Math.max(1, box.width) : 0).attr('height', box ? Math.max(1, box.height) : 0);
+    this.svg
+      .select('.hover-block')
+      .attr('visibility', box ? 'visible' : 'hidden')
+      .attr('data-base', this.hovered !== null ? hex(this.hovered) : null)
+      .attr('x', box ? box.x : 0)
+      .attr('y', box ? box.y : 0)
+      .attr('width', box ? Math.max(1, box.width) : 0)
+      .attr('height', box ? Math.max(1, box.height) : 0);
   }
 
   private hideCard(): void {
@@ -617,11 +765,13 @@ export class HeapMap {
   /** Puts the card beside the pointer (or beside the chosen block) and off the block's box. */
   private placeCard(): void {
     if (!this.carded || this.card.hidden) return;
-    const width = this.canvas.clientWidth, height = this.canvas.clientHeight;
+    const width = this.canvas.clientWidth,
+      height = this.canvas.clientHeight;
     const box = this.blockBox(this.carded.base);
     if (!box) return;
     const onScreen = clip(box, { x: 0, y: 0, width, height }) ?? box;
-    const pointer = this.carded.hover && this.pointer ? this.pointer : { x: onScreen.x + onScreen.width / 2, y: onScreen.y + onScreen.height / 2 };
+    const pointer =
+      this.carded.hover && this.pointer ? this.pointer : { x: onScreen.x + onScreen.width / 2, y: onScreen.y + onScreen.height / 2 };
     const at = placeCard({ width: this.card.offsetWidth, height: this.card.offsetHeight }, pointer, onScreen, { width, height });
     this.card.style.left = `${Math.round(at.x)}px`;
     this.card.style.top = `${Math.round(at.y)}px`;
@@ -658,21 +808,41 @@ export class HeapMap {
     const slot = slab && selected !== null ? Math.floor((selected - slab.slabStart) / slab.stride) : 0;
     const perRow = slab ? Math.max(1, Math.floor((ROW_UNITS * UNIT) / slab.stride)) : 1;
     switch (event.key) {
-      case 'ArrowRight': if (!slab && slabs[0]) move(0, slabs[0]); else move(slot + 1); break;
-      case 'ArrowLeft': move(slot - 1); break;
-      case 'ArrowDown': move(slot + perRow); break;
-      case 'ArrowUp': move(slot - perRow); break;
-      case 'PageDown': case 'PageUp': {
+      case 'ArrowRight':
+        if (!slab && slabs[0]) move(0, slabs[0]);
+        else move(slot + 1);
+        break;
+      case 'ArrowLeft':
+        move(slot - 1);
+        break;
+      case 'ArrowDown':
+        move(slot + perRow);
+        break;
+      case 'ArrowUp':
+        move(slot - perRow);
+        break;
+      case 'PageDown':
+      case 'PageUp': {
         const at = slab ? slabs.indexOf(slab) : -1;
         const next = slabs[Math.max(0, Math.min(slabs.length - 1, at + (event.key === 'PageDown' ? 1 : -1)))];
         if (next) move(0, next);
         break;
       }
-      case '+': case '=': select(this.canvas).call(this.zoomBehavior.scaleBy, 2); break;
-      case '-': select(this.canvas).call(this.zoomBehavior.scaleBy, 0.5); break;
-      case '0': this.fit(); break;
-      case 'Enter': if (selected !== null) this.focus(selected); break;
-      default: return;
+      case '+':
+      case '=':
+        select(this.canvas).call(this.zoomBehavior.scaleBy, 2);
+        break;
+      case '-':
+        select(this.canvas).call(this.zoomBehavior.scaleBy, 0.5);
+        break;
+      case '0':
+        this.fit();
+        break;
+      case 'Enter':
+        if (selected !== null) this.focus(selected);
+        break;
+      default:
+        return;
     }
     event.preventDefault();
   }
@@ -693,15 +863,33 @@ export class HeapMap {
     const slab = this.store.slabAt(block.base);
     const superslab = slab ? this.store.superslabs.indexOf(slab.superslab) : -1;
     const rows: [string, string][] = [
-      ['USER', hex(block.user)], ['BASE', hex(block.base)], ['class', `C${block.cls} (slot ${block.slot})`],
-      ...(slab ? [['slab', `${slab.index} of superslab #${superslab} ${hex(slab.superslab)} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}`] as [string, string]] : []),
-      ['state', block.state], ['thread', String(block.thread)],
+      ['USER', hex(block.user)],
+      ['BASE', hex(block.base)],
+      ['class', `C${block.cls} (slot ${block.slot})`],
+      ...(slab
+        ? [
+            [
+              'slab',
+              `${slab.index} of superslab #${superslab} ${hex(slab.superslab)} · ${slab.used}/${slab.capacity} used · thread ${slab.owner}`,
+            ] as [string, string],
+          ]
+        : []),
+      ['state', block.state],
+      ['thread', String(block.thread)],
       ['header', `${byteHex(block.headerActual)} (expected ${byteHex(block.headerExpected)})${mismatch ? ' ✕ mismatch' : ''}`],
       ['next', `${hex(block.next)} at +${block.nextOffset}`],
     ];
-    const history = block.history.map((entry) => `<li>${entry.what} by thread ${entry.thread} at event ${count(entry.event)} — <span class="site">${siteText(entry.site)}</span></li>`).join('');
-    this.card.innerHTML = `<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd data-field="${k}"${k === 'header' && mismatch ? ' class="mismatch"' : ''}>${escapeHtml(v)}</dd>`).join('')}</dl>`
-      + (history ? `<ul class="history" aria-label="Last events on the block">${history}</ul>` : '<p class="history">no alloc or free of this block seen</p>');
+    const history = block.history
+      .map(
+        (entry) =>
+          `<li>${entry.what} by thread ${entry.thread} at event ${count(entry.event)} — <span class="site">${siteText(entry.site)}</span></li>`,
+      )
+      .join('');
+    this.card.innerHTML =
+      `<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd data-field="${k}"${k === 'header' && mismatch ? ' class="mismatch"' : ''}>${escapeHtml(v)}</dd>`).join('')}</dl>` +
+      (history
+        ? `<ul class="history" aria-label="Last events on the block">${history}</ul>`
+        : '<p class="history">no alloc or free of this block seen</p>');
     this.card.hidden = false;
     this.carded = { base: block.base, hover: forHover };
     this.placeCard();
@@ -714,13 +902,21 @@ export class HeapMap {
 /** A bound slab's label, from all it says to its index alone. */
 function slabTexts(index: number, slab: SlabView): string[] {
   const usage = `${slab.used}/${slab.capacity}`;
-  return [`slab ${index} · C${slab.cls} · ${usage} used · thread ${slab.owner}`, `slab ${index} · C${slab.cls} · ${usage}`, `${index} · C${slab.cls} ${usage}`, `${index} · C${slab.cls}`, `${index}`];
+  return [
+    `slab ${index} · C${slab.cls} · ${usage} used · thread ${slab.owner}`,
+    `slab ${index} · C${slab.cls} · ${usage}`,
+    `${index} · C${slab.cls} ${usage}`,
+    `${index} · C${slab.cls}`,
+    `${index}`,
+  ];
 }
 
 /** The part of a box inside another, or null. */
 function clip(box: Box, bounds: Box): Box | null {
-  const x = Math.max(box.x, bounds.x), y = Math.max(box.y, bounds.y);
-  const width = Math.min(box.x + box.width, bounds.x + bounds.width) - x, height = Math.min(box.y + box.height, bounds.y + bounds.height) - y;
+  const x = Math.max(box.x, bounds.x),
+    y = Math.max(box.y, bounds.y);
+  const width = Math.min(box.x + box.width, bounds.x + bounds.width) - x,
+    height = Math.min(box.y + box.height, bounds.y + bounds.height) - y;
   return width > 0 && height > 0 ? { x, y, width, height } : null;
 }
 

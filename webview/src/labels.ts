@@ -4,18 +4,32 @@
 // text and place whose box is free, or is left out (its full text stays in its
 // title).
 
-export interface Box { x: number; y: number; width: number; height: number }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 export function intersects(a: Box, b: Box): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
 export function inside(inner: Box, outer: Box): boolean {
-  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+  return (
+    inner.x >= outer.x &&
+    inner.y >= outer.y &&
+    inner.x + inner.width <= outer.x + outer.width &&
+    inner.y + inner.height <= outer.y + outer.height
+  );
 }
 
 /** A text's extent in a label's font: its width, and above and below the baseline. */
-export interface TextSize { width: number; ascent: number; descent: number }
+export interface TextSize {
+  width: number;
+  ascent: number;
+  descent: number;
+}
 
 /** Measures texts in the fonts the page gives each label class, without touching the layout. */
 export class TextMeasure {
@@ -72,7 +86,15 @@ export interface LabelRequest {
   within: Box;
 }
 
-export interface PlacedLabel { id: string; cls: string; text: string; title: string; x: number; y: number; box: Box }
+export interface PlacedLabel {
+  id: string;
+  cls: string;
+  text: string;
+  title: string;
+  x: number;
+  y: number;
+  box: Box;
+}
 
 /** Room kept around each label, in pixels: texts are drawn with a halo. */
 const HALO = 2;
@@ -107,15 +129,18 @@ class BoxGrid {
   private readonly cells = new Map<number, Box[]>();
 
   private *keys(box: Box): Generator<number> {
-    const x0 = Math.floor(box.x / 64), x1 = Math.floor((box.x + box.width) / 64);
-    const y0 = Math.floor(box.y / 64), y1 = Math.floor((box.y + box.height) / 64);
+    const x0 = Math.floor(box.x / 64),
+      x1 = Math.floor((box.x + box.width) / 64);
+    const y0 = Math.floor(box.y / 64),
+      y1 = Math.floor((box.y + box.height) / 64);
     for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) yield (y + 4096) * 8192 + x + 4096;
   }
 
   add(box: Box): void {
     for (const key of this.keys(box)) {
       const list = this.cells.get(key);
-      if (list) list.push(box); else this.cells.set(key, [box]);
+      if (list) list.push(box);
+      else this.cells.set(key, [box]);
     }
   }
 

@@ -14,7 +14,14 @@ import { Store } from './store';
 import { Timeline } from './timeline';
 import { connect } from './transport';
 
-interface SavedState { position: number; block: number | null; slab: number | null; thread: number | null; cls: number | null; tab: string }
+interface SavedState {
+  position: number;
+  block: number | null;
+  slab: number | null;
+  thread: number | null;
+  cls: number | null;
+  tab: string;
+}
 
 const root = document.getElementById('app')!;
 root.removeAttribute('aria-busy');
@@ -47,10 +54,12 @@ const post = transport.post.bind(transport);
 // frames). A live host waits for "applied" before it sends the next update (a
 // status ends each), so nothing queues up behind the page.
 const FRAME_BUDGET_MS = 8;
-const store = new Store((flush) => requestAnimationFrame(() => {
-  const topics = flush(FRAME_BUDGET_MS);
-  if (topics.includes('status') && store.trace?.live) post({ type: 'applied' });
-}));
+const store = new Store((flush) =>
+  requestAnimationFrame(() => {
+    const topics = flush(FRAME_BUDGET_MS);
+    if (topics.includes('status') && store.trace?.live) post({ type: 'applied' });
+  }),
+);
 const $ = <T extends HTMLElement>(selector: string) => root.querySelector<T>(selector)!;
 
 // ---- seeking: one request in flight, the latest wish wins ----------------------
@@ -71,7 +80,10 @@ function pumpSeek(): void {
 const map = new HeapMap($('.map-panel'), store, post, readPalette(document.body));
 const timeline = new Timeline($('.timeline-panel'), store, {
   seek,
-  chooseFinding: (id) => { const finding = store.findings.find((f) => f.id === id); if (finding) chooseFinding(finding); },
+  chooseFinding: (id) => {
+    const finding = store.findings.find((f) => f.id === id);
+    if (finding) chooseFinding(finding);
+  },
 });
 new FindingsList($('.findings-panel'), store, { choose: chooseFinding, openSource });
 new Freelists($('#panel-freelists'), store, post);
@@ -103,8 +115,12 @@ function openSource(site: { file: string; line: number }): void {
   const toast = $('.toast');
   toast.textContent = `${text} — copied`;
   toast.hidden = false;
-  navigator.clipboard?.writeText(text).catch(() => { toast.textContent = `${text} (copy it: the clipboard was refused)`; });
-  window.setTimeout(() => { toast.hidden = true; }, 6000);
+  navigator.clipboard?.writeText(text).catch(() => {
+    toast.textContent = `${text} (copy it: the clipboard was refused)`;
+  });
+  window.setTimeout(() => {
+    toast.hidden = true;
+  }, 6000);
 }
 
 // ---- tabs -------------------------------------------------------------------
@@ -122,13 +138,24 @@ for (const tab of tabs) {
   tab.addEventListener('click', () => showTab(tab));
   tab.addEventListener('keydown', (event) => {
     const at = tabs.indexOf(tab);
-    const next = event.key === 'ArrowRight' ? tabs[(at + 1) % tabs.length] : event.key === 'ArrowLeft' ? tabs[(at + tabs.length - 1) % tabs.length] : null;
-    if (next) { showTab(next); next.focus(); event.preventDefault(); }
+    const next =
+      event.key === 'ArrowRight'
+        ? tabs[(at + 1) % tabs.length]
+        : event.key === 'ArrowLeft'
+          ? tabs[(at + tabs.length - 1) % tabs.length]
+          : null;
+    if (next) {
+      showTab(next);
+      next.focus();
+      event.preventDefault();
+    }
   });
 }
 
 // ---- status, errors, theme ------------------------------------------------------
-store.on('status', () => { $('.status').textContent = store.status?.text ?? ''; });
+store.on('status', () => {
+  $('.status').textContent = store.status?.text ?? '';
+});
 store.on('trace', () => {
   const trace = store.trace!;
   $('.title').textContent = `Slabscope — ${trace.title}`;
@@ -143,7 +170,9 @@ store.on('error', () => {
   banner.textContent = store.lastError;
   banner.hidden = false;
   clearTimeout(errorTimer);
-  errorTimer = window.setTimeout(() => { banner.hidden = true; }, 10000);
+  errorTimer = window.setTimeout(() => {
+    banner.hidden = true;
+  }, 10000);
 });
 store.on('heap', () => {
   seekInFlight = false;
@@ -154,7 +183,10 @@ store.on('heap', () => {
   document.body.dataset.ready = 'true';
   saveState();
 });
-new MutationObserver(() => map.setPalette(readPalette(document.body))).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => map.setPalette(readPalette(document.body))).observe(document.body, {
+  attributes: true,
+  attributeFilter: ['class'],
+});
 
 // ---- state kept while a VS Code panel is hidden ------------------------------------
 let restored = false;
@@ -176,5 +208,8 @@ function restoreState(): void {
   if (!store.trace?.live) seek(saved.position);
 }
 
-transport.listen((message) => store.apply(message), (reason) => store.fail(`refused a message from the host: ${reason}`));
+transport.listen(
+  (message) => store.apply(message),
+  (reason) => store.fail(`refused a message from the host: ${reason}`),
+);
 post({ type: 'ready' });

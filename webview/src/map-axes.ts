@@ -26,11 +26,28 @@ export interface MapGeometry {
   superslabs: number;
 }
 
-export interface View { k: number; x: number; y: number; width: number; height: number }
+export interface View {
+  k: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** A ruler across: `ticks` are bytes into a slab row (unit 'bytes') or slab columns (unit 'slabs'), drawn from start to end. */
-export interface ColumnRuler { key: string; unit: 'bytes' | 'slabs'; start: number; end: number; domain: number; ticks: number[]; texts: string[] }
-export interface RowTick { at: number; text: string }
+export interface ColumnRuler {
+  key: string;
+  unit: 'bytes' | 'slabs';
+  start: number;
+  end: number;
+  domain: number;
+  ticks: number[];
+  texts: string[];
+}
+export interface RowTick {
+  at: number;
+  text: string;
+}
 
 export const TICK_CLASS = 'tick-text';
 /** Least distance between the centres of two ticks' texts down the map, in pixels. */
@@ -45,7 +62,8 @@ const superslabHeight = (g: MapGeometry) => g.slabsDown * g.slabRows;
 export function columnRulers(g: MapGeometry, view: View, left: number, measure: TextMeasure): ColumnRuler[] {
   const rowBytes = g.rowUnits * g.unit;
   const columnWidth = g.rowUnits * view.k;
-  const fits = (texts: string[], spacing: number) => Math.max(...texts.map((text) => measure.size(text, TICK_CLASS).width)) + TEXT_GAP <= spacing;
+  const fits = (texts: string[], spacing: number) =>
+    Math.max(...texts.map((text) => measure.size(text, TICK_CLASS).width)) + TEXT_GAP <= spacing;
   let step = 0;
   for (let bytes = g.unit; bytes < rowBytes && !step; bytes *= 2) {
     const texts: string[] = [];
@@ -54,18 +72,19 @@ export function columnRulers(g: MapGeometry, view: View, left: number, measure: 
   }
   // too narrow for two offsets in a column: count columns instead, every one or every few
   let columnStep = 0;
-  if (!step) for (let columns = 1; columns < g.slabsAcross && !columnStep; columns *= 2) {
-    const texts: string[] = [];
-    for (let c = 0; c < g.slabsAcross; c += columns) texts.push(`+${c}`);
-    if (fits(texts, columns * columnWidth)) columnStep = columns;
-  }
+  if (!step)
+    for (let columns = 1; columns < g.slabsAcross && !columnStep; columns *= 2) {
+      const texts: string[] = [];
+      for (let c = 0; c < g.slabsAcross; c += columns) texts.push(`+${c}`);
+      if (fits(texts, columns * columnWidth)) columnStep = columns;
+    }
   const period = superslabWidth(g) + g.gap;
   const rulers: ColumnRuler[] = [];
   const keep = (at: number, text: string) => {
     const half = measure.size(text, TICK_CLASS).width / 2;
     return at - half >= left + 2 && at + half <= view.width - 2;
   };
-  const first = Math.max(0, Math.floor((-view.x / view.k) / period));
+  const first = Math.max(0, Math.floor(-view.x / view.k / period));
   for (let j = first; j < g.across; j++) {
     const origin = j * period * view.k + view.x;
     if (origin > view.width) break;
@@ -78,7 +97,8 @@ export function columnRulers(g: MapGeometry, view: View, left: number, measure: 
       continue;
     }
     for (let c = 0; c < g.slabsAcross; c++) {
-      const start = origin + c * columnWidth, end = start + columnWidth;
+      const start = origin + c * columnWidth,
+        end = start + columnWidth;
       if (end < left || start > view.width) continue;
       const ticks: number[] = [];
       for (let bytes = 0; bytes < rowBytes; bytes += step) if (keep(start + (bytes / g.unit) * view.k, String(bytes))) ticks.push(bytes);
@@ -90,11 +110,18 @@ export function columnRulers(g: MapGeometry, view: View, left: number, measure: 
 
 /** The ticks down: slab rows, superslab rows of the grid and, close up, KiB within the slab. */
 export function rowTicks(g: MapGeometry, view: View, top: number, measure: TextMeasure): RowTick[] {
-  const height = superslabHeight(g), period = height + g.gap;
+  const height = superslabHeight(g),
+    period = height + g.gap;
   const rowKiB = (g.rowUnits * g.unit) / 1024;
   // the finest step whose ticks stay ROW_SPACING apart: KiB rows, then slab rows, then grid rows
-  let rowStep = 0, slabStep = 1, gridStep = 1;
-  for (let rows = 1; rows < g.slabRows; rows *= 2) if (rows * view.k >= ROW_SPACING) { rowStep = rows; break; }
+  let rowStep = 0,
+    slabStep = 1,
+    gridStep = 1;
+  for (let rows = 1; rows < g.slabRows; rows *= 2)
+    if (rows * view.k >= ROW_SPACING) {
+      rowStep = rows;
+      break;
+    }
   if (!rowStep) {
     rowStep = g.slabRows;
     while (slabStep < g.slabsDown && slabStep * g.slabRows * view.k < ROW_SPACING) slabStep *= 2;
@@ -109,8 +136,9 @@ export function rowTicks(g: MapGeometry, view: View, top: number, measure: TextM
   const ticks: RowTick[] = [];
   const first = Math.max(0, Math.floor((top - view.y) / view.k / period));
   for (let r = first - (first % gridStep); r < gridRows; r += gridStep) {
-    if ((r * period) * view.k + view.y > view.height) break;
-    const a = r * g.across, b = Math.min(g.superslabs - 1, a + g.across - 1);
+    if (r * period * view.k + view.y > view.height) break;
+    const a = r * g.across,
+      b = Math.min(g.superslabs - 1, a + g.across - 1);
     const prefix = g.superslabs > 1 ? (a === b ? `#${a} ` : `#${a}–${b} `) : '';
     for (let s = 0; s < g.slabsDown; s += slabStep) {
       for (let row = 0; row < g.slabRows; row += rowStep) {

@@ -6,11 +6,22 @@ import { VIEW_BLOCK_STATES, type ViewBlockState } from '../../extension/protocol
 
 /** A letter per state: colour is never the only signal. */
 export const STATE_LETTERS: Record<ViewBlockState, string> = {
-  'never-carved': '·', allocated: 'A', 'free-cache': 'C', 'free-slab': 'S', 'remote-pending': 'R', unknown: '?', corrupt: '✕',
+  'never-carved': '·',
+  allocated: 'A',
+  'free-cache': 'C',
+  'free-slab': 'S',
+  'remote-pending': 'R',
+  unknown: '?',
+  corrupt: '✕',
 };
 export const STATE_LABELS: Record<ViewBlockState, string> = {
-  'never-carved': 'never carved', allocated: 'allocated', 'free-cache': 'free in a thread cache', 'free-slab': 'free in the slab freelist',
-  'remote-pending': 'pending in a remote queue', unknown: 'unknown (lost events)', corrupt: 'corrupt',
+  'never-carved': 'never carved',
+  allocated: 'allocated',
+  'free-cache': 'free in a thread cache',
+  'free-slab': 'free in the slab freelist',
+  'remote-pending': 'pending in a remote queue',
+  unknown: 'unknown (lost events)',
+  corrupt: 'corrupt',
 };
 
 export interface Palette {
@@ -47,7 +58,8 @@ export function readPalette(root: HTMLElement): Palette {
   const css = VIEW_BLOCK_STATES.map((state) => value(`--ss-state-${state}`));
   const pixel = new Uint32Array(css.map((colour) => pack(parseColour(colour, probe))));
   return {
-    css, pixel,
+    css,
+    pixel,
     background: value('--ss-map-background'),
     absent: pack(parseColour(value('--ss-map-absent'), probe)),
     tail: pack(parseColour(value('--ss-map-tail'), probe)),

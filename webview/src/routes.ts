@@ -12,7 +12,10 @@ export class FreeRoutes {
   private readonly table: HTMLElement;
   /** what the table shows now: a live update whose counts did not move redraws nothing */
   private shown = '';
-  constructor(parent: HTMLElement, private readonly store: Store) {
+  constructor(
+    parent: HTMLElement,
+    private readonly store: Store,
+  ) {
     parent.innerHTML = `<p class="hint">Frees per class by route. The header fast path should carry nearly every tiny free; a registry share means frees skip it.</p>
       <ul class="route-legend">${ROUTES.map((route) => `<li><span class="swatch route-${route}"></span>${route}</li>`).join('')}</ul><div class="routes-table" role="table" aria-label="Free routes per class"></div>`;
     this.table = parent.querySelector('.routes-table')!;
@@ -25,17 +28,22 @@ export class FreeRoutes {
     const shown = JSON.stringify([this.store.routes, [...regressed]]);
     if (shown === this.shown) return;
     this.shown = shown;
-    const rows = this.store.routes.map((row) => {
-      const total = Object.values(row.frees).reduce((a, b) => a + b, 0);
-      return { ...row, total, regressed: typeof row.cls === 'number' && regressed.has(row.cls) };
-    }).filter((row) => row.total > 0);
-    const items = select(this.table).selectAll<HTMLDivElement, (typeof rows)[number]>('div.route-row').data(rows, (d) => String(d.cls)).join((enter) => {
-      const div = enter.append('div').attr('class', 'route-row').attr('role', 'row');
-      div.append('span').attr('class', 'route-class').attr('role', 'rowheader');
-      div.append('span').attr('class', 'route-bar').attr('role', 'cell');
-      div.append('span').attr('class', 'route-total').attr('role', 'cell');
-      return div;
-    });
+    const rows = this.store.routes
+      .map((row) => {
+        const total = Object.values(row.frees).reduce((a, b) => a + b, 0);
+        return { ...row, total, regressed: typeof row.cls === 'number' && regressed.has(row.cls) };
+      })
+      .filter((row) => row.total > 0);
+    const items = select(this.table)
+      .selectAll<HTMLDivElement, (typeof rows)[number]>('div.route-row')
+      .data(rows, (d) => String(d.cls))
+      .join((enter) => {
+        const div = enter.append('div').attr('class', 'route-row').attr('role', 'row');
+        div.append('span').attr('class', 'route-class').attr('role', 'rowheader');
+        div.append('span').attr('class', 'route-bar').attr('role', 'cell');
+        div.append('span').attr('class', 'route-total').attr('role', 'cell');
+        return div;
+      });
     items.classed('regressed', (d) => d.regressed).attr('data-class', (d) => String(d.cls));
     items.select('.route-class').text((d) => (d.cls === 'other' ? 'mid/large' : `C${d.cls}`) + (d.regressed ? ' ⚠' : ''));
     items.select('.route-total').text((d) => `${count(d.total)} frees`);
@@ -44,10 +52,15 @@ export class FreeRoutes {
         const n = d.frees[route];
         return n ? [{ route, n, share: n / d.total }] : [];
       });
-      select(this).selectAll<HTMLSpanElement, (typeof segments)[number]>('span').data(segments).join('span')
-        .attr('class', (s) => `segment route-${s.route}`).style('width', (s) => `${Math.max(0.5, s.share * 100)}%`)
+      select(this)
+        .selectAll<HTMLSpanElement, (typeof segments)[number]>('span')
+        .data(segments)
+        .join('span')
+        .attr('class', (s) => `segment route-${s.route}`)
+        .style('width', (s) => `${Math.max(0.5, s.share * 100)}%`)
         .attr('title', (s) => `${s.route}: ${count(s.n)} (${(s.share * 100).toFixed(1)}%)`)
-        .attr('data-route', (s) => s.route).attr('data-count', (s) => String(s.n))
+        .attr('data-route', (s) => s.route)
+        .attr('data-count', (s) => String(s.n))
         .text((s) => (s.share >= 0.12 ? `${s.route} ${(s.share * 100).toFixed(0)}%` : ''));
     });
   }

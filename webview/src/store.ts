@@ -5,8 +5,18 @@
 
 import {
   decodeBase64,
-  type BlockMessage, type FindingsMessage, type FreelistMessage, type HostMessage, type RouteCounts, type SlabMessage, type StatusMessage,
-  type TimelineMessage, type TraceMessage, type ViewFinding, type ViewSlab, type ViewThread,
+  type BlockMessage,
+  type FindingsMessage,
+  type FreelistMessage,
+  type HostMessage,
+  type RouteCounts,
+  type SlabMessage,
+  type StatusMessage,
+  type TimelineMessage,
+  type TraceMessage,
+  type ViewFinding,
+  type ViewSlab,
+  type ViewThread,
 } from '../../extension/protocol/view-protocol';
 
 /** A slab as the views keep it: the message's, with the states decoded. */
@@ -53,7 +63,11 @@ export class Store {
    * `schedule` asks for a flush soon (the page: at the next animation frame), once
    * until that flush runs; by default topics are announced at once.
    */
-  constructor(private readonly schedule: (flush: (budgetMs?: number) => Topic[]) => void = (flush) => { flush(); }) {}
+  constructor(
+    private readonly schedule: (flush: (budgetMs?: number) => Topic[]) => void = (flush) => {
+      flush();
+    },
+  ) {}
 
   on(topic: Topic, listener: () => void): void {
     let set = this.listeners.get(topic);
@@ -126,7 +140,11 @@ export class Store {
       case 'heap': {
         if (message.full) this.slabs.clear();
         const present = new Set(message.present);
-        for (const [start, slab] of this.slabs) if (!present.has(start)) { this.slabs.delete(start); this.dirty.add(slab.superslab); }
+        for (const [start, slab] of this.slabs)
+          if (!present.has(start)) {
+            this.slabs.delete(start);
+            this.dirty.add(slab.superslab);
+          }
         for (const slab of message.slabs) {
           const states = decodeBase64(slab.states);
           if (states.length !== slab.capacity) {
@@ -136,7 +154,8 @@ export class Store {
           this.slabs.set(slab.slabStart, { ...slab, states });
           this.dirty.add(slab.superslab);
         }
-        if (message.full || this.superslabs.join() !== message.superslabs.join()) for (const base of message.superslabs) this.dirty.add(base);
+        if (message.full || this.superslabs.join() !== message.superslabs.join())
+          for (const base of message.superslabs) this.dirty.add(base);
         this.superslabs = message.superslabs;
         this.routes = message.routes;
         this.threads = message.threads;
@@ -144,13 +163,33 @@ export class Store {
         this.changed('heap');
         return;
       }
-      case 'timeline': this.timeline = message; this.changed('timeline'); return;
-      case 'findings': this.findings = (message as FindingsMessage).findings; this.changed('findings'); return;
-      case 'slab': this.slab = message; this.changed('slab'); return;
-      case 'freelist': this.freelist = message; this.changed('freelist'); return;
-      case 'block': this.block = message; this.changed('block'); return;
-      case 'status': this.status = message; this.changed('status'); return;
-      case 'error': this.fail(message.message); return;
+      case 'timeline':
+        this.timeline = message;
+        this.changed('timeline');
+        return;
+      case 'findings':
+        this.findings = (message as FindingsMessage).findings;
+        this.changed('findings');
+        return;
+      case 'slab':
+        this.slab = message;
+        this.changed('slab');
+        return;
+      case 'freelist':
+        this.freelist = message;
+        this.changed('freelist');
+        return;
+      case 'block':
+        this.block = message;
+        this.changed('block');
+        return;
+      case 'status':
+        this.status = message;
+        this.changed('status');
+        return;
+      case 'error':
+        this.fail(message.message);
+        return;
     }
   }
 

@@ -29,7 +29,11 @@ export class Timeline {
   /** the overview size the brush was laid out for */
   private brushSize = '';
 
-  constructor(parent: HTMLElement, private readonly store: Store, private readonly actions: TimelineActions) {
+  constructor(
+    parent: HTMLElement,
+    private readonly store: Store,
+    private readonly actions: TimelineActions,
+  ) {
     parent.innerHTML = `
       <div class="timeline-controls" role="toolbar" aria-label="Replay">
         <button type="button" data-step="-1000" title="Back 1000 events (Shift+Left)" aria-label="Back 1000 events">−1000</button>
@@ -43,34 +47,62 @@ export class Timeline {
       </div>`;
     this.positionText = parent.querySelector('.position')!;
     this.playButton = parent.querySelector('.play')!;
-    const svg = select(parent).append('svg').attr('class', 'timeline-chart').attr('tabindex', 0).attr('role', 'slider')
-      .attr('aria-label', 'Timeline: the model\'s position. Left and Right step one event, with Shift 1000, Home and End go to either end, Space plays.');
-    svg.append('defs').html('<pattern id="lost-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="lost-bg"/><line x1="0" y1="0" x2="0" y2="6" class="lost-line"/></pattern>');
+    const svg = select(parent)
+      .append('svg')
+      .attr('class', 'timeline-chart')
+      .attr('tabindex', 0)
+      .attr('role', 'slider')
+      .attr(
+        'aria-label',
+        "Timeline: the model's position. Left and Right step one event, with Shift 1000, Home and End go to either end, Space plays.",
+      );
+    svg
+      .append('defs')
+      .html(
+        '<pattern id="lost-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="lost-bg"/><line x1="0" y1="0" x2="0" y2="6" class="lost-line"/></pattern>',
+      );
     svg.append('path').attr('class', 'density');
     svg.append('g').attr('class', 'axis');
     svg.append('g').attr('class', 'lost');
     svg.append('g').attr('class', 'finding-marks');
     svg.append('line').attr('class', 'cursor');
     this.svg = svg;
-    this.overview = select(parent).append('svg').attr('class', 'timeline-overview').attr('aria-label', 'Overview: drag to choose the window shown above');
+    this.overview = select(parent)
+      .append('svg')
+      .attr('class', 'timeline-overview')
+      .attr('aria-label', 'Overview: drag to choose the window shown above');
     this.overview.append('path').attr('class', 'density');
     this.overview.append('g').attr('class', 'brush');
 
-    parent.querySelectorAll<HTMLButtonElement>('button[data-step]').forEach((button) =>
-      button.addEventListener('click', () => this.step(Number(button.dataset.step))));
+    parent
+      .querySelectorAll<HTMLButtonElement>('button[data-step]')
+      .forEach((button) => button.addEventListener('click', () => this.step(Number(button.dataset.step))));
     this.playButton.addEventListener('click', () => this.togglePlay());
     const goto = parent.querySelector<HTMLInputElement>('.goto')!;
-    goto.addEventListener('change', () => { if (goto.value !== '') this.actions.seek(Number(goto.value)); });
+    goto.addEventListener('change', () => {
+      if (goto.value !== '') this.actions.seek(Number(goto.value));
+    });
     const node = svg.node()!;
     node.addEventListener('keydown', (event) => this.key(event));
-    node.addEventListener('pointerdown', (event) => { this.dragging = true; node.setPointerCapture(event.pointerId); this.scrubTo(event); });
-    node.addEventListener('pointermove', (event) => { if (this.dragging) this.scrubTo(event); });
-    node.addEventListener('pointerup', () => { this.dragging = false; });
+    node.addEventListener('pointerdown', (event) => {
+      this.dragging = true;
+      node.setPointerCapture(event.pointerId);
+      this.scrubTo(event);
+    });
+    node.addEventListener('pointermove', (event) => {
+      if (this.dragging) this.scrubTo(event);
+    });
+    node.addEventListener('pointerup', () => {
+      this.dragging = false;
+    });
     new ResizeObserver(() => {
-      const chart = svg.node()!, overview = this.overview.node()!;
+      const chart = svg.node()!,
+        overview = this.overview.node()!;
       this.size = {
-        width: chart.clientWidth || 600, height: chart.clientHeight || 90,
-        overviewWidth: overview.clientWidth || 600, overviewHeight: overview.clientHeight || 26,
+        width: chart.clientWidth || 600,
+        height: chart.clientHeight || 90,
+        overviewWidth: overview.clientWidth || 600,
+        overviewHeight: overview.clientHeight || 26,
       };
       this.draw();
     }).observe(parent);
@@ -94,28 +126,34 @@ export class Timeline {
     const times = this.store.timeline?.times ?? [];
     if (!times.length) return event;
     // lo, hi and mid stay inside the samples, which are not empty
-    let lo = 0, hi = times.length - 1;
+    let lo = 0,
+      hi = times.length - 1;
     if (event <= times[0]![0]) return times[0]![1];
     if (event >= times[hi]![0]) return times[hi]![1];
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (times[mid]![0] <= event) lo = mid; else hi = mid;
+      if (times[mid]![0] <= event) lo = mid;
+      else hi = mid;
     }
-    const [e0, t0] = times[lo]!, [e1, t1] = times[hi]!;
+    const [e0, t0] = times[lo]!,
+      [e1, t1] = times[hi]!;
     return t0 + ((t1 - t0) * (event - e0)) / Math.max(1, e1 - e0);
   }
 
   eventAt(time: number): number {
     const times = this.store.timeline?.times ?? [];
     if (!times.length) return Math.round(time);
-    let lo = 0, hi = times.length - 1;
+    let lo = 0,
+      hi = times.length - 1;
     if (time <= times[0]![1]) return 0;
     if (time >= times[hi]![1]) return this.eventCount;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (times[mid]![1] <= time) lo = mid; else hi = mid;
+      if (times[mid]![1] <= time) lo = mid;
+      else hi = mid;
     }
-    const [e0, t0] = times[lo]!, [e1, t1] = times[hi]!;
+    const [e0, t0] = times[lo]!,
+      [e1, t1] = times[hi]!;
     return Math.round(e0 + ((e1 - e0) * (time - t0)) / Math.max(1, t1 - t0));
   }
 
@@ -125,7 +163,8 @@ export class Timeline {
     const width = Math.max(1, (to - from) / BINS);
     const bins = new Float64Array(BINS);
     for (let i = 1; i < times.length; i++) {
-      const [e0, t0] = times[i - 1]!, [e1, t1] = times[i]!;
+      const [e0, t0] = times[i - 1]!,
+        [e1, t1] = times[i]!;
       const events = e1 - e0;
       if (t1 <= t0) {
         const bin = Math.floor((t0 - from) / width);
@@ -133,9 +172,11 @@ export class Timeline {
         continue;
       }
       // spread the events evenly over [t0, t1]
-      const first = Math.max(0, Math.floor((t0 - from) / width)), last = Math.min(BINS - 1, Math.floor((t1 - from) / width));
+      const first = Math.max(0, Math.floor((t0 - from) / width)),
+        last = Math.min(BINS - 1, Math.floor((t1 - from) / width));
       for (let bin = first; bin <= last; bin++) {
-        const lo = Math.max(t0, from + bin * width), hi = Math.min(t1, from + (bin + 1) * width);
+        const lo = Math.max(t0, from + bin * width),
+          hi = Math.min(t1, from + (bin + 1) * width);
         if (hi > lo) bins[bin]! += (events * (hi - lo)) / (t1 - t0); // first..last inside the bins
       }
     }
@@ -148,32 +189,69 @@ export class Timeline {
     const end = timeline ? this.timeOf(timeline.eventCount) || 1 : 1;
     const full: [number, number] = [0, end];
     const domain = this.window ?? full;
-    this.x = scaleLinear().domain(domain).range([8, width - 8]);
+    this.x = scaleLinear()
+      .domain(domain)
+      .range([8, width - 8]);
     const bins = this.density(domain);
     const peak = Math.max(...bins.map((bin) => bin.n)) || 1;
-    const y = scaleLinear().domain([0, peak]).range([height - 20, 6]);
-    this.svg.select('.density').attr('d', area<{ t: number; n: number }>().x((d) => this.x(d.t)).y0(height - 20).y1((d) => y(d.n))(bins) ?? '');
-    this.svg.select<SVGGElement>('.axis').attr('transform', `translate(0,${height - 20})`)
-      .call(axisBottom(this.x).ticks(Math.max(2, Math.floor(width / 110))).tickFormat((v) => formatTime(Number(v))))
+    const y = scaleLinear()
+      .domain([0, peak])
+      .range([height - 20, 6]);
+    this.svg.select('.density').attr(
+      'd',
+      area<{ t: number; n: number }>()
+        .x((d) => this.x(d.t))
+        .y0(height - 20)
+        .y1((d) => y(d.n))(bins) ?? '',
+    );
+    this.svg
+      .select<SVGGElement>('.axis')
+      .attr('transform', `translate(0,${height - 20})`)
+      .call(
+        axisBottom(this.x)
+          .ticks(Math.max(2, Math.floor(width / 110)))
+          .tickFormat((v) => formatTime(Number(v))),
+      )
       // a label at either edge of the axis turns inwards instead of being cut by the panel
       .selectAll<SVGTextElement, number>('.tick text')
       .attr('text-anchor', (d) => (this.x(d) < 40 ? 'start' : this.x(d) > width - 40 ? 'end' : 'middle'));
-    const visible = (event: number) => { const x = this.x(this.timeOf(event)); return x >= 0 && x <= width; };
-    this.svg.select('.lost').selectAll('rect').data((timeline?.lost ?? []).filter((gap) => visible(gap.event))).join('rect')
-      .attr('class', 'lost-gap').attr('x', (d) => this.x(this.timeOf(d.event)) - 3).attr('y', 4).attr('width', 6).attr('height', height - 24)
+    const visible = (event: number) => {
+      const x = this.x(this.timeOf(event));
+      return x >= 0 && x <= width;
+    };
+    this.svg
+      .select('.lost')
+      .selectAll('rect')
+      .data((timeline?.lost ?? []).filter((gap) => visible(gap.event)))
+      .join('rect')
+      .attr('class', 'lost-gap')
+      .attr('x', (d) => this.x(this.timeOf(d.event)) - 3)
+      .attr('y', 4)
+      .attr('width', 6)
+      .attr('height', height - 24)
       .attr('fill', 'url(#lost-hatch)')
-      .selectAll('title').data((d) => [d]).join('title').text((d) => `${count(d.count)} events lost at event ${count(d.event)}`);
+      .selectAll('title')
+      .data((d) => [d])
+      .join('title')
+      .text((d) => `${count(d.count)} events lost at event ${count(d.event)}`);
     const marks = (timeline?.marks ?? []).filter((mark) => visible(mark.event));
-    const groups = this.svg.select('.finding-marks').selectAll<SVGGElement, (typeof marks)[number]>('g').data(marks, (d) => String(d.id)).join((enter) => {
-      const g = enter.append('g').attr('class', 'finding-mark');
-      g.append('line');
-      g.append('path');
-      g.append('title');
-      g.on('click', (_event, d) => this.actions.chooseFinding(d.id));
-      return g;
-    });
+    const groups = this.svg
+      .select('.finding-marks')
+      .selectAll<SVGGElement, (typeof marks)[number]>('g')
+      .data(marks, (d) => String(d.id))
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'finding-mark');
+        g.append('line');
+        g.append('path');
+        g.append('title');
+        g.on('click', (_event, d) => this.actions.chooseFinding(d.id));
+        return g;
+      });
     groups.attr('data-severity', (d) => d.severity).attr('transform', (d) => `translate(${this.x(this.timeOf(d.event))},0)`);
-    groups.select('line').attr('y1', 12).attr('y2', height - 20);
+    groups
+      .select('line')
+      .attr('y1', 12)
+      .attr('y2', height - 20);
     // a triangle for corruption, a diamond for warnings: shape as well as colour
     groups.select('path').attr('d', (d) => (d.severity === 'error' ? 'M0,12 l-5,-9 h10 z' : 'M0,2 l5,5 l-5,5 l-5,-5 z'));
     groups.select('title').text((d) => `${d.kind} at event ${count(d.event)}`);
@@ -182,21 +260,37 @@ export class Timeline {
   }
 
   private drawOverview(full: [number, number]): void {
-    const width = this.size.overviewWidth, height = this.size.overviewHeight;
-    this.overviewX = scaleLinear().domain(full).range([8, width - 8]);
+    const width = this.size.overviewWidth,
+      height = this.size.overviewHeight;
+    this.overviewX = scaleLinear()
+      .domain(full)
+      .range([8, width - 8]);
     const bins = this.density(full);
     const peak = Math.max(...bins.map((bin) => bin.n)) || 1;
-    const y = scaleLinear().domain([0, peak]).range([height - 2, 2]);
-    this.overview.select('.density').attr('d', area<{ t: number; n: number }>().x((d) => this.overviewX(d.t)).y0(height - 2).y1((d) => y(d.n))(bins) ?? '');
+    const y = scaleLinear()
+      .domain([0, peak])
+      .range([height - 2, 2]);
+    this.overview.select('.density').attr(
+      'd',
+      area<{ t: number; n: number }>()
+        .x((d) => this.overviewX(d.t))
+        .y0(height - 2)
+        .y1((d) => y(d.n))(bins) ?? '',
+    );
     // the brush's own elements only change with the overview's size (a live update moves the scale, not them)
     const brushGroup = this.overview.select<SVGGElement>('.brush');
     if (!this.brush || this.brushSize !== `${width}x${height}`) {
       this.brushSize = `${width}x${height}`;
-      this.brush = brushX().extent([[8, 0], [width - 8, height]]).on('end', (event: { selection: [number, number] | null; sourceEvent?: Event }) => {
-        if (!event.sourceEvent) return;
-        this.window = event.selection ? [this.overviewX.invert(event.selection[0]), this.overviewX.invert(event.selection[1])] : null;
-        this.draw();
-      });
+      this.brush = brushX()
+        .extent([
+          [8, 0],
+          [width - 8, height],
+        ])
+        .on('end', (event: { selection: [number, number] | null; sourceEvent?: Event }) => {
+          if (!event.sourceEvent) return;
+          this.window = event.selection ? [this.overviewX.invert(event.selection[0]), this.overviewX.invert(event.selection[1])] : null;
+          this.draw();
+        });
       brushGroup.call(this.brush);
     }
     if (this.window) brushGroup.call(this.brush.move, [this.overviewX(this.window[0]), this.overviewX(this.window[1])]);
@@ -207,7 +301,12 @@ export class Timeline {
     const height = this.size.height;
     const position = this.store.position;
     const x = this.x(this.timeOf(position));
-    this.svg.select('.cursor').attr('x1', x).attr('x2', x).attr('y1', 0).attr('y2', height - 20);
+    this.svg
+      .select('.cursor')
+      .attr('x1', x)
+      .attr('x2', x)
+      .attr('y1', 0)
+      .attr('y2', height - 20);
     const total = this.eventCount;
     this.positionText.textContent = `${count(position)} of ${count(total)} events`;
     node.setAttribute('aria-valuemin', '0');
@@ -253,14 +352,29 @@ export class Timeline {
   private key(event: KeyboardEvent): void {
     const big = event.shiftKey ? 1000 : 1;
     switch (event.key) {
-      case 'ArrowRight': this.step(big); break;
-      case 'ArrowLeft': this.step(-big); break;
-      case 'PageUp': this.step(-Math.ceil(this.eventCount / 10)); break;
-      case 'PageDown': this.step(Math.ceil(this.eventCount / 10)); break;
-      case 'Home': if (this.scrubbable) this.actions.seek(0); break;
-      case 'End': if (this.scrubbable) this.actions.seek(this.eventCount); break;
-      case ' ': this.togglePlay(); break;
-      default: return;
+      case 'ArrowRight':
+        this.step(big);
+        break;
+      case 'ArrowLeft':
+        this.step(-big);
+        break;
+      case 'PageUp':
+        this.step(-Math.ceil(this.eventCount / 10));
+        break;
+      case 'PageDown':
+        this.step(Math.ceil(this.eventCount / 10));
+        break;
+      case 'Home':
+        if (this.scrubbable) this.actions.seek(0);
+        break;
+      case 'End':
+        if (this.scrubbable) this.actions.seek(this.eventCount);
+        break;
+      case ' ':
+        this.togglePlay();
+        break;
+      default:
+        return;
     }
     event.preventDefault();
   }

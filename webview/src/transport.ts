@@ -58,7 +58,9 @@ class BrowserTransport implements Transport {
       return;
     }
     void fetch(`/message?client=${encodeURIComponent(this.client)}`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
     }).catch(() => {});
   }
   listen(receive: (message: HostMessage) => void, refused: (reason: string) => void): void {

@@ -18,19 +18,29 @@ export class CrashesDetector implements Detector {
 
   onCrash(record: CrashRecord): void {
     const signal = SIGNAL_NAMES[record.signal] ?? `signal ${record.signal}`;
-    const fault = record.faultAddress, page = BigInt(this.model.handshake.pageSize);
+    const fault = record.faultAddress,
+      page = BigInt(this.model.handshake.pageSize);
     const touched = record.signal === 11 || record.signal === 7 ? `, touching ${hex(fault)}` : '';
-    const pageEdge = touched && page > 0n && fault % page === page - 1n && fault > 0n
-      ? `: the last byte of the page below ${hex(fault + 1n)}, which is not mapped — a header read before a page-aligned pointer crossed the page boundary`
-      : '';
+    const pageEdge =
+      touched && page > 0n && fault % page === page - 1n && fault > 0n
+        ? `: the last byte of the page below ${hex(fault + 1n)}, which is not mapped — a header read before a page-aligned pointer crossed the page boundary`
+        : '';
     this.model.findings.add({
-      kind: 'crash', severity: 'error', ptr: fault, base: NO_BASE, cls: -1, thread: record.thread, event: this.model.eventCount,
+      kind: 'crash',
+      severity: 'error',
+      ptr: fault,
+      base: NO_BASE,
+      cls: -1,
+      thread: record.thread,
+      event: this.model.eventCount,
       message: `the program died of ${signal} at pc ${hex(record.pc)}${touched}${pageEdge}`,
-      origin: 'engine', internalSite: null,
+      origin: 'engine',
+      internalSite: null,
       // the crash pc first (its line, in the allocator or not), then the allocator call the thread was in;
       // stacks hold return addresses, looked up at pc − 1, and a fault's pc is the instruction itself
       stacks: { alloc: [], free: [], detect: [Number(record.pc) + 1, ...(record.callPc ? [record.callPc] : [])] },
-      allocEvent: NONE, freeEvent: NONE,
+      allocEvent: NONE,
+      freeEvent: NONE,
     });
   }
 

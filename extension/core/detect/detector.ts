@@ -13,7 +13,16 @@ import type { HeapModel } from '../model';
  * where its BASE falls (null: in no slab; the model's one reused answer, so read it
  * before anything else locates).
  */
-export type EventHook = (b: Uint8Array, o: number, thread: number, index: number, cls: number, route: number, base: number, at: Location | null) => void;
+export type EventHook = (
+  b: Uint8Array,
+  o: number,
+  thread: number,
+  index: number,
+  cls: number,
+  route: number,
+  base: number,
+  at: Location | null,
+) => void;
 
 /** What a detector keeps between events, as JSON. */
 export type DetectorMemory = null | boolean | number | string | DetectorMemory[] | { [key: string]: DetectorMemory };
@@ -44,9 +53,28 @@ export interface EventHooks {
 
 /** Per event kind (EventKind), its hook's name; '' for a kind no hook looks at. */
 export const HOOK_NAMES: readonly (keyof EventHooks | '')[] = [
-  '', 'onAlloc', 'onFree', 'onCachePush', 'onCachePop', 'onSlabPush', 'onSlabPop', 'onNextWrite', 'onNextRead', 'onHeaderWrite',
-  'onRefill', 'onDrain', 'onRemotePush', 'onRemoteDrain', 'onSuperslabMap', 'onSuperslabUnmap', 'onSlabBind', 'onSlabRelease',
-  'onCheckFail', 'onThreadStart', 'onThreadExit', '',
+  '',
+  'onAlloc',
+  'onFree',
+  'onCachePush',
+  'onCachePop',
+  'onSlabPush',
+  'onSlabPop',
+  'onNextWrite',
+  'onNextRead',
+  'onHeaderWrite',
+  'onRefill',
+  'onDrain',
+  'onRemotePush',
+  'onRemoteDrain',
+  'onSuperslabMap',
+  'onSuperslabUnmap',
+  'onSlabBind',
+  'onSlabRelease',
+  'onCheckFail',
+  'onThreadStart',
+  'onThreadExit',
+  '',
 ];
 
 export interface Detector extends EventHooks {
@@ -70,13 +98,15 @@ export class DetectorMemoryError extends Error {
 
 /** A saved list of numbers, checked. */
 export function numbers(memory: DetectorMemory | undefined, what: string): number[] {
-  if (!Array.isArray(memory) || memory.some((value) => typeof value !== 'number')) throw new DetectorMemoryError(`${what} is not a list of numbers`);
+  if (!Array.isArray(memory) || memory.some((value) => typeof value !== 'number'))
+    throw new DetectorMemoryError(`${what} is not a list of numbers`);
   return memory as number[];
 }
 
 /** A saved list of booleans, checked. */
 export function booleans(memory: DetectorMemory | undefined, what: string): boolean[] {
-  if (!Array.isArray(memory) || memory.some((value) => typeof value !== 'boolean')) throw new DetectorMemoryError(`${what} is not a list of booleans`);
+  if (!Array.isArray(memory) || memory.some((value) => typeof value !== 'boolean'))
+    throw new DetectorMemoryError(`${what} is not a list of booleans`);
   return memory as boolean[];
 }
 

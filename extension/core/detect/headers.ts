@@ -17,7 +17,9 @@ import { numbers, record, type Detector, type DetectorMemory } from './detector'
  */
 export function headerMismatch(layout: Layout, cls: number, state: number, header: number): boolean {
   if (header < 0 || header === headerFor(layout, cls) || headerClass(layout, header) === cls) return false;
-  return state === BlockState.Allocated || ((state === BlockState.FreeCache || state === BlockState.FreeSlab) && !nextCoversHeader(layout, cls));
+  return (
+    state === BlockState.Allocated || ((state === BlockState.FreeCache || state === BlockState.FreeSlab) && !nextCoversHeader(layout, cls))
+  );
 }
 
 export class HeadersDetector implements Detector {
@@ -35,13 +37,33 @@ export class HeadersDetector implements Detector {
   }
 
   /** `offset`: where in the block the link was written (the event's route byte) */
-  onNextWrite(b: Uint8Array, o: number, thread: number, index: number, cls: number, offset: number, base: number, at: Location | null): void {
-    if (cls < this.nextOffsets.length && offset !== this.nextOffsets[cls] && at && at.within === 0) this.misplaced(b, o, thread, index, cls, offset, base, at);
+  onNextWrite(
+    b: Uint8Array,
+    o: number,
+    thread: number,
+    index: number,
+    cls: number,
+    offset: number,
+    base: number,
+    at: Location | null,
+  ): void {
+    if (cls < this.nextOffsets.length && offset !== this.nextOffsets[cls] && at && at.within === 0)
+      this.misplaced(b, o, thread, index, cls, offset, base, at);
   }
 
   /** a link written where the layout does not put it: rare, so a path of its own and the hook inlines */
-  private misplaced(b: Uint8Array, o: number, thread: number, index: number, cls: number, offset: number, base: number, at: Location): void {
-    const model = this.model, layout = model.layout;
+  private misplaced(
+    b: Uint8Array,
+    o: number,
+    thread: number,
+    index: number,
+    cls: number,
+    offset: number,
+    base: number,
+    at: Location,
+  ): void {
+    const model = this.model,
+      layout = model.layout;
     const expected = this.nextOffsets[cls];
     const { slab } = at;
     const first = !this.misplacedClasses.has(cls);
@@ -52,8 +74,17 @@ export class HeadersDetector implements Detector {
       // one finding per class: every link of the class is misplaced; the headers it clobbers are that finding's
       const user = slab.baseOf(neighbour) + layout.userOffset;
       this.clobberedHeaders.add(slab.baseOf(neighbour));
-      if (first) model.report('header-corrupt', b, o, thread, index, cls, user,
-        `${wrong}: its 8 bytes run ${offset + 8 - slab.stride} past the ${slab.stride}-byte block, over the header byte of the next block ${hex(user)}`);
+      if (first)
+        model.report(
+          'header-corrupt',
+          b,
+          o,
+          thread,
+          index,
+          cls,
+          user,
+          `${wrong}: its 8 bytes run ${offset + 8 - slab.stride} past the ${slab.stride}-byte block, over the header byte of the next block ${hex(user)}`,
+        );
     } else if (first) {
       model.report('next-corrupt', b, o, thread, index, cls, base, `${wrong}: a pop reads the link from +${expected}`);
     }
@@ -61,7 +92,8 @@ export class HeadersDetector implements Detector {
 
   /** Raw slab bytes: every carved block's header byte against what its state says it should be. */
   onSlabBytes(bytes: SlabBytesRecord): void {
-    const model = this.model, layout = model.layout;
+    const model = this.model,
+      layout = model.layout;
     const at = model.locate(bytes.start);
     if (!at || at.slab.start !== bytes.start) return;
     const { slab } = at;
@@ -74,14 +106,22 @@ export class HeadersDetector implements Detector {
       const state = slab.state[slot]!;
       if (!headerMismatch(layout, slab.cls, state, actual)) continue;
       const base = slab.baseOf(slot);
-      const allocPc = slab.allocPc[slot]!, freePc = slab.freePc[slot]!;
+      const allocPc = slab.allocPc[slot]!,
+        freePc = slab.freePc[slot]!;
       model.findings.add({
-        kind: 'header-corrupt', severity: 'error', ptr: BigInt(base + layout.userOffset), base, cls: slab.cls, thread: slab.holder[slot]!,
+        kind: 'header-corrupt',
+        severity: 'error',
+        ptr: BigInt(base + layout.userOffset),
+        base,
+        cls: slab.cls,
+        thread: slab.holder[slot]!,
         event: model.eventCount,
         message: `the header byte of ${hex(base + layout.userOffset)} is ${hex(actual)}, ${hex(expected)} expected (block ${BLOCK_STATE_NAMES[state]})`,
-        origin: 'engine', internalSite: null,
+        origin: 'engine',
+        internalSite: null,
         stacks: { alloc: allocPc ? [allocPc] : [], free: freePc ? [freePc] : [], detect: [] },
-        allocEvent: slab.allocEvent[slot]!, freeEvent: slab.freeEvent[slot]!,
+        allocEvent: slab.allocEvent[slot]!,
+        freeEvent: slab.freeEvent[slot]!,
       });
     }
   }

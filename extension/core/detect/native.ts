@@ -27,8 +27,19 @@ export class NativeReportsDetector implements Detector {
     const at = model.locate(ptr);
     const base = at ? at.slab.baseOf(at.slot) : NO_BASE;
     if (model.explained(kind, base)) return;
-    const finding = model.makeFinding(kind, 'native', ptr, base, cls === NO_CLASS ? -1 : cls, thread, index, nativeMessage(kind, ptr, model.layout),
-      eventPc(b, o), eventSite(b, o), at);
+    const finding = model.makeFinding(
+      kind,
+      'native',
+      ptr,
+      base,
+      cls === NO_CLASS ? -1 : cls,
+      thread,
+      index,
+      nativeMessage(kind, ptr, model.layout),
+      eventPc(b, o),
+      eventSite(b, o),
+      at,
+    );
     if (!model.findings.add(finding)) return;
     const waiting = this.pendingDetect.get(thread);
     if (waiting) {
@@ -43,7 +54,8 @@ export class NativeReportsDetector implements Detector {
   private opBegan(thread: number, op: PendingOp): void {
     const waiting = this.pendingDetect.get(thread) ?? [];
     this.pendingDetect.delete(thread);
-    for (const finding of waiting) if (finding.stacks.detect[0] === op.pc) finding.stacks = { ...finding.stacks, detect: this.model.stackOf(op) };
+    for (const finding of waiting)
+      if (finding.stacks.detect[0] === op.pc) finding.stacks = { ...finding.stacks, detect: this.model.stackOf(op) };
   }
 
   save(): null {
@@ -55,15 +67,25 @@ export class NativeReportsDetector implements Detector {
 function nativeMessage(kind: FindingKind, ptr: number, layout: Layout): string {
   const pointer = hex(ptr);
   switch (kind) {
-    case 'double-free': return `free(${pointer}) of a block that is already free`;
-    case 'base-as-user': return `free(${pointer}) got a BASE pointer where USER belongs (USER = BASE + ${layout.userOffset})`;
-    case 'interior-free': return `free(${pointer}) points inside a block, not at its USER pointer`;
-    case 'foreign-free': return `free(${pointer}) of memory this allocator never handed out`;
-    case 'header-corrupt': return `the header byte of the block at ${pointer} is not its class's: it was overwritten`;
-    case 'next-corrupt': return `the freelist link of the free block at ${pointer} is no block of its class: the block was written after it was freed`;
-    case 'sentinel-leak': return `the remote queue's sentinel came out of the freelist at ${pointer}`;
-    case 'user-as-base': return `allocator code used the USER pointer ${pointer} where a BASE pointer belongs`;
-    case 'next-out-of-slab': return `the slab freelist link of the free block at ${pointer} leads to a block of another slab`;
-    default: return `${kind} at ${pointer}`;
+    case 'double-free':
+      return `free(${pointer}) of a block that is already free`;
+    case 'base-as-user':
+      return `free(${pointer}) got a BASE pointer where USER belongs (USER = BASE + ${layout.userOffset})`;
+    case 'interior-free':
+      return `free(${pointer}) points inside a block, not at its USER pointer`;
+    case 'foreign-free':
+      return `free(${pointer}) of memory this allocator never handed out`;
+    case 'header-corrupt':
+      return `the header byte of the block at ${pointer} is not its class's: it was overwritten`;
+    case 'next-corrupt':
+      return `the freelist link of the free block at ${pointer} is no block of its class: the block was written after it was freed`;
+    case 'sentinel-leak':
+      return `the remote queue's sentinel came out of the freelist at ${pointer}`;
+    case 'user-as-base':
+      return `allocator code used the USER pointer ${pointer} where a BASE pointer belongs`;
+    case 'next-out-of-slab':
+      return `the slab freelist link of the free block at ${pointer} leads to a block of another slab`;
+    default:
+      return `${kind} at ${pointer}`;
   }
 }

@@ -42,8 +42,16 @@ export class RoutesDetector implements Detector {
     this.judged[cls] = true;
     const share = this.avoidableRegistry[cls]! / total;
     if (share > routeRegressionThreshold)
-      this.model.report('route-regression', b, o, thread, index, cls, base,
-        `${(share * 100).toFixed(1)}% of class ${cls}'s first ${total} frees took the registry lookup though their header was usable (not at a page start), instead of the header fast path (threshold ${(routeRegressionThreshold * 100).toFixed(1)}%)`);
+      this.model.report(
+        'route-regression',
+        b,
+        o,
+        thread,
+        index,
+        cls,
+        base,
+        `${(share * 100).toFixed(1)}% of class ${cls}'s first ${total} frees took the registry lookup though their header was usable (not at a page start), instead of the header fast path (threshold ${(routeRegressionThreshold * 100).toFixed(1)}%)`,
+      );
   }
 
   save(): DetectorMemory {
@@ -52,6 +60,8 @@ export class RoutesDetector implements Detector {
   restore(memory: DetectorMemory): void {
     const saved = record(memory, 'routes');
     this.avoidableRegistry.set(numbers(saved.avoidableRegistry, 'avoidableRegistry').slice(0, this.classCount));
-    booleans(saved.judged, 'judged').slice(0, this.classCount).forEach((judged, cls) => (this.judged[cls] = judged));
+    booleans(saved.judged, 'judged')
+      .slice(0, this.classCount)
+      .forEach((judged, cls) => (this.judged[cls] = judged));
   }
 }

@@ -21,8 +21,17 @@ export class SentinelDetector implements Detector {
   }
 
   private sentinelRead(b: Uint8Array, o: number, thread: number, index: number, cls: number, base: number): void {
-    this.model.report('sentinel-leak', b, o, thread, index, cls, base,
-      `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`, eventValueBig(b, o));
+    this.model.report(
+      'sentinel-leak',
+      b,
+      o,
+      thread,
+      index,
+      cls,
+      base,
+      `the remote queue's sentinel ${hex(eventValueBig(b, o))} was read as the next pointer of ${hex(base)}: it leaked out of the queue`,
+      eventValueBig(b, o),
+    );
   }
 
   onRemoteDrain(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, chainHead: number): void {
@@ -41,8 +50,16 @@ export class SentinelDetector implements Detector {
       if (model.isSentinel(next)) {
         if (!this.leftSentinels.has(link)) {
           this.leftSentinels.add(link);
-          model.report('sentinel-leak', b, o, thread, index, cls, link,
-            `the remote drain spliced its chain onto the slab freelist but left the queue's sentinel ${hex(model.layout.remoteSentinel ?? 0n)} as the link of its tail ${hex(link)}: the next refill will follow it`);
+          model.report(
+            'sentinel-leak',
+            b,
+            o,
+            thread,
+            index,
+            cls,
+            link,
+            `the remote drain spliced its chain onto the slab freelist but left the queue's sentinel ${hex(model.layout.remoteSentinel ?? 0n)} as the link of its tail ${hex(link)}: the next refill will follow it`,
+          );
         }
         break;
       }

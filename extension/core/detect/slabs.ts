@@ -21,17 +21,37 @@ export class SlabsDetector implements Detector {
     this.lastPut.delete(thread);
   }
 
-  onSlabPush(b: Uint8Array, o: number, thread: number, index: number, cls: number, _route: number, base: number, at: Location | null): void {
+  onSlabPush(
+    b: Uint8Array,
+    o: number,
+    thread: number,
+    index: number,
+    cls: number,
+    _route: number,
+    base: number,
+    at: Location | null,
+  ): void {
     if (!at || at.within !== 0) return;
     const slab = at.slab;
     const used = eventValue(b, o);
     const last = this.lastPut.get(thread);
     if (last && last.slab === slab.start && used !== last.used - 1 && !this.leakingClasses.has(cls)) {
       this.leakingClasses.add(cls);
-      this.model.report('slab-leak', b, o, thread, index, cls, slab.start,
-        `slab ${hex(slab.start)} (class ${cls}) took a block back and still counts ${used} blocks used (${last.used} before): its used count does not fall, so it never empties and its superslab is never returned`);
+      this.model.report(
+        'slab-leak',
+        b,
+        o,
+        thread,
+        index,
+        cls,
+        slab.start,
+        `slab ${hex(slab.start)} (class ${cls}) took a block back and still counts ${used} blocks used (${last.used} before): its used count does not fall, so it never empties and its superslab is never returned`,
+      );
     }
-    if (last) { last.slab = slab.start; last.used = used; } else this.lastPut.set(thread, { slab: slab.start, used });
+    if (last) {
+      last.slab = slab.start;
+      last.used = used;
+    } else this.lastPut.set(thread, { slab: slab.start, used });
   }
 
   /** A drain cut by the loss took back blocks we never saw: its next put is no leak. */

@@ -22,9 +22,7 @@ export const enum BlockState {
   RemotePending = 4,
   Unknown = 5,
 }
-export const BLOCK_STATE_NAMES: readonly string[] = [
-  'never-carved', 'allocated', 'free-cache', 'free-slab', 'remote-pending', 'unknown',
-];
+export const BLOCK_STATE_NAMES: readonly string[] = ['never-carved', 'allocated', 'free-cache', 'free-slab', 'remote-pending', 'unknown'];
 
 /** no event (an alloc or free the trace has not shown) */
 export const NONE = -1;
@@ -57,7 +55,13 @@ export class SlabModel {
   /** the remote queue, tail first, head last */
   readonly remote: BasePtr[] = [];
 
-  constructor(readonly start: number, readonly index: number, readonly cls: number, layout: Layout, owner: number) {
+  constructor(
+    readonly start: number,
+    readonly index: number,
+    readonly cls: number,
+    layout: Layout,
+    owner: number,
+  ) {
     const sizeClass = layout.classes[cls];
     if (!sizeClass) throw new RangeError(`slab 0x${start.toString(16)}: class ${cls} is not one of the layout's ${layout.classes.length}`);
     this.capacity = sizeClass.capacity;
@@ -90,7 +94,10 @@ export class SlabModel {
 
 export class SuperslabModel {
   readonly slabs: (SlabModel | undefined)[];
-  constructor(readonly base: number, slabCount: number) {
+  constructor(
+    readonly base: number,
+    slabCount: number,
+  ) {
     this.slabs = new Array(slabCount).fill(undefined);
   }
 }
@@ -113,7 +120,11 @@ export class ThreadModel {
   lastOp: PendingOp | null = null;
   /** the last next-pointer read (base −1: none), for the pop that follows */
   readonly lastRead: { base: BasePtr | -1; value: number; event: number } = { base: -1, value: 0, event: -1 };
-  constructor(readonly id: number, classCount: number, known: boolean) {
+  constructor(
+    readonly id: number,
+    classCount: number,
+    known: boolean,
+  ) {
     this.caches = Array.from({ length: classCount }, () => []);
     this.known = new Array(classCount).fill(known);
   }
@@ -175,7 +186,10 @@ export class HeapState {
   }
   private locateAnew(address: number): Location | null {
     // a float modulo is a runtime call in V8; the low 32 bits and a mask are not
-    const within = this.superslabMask >= 0 ? (address - Math.floor(address / 4294967296) * 4294967296) & this.superslabMask : address % this.superslabSize;
+    const within =
+      this.superslabMask >= 0
+        ? (address - Math.floor(address / 4294967296) * 4294967296) & this.superslabMask
+        : address % this.superslabSize;
     const superslabBase = address - within;
     const superslab = superslabBase === this.lastSuperslabBase ? this.lastSuperslab : this.superslabs.get(superslabBase);
     if (!superslab) return null;
@@ -500,7 +514,9 @@ export class HeapState {
         this.mapSuperslab(base);
         return;
       case EventKind.SlabBind: {
-        const used = value % 2 ** 20, carved = Math.floor(value / 2 ** 20) % 2 ** 20, owner = Math.floor(value / 2 ** 40);
+        const used = value % 2 ** 20,
+          carved = Math.floor(value / 2 ** 20) % 2 ** 20,
+          owner = Math.floor(value / 2 ** 40);
         this.bindSlab(base, cls, owner, used, carved);
         const at = this.locate(base);
         if (at) for (let slot = 0; slot < carved; slot++) at.slab.state[slot] = BlockState.Unknown;

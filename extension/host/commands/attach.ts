@@ -5,13 +5,15 @@ import type { SlabscopeContext } from '../context';
 import { Command } from '../ids';
 
 export function register(ctx: SlabscopeContext): void {
-  ctx.push(vscode.commands.registerCommand(Command.attach, async () => {
-    try {
-      const { env } = await ctx.controller.attach(ctx.traceDir(), ctx.settings().defaultLayout);
-      await vscode.env.clipboard.writeText(env);
-      void vscode.window.showInformationMessage(`Slabscope is listening. Start your program with: ${env} (copied)`);
-    } catch (error) {
-      void vscode.window.showErrorMessage(`Slabscope: ${(error as Error).message}`);
-    }
-  }));
+  ctx.push(
+    vscode.commands.registerCommand(Command.attach, async () => {
+      try {
+        const { env } = await ctx.controller.attach(ctx.traceDir(), ctx.settings().defaultLayout);
+        await vscode.env.clipboard.writeText(env);
+        void vscode.window.showInformationMessage(`Slabscope is listening. Start your program with: ${env} (copied)`);
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Slabscope: ${(error as Error).message}`);
+      }
+    }),
+  );
 }

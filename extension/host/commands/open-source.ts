@@ -11,7 +11,11 @@ async function openSource(file: string, line: number): Promise<void> {
     return;
   }
   const position = new vscode.Position(Math.max(0, line - 1), 0);
-  await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(position, position), viewColumn: vscode.ViewColumn.One, preview: false });
+  await vscode.window.showTextDocument(vscode.Uri.file(file), {
+    selection: new vscode.Range(position, position),
+    viewColumn: vscode.ViewColumn.One,
+    preview: false,
+  });
 }
 
 export function register(ctx: SlabscopeContext): void {
