@@ -39,8 +39,11 @@ export interface RunRequest {
 }
 
 export class Controller implements vscode.Disposable {
-  source: ViewSource | null = null;
-  /** the findings of the current source with their sources and stacks */
+  /** the trace being looked at: a file, or the live program followed */
+  private tracedSource: ViewSource | null = null;
+  /** a debug session's stopped heap, shown over the traced one until the process runs on */
+  private stoppedSource: ViewSource | null = null;
+  /** the findings of the traced source with their sources and stacks (a stop's findings have their own Problems) */
   reported: ReportFinding[] = [];
   private reportedFor = -1;
   private reporting: Promise<void> | null = null;
@@ -59,24 +62,43 @@ export class Controller implements vscode.Disposable {
     return join(this.extensionPath, 'native');
   }
 
+  /** what the heap views and trees show: the stopped heap while there is one, else the trace */
+  get source(): ViewSource | null {
+    return this.stoppedSource ?? this.tracedSource;
+  }
+
+  /** the trace alone, stopped heap or not: what the report, Problems, CodeLens and the status bar speak of */
+  get traced(): ViewSource | null {
+    return this.tracedSource;
+  }
+
   get running(): boolean {
     return this.sessions.live;
   }
 
   dispose(): void {
     this.stopTicking();
-    this.source?.close();
+    this.tracedSource?.close();
+    this.stoppedSource?.close();
     this.changed.dispose();
   }
 
   /** Turns to `source`; the one before, made here, is closed (its symbolizer stops). */
   setSource(source: ViewSource | null): void {
-    if (this.source !== source) this.source?.close();
-    this.source = source;
+    if (this.tracedSource !== source) this.tracedSource?.close();
+    this.tracedSource = source;
     this.reported = [];
     this.reportedFor = -1;
     this.changed.fire('source');
     void this.report();
+  }
+
+  /** Shows a stopped process's heap over the trace, or (null) turns back to the trace; the one before is closed. */
+  showStopped(source: ViewSource | null): void {
+    if (this.stoppedSource === source) return;
+    this.stoppedSource?.close();
+    this.stoppedSource = source;
+    this.changed.fire('source');
   }
 
   openTrace(path: string): TraceFileSource {
@@ -91,7 +113,7 @@ export class Controller implements vscode.Disposable {
 
   /** Symbolises the findings when their number changed (live traces grow). */
   private async report(): Promise<void> {
-    const source = this.source;
+    const source = this.tracedSource;
     if (!source || this.reporting) return;
     const findings = source.findings().slice();
     if (findings.length === this.reportedFor) return;
@@ -100,7 +122,7 @@ export class Controller implements vscode.Disposable {
     if (!handshake || !summary) return;
     this.reporting = (async () => {
       const report = await buildReport(findings, summary, reportContext(handshake, source.symbolizer(), this.extensionPath));
-      if (this.source === source) {
+      if (this.tracedSource === source) {
         this.reported = report.findings;
         this.reportedFor = findings.length;
         this.changed.fire('findings');

@@ -1,9 +1,11 @@
 // debug-heap.ts — the heap of a stopped debug session in the editor: the stops of
 // every debug type read (stopped-heap.ts), the Heap view in Run and Debug, the
-// findings of each stop in Problems, the frame's pointers labelled in the editor,
-// and "Show in Heap" on a variable.
+// findings of each stop in Problems, the same heap in the heap panel and the
+// Threads and Superslabs views (over the trace, until the process runs on), the
+// frame's pointers labelled in the editor, and "Show in Heap" on a variable.
 import * as vscode from 'vscode';
 import { addressInValue, pointerTarget } from '../debug/pointer-label';
+import { StoppedSource } from '../protocol';
 import type { SlabscopeContext } from './context';
 import { HeapView } from './heap-view';
 import { Command, ContextKey } from './ids';
@@ -30,6 +32,11 @@ export function registerDebugHeap(ctx: SlabscopeContext): StoppedHeaps {
     vscode.languages.registerInlineValuesProvider([{ language: 'c' }, { language: 'cpp' }], labels),
     heaps.onDidChange((heap) => {
       void vscode.commands.executeCommand('setContext', ContextKey.heapStopped, heap !== null);
+      const at = heap?.image.stoppedAt;
+      const where = at?.file
+        ? `${at.file.split('/').pop()}:${at.line ?? '?'}${at.function ? ` in ${at.function}` : ''}`
+        : 'an unknown place';
+      ctx.controller.showStopped(heap ? new StoppedSource(heap.state, heap.image.findings, `${heap.session.name} (stopped)`, where) : null);
     }),
     vscode.commands.registerCommand(Command.showInHeap, async (argument?: VariableArgument) => {
       const variable = argument?.variable;

@@ -3,7 +3,7 @@
 // allocated and freed), and a CodeLens over allocation and free sites in C files
 // with their live counts and findings.
 import * as vscode from 'vscode';
-import { BlockState, userFrame, type HeapModel, type ReportFinding, type Symbolizer } from '../core';
+import { BlockState, userFrame, type HeapState, type ReportFinding, type Symbolizer } from '../core';
 import type { SlabscopeContext } from './context';
 import type { Controller } from './controller';
 import { Command } from './ids';
@@ -60,7 +60,7 @@ export class SiteLens implements vscode.CodeLensProvider {
 
   /** Recounts (at most once a second while live). */
   async update(force = false): Promise<void> {
-    const source = this.controller.source;
+    const source = this.controller.traced;
     const model = source?.model();
     if (!source || !model || this.computing || (!force && Date.now() - this.lastComputed < 1000)) return;
     this.computing = true;
@@ -73,7 +73,7 @@ export class SiteLens implements vscode.CodeLensProvider {
     }
   }
 
-  private async count(model: HeapModel, symbolizer: Symbolizer): Promise<Map<string, SiteCounts>> {
+  private async count(model: HeapState, symbolizer: Symbolizer): Promise<Map<string, SiteCounts>> {
     const live = new Map<number, number>(),
       freed = new Map<number, number>();
     for (const superslab of model.superslabs.values())

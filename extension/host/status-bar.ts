@@ -15,7 +15,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const source = this.controller.source;
+    const source = this.controller.traced;
     if (!source) {
       this.item.text = '$(circle-slash) Slabscope: not connected';
       this.item.tooltip = 'Run a program with tracing, attach to one, or open a trace';

@@ -1,4 +1,4 @@
-// view-feed.ts — turns the engine's state (a HeapModel at some event, the
+// view-feed.ts — turns the engine's state (a HeapState at some event, the
 // findings, the time index) into the view protocol's messages. Shared by every
 // host of the views: the `slabscope view` server and the VS Code extension.
 
@@ -13,7 +13,7 @@ import {
   type BasePtr,
   type Finding,
   type Handshake,
-  type HeapModel,
+  type HeapState,
   type Layout,
   type ReportFinding,
   type ReportFrame,
@@ -137,7 +137,7 @@ export function timelineMessage(
 }
 
 /** Slots of each slab (by slab start) named by a corruption finding made at or before the model's position. */
-function corruptSlots(model: HeapModel, findings: readonly Finding[]): Map<number, number[]> {
+function corruptSlots(model: HeapState, findings: readonly Finding[]): Map<number, number[]> {
   const marks = new Map<number, number[]>();
   for (const finding of findings) {
     if (finding.severity !== 'error' || finding.event > model.eventCount || !finding.base) continue;
@@ -151,7 +151,7 @@ function corruptSlots(model: HeapModel, findings: readonly Finding[]): Map<numbe
 }
 
 /** The block states of a slab as drawn: the model's, with corrupt blocks marked. */
-function slabStates(model: HeapModel, slab: SlabModel, marked: readonly number[] | undefined): Uint8Array {
+function slabStates(model: HeapState, slab: SlabModel, marked: readonly number[] | undefined): Uint8Array {
   const states = slab.state.slice();
   for (let slot = 0; slot < slab.capacity; slot++)
     if (headerMismatch(model.layout, slab.cls, states[slot]!, slab.header[slot]!)) states[slot] = CORRUPT_STATE;
@@ -178,7 +178,7 @@ export class HeapFeed {
     this.sent.clear();
   }
 
-  heap(model: HeapModel, findings: readonly Finding[], full = false): HeapMessage {
+  heap(model: HeapState, findings: readonly Finding[], full = false): HeapMessage {
     const everything = full || this.sent.size === 0;
     const marks = corruptSlots(model, findings);
     const present: number[] = [];
@@ -251,7 +251,7 @@ function namedCounts(counts: Uint32Array, names: readonly string[]): Record<stri
 }
 
 /** A slab's blocks with header byte and next pointer, for the header-bytes strip. */
-export function slabMessage(model: HeapModel, start: number, findings: readonly Finding[]): SlabMessage | null {
+export function slabMessage(model: HeapState, start: number, findings: readonly Finding[]): SlabMessage | null {
   const at = model.locate(start);
   if (!at || at.slab.start !== start) return null;
   const slab = at.slab;
@@ -294,7 +294,7 @@ const LIST_STATE = {
  * queue, a node that is not free.
  */
 function chainOf(
-  model: HeapModel,
+  model: HeapState,
   name: FreelistChain['name'],
   owner: string,
   tailFirst: readonly BasePtr[],
@@ -353,7 +353,7 @@ function chainOf(
 }
 
 /** A thread's cache for a class, and the slab freelists and remote queues of the slabs of that class it owns. */
-export function freelistMessage(model: HeapModel, thread: number, cls: number, slabLimit = 8): FreelistMessage {
+export function freelistMessage(model: HeapState, thread: number, cls: number, slabLimit = 8): FreelistMessage {
   const chains: FreelistChain[] = [];
   const threadModel = model.threads.get(thread);
   if (threadModel && cls < threadModel.caches.length)
@@ -375,7 +375,7 @@ export function freelistMessage(model: HeapModel, thread: number, cls: number, s
 export type SiteResolver = (pc: number) => Promise<SourceRef | null>;
 
 /** One block as the hover card shows it: addresses, state, header, link, and its last alloc and free with their sources. */
-export async function blockMessage(model: HeapModel, address: number, resolve: SiteResolver): Promise<BlockMessage> {
+export async function blockMessage(model: HeapState, address: number, resolve: SiteResolver): Promise<BlockMessage> {
   const at = model.locate(address);
   if (!at) return { type: 'block', event: model.eventCount, address, block: null };
   const { slab, slot } = at;

@@ -10,7 +10,7 @@ import {
   userFrame,
   type Finding,
   type Handshake,
-  type HeapModel,
+  type HeapState,
   type Symbolizer,
   type SymbolizerOptions,
   type TraceFile,
@@ -35,17 +35,21 @@ export interface ViewSource {
   readonly title: string;
   handshake(): Handshake | null;
   /** the model at the current position */
-  model(): HeapModel | null;
+  model(): HeapState | null;
   /** moves to event n and returns the model there (trace files only) */
-  seek(n: number): HeapModel | null;
+  seek(n: number): HeapState | null;
   eventCount(): number;
   findings(): readonly Finding[];
+  /** grows when a finding already counted changes (a thread's loss grows): news for the views too */
+  findingsRevision(): number;
   times(): readonly [number, number][];
   lost(): readonly [number, number][];
   summary(): TraceSummary | null;
   ended(): boolean;
   /** a damaged trace file: where the damage begins and what was lost, said once (absent or null: whole) */
   damage?(): string | null;
+  /** the status line of a source that is neither a trace nor live (a stopped process): absent, the usual one */
+  status?(): string;
   /** the trace's one symbolizer, shared by everyone who shows or reports on this source */
   symbolizer(): Symbolizer;
   /** stops what the source started (its symbolizer); the trace file itself stays its opener's to close */
@@ -54,7 +58,7 @@ export interface ViewSource {
 
 export class TraceFileSource implements ViewSource {
   readonly live = false;
-  private current: HeapModel | null = null;
+  private current: HeapState | null = null;
   private readonly symbols: TraceSymbols;
   constructor(
     readonly trace: TraceFile,
@@ -66,11 +70,11 @@ export class TraceFileSource implements ViewSource {
   handshake(): Handshake {
     return this.trace.handshake;
   }
-  model(): HeapModel {
+  model(): HeapState {
     this.current ??= this.trace.seek(this.trace.eventCount);
     return this.current;
   }
-  seek(n: number): HeapModel {
+  seek(n: number): HeapState {
     this.current = this.trace.seek(n);
     return this.current;
   }
@@ -79,6 +83,9 @@ export class TraceFileSource implements ViewSource {
   }
   findings(): readonly Finding[] {
     return this.trace.findings;
+  }
+  findingsRevision(): number {
+    return 0;
   }
   times(): readonly [number, number][] {
     return this.trace.index.times;
@@ -122,10 +129,10 @@ export class LiveSource implements ViewSource {
   handshake(): Handshake | null {
     return this.session.model?.handshake ?? null;
   }
-  model(): HeapModel | null {
+  model(): HeapState | null {
     return this.session.model;
   }
-  seek(): HeapModel | null {
+  seek(): HeapState | null {
     return null;
   }
   eventCount(): number {
@@ -133,6 +140,9 @@ export class LiveSource implements ViewSource {
   }
   findings(): readonly Finding[] {
     return this.session.model?.findings.all ?? [];
+  }
+  findingsRevision(): number {
+    return this.session.model?.findings.revision ?? 0;
   }
   times(): readonly [number, number][] {
     return this.session.timeIndex;
@@ -258,8 +268,8 @@ export class ViewHost {
     this.post(this.feed.heap(model, this.source.findings()));
     this.sendLiveTimeline();
     // a thread's loss is one finding whose count grows: a new revision is news too
-    if (this.source.findings().length !== this.findingsSent || model.findings.revision !== this.findingsRevision) {
-      this.findingsRevision = model.findings.revision;
+    if (this.source.findings().length !== this.findingsSent || this.source.findingsRevision() !== this.findingsRevision) {
+      this.findingsRevision = this.source.findingsRevision();
       await this.sendFindings();
     }
     this.sendLiveSelections(model);
@@ -371,7 +381,7 @@ export class ViewHost {
   }
 
   /** The selections, when LIVE_SELECTION_INTERVAL_MS has passed or the program ended, and only those that changed. */
-  private sendLiveSelections(model: HeapModel): void {
+  private sendLiveSelections(model: HeapState): void {
     const now = Date.now();
     if (now - this.selectionsSent < LIVE_SELECTION_INTERVAL_MS && !this.source.ended()) return;
     this.selectionsSent = now;
@@ -379,13 +389,13 @@ export class ViewHost {
   }
 
   /** `onlyChanged`: a live update leaves out a selection's message that is the same as last time */
-  private sendSelections(model: HeapModel, onlyChanged = false): void {
+  private sendSelections(model: HeapState, onlyChanged = false): void {
     const post = (message: HostMessage) => (onlyChanged ? this.postChanged(message) : this.post(message));
     if (this.selectedSlab !== null) this.sendSlab(model, post);
     if (this.selectedFreelist) post(freelistMessage(model, this.selectedFreelist.thread, this.selectedFreelist.cls));
   }
 
-  private sendSlab(model: HeapModel, post = (message: HostMessage) => this.post(message)): void {
+  private sendSlab(model: HeapState, post = (message: HostMessage) => this.post(message)): void {
     const message = this.selectedSlab === null ? null : slabMessage(model, this.selectedSlab, this.source.findings());
     if (message) post(message);
   }
@@ -404,13 +414,15 @@ export class ViewHost {
     const findings = this.source.findings().length;
     const live = this.source.live;
     const ended = this.source.ended();
-    const text = !model
-      ? live
-        ? 'waiting for the program to connect'
-        : 'no handshake in this trace'
-      : live
-        ? `${ended ? 'ended' : 'live'}: ${grouped(events)} events, ${(rate / 1e6).toFixed(2)}M/s, ${lost} lost, ${findings} findings`
-        : `${grouped(events)} events, ${lost} lost, ${findings} findings${damageNote(this.source)}`;
+    const text = this.source.status
+      ? this.source.status()
+      : !model
+        ? live
+          ? 'waiting for the program to connect'
+          : 'no handshake in this trace'
+        : live
+          ? `${ended ? 'ended' : 'live'}: ${grouped(events)} events, ${(rate / 1e6).toFixed(2)}M/s, ${lost} lost, ${findings} findings`
+          : `${grouped(events)} events, ${lost} lost, ${findings} findings${damageNote(this.source)}`;
     this.post({ type: 'status', live, ended, events, eventsPerSecond: rate, lost, findings, text });
     // every update ends with its status: the view says "applied" once it has taken it in
     if (live && !ended) this.unappliedSince = now;

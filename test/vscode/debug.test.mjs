@@ -4,7 +4,7 @@
 // Heap view in Run and Debug lists its thread cache in chain order up to the link
 // the program overwrote after free; that link is a Problem on the stop's line;
 // the frame's pointers are labelled on their lines; "Show in Heap" on a pointer
-// variable selects its block; choosing another frame
+// variable selects its block; the heap panel shows the same stopped heap; choosing another frame
 // reads the heap again; each read's requests, bytes and ms are in the Slabscope log.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } fro
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { markerLine } from '../webview/browser.mjs';
-import { artifacts, root, startCodeServer } from './helpers.mjs';
+import { artifacts, palette, root, startCodeServer } from './helpers.mjs';
 
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `vscode-debug-${name}.png`) });
 const nativeDir = join(root, 'native');
@@ -201,6 +201,21 @@ test(
       if (name === 'kept') assert.match(await selected.innerText(), /C4 · unknown · slab 0x[0-9a-f]+ slot 8/);
     }
     await shot(page, '3-show-in-heap');
+
+    // the heap panel shows the stopped heap, as it shows a trace: the stop, its finding, the chain up to the bad link
+    await palette(page, 'Slabscope: Show Heap');
+    const panel = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await panel.locator('body[data-ready="true"]').waitFor({ timeout: 60000 });
+    await panel.locator('.status', { hasText: `stopped at show_target.c:${line} in look: the heap read from memory, 1 finding` }).waitFor();
+    const listed = panel.locator('.findings-list li[data-kind="next-corrupt"]');
+    assert.equal(await listed.count(), 1);
+    await listed.click();
+    await panel.locator('#tab-freelists').click();
+    const bad = panel.locator('section.chain[data-list="thread cache"] g.node.error');
+    await bad.first().waitFor({ timeout: 30000 });
+    assert.equal(await bad.count(), 1);
+    assert.equal(await bad.getAttribute('data-base'), base(held.overwritten));
+    await shot(page, '3b-heap-panel');
 
     // each read is in the log with its cost; picking main's frame reads again
     const reads = () =>

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { artifacts, launch, markerLine, root } from '../webview/browser.mjs';
+import { palette, pick } from './helpers.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'slabscope-vscode-'));
 // In CI every run installs code-server from the registry into a new cache, deleted
@@ -134,36 +135,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
   if (freshCache) rmSync(freshCache, { recursive: true, force: true, maxRetries: 5 });
 });
-
-/** Runs a command through the palette, as a user does; retries while the extension host is still registering it. */
-async function palette(page, title, timeout = 120000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill('>');
-    await page.keyboard.type(title);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ timeout: 5000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch (error) {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw error;
-    }
-  }
-}
-
-async function pick(page, text) {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill('');
-  await page.keyboard.type(text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
 
 test(
   'in VS Code: build, run the double-free demo, the finding in Problems and Findings, its line, the trace editor',
