@@ -1,7 +1,7 @@
 // gdb-adapter.ts — the gdb debug adapter (gdb-session.ts, on cdt-gdb-adapter, which
 // drives the machine's gdb over MI) run in this process and talked to as a DAP peer: requests go in
 // through handleMessage, responses and events come back through onDidSendMessage.
-import { SlabscopeGdbSession } from './gdb-session';
+import { SlabscopeGdbSession, type StopHook } from './gdb-session';
 import type { DapRequest } from './dap-port';
 
 export interface DapEvent {
@@ -40,6 +40,11 @@ export class GdbAdapter {
       this.pending.set(seq, { command, resolve, reject });
       this.session.handleMessage({ seq, type: 'request', command, arguments: args } as never);
     });
+
+  /** Runs `hook` at each stop, over gdb/MI, before the `stopped` event is sent. */
+  onStop(hook: StopHook): void {
+    this.session.onStop(hook);
+  }
 
   onEvent(listener: (event: DapEvent) => void): void {
     this.listeners.push(listener);

@@ -5,6 +5,7 @@ export * from './heap-reader';
 export * from './heap-image';
 export * from './heap-json';
 export * from './dap-port';
+export * from './mi-port';
 export * from './stop';
 export * from './gdb-adapter';
 export * from './heap-state';

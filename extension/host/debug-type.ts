@@ -1,12 +1,14 @@
 // debug-type.ts — the slabscope-gdb debug type: cdt-gdb-adapter's gdb session
 // (extension/debug/gdb-session.ts) run in the extension host as an inline adapter,
-// its `preload` resolved to the build it names. The adapter's code loads on first use.
+// its `preload` resolved to the build it names, its heap read at each stop before the
+// stop is reported (StoppedHeaps.prereadAt). The adapter's code loads on first use.
 import * as vscode from 'vscode';
 import { preloadCommands, preloadLibrary } from '../debug/launch-config';
 import type { SlabscopeContext } from './context';
+import type { StoppedHeaps } from './stopped-heap';
 import { DEBUG_TYPE } from './ids';
 
-export function registerDebugType(ctx: SlabscopeContext): void {
+export function registerDebugType(ctx: SlabscopeContext, heaps: StoppedHeaps): void {
   ctx.push(
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
       resolveDebugConfiguration(folder, config) {
@@ -19,9 +21,11 @@ export function registerDebugType(ctx: SlabscopeContext): void {
       },
     }),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
-      async createDebugAdapterDescriptor() {
+      async createDebugAdapterDescriptor(session) {
         const { SlabscopeGdbSession } = await import('../debug/gdb-session');
-        return new vscode.DebugAdapterInlineImplementation(new SlabscopeGdbSession() as unknown as vscode.DebugAdapter);
+        const adapter = new SlabscopeGdbSession();
+        adapter.onStop((port, stop) => heaps.prereadAt(session, port, stop));
+        return new vscode.DebugAdapterInlineImplementation(adapter as unknown as vscode.DebugAdapter);
       },
     }),
   );

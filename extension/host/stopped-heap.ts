@@ -3,16 +3,21 @@
 // cdt-gdb, Native Debug): a tracker on every type sees each `stopped`, and the
 // heap is read through that session's own DAP requests (extension/debug's reader,
 // the same as the inline adapter's), again when the user picks another thread or
-// frame. Each read's requests, bytes and milliseconds go to the Slabscope log.
+// frame. A slabscope-gdb session (our own adapter) hands the heap over itself,
+// read over gdb/MI before its `stopped` event goes out (`prereadAt`): no DAP
+// round trips, and no queue behind the editor's requests at the stop. Each
+// read's requests, bytes and milliseconds go to the Slabscope log.
 import * as vscode from 'vscode';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { HeapReadError, readHeap } from '../debug/heap-reader';
-import { heapImage, type HeapImage } from '../debug/heap-image';
+import { HeapReadError, readHeap, type HeapMemory } from '../debug/heap-reader';
+import { heapImage, type HeapImage, type StopLocation } from '../debug/heap-image';
 import { heapStateOf } from '../debug/heap-state';
 import { DapMemoryPort, type DapRequest } from '../debug/dap-port';
 import { listsOf } from '../debug/pointer-label';
 import { stopContext } from '../debug/stop';
+import type { GdbStop } from '../debug/gdb-session';
+import type { MemoryPort } from '../debug/memory-port';
 import { layoutsOf, type LayoutStructs } from '../debug/structs';
 import { ensureNativeBuilt } from '../record';
 import type { HeapState } from '../core';
@@ -21,7 +26,8 @@ import type { HeapState } from '../core';
 export interface StoppedHeap {
   readonly session: vscode.DebugSession;
   readonly threadId: number;
-  readonly frameId: number;
+  /** the frame read in; null for a heap read at the stop itself, before the editor had frames */
+  readonly frameId: number | null;
   readonly image: HeapImage;
   readonly state: HeapState;
   /** where each free block is listed, by BASE */
@@ -62,6 +68,8 @@ export class StoppedHeaps implements vscode.Disposable {
   >();
   /** per session: the thread its last stop named, until the editor has focused it */
   private readonly stopThread = new Map<string, number>();
+  /** per session: the thread of a stop whose heap its adapter already handed over */
+  private readonly preread = new Map<string, number>();
   /** sessions that have no debug root: asked once, then left alone */
   private readonly without = new Set<string>();
 
@@ -82,6 +90,9 @@ export class StoppedHeaps implements vscode.Disposable {
   /** A `stopped` event of `session` (from its tracker). */
   stopped(session: vscode.DebugSession, threadId: number | undefined): void {
     if (threadId !== undefined) this.stopThread.set(session.id, threadId);
+    const handed = this.preread.get(session.id);
+    this.preread.delete(session.id);
+    if (handed !== undefined && (threadId === undefined || handed === threadId)) return;
     this.schedule(session, threadId, undefined, performance.now());
   }
 
@@ -107,6 +118,7 @@ export class StoppedHeaps implements vscode.Disposable {
   left(session: vscode.DebugSession, ended: boolean): void {
     if (ended) {
       this.stopThread.delete(session.id);
+      this.preread.delete(session.id);
       this.without.delete(session.id);
       this.reading.delete(session.id);
     }
@@ -155,6 +167,23 @@ export class StoppedHeaps implements vscode.Disposable {
     return this.layouts;
   }
 
+  /** A slabscope-gdb stop, before its `stopped` event: the heap read over gdb/MI through `port`. */
+  async prereadAt(session: vscode.DebugSession, port: MemoryPort, stop: GdbStop): Promise<void> {
+    if (this.without.has(session.id)) return;
+    try {
+      const memory = await readHeap(port, this.layoutsFor(session));
+      this.publish(session, stop.threadId, null, memory, stop.stoppedAt, {
+        requests: memory.reads.requests,
+        since: stop.since,
+        how: 'gdb/MI at the stop',
+      });
+      this.preread.set(session.id, stop.threadId);
+    } catch (error) {
+      // said once here; the stop's tracker then tries DAP, which says what it finds
+      this.log.appendLine(`heap of ${session.name} not read at gdb's stop: ${(error as Error).message}; reading through DAP`);
+    }
+  }
+
   private async read(
     session: vscode.DebugSession,
     threadId: number | undefined,
@@ -167,29 +196,7 @@ export class StoppedHeaps implements vscode.Disposable {
       const context = await stopContext(request, thread);
       const port = new DapMemoryPort(request, { frameId: frameId ?? context.frameId, expressionPrefix: expressionPrefix(session.type) });
       const memory = await readHeap(port, this.layoutsFor(session));
-      const image = heapImage(memory, context.stoppedAt);
-      const state = heapStateOf(image, memory, typeof session.configuration.program === 'string' ? session.configuration.program : '');
-      const heap: StoppedHeap = {
-        session,
-        threadId: thread,
-        frameId: frameId ?? context.frameId,
-        image,
-        state,
-        lists: listsOf(image),
-        cost: { requests: count(), memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
-      };
-      this.current = heap;
-      this.problem = null;
-      this.changed.fire(heap);
-      const nodes =
-        image.threads.reduce((n, t) => n + t.caches.reduce((m, c) => m + c.nodes.length, 0), 0) +
-        image.slabs.reduce((n, s) => n + s.freelist.nodes.length + s.remote.nodes.length, 0);
-      const where = context.stoppedAt.file ? `${context.stoppedAt.file}:${context.stoppedAt.line ?? '?'}` : 'an unknown place';
-      this.log.appendLine(
-        `heap of ${session.name} (${session.type}) stopped at ${where}: ${heap.cost.requests} DAP requests (${heap.cost.memoryReads} of them memory: the root's address and reads), ` +
-          `${heap.cost.bytes.toLocaleString('en-US')} bytes, ${heap.cost.ms.toFixed(1)} ms from the stop to the heap handed to the views; ${image.slabs.length} slabs, ${image.threads.length} threads, ${nodes} freelist nodes, ${image.findings.length} findings`,
-      );
-      for (const warning of image.warnings) this.log.appendLine(`  warning: ${warning}`);
+      this.publish(session, thread, frameId ?? context.frameId, memory, context.stoppedAt, { requests: count(), since, how: 'DAP' });
     } catch (error) {
       const message = (error as Error).message;
       if (error instanceof HeapReadError && /no slabscope_debug_root/.test(message) && session.type !== 'slabscope-gdb') {
@@ -203,6 +210,41 @@ export class StoppedHeaps implements vscode.Disposable {
       this.problem = message;
       this.changed.fire(null);
     }
+  }
+
+  /** Validates what was read, makes the engine's state of it, and hands it to the views; logs its cost. */
+  private publish(
+    session: vscode.DebugSession,
+    threadId: number,
+    frameId: number | null,
+    memory: HeapMemory,
+    stoppedAt: StopLocation,
+    read: { requests: number; since: number; how: string },
+  ): void {
+    const image = heapImage(memory, stoppedAt);
+    const state = heapStateOf(image, memory, typeof session.configuration.program === 'string' ? session.configuration.program : '');
+    const heap: StoppedHeap = {
+      session,
+      threadId,
+      frameId,
+      image,
+      state,
+      lists: listsOf(image),
+      cost: { requests: read.requests, memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: 0 },
+    };
+    this.current = heap;
+    this.problem = null;
+    this.changed.fire(heap);
+    heap.cost.ms = performance.now() - read.since;
+    const nodes =
+      image.threads.reduce((n, t) => n + t.caches.reduce((m, c) => m + c.nodes.length, 0), 0) +
+      image.slabs.reduce((n, s) => n + s.freelist.nodes.length + s.remote.nodes.length, 0);
+    const where = stoppedAt.file ? `${stoppedAt.file}:${stoppedAt.line ?? '?'}` : 'an unknown place';
+    this.log.appendLine(
+      `heap of ${session.name} (${session.type}) stopped at ${where}, read by ${read.how}: ${heap.cost.requests} requests (${heap.cost.memoryReads} of them memory: the root's address and reads), ` +
+        `${heap.cost.bytes.toLocaleString('en-US')} bytes, ${heap.cost.ms.toFixed(1)} ms from the stop to the views updated; ${image.slabs.length} slabs, ${image.threads.length} threads, ${nodes} freelist nodes, ${image.findings.length} findings`,
+    );
+    for (const warning of image.warnings) this.log.appendLine(`  warning: ${warning}`);
   }
 
   private async firstThread(request: DapRequest): Promise<number> {

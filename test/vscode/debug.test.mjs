@@ -220,12 +220,15 @@ test(
     // each read is in the log with its cost; picking main's frame reads again
     const reads = () =>
       slabscopeLog().match(
-        /heap of show_target \(slabscope-gdb\) stopped at .*show_target\.c:\d+: \d+ DAP requests \(\d+ of them memory.*\), [\d,]+ bytes, [\d.]+ ms/g,
+        /heap of show_target \(slabscope-gdb\) stopped at .*show_target\.c:\d+, read by (gdb\/MI at the stop|DAP): \d+ requests \(\d+ of them memory.*\), [\d,]+ bytes, [\d.]+ ms/g,
       ) ?? [];
     const before = (await until('the first read in the log', () => reads().length && reads())).length;
     assert.equal(before, 1, 'one read for the stop (the editor focusing its top frame is no second)');
+    // slabscope-gdb reads at gdb's stop, before the editor's requests; another frame is read through DAP
+    assert.match(reads()[0], /read by gdb\/MI at the stop/);
     await page.locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ }).first().click();
     await until('a read after the frame change', () => reads().length > before);
+    assert.match(reads().at(-1), /read by DAP/);
     for (const read of reads()) t.diagnostic(read);
     await shot(page, '4-frame');
     await page.keyboard.press('Shift+F5');
