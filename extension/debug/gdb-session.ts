@@ -6,7 +6,7 @@
 // before the `stopped` event goes out, so the editor's own requests do not queue
 // in gdb ahead of the read. Imported from dist/desktop, not the package root,
 // which loads serialport.
-import { StoppedEvent } from '@vscode/debugadapter';
+import { StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import { GDBDebugSession } from 'cdt-gdb-adapter/dist/desktop/GDBDebugSession';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { StopLocation } from './heap-image';
@@ -64,6 +64,22 @@ export class SlabscopeGdbSession extends GDBDebugSession {
     if (!this.coreFile) return super.configurationDoneRequest(response, args);
     this.sendResponse(response);
     this.sendEvent(new StoppedEvent('core file', 1) as DebugProtocol.StoppedEvent);
+  }
+
+  /**
+   * Stop in the editor. GDBDebugSession says it supports `terminate` but leaves it to the base
+   * class, which only answers: the editor then waits for a `terminated` that never comes, and
+   * only a second Stop (a disconnect) ends the session. Here gdb quits (killing a process it
+   * started, leaving one it attached to) and the session says it ended.
+   */
+  protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
+    this.sendResponse(response);
+    try {
+      await this.gdb?.sendGDBExit();
+    } catch {
+      // gdb already gone: the session has ended all the same
+    }
+    this.sendEvent(new TerminatedEvent() as DebugProtocol.TerminatedEvent);
   }
 
   protected override handleGDBStopped(result: { frame?: MiFrame }): void {

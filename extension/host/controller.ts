@@ -15,7 +15,7 @@ import {
   type ReportFinding,
   type SymbolizerOptions,
 } from '../core';
-import { LiveSource, TraceFileSource, type ViewSource } from '../protocol';
+import { LiveSource, TraceFileSource, type StoppedSource, type ViewSource } from '../protocol';
 import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../record';
 import type { LiveSessions, SessionScope } from './context';
 import type { Settings } from './settings';
@@ -42,7 +42,7 @@ export class Controller implements vscode.Disposable {
   /** the trace being looked at: a file, or the live program followed */
   private tracedSource: ViewSource | null = null;
   /** a debug session's stopped heap, shown over the traced one until the process runs on */
-  private stoppedSource: ViewSource | null = null;
+  private stoppedSource: StoppedSource | null = null;
   /** the findings of the traced source with their sources and stacks (a stop's findings have their own Problems) */
   reported: ReportFinding[] = [];
   private reportedFor = -1;
@@ -86,6 +86,11 @@ export class Controller implements vscode.Disposable {
   /** Turns to `source`; the one before, made here, is closed (its symbolizer stops). */
   setSource(source: ViewSource | null): void {
     if (this.tracedSource !== source) this.tracedSource?.close();
+    // a heap kept from a stop the process has run on from gives way to the new trace
+    if (this.stoppedSource?.stale) {
+      this.stoppedSource.close();
+      this.stoppedSource = null;
+    }
     this.tracedSource = source;
     this.reported = [];
     this.reportedFor = -1;
@@ -93,9 +98,17 @@ export class Controller implements vscode.Disposable {
     void this.report();
   }
 
-  /** Shows a stopped process's heap over the trace, or (null) turns back to the trace; the one before is closed. */
-  showStopped(source: ViewSource | null): void {
+  /**
+   * Shows a stopped process's heap over the trace, or (null) turns back to the trace; the one before is
+   * closed. With no trace to turn back to, the last stop's heap stays in view, said to be the last stop's.
+   */
+  showStopped(source: StoppedSource | null): void {
     if (this.stoppedSource === source) return;
+    if (!source && !this.tracedSource && this.stoppedSource) {
+      this.stoppedSource.ranOn();
+      this.changed.fire('tick');
+      return;
+    }
     this.stoppedSource?.close();
     this.stoppedSource = source;
     this.changed.fire('source');

@@ -37,5 +37,8 @@ test('terminate ends the session and the program it launched', async () => {
     assert.ok(!alive(), 'the program ended with the session');
   } finally {
     adapter.dispose();
+    // a session that did not end leaves gdb and the program behind: they must not hold the test open
+    spawnSync('pkill', ['-f', program]);
+    spawnSync('pkill', ['-P', String(process.pid), 'gdb']);
   }
 });

@@ -231,6 +231,10 @@ test(
     assert.match(reads().at(-1), /read by DAP/);
     for (const read of reads()) t.diagnostic(read);
     await shot(page, '4-frame');
-    await page.keyboard.press('Shift+F5');
+    await palette(page, 'Debug: Stop');
+    // with no trace to turn back to, the panel keeps the last stop's heap and says it is that stop's
+    await panel
+      .locator('.status', { hasText: /ran on from show_target\.c:\d+ in look: the heap as memory held it at that stop, 1 finding/ })
+      .waitFor();
   },
 );
