@@ -15,6 +15,8 @@ import {
   type UserPtr,
 } from '../core';
 import { hexAddress, type ReadStats } from './memory-port';
+import { checkWords } from './check-words';
+import { remoteCountMismatches } from './remote-count';
 import type { HeapMemory, SlabMemory } from './heap-reader';
 
 export const CHAIN_ENDS = ['null', 'cycle', 'corrupt', 'out-of-slab', 'wrong-class', 'sentinel', 'unreadable'] as const;
@@ -67,12 +69,6 @@ export interface HeapImage {
 }
 
 const MAX_POINTER = 1n << 47n;
-const U64 = (1n << 64n) - 1n;
-
-/** The check word of a free block at `base` linking to `next` (native/src/layout.h ss_check_word_value). */
-function checkWordOf(base: bigint, next: bigint, key: bigint): bigint {
-  return ((((next ^ key) * 0x9e3779b97f4a7c15n) & U64) ^ base) & U64;
-}
 
 type ChainKind = 'cache' | 'freelist' | 'remote';
 
@@ -105,52 +101,8 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
   // the reader keeps only slabs of the layout's classes, and cache heads one per class: a rule's class is the layout's
   for (const slab of memory.slabs) carvedOf[slab.cls]! += slab.carved;
 
-  const linkAt = (slab: SlabMemory, offset: number): bigint | null =>
-    offset + 8 <= slab.blocks.length
-      ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true)
-      : null;
-  // The check build keeps a keyed copy of each free block's link beside it: where the words match, a block
-  // a chain reaches whose word does not is in use. A release build writes none (none match).
-  const key = memory.checkKey;
-  const { checkWordOffset, checkWordMinClass } = memory.structs;
-  const claimed = key === null ? 0n : checkWordOf(0n, 1n, key);
-  const wordAt = (slab: SlabMemory, offset: number): bigint | null => linkAt(slab, offset + checkWordOffset);
-  /** 'free' where the block's check word matches its link (or a remote free's claim), 'in-use' where it says live, else 'rewritten' */
-  const wordSays = (slab: SlabMemory, offset: number): 'free' | 'in-use' | 'rewritten' => {
-    const word = wordAt(slab, offset),
-      link = linkAt(slab, offset + layout.classes[slab.cls]!.nextOffset);
-    if (word === null || link === null || key === null) return 'free';
-    const base = BigInt(slab.start + offset);
-    if (word === checkWordOf(base, link, key) || word === (claimed ^ base)) return 'free';
-    return word === 0n ? 'in-use' : 'rewritten'; // 0: SS_CHECK_WORD_LIVE, written when a block is handed out
-  };
-  let checkWords = false;
-  if (key !== null && checkWordOffset >= 0)
-    search: for (const slab of memory.slabs) {
-      if (slab.cls < checkWordMinClass) continue;
-      const { stride, nextOffset } = layout.classes[slab.cls]!;
-      for (const head of [slab.freelist, slab.remoteHead]) {
-        const offset = Number(head) - slab.start;
-        if (head === 0n || offset < 0 || offset % stride !== 0 || offset + stride > slab.blocks.length) continue;
-        const link = linkAt(slab, offset + nextOffset),
-          word = wordAt(slab, offset);
-        if (link !== null && word !== null && word === checkWordOf(head, link, key)) {
-          checkWords = true;
-          break search;
-        }
-      }
-    }
-  if (key !== null && checkWordOffset >= 0 && !checkWords)
-    for (const thread of memory.threads)
-      thread.heads.forEach((head, cls) => {
-        if (checkWords || head === 0n || cls < checkWordMinClass) return;
-        const slab = slabByStart.get(Number(head) - (Number(head) % layout.slabSize));
-        if (!slab || slab.cls !== cls) return;
-        const offset = Number(head) - slab.start;
-        const link = linkAt(slab, offset + layout.classes[cls]!.nextOffset),
-          word = wordAt(slab, offset);
-        if (link !== null && word !== null && word === checkWordOf(head, link, key)) checkWords = true;
-      });
+  const words = checkWords(memory, slabByStart);
+  const { linkAt } = words;
 
   const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: BasePtr, cls: number, sentence: string) => {
     findings.push({
@@ -186,14 +138,15 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     for (;;) {
       if (link === 0n) return { nodes, end: 'null' };
       if (sentinel !== null && link === sentinel) {
-        if (rule.kind === 'remote') return { nodes, end: 'null' };
+        // the sentinel ends a remote queue's last block; an empty queue's head is 0
+        if (rule.kind === 'remote' && nodes.length > 0) return { nodes, end: 'null' };
         report(
           'sentinel-leak',
           rule,
           link,
           fromBase,
           rule.cls,
-          `${rule.name}: ${from} holds the remote queue's sentinel ${hexAddress(link)}`,
+          `${rule.name}: ${from} holds the remote queue's sentinel ${hexAddress(link)}${rule.kind === 'remote' ? ', which only ever ends its last block (an empty queue is 0)' : ''}`,
         );
         return { nodes, end: 'sentinel' };
       }
@@ -219,6 +172,11 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         );
         return { nodes, end: 'out-of-slab' };
       }
+      // the class first: a block of another class is in another slab too, and its class is what is wrong
+      if (slab.cls !== rule.cls) {
+        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, a block of C${slab.cls} in a C${rule.cls} freelist`);
+        return { nodes, end: 'wrong-class' };
+      }
       if (rule.slab && slab !== rule.slab) {
         report(
           'next-out-of-slab',
@@ -229,10 +187,6 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
           `${say}, out of its slab ${hexAddress(rule.slab.start)} into slab ${hexAddress(slab.start)}`,
         );
         return { nodes, end: 'out-of-slab' };
-      }
-      if (slab.cls !== rule.cls) {
-        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, a block of C${slab.cls} in a C${rule.cls} freelist`);
-        return { nodes, end: 'wrong-class' };
       }
       const offset = address - slab.start;
       const slot = Math.floor(offset / stride);
@@ -294,7 +248,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
         return { nodes, end: 'cycle' };
       }
       if (slot * stride + nextOffset + 8 > slab.blocks.length) return { nodes, end: 'unreadable' };
-      const word = checkWords && rule.cls >= checkWordMinClass ? wordSays(slab, offset) : 'free';
+      const word = words.says(slab, offset);
       if (word === 'in-use') {
         report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, a block in use (its check word says so)`);
         return { nodes, end: 'corrupt' };
@@ -382,6 +336,20 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       remote,
     };
   });
+
+  for (const { slab, held, used, cached, live } of remoteCountMismatches(memory, words, threads, slabs)) {
+    const { remote } = slabs[memory.slabs.indexOf(slab)]!;
+    const last = remote.nodes.at(-1)?.base ?? NO_BASE;
+    const name = `the remote queue of slab ${hexAddress(slab.start)}`;
+    report(
+      'count-mismatch',
+      { kind: 'remote', cls: slab.cls, slab, thread: slab.owner, name },
+      slab.remoteHead,
+      last,
+      slab.cls,
+      `${name} holds ${held} blocks; used ${used}, less ${cached} in caches and ${live} in use, says ${used - cached - live}${last === NO_BASE ? '' : ` (it ends at the block at ${hexAddress(last)})`}`,
+    );
+  }
 
   // a walk that went round a loop more than once met the same bad header again: one finding each
   const said = new Set<string>();

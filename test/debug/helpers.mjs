@@ -38,6 +38,7 @@ export function buildTarget(layout, mode) {
       '-o',
       out,
       'test/debug/heap_target.c',
+      'test/debug/heap_corrupt.c',
       `build/${layout}/${mode}/libslabscope.a`,
       '-pthread',
       '-ldl',
@@ -91,13 +92,13 @@ export async function stopAtCheckpoint(program, args, coreFile) {
   return { client, request, threadId: event.body.threadId, close };
 }
 
-/** What the program wrote about itself: threads' frees, their caches and every slab as its own C walks them. */
+/** What the program wrote about itself: threads' frees, their caches, every slab as its own C walks them, and the chains it broke. */
 export function expectations(path) {
   const { layout, mode, events } = JSON.parse(readFileSync(path, 'utf8'));
   const frees = events.filter((event) => event.freed);
   const caches = events.filter((event) => event.cache !== undefined);
   const slabs = events.find((event) => event.slabs).slabs;
-  const corrupt = events.find((event) => event.corrupt)?.corrupt ?? null;
+  const corrupt = events.filter((event) => event.corrupt).map((event) => event.corrupt);
   return { layout, mode, frees, caches, slabs, corrupt };
 }
 
