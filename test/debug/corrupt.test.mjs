@@ -3,7 +3,7 @@
 // chains of three kinds before its checkpoint — a worker's C4 thread cache, its C6
 // slab's freelist, its C4 slab's remote queue (a cross-thread free's pending
 // list) — several at one stop, and says which block it broke in each. In both
-// layouts, release and check builds; and a core file of a stop says the same.
+// layouts, on the release, check and trace builds; and a core file of a stop says the same.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ before(() => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-// corruption → the finding it must give, and how the chain's walk ends; `only`: the build that can tell it
+// corruption → the finding it must give, and how the chain's walk ends; 'checked': only a build with check words tells it
 const KINDS = {
   cycle: ['freelist-cycle', 'cycle'],
   'out-of-slab': ['next-out-of-slab', 'out-of-slab'],
@@ -27,7 +27,7 @@ const KINDS = {
   header: ['header-corrupt', 'null'],
   count: ['count-mismatch', 'null'],
   // a block the program holds: told apart by the check build's check words only
-  allocated: ['next-corrupt', 'corrupt', 'check'],
+  allocated: ['next-corrupt', 'corrupt', 'checked'],
 };
 const CHAINS = {
   cache: ['cycle', 'out-of-slab', 'wrong-class', 'non-slot', 'sentinel', 'header', 'count', 'allocated'],
@@ -37,10 +37,12 @@ const CHAINS = {
   remote: ['cycle', 'out-of-slab', 'other-slab', 'wrong-class', 'non-slot', 'sentinel', 'header', 'allocated'],
 };
 const WORKERS = 3;
+/** the check and trace builds write check words: a free block's keyed link */
+const checked = (mode) => mode !== 'release';
 
 /** The stops for one build: each breaks up to one chain of each kind per worker. */
 function stopsFor(mode) {
-  const applicable = (kinds) => kinds.filter((kind) => !KINDS[kind][2] || KINDS[kind][2] === mode);
+  const applicable = (kinds) => kinds.filter((kind) => !KINDS[kind][2] || checked(mode));
   const lists = Object.fromEntries(Object.entries(CHAINS).map(([chain, kinds]) => [chain, applicable(kinds)]));
   const count = Math.ceil(Math.max(...Object.values(lists).map((kinds) => kinds.length)) / WORKERS);
   const stops = Array.from({ length: count }, (_, stop) =>
@@ -48,7 +50,7 @@ function stopsFor(mode) {
       kinds.slice(stop * WORKERS, (stop + 1) * WORKERS).map((kind, worker) => `${chain}:${kind}:${worker}`),
     ),
   );
-  if (mode === 'check') stops.push(['remote:count:1', 'freelist:header:2']);
+  if (checked(mode)) stops.push(['remote:count:1', 'freelist:header:2']);
   return stops;
 }
 
@@ -76,7 +78,7 @@ function checkStop(image, corrupts, mode, label) {
     const mine = image.findings.filter((f) => f.message.startsWith(`${name}:`) || f.message.startsWith(`${name} `));
     mine.forEach((f) => attributed.add(f));
     // the check build's check word also shows a link rewritten after free, at the block rewritten
-    const rewrote = mode === 'check' && corrupt.linkWritten;
+    const rewrote = checked(mode) && corrupt.linkWritten;
     const rewritten = mine.filter((f) => /written after it was freed/.test(f.message));
     assert.equal(rewritten.length, rewrote ? 1 : 0, `${what}: a rewritten link said where the check word shows it:\n  ${said}`);
     if (rewrote) assert.equal(debug.hexAddress(rewritten[0].base), corrupt.block);
@@ -104,7 +106,7 @@ function checkStop(image, corrupts, mode, label) {
 const sameFindings = (image) => image.findings.map((f) => [f.kind, f.ptr, f.base, f.cls, f.thread, f.message]);
 
 for (const layout of ['hakmem', 'aligned'])
-  for (const mode of ['release', 'check'])
+  for (const mode of ['release', 'check', 'trace'])
     test(`each corruption of a thread cache, slab freelist and remote queue is named at its block (${layout}, ${mode})`, async () => {
       const program = buildTarget(layout, mode);
       const stops = stopsFor(mode);

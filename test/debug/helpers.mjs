@@ -21,7 +21,7 @@ export function buildNative() {
   return debug.layoutsOf(readFileSync(join(nativeDir, 'build', 'layout.json'), 'utf8'));
 }
 
-/** heap_target linked with build/<layout>/<mode>/libslabscope.a. */
+/** heap_target linked with build/<layout>/<mode>/libslabscope.a (mode: release, check or trace), compiled with its switches. */
 export function buildTarget(layout, mode) {
   const out = join(work, `heap_target_${layout}_${mode}`);
   const cc = spawnSync(
@@ -35,6 +35,7 @@ export function buildTarget(layout, mode) {
       '-Isrc',
       `-DSS_LAYOUT_${layout.toUpperCase()}=1`,
       `-DSS_CHECK=${mode === 'release' ? 0 : 1}`,
+      `-DSS_TRACE=${mode === 'trace' ? 1 : 0}`,
       '-o',
       out,
       'test/debug/heap_target.c',
