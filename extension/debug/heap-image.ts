@@ -136,7 +136,19 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       steps = 0;
     let shared = false;
     for (;;) {
-      if (link === 0n) return { nodes, end: 'null' };
+      if (link === 0n) {
+        if (rule.kind !== 'remote' || nodes.length === 0) return { nodes, end: 'null' };
+        // a pending block's link is the next one or the sentinel: the owner's drain walks to the sentinel
+        report(
+          'next-corrupt',
+          rule,
+          link,
+          fromBase,
+          rule.cls,
+          `${rule.name}: its last block, at ${hexAddress(fromBase)}, links to 0, not the sentinel`,
+        );
+        return { nodes, end: 'corrupt' };
+      }
       if (sentinel !== null && link === sentinel) {
         // the sentinel ends a remote queue's last block; an empty queue's head is 0
         if (rule.kind === 'remote' && nodes.length > 0) return { nodes, end: 'null' };

@@ -26,6 +26,7 @@ const KINDS = {
   sentinel: ['sentinel-leak', 'sentinel'],
   header: ['header-corrupt', 'null'],
   count: ['count-mismatch', 'null'],
+  'null-end': ['next-corrupt', 'corrupt'], // a remote queue's last block links to 0, not to the sentinel
   // a block the program holds: told apart by the check build's check words only
   allocated: ['next-corrupt', 'corrupt', 'checked'],
 };
@@ -34,7 +35,7 @@ const CHAINS = {
   freelist: ['cycle', 'out-of-slab', 'other-slab', 'wrong-class', 'non-slot', 'sentinel', 'header', 'count', 'allocated'],
   // a remote queue keeps no count: its length is checked against used less the cached and in-use blocks, which
   // only the check words tell (and only while every other C4 chain is whole: its own stop)
-  remote: ['cycle', 'out-of-slab', 'other-slab', 'wrong-class', 'non-slot', 'sentinel', 'header', 'allocated'],
+  remote: ['cycle', 'out-of-slab', 'other-slab', 'wrong-class', 'non-slot', 'sentinel', 'null-end', 'header', 'allocated'],
 };
 const WORKERS = 3;
 /** the check and trace builds write check words: a free block's keyed link */

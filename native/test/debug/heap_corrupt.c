@@ -3,6 +3,7 @@
  * what a buggy allocator or program leaves behind; it is written with plain
  * stores (ss_next_write, never ss_link), so the check build's check word still
  * holds the link the allocator wrote. Says on `out`, as JSON, which block it broke. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ void heap_corrupt(FILE *out, const struct heap_chain *chain, const char *kind) {
     }
     void *target = NULL;
     char *broken = n1;
+    bool write = false; /* a link is written even where its target is 0 */
     bool remote = !strcmp(chain->name, "remote");
     if (!strcmp(kind, "cycle")) {
         broken = n2;
@@ -40,7 +42,10 @@ void heap_corrupt(FILE *out, const struct heap_chain *chain, const char *kind) {
         target = (void *)SLABSCOPE_REMOTE_SENTINEL;
     else if (!strcmp(kind, "header"))
         n1[SS_HEADER_OFFSET] = 0x11;
-    else if (!strcmp(kind, "count") && remote) /* the queue ends early: the blocks after n1 are pending in no chain */
+    else if (!strcmp(kind, "null-end") && remote) { /* the last block links to 0: the owner's drain would follow it */
+        for (int n = 0; n < 1 << 16 && link_of(cls, broken) != (void *)SLABSCOPE_REMOTE_SENTINEL; n++) broken = link_of(cls, broken);
+        write = true;
+    } else if (!strcmp(kind, "count") && remote) /* the queue ends early: the blocks after n1 are pending in no chain */
         target = (void *)SLABSCOPE_REMOTE_SENTINEL;
     else if (!strcmp(kind, "count")) {
         *chain->count_at += 2;
@@ -51,9 +56,10 @@ void heap_corrupt(FILE *out, const struct heap_chain *chain, const char *kind) {
         fprintf(stderr, "unknown corruption %s\n", kind);
         exit(2);
     }
-    if (target) ss_next_write(cls, broken, target);
+    write = write || target;
+    if (write) ss_next_write(cls, broken, target);
     fprintf(out,
             "{\"corrupt\": {\"chain\": \"%s\", \"kind\": \"%s\", \"thread\": %u, \"cls\": %u, \"slab\": \"%p\", \"block\": \"%p\", "
             "\"target\": \"%p\", \"linkWritten\": %s}},\n",
-            chain->name, kind, chain->thread, cls, chain->slab ? (void *)ss_slab_start(chain->slab) : NULL, (void *)broken, target, target ? "true" : "false");
+            chain->name, kind, chain->thread, cls, chain->slab ? (void *)ss_slab_start(chain->slab) : NULL, (void *)broken, target, write ? "true" : "false");
 }
