@@ -55,27 +55,35 @@ function stopsFor(mode) {
   return stops;
 }
 
-/** The chain a corruption broke, as read, and the name its findings begin with. */
-function chainOf(image, corrupt) {
+/** The chain a corruption broke, as read, the `end` the inspect JSON gives it, and the name its findings begin with. */
+function chainOf(image, json, corrupt) {
   if (corrupt.chain === 'cache') {
-    const cache = image.threads.find((thread) => thread.thread === corrupt.thread).caches.find((c) => c.cls === corrupt.cls);
-    return { chain: cache, name: `thread ${corrupt.thread}'s C${corrupt.cls} cache` };
+    const cacheOf = (threads) => threads.find((thread) => thread.thread === corrupt.thread).caches.find((c) => c.cls === corrupt.cls);
+    return { chain: cacheOf(image.threads), jsonEnd: cacheOf(json.threads).end, name: `thread ${corrupt.thread}'s C${corrupt.cls} cache` };
   }
   const slab = image.slabs.find((s) => debug.hexAddress(s.start) === corrupt.slab);
-  assert.ok(slab, `slab ${corrupt.slab} is read`);
+  const jsonSlab = json.slabs.find((s) => s.start === corrupt.slab);
+  assert.ok(slab && jsonSlab, `slab ${corrupt.slab} is read`);
   return corrupt.chain === 'freelist'
-    ? { chain: slab.freelist, name: `the freelist of slab ${corrupt.slab}` }
-    : { chain: slab.remote, name: `the remote queue of slab ${corrupt.slab}` };
+    ? { chain: slab.freelist, jsonEnd: jsonSlab.freelistEnd, name: `the freelist of slab ${corrupt.slab}` }
+    : { chain: slab.remote, jsonEnd: jsonSlab.remoteEnd, name: `the remote queue of slab ${corrupt.slab}` };
 }
 
 function checkStop(image, corrupts, mode, label) {
   const said = image.findings.map((f) => `${f.kind}: ${f.message}`).join('\n  ');
   const attributed = new Set();
+  // `slabscope inspect --json`: each chain's end, and each finding's class and site (the stop)
+  const json = debug.heapJson(image);
+  for (const finding of json.findings) {
+    assert.match(finding.site?.file ?? '', /heap_target\.c$/, `${label}: ${finding.message} is sited at the stop`);
+    assert.equal(finding.site.line, image.stoppedAt.line);
+  }
   for (const corrupt of corrupts) {
     const what = `${label} ${corrupt.chain}:${corrupt.kind} (thread ${corrupt.thread})`;
     const [kind, end] = KINDS[corrupt.kind];
-    const { chain, name } = chainOf(image, corrupt);
+    const { chain, jsonEnd, name } = chainOf(image, json, corrupt);
     assert.equal(chain.end, end, `${what}: the chain ends as ${end}`);
+    assert.equal(jsonEnd, end, `${what}: the JSON says it ends as ${end}`);
     const mine = image.findings.filter((f) => f.message.startsWith(`${name}:`) || f.message.startsWith(`${name} `));
     mine.forEach((f) => attributed.add(f));
     // the check build's check word also shows a link rewritten after free, at the block rewritten
@@ -88,6 +96,7 @@ function checkStop(image, corrupts, mode, label) {
     const [finding] = others;
     assert.equal(finding.kind, kind, `${what}: ${finding.message}`);
     assert.equal(finding.cls, corrupt.cls);
+    assert.equal(json.findings[image.findings.indexOf(finding)].class, corrupt.cls);
     assert.equal(finding.thread, corrupt.thread);
     assert.match(finding.message, /found while stopped at heap_target\.c:\d+/);
     if (corrupt.block !== '(nil)') {
