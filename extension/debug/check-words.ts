@@ -12,14 +12,15 @@ function checkWordOf(base: bigint, next: bigint, key: bigint): bigint {
   return ((((next ^ key) * 0x9e3779b97f4a7c15n) & U64) ^ base) & U64;
 }
 
-export type WordSays = 'free' | 'in-use' | 'rewritten';
+/** 'claimed': a remote free has claimed the block and not yet linked it (free, in no chain yet) */
+export type WordSays = 'free' | 'claimed' | 'in-use' | 'rewritten';
 
 export interface CheckWords {
   /** the process writes check words: its key is read and some chain head's word matches */
   readonly active: boolean;
   /** the link stored at `offset` of the slab's bytes, null past what was read */
   linkAt(slab: SlabMemory, offset: number): bigint | null;
-  /** 'free' where the block's word matches its link (or a remote free's claim), 'in-use' where it says live, else 'rewritten' */
+  /** 'free' where the block's word matches its link, 'claimed' where it is a remote free's claim, 'in-use' where it says live, else 'rewritten' */
   says(slab: SlabMemory, offset: number): WordSays;
 }
 
@@ -59,7 +60,8 @@ export function checkWords(memory: HeapMemory, slabByStart: ReadonlyMap<number, 
       link = linkAt(slab, offset + layout.classes[slab.cls]!.nextOffset);
     if (word === null || link === null) return 'free';
     const base = BigInt(slab.start + offset);
-    if (word === checkWordOf(base, link, key) || word === (claimed ^ base)) return 'free';
+    if (word === checkWordOf(base, link, key)) return 'free';
+    if (word === (claimed ^ base)) return 'claimed';
     return word === 0n ? 'in-use' : 'rewritten'; // 0: SS_CHECK_WORD_LIVE, written when a block is handed out
   };
   return { active, linkAt, says };

@@ -349,7 +349,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     };
   });
 
-  for (const { slab, held, used, cached, live } of remoteCountMismatches(memory, words, threads, slabs)) {
+  for (const { slab, held, used, cached, live, claimed } of remoteCountMismatches(memory, words, threads, slabs)) {
     const { remote } = slabs[memory.slabs.indexOf(slab)]!;
     const last = remote.nodes.at(-1)?.base ?? NO_BASE;
     const name = `the remote queue of slab ${hexAddress(slab.start)}`;
@@ -359,7 +359,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       slab.remoteHead,
       last,
       slab.cls,
-      `${name} holds ${held} blocks; used ${used}, less ${cached} in caches and ${live} in use, says ${used - cached - live}${last === NO_BASE ? '' : ` (it ends at the block at ${hexAddress(last)})`}`,
+      `${name} holds ${held} blocks; used ${used}, less ${cached} in caches, ${live} in use${claimed ? ` and ${claimed} claimed by a remote free in progress` : ''}, says ${used - cached - live - claimed}${last === NO_BASE ? '' : ` (it ends at the block at ${hexAddress(last)})`}`,
     );
   }
 

@@ -3,7 +3,10 @@
 // (blocks out of the slab: with the program, in a cache, or remote-pending). Where
 // the check build's words tell the program's blocks from free ones, used less the
 // cached and the in-use blocks is how many the queue must hold; a queue that ends
-// early leaves pending blocks in no chain, and this is how they show.
+// early leaves pending blocks in no chain, and this is how they show. A block a
+// remote free has claimed but not yet pushed is on its way in, not lost. (A thread
+// stopped inside the allocator's own cache drain holds blocks in no chain too: then
+// this says so, as the other counts do of a list stopped half-updated.)
 import type { CheckWords } from './check-words';
 import type { ChainImage, ThreadImage } from './heap-image';
 import type { HeapMemory, SlabMemory } from './heap-reader';
@@ -16,10 +19,12 @@ export interface RemoteCount {
   readonly used: number;
   readonly cached: number;
   readonly live: number;
+  /** claimed by a remote free not yet pushed */
+  readonly claimed: number;
 }
 
 /**
- * Every slab whose remote queue's length disagrees with used − cached − in use. Only where that is known:
+ * Every slab whose remote queue's length disagrees with used − cached − in use − claimed. Only where that is known:
  * check words written, the slab's blocks read whole, and every chain of its class walked to its end
  * (a broken chain leaves blocks unaccounted for, and its own finding says so).
  */
@@ -50,15 +55,20 @@ export function remoteCountMismatches(
     const { freelist, remote } = slabs[index]!;
     const inSlabChain = new Set<number>([...freelist.nodes, ...remote.nodes].map((node) => node.base));
     let cached = 0,
-      live = 0;
+      live = 0,
+      claimed = 0;
     for (let slot = 0; slot < slab.carved; slot++) {
       const base = slab.start + slot * stride;
       if (inSlabChain.has(base)) continue;
       if (cachedAt.has(base)) cached++;
-      else if (words.says(slab, slot * stride) !== 'free') live++;
+      else {
+        const word = words.says(slab, slot * stride);
+        if (word === 'claimed') claimed++;
+        else if (word !== 'free') live++;
+      }
     }
-    if (slab.used - cached - live !== remote.nodes.length)
-      mismatches.push({ slab, held: remote.nodes.length, used: slab.used, cached, live });
+    if (slab.used - cached - live - claimed !== remote.nodes.length)
+      mismatches.push({ slab, held: remote.nodes.length, used: slab.used, cached, live, claimed });
   });
   return mismatches;
 }

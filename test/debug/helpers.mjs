@@ -100,7 +100,8 @@ export function expectations(path) {
   const caches = events.filter((event) => event.cache !== undefined);
   const slabs = events.find((event) => event.slabs).slabs;
   const corrupt = events.filter((event) => event.corrupt).map((event) => event.corrupt);
-  return { layout, mode, frees, caches, slabs, corrupt };
+  const lateRemoteFree = events.find((event) => event.lateRemoteFree)?.lateRemoteFree ?? null;
+  return { layout, mode, frees, caches, slabs, corrupt, lateRemoteFree };
 }
 
 /** 0x… as the C library's %p and the JSON both spell it. */

@@ -17,6 +17,7 @@
 #define PER_CLASS 24
 #define TO_SLAB 6 /* blocks of each class freed and flushed to the slab's freelist: mine[c][9..14] */
 #define HELD 16   /* a block each worker holds to the end: mine[c][16] */
+#define LATE 17   /* worker 0's C4 block main frees after the checkpoint: mine[1][17] */
 #define MAX_CHAIN 8192
 static const unsigned classes[] = {2, 4, 6};
 #define NCLASSES (sizeof classes / sizeof *classes)
@@ -33,6 +34,7 @@ static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 #define MAX_BROKEN 32
 static const void *broken[MAX_BROKEN]; /* heads of the chains broken: their C walk is not printed */
 static int broken_count;
+static void *late_block; /* freed by main after the checkpoint: the only remote free from then on */
 
 static size_t size_of_class(unsigned cls) { return ((size_t)8 << cls) - 1; } /* class cls in both layouts */
 
@@ -97,6 +99,7 @@ static void *worker(void *arg) {
     for (unsigned c = 0; c < NCLASSES; c++)
         for (int i = 0; i < PER_CLASS; i++) mine[c][i] = malloc(size_of_class(classes[c]));
     for (unsigned c = 0; c < NCLASSES; c++) slab_of[w][c] = ss_slab_of_base(ss_base_from_user(mine[c][0]));
+    if (w == 0) late_block = mine[1][LATE];
     /* some of each class back to the slabs' freelists, behind the caches */
     for (unsigned c = 0; c < NCLASSES; c++)
         for (int i = 9; i < 9 + TO_SLAB; i++) free(mine[c][i]);
@@ -159,6 +162,7 @@ int main(int argc, char **argv) {
     fprintf(out, "{\"layout\": \"%s\", \"mode\": \"%s\", \"events\": [\n", ss_layout_name(), ss_build_mode());
     for (int w = 0; w < WORKERS; w++) pthread_create(&threads[w], NULL, worker, (void *)(intptr_t)w);
     for (int turn = 0; turn <= WORKERS; turn++) pthread_barrier_wait(&freed);
+    fprintf(out, "{\"lateRemoteFree\": \"%p\"},\n", ss_base_from_user(late_block));
     /* the slabs, walked through the allocator's own lists */
     fprintf(out, "{\"slabs\": [");
     int n = 0;
@@ -176,6 +180,9 @@ int main(int argc, char **argv) {
     fprintf(out, "]}\n]}\n");
     fclose(out);
     checkpoint();
+    /* one more cross-thread free while every worker waits: a debugger may stop it half-way
+     * (in _ss_remote_push: the block claimed, not yet in the remote queue) */
+    free(late_block);
     if (*corruptions) _exit(0); /* the threads' exits would walk the broken chains */
     pthread_barrier_wait(&inspected);
     for (int w = 0; w < WORKERS; w++) pthread_join(threads[w], NULL);
