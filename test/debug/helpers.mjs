@@ -21,7 +21,7 @@ export function buildNative() {
   return debug.layoutsOf(readFileSync(join(nativeDir, 'build', 'layout.json'), 'utf8'));
 }
 
-/** heap_target linked with build/<layout>/<mode>/libslabscope.a. */
+/** heap_target linked with build/<layout>/<mode>/libslabscope.a (mode: release, check or trace), compiled with its switches. */
 export function buildTarget(layout, mode) {
   const out = join(work, `heap_target_${layout}_${mode}`);
   const cc = spawnSync(
@@ -35,9 +35,11 @@ export function buildTarget(layout, mode) {
       '-Isrc',
       `-DSS_LAYOUT_${layout.toUpperCase()}=1`,
       `-DSS_CHECK=${mode === 'release' ? 0 : 1}`,
+      `-DSS_TRACE=${mode === 'trace' ? 1 : 0}`,
       '-o',
       out,
       'test/debug/heap_target.c',
+      'test/debug/heap_corrupt.c',
       `build/${layout}/${mode}/libslabscope.a`,
       '-pthread',
       '-ldl',
@@ -91,14 +93,15 @@ export async function stopAtCheckpoint(program, args, coreFile) {
   return { client, request, threadId: event.body.threadId, close };
 }
 
-/** What the program wrote about itself: threads' frees, their caches and every slab as its own C walks them. */
+/** What the program wrote about itself: threads' frees, their caches, every slab as its own C walks them, and the chains it broke. */
 export function expectations(path) {
   const { layout, mode, events } = JSON.parse(readFileSync(path, 'utf8'));
   const frees = events.filter((event) => event.freed);
   const caches = events.filter((event) => event.cache !== undefined);
   const slabs = events.find((event) => event.slabs).slabs;
-  const corrupt = events.find((event) => event.corrupt)?.corrupt ?? null;
-  return { layout, mode, frees, caches, slabs, corrupt };
+  const corrupt = events.filter((event) => event.corrupt).map((event) => event.corrupt);
+  const lateRemoteFree = events.find((event) => event.lateRemoteFree)?.lateRemoteFree ?? null;
+  return { layout, mode, frees, caches, slabs, corrupt, lateRemoteFree };
 }
 
 /** 0x… as the C library's %p and the JSON both spell it. */
