@@ -69,3 +69,33 @@ export function addressInValue(text: string): number | null {
   const value = Number(BigInt(`0x${match[1]}`));
   return Number.isSafeInteger(value) && value > 0 ? value : null;
 }
+
+/**
+ * The address a debugger's text of a pointer value starts with: `0x7ffff7810191`,
+ * `0x7ffff7810191 "AAAA"`, `(char *) 0x…`. A value that only holds an address
+ * further on (a string's text, a struct's summary) is no pointer.
+ */
+export function pointerInValue(text: string): number | null {
+  const match = /^\s*(?:\([^()]*\)\s*)?0x([0-9a-fA-F]{1,16})\b/.exec(text);
+  if (!match) return null;
+  const value = Number(BigInt(`0x${match[1]}`));
+  return Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+
+/** The block a pointer value's text lands in, or null when it is no pointer or in no slab of ours. */
+export function valueTarget(state: HeapState, lists: ReadonlyMap<number, string>, text: string): PointerTarget | null {
+  const address = pointerInValue(text);
+  return address === null ? null : pointerTarget(state, lists, address);
+}
+
+/**
+ * A pointer value's text with what it points at after it, as gdb puts a symbol after
+ * an address: `0x7ffff7810191 (USER of a C4 block, free in thread 1's cache)`. The
+ * text unchanged when it lands in no block of ours, or already says so.
+ */
+export function labelledValue(state: HeapState, lists: ReadonlyMap<number, string>, text: string): string {
+  const target = valueTarget(state, lists, text);
+  if (!target) return text;
+  const said = ` (${target.label})`;
+  return text.endsWith(said) ? text : `${text}${said}`;
+}

@@ -21,9 +21,9 @@ export function buildNative() {
   return debug.layoutsOf(readFileSync(join(nativeDir, 'build', 'layout.json'), 'utf8'));
 }
 
-/** heap_target linked with build/<layout>/<mode>/libslabscope.a. */
-export function buildTarget(layout, mode) {
-  const out = join(work, `heap_target_${layout}_${mode}`);
+/** A target of native/test/debug (heap_target unless named) linked with build/<layout>/<mode>/libslabscope.a. */
+export function buildTarget(layout, mode, name = 'heap_target') {
+  const out = join(work, `${name}_${layout}_${mode}`);
   const cc = spawnSync(
     'cc',
     [
@@ -37,7 +37,7 @@ export function buildTarget(layout, mode) {
       `-DSS_CHECK=${mode === 'release' ? 0 : 1}`,
       '-o',
       out,
-      'test/debug/heap_target.c',
+      `test/debug/${name}.c`,
       `build/${layout}/${mode}/libslabscope.a`,
       '-pthread',
       '-ldl',
@@ -48,8 +48,8 @@ export function buildTarget(layout, mode) {
   return out;
 }
 
-/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint() (or at the core file's stop). */
-export async function stopAtCheckpoint(program, args, coreFile) {
+/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint() or the function named (or at the core file's stop). */
+export async function stopAtCheckpoint(program, args, coreFile, stopAt = 'checkpoint') {
   const adapter = spawn(process.execPath, [cli, 'dap', 'gdb'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   adapter.stderr.on('data', (data) => {
@@ -77,8 +77,8 @@ export async function stopAtCheckpoint(program, args, coreFile) {
       },
     };
   }
-  const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'checkpoint' }] });
-  assert.ok(placed.body.breakpoints[0].verified, 'a breakpoint at checkpoint');
+  const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: stopAt }] });
+  assert.ok(placed.body.breakpoints[0].verified, `a breakpoint at ${stopAt}`);
   const stopped = client.waitForEvent('stopped');
   await client.configurationDoneRequest();
   const event = await stopped;
