@@ -1,12 +1,33 @@
 // debug-type.ts — the slabscope-gdb debug type: cdt-gdb-adapter's gdb session
 // (extension/debug/gdb-session.ts) run in the extension host as an inline adapter,
 // its `preload` resolved to the build it names. The adapter's code loads on first use.
+// Each session is kept by its id while it lasts: the heap it reads at a stop serves
+// the views too (no second read), and the Heap view sets its data breakpoints.
 import * as vscode from 'vscode';
 import { preloadCommands, preloadLibrary } from '../debug/launch-config';
+import type { SlabscopeGdbSession } from '../debug/gdb-session';
 import type { SlabscopeContext } from './context';
 import { DEBUG_TYPE } from './ids';
 
-export function registerDebugType(ctx: SlabscopeContext): void {
+/** The inline slabscope-gdb sessions, by the editor's session id. */
+export class GdbSessions {
+  private readonly byId = new Map<string, SlabscopeGdbSession>();
+
+  get(session: vscode.DebugSession): SlabscopeGdbSession | undefined {
+    return session.type === DEBUG_TYPE ? this.byId.get(session.id) : undefined;
+  }
+
+  add(id: string, session: SlabscopeGdbSession): void {
+    this.byId.set(id, session);
+  }
+
+  delete(id: string): void {
+    this.byId.delete(id);
+  }
+}
+
+export function registerDebugType(ctx: SlabscopeContext): GdbSessions {
+  const sessions = new GdbSessions();
   ctx.push(
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
       resolveDebugConfiguration(folder, config) {
@@ -19,10 +40,14 @@ export function registerDebugType(ctx: SlabscopeContext): void {
       },
     }),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
-      async createDebugAdapterDescriptor() {
+      async createDebugAdapterDescriptor(session) {
         const { SlabscopeGdbSession } = await import('../debug/gdb-session');
-        return new vscode.DebugAdapterInlineImplementation(new SlabscopeGdbSession() as unknown as vscode.DebugAdapter);
+        const adapter = new SlabscopeGdbSession({ nativeDir: ctx.nativeDir });
+        sessions.add(session.id, adapter);
+        return new vscode.DebugAdapterInlineImplementation(adapter as unknown as vscode.DebugAdapter);
       },
     }),
+    vscode.debug.onDidTerminateDebugSession((session) => sessions.delete(session.id)),
   );
+  return sessions;
 }

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { hex } from '../core';
 import type { ChainImage } from '../debug/heap-image';
 import type { PointerTarget } from '../debug/pointer-label';
-import { View } from './ids';
+import { HEAP_BLOCK_ITEM, View } from './ids';
 import type { StoppedHeap, StoppedHeaps } from './stopped-heap';
 
 /** nodes listed per chain: a longer chain ends in "… n more" */
@@ -22,8 +22,9 @@ export interface HeapNode {
   readonly children: HeapNode[];
   readonly icon: string;
   readonly tooltip?: string;
-  /** the block a node stands for, by BASE */
+  /** the block a node stands for, by BASE, and its class */
   readonly base?: number;
+  readonly cls?: number;
 }
 
 function node(
@@ -53,6 +54,7 @@ function chainNodes(parent: HeapNode, chain: ChainImage, cls: number, lists: Rea
   chain.nodes.slice(0, NODES_SHOWN).forEach((block, i) =>
     node(parent, hex(block.base), `${i + 1}. ${hex(block.base)}`, `C${cls} · USER ${hex(block.user)}`, 'arrow-down', {
       base: block.base,
+      cls,
       tooltip: lists.get(block.base) ?? undefined,
     }),
   );
@@ -146,7 +148,7 @@ class HeapTreeProvider implements vscode.TreeDataProvider<HeapNode> {
       `block ${hex(target.base)}`,
       `C${target.cls} · ${target.state} · slab ${hex(target.slab)} slot ${target.slot}`,
       'symbol-variable',
-      { base: target.base, tooltip: target.label },
+      { base: target.base, cls: target.cls, tooltip: target.label },
     );
     this.changed.fire();
     return this.shown;
@@ -165,6 +167,7 @@ class HeapTreeProvider implements vscode.TreeDataProvider<HeapNode> {
     item.description = at.description;
     item.tooltip = at.tooltip;
     item.iconPath = new vscode.ThemeIcon(at.icon);
+    if (at.base !== undefined) item.contextValue = HEAP_BLOCK_ITEM; // its menus: Break on Write to Link / Header
     return item;
   }
 

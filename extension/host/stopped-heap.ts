@@ -3,19 +3,21 @@
 // cdt-gdb, Native Debug): a tracker on every type sees each `stopped`, and the
 // heap is read through that session's own DAP requests (extension/debug's reader,
 // the same as the inline adapter's), again when the user picks another thread or
-// frame. Each read's requests, bytes and milliseconds go to the Slabscope log.
+// frame. A slabscope-gdb session reads its stop's heap itself (to label its
+// variables): that read is taken, not made again. Each read's requests, bytes and
+// milliseconds go to the Slabscope log.
 import * as vscode from 'vscode';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { HeapReadError, readHeap } from '../debug/heap-reader';
 import { heapImage, type HeapImage } from '../debug/heap-image';
 import { heapStateOf } from '../debug/heap-state';
 import { DapMemoryPort, type DapRequest } from '../debug/dap-port';
 import { listsOf } from '../debug/pointer-label';
 import { stopContext } from '../debug/stop';
-import { layoutsOf, type LayoutStructs } from '../debug/structs';
-import { ensureNativeBuilt } from '../record';
+import { layoutsForLibrary, ownLibrary } from '../debug/launch-config';
+import type { StopHeap } from '../debug/stop-heap';
+import type { LayoutStructs } from '../debug/structs';
 import type { HeapState } from '../core';
+import type { GdbSessions } from './debug-type';
 
 /** One stop's heap: what memory said, as the image (chains, findings) and the engine's state. */
 export interface StoppedHeap {
@@ -54,7 +56,8 @@ export class StoppedHeaps implements vscode.Disposable {
   current: StoppedHeap | null = null;
   /** what could not be read at the last stop, for the view to say */
   problem: string | null = null;
-  private layouts: Map<string, LayoutStructs> | null = null;
+  /** the layout descriptions, by the library they are beside ('' for the allocator's build) */
+  private readonly layouts = new Map<string, Map<string, LayoutStructs>>();
   /** per session: a read in flight, and the one asked for meanwhile (only the newest waits) */
   private readonly reading = new Map<
     string,
@@ -68,6 +71,7 @@ export class StoppedHeaps implements vscode.Disposable {
   constructor(
     private readonly nativeDir: string,
     private readonly log: vscode.OutputChannel,
+    private readonly sessions: GdbSessions,
   ) {}
 
   dispose(): void {
@@ -142,17 +146,11 @@ export class StoppedHeaps implements vscode.Disposable {
 
   private layoutsFor(session: vscode.DebugSession): Map<string, LayoutStructs> {
     // a slabscope-gdb preload of the user's own build: its layout.json is beside it (build/<layout>/<mode>/lib)
-    const preload = session.configuration.preload;
-    if (typeof preload === 'string' && preload.endsWith('.so')) {
-      const beside = join(dirname(preload), '..', 'layout.json');
-      if (existsSync(beside)) return layoutsOf(readFileSync(beside, 'utf8'));
-    }
-    if (!this.layouts) {
-      const all = join(this.nativeDir, 'build', 'layout.json');
-      if (!existsSync(all)) ensureNativeBuilt(this.nativeDir, ['layout']);
-      this.layouts = layoutsOf(readFileSync(all, 'utf8'));
-    }
-    return this.layouts;
+    const cwd = typeof session.configuration.cwd === 'string' ? session.configuration.cwd : process.cwd();
+    const library = ownLibrary(session.configuration.preload, cwd) ?? '';
+    let found = this.layouts.get(library);
+    if (!found) this.layouts.set(library, (found = layoutsForLibrary(this.nativeDir, library || undefined)));
+    return found;
   }
 
   private async read(
@@ -161,32 +159,26 @@ export class StoppedHeaps implements vscode.Disposable {
     frameId: number | undefined,
     since: number,
   ): Promise<void> {
-    const { request, count } = countedRequest(session);
     try {
-      const thread = threadId ?? (await this.firstThread(request));
-      const context = await stopContext(request, thread);
-      const port = new DapMemoryPort(request, { frameId: frameId ?? context.frameId, expressionPrefix: expressionPrefix(session.type) });
-      const memory = await readHeap(port, this.layoutsFor(session));
-      const image = heapImage(memory, context.stoppedAt);
-      const state = heapStateOf(image, memory, typeof session.configuration.program === 'string' ? session.configuration.program : '');
-      const heap: StoppedHeap = {
-        session,
-        threadId: thread,
-        frameId: frameId ?? context.frameId,
-        image,
-        state,
-        lists: listsOf(image),
-        cost: { requests: count(), memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
-      };
+      // the stop's own read, where the session made one; else (another adapter, another frame, or a
+      // session that could not read it, whose error the read here says) through the session's requests
+      const own = frameId === undefined ? await this.sessions.get(session)?.heaps.current() : undefined;
+      const heap =
+        own && (threadId === undefined || own.threadId === threadId)
+          ? this.fromSession(session, own, since)
+          : await this.readThrough(session, threadId, frameId, since);
       this.current = heap;
       this.problem = null;
       this.changed.fire(heap);
+      const { image } = heap;
       const nodes =
         image.threads.reduce((n, t) => n + t.caches.reduce((m, c) => m + c.nodes.length, 0), 0) +
         image.slabs.reduce((n, s) => n + s.freelist.nodes.length + s.remote.nodes.length, 0);
-      const where = context.stoppedAt.file ? `${context.stoppedAt.file}:${context.stoppedAt.line ?? '?'}` : 'an unknown place';
+      const at = image.stoppedAt;
+      const where = at?.file ? `${at.file}:${at.line ?? '?'}` : 'an unknown place';
+      const by = own && heap.frameId === own.frameId ? ', read by the adapter for its own labels' : '';
       this.log.appendLine(
-        `heap of ${session.name} (${session.type}) stopped at ${where}: ${heap.cost.requests} DAP requests (${heap.cost.memoryReads} of them memory: the root's address and reads), ` +
+        `heap of ${session.name} (${session.type}) stopped at ${where}: ${heap.cost.requests} DAP requests (${heap.cost.memoryReads} of them memory: the root's address and reads${by}), ` +
           `${heap.cost.bytes.toLocaleString('en-US')} bytes, ${heap.cost.ms.toFixed(1)} ms from the stop to the heap handed to the views; ${image.slabs.length} slabs, ${image.threads.length} threads, ${nodes} freelist nodes, ${image.findings.length} findings`,
       );
       for (const warning of image.warnings) this.log.appendLine(`  warning: ${warning}`);
@@ -203,6 +195,45 @@ export class StoppedHeaps implements vscode.Disposable {
       this.problem = message;
       this.changed.fire(null);
     }
+  }
+
+  /** The heap the slabscope-gdb session read at this stop, as the views take it. */
+  private fromSession(session: vscode.DebugSession, own: StopHeap, since: number): StoppedHeap {
+    const { memory } = own;
+    return {
+      session,
+      threadId: own.threadId,
+      frameId: own.frameId,
+      image: own.image,
+      state: own.state,
+      lists: own.lists,
+      cost: { requests: own.requests, memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
+    };
+  }
+
+  /** Reads the heap through `session`'s own DAP requests. */
+  private async readThrough(
+    session: vscode.DebugSession,
+    threadId: number | undefined,
+    frameId: number | undefined,
+    since: number,
+  ): Promise<StoppedHeap> {
+    const { request, count } = countedRequest(session);
+    const thread = threadId ?? (await this.firstThread(request));
+    const context = await stopContext(request, thread);
+    const port = new DapMemoryPort(request, { frameId: frameId ?? context.frameId, expressionPrefix: expressionPrefix(session.type) });
+    const memory = await readHeap(port, this.layoutsFor(session));
+    const image = heapImage(memory, context.stoppedAt);
+    const program = typeof session.configuration.program === 'string' ? session.configuration.program : '';
+    return {
+      session,
+      threadId: thread,
+      frameId: frameId ?? context.frameId,
+      image,
+      state: heapStateOf(image, memory, program),
+      lists: listsOf(image),
+      cost: { requests: count(), memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
+    };
   }
 
   private async firstThread(request: DapRequest): Promise<number> {

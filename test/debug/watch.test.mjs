@@ -40,21 +40,27 @@ for (const layout of ['hakmem', 'aligned'])
       const { scopes } = await stop.request('scopes', { frameId });
       const { variables } = await stop.request('variables', { variablesReference: scopes[0].variablesReference });
       const value = (name) => variables.find((variable) => variable.name === name)?.value;
-      assert.match(value('freed'), new RegExp(`^${held.overwritten} .*\\(USER of a C4 block, free in thread \\d+'s cache\\)$`));
+      // right after the address, before the string gdb shows for a char *
+      assert.match(value('freed'), new RegExp(`^${held.overwritten} \\(USER of a C4 block, free in thread \\d+'s cache\\) "`));
       // the cache broke at freed's bad link: a block in no chain after it is not known to be in use or free
-      assert.match(value('kept'), new RegExp(`^${held.kept} .*\\(USER of a C4 block, unknown\\)$`));
+      assert.match(value('kept'), new RegExp(`^${held.kept} \\(USER of a C4 block, unknown\\) "`));
 
       // watch, hover and repl answers too; a BASE where a USER belongs is called so
       const evaluate = (expression, context) => stop.request('evaluate', { expression, frameId, context }).then((body) => body.result);
-      assert.match(await evaluate('freed', 'watch'), /\(USER of a C4 block, free in thread \d+'s cache\)$/);
-      assert.match(await evaluate('kept', 'hover'), /\(USER of a C4 block, unknown\)$/);
+      assert.match(await evaluate('freed', 'watch'), /^0x[0-9a-f]+ \(USER of a C4 block, free in thread \d+'s cache\) "/);
+      assert.match(await evaluate('kept', 'hover'), /^0x[0-9a-f]+ \(USER of a C4 block, unknown\) "/);
       assert.match(
         await evaluate(`(void *) (freed - ${userOffset})`, 'repl'),
         new RegExp(`^0x[0-9a-f]+ \\(BASE of a C4 block, free in thread \\d+'s cache\\)$`),
       );
-      assert.match(await evaluate('freed + 3', 'watch'), /\((\d+) bytes into a C4 block, free in thread \d+'s cache\)$/);
+      assert.match(
+        await evaluate('freed + 3', 'watch'),
+        new RegExp(`^0x[0-9a-f]+ \\(${userOffset + 3} bytes into a C4 block, free in thread \\d+'s cache\\) "`),
+      );
       // a pointer outside our heap (the frame's own stack) is gdb's text, unchanged; so is a copied value
-      assert.match(await evaluate('&freed', 'watch'), /^0x7ff[0-9a-f]+$/);
+      const stack = await evaluate('&freed', 'watch');
+      assert.match(stack, /^0x7ff[0-9a-f]+$/);
+      assert.equal(stack, await evaluate('&freed', 'clipboard'));
       assert.match(await evaluate('freed', 'clipboard'), new RegExp(`^${held.overwritten}( "[^"]*")?$`));
 
       // the heap image says where blocks[6] and blocks[5] are; the layout where their link and header are

@@ -3,9 +3,11 @@
 // libslabscope.a, so `preload: none`) stops at a breakpoint set in the editor; the
 // Heap view in Run and Debug lists its thread cache in chain order up to the link
 // the program overwrote after free; that link is a Problem on the stop's line;
-// the frame's pointers are labelled on their lines; "Show in Heap" on a pointer
-// variable selects its block; the heap panel shows the same stopped heap; choosing another frame
-// reads the heap again; each read's requests, bytes and ms are in the Slabscope log.
+// the frame's pointers are labelled on their lines and in the Variables view;
+// "Show in Heap" on a pointer variable selects its block; the heap panel shows the
+// same stopped heap; choosing another frame reads the heap again; each read's
+// requests, bytes and ms are in the Slabscope log; "Break on Write to Link" on a
+// block of the Heap view stops the program at the line that writes that link.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -174,9 +176,19 @@ test(
     await page.locator('.view-lines', { hasText: "freed: USER of a C4 block, free in thread 1's cache" }).waitFor({ timeout: 30000 });
     await page.locator('.view-lines', { hasText: 'kept: USER of a C4 block, unknown' }).waitFor();
 
-    // Show in Heap on the freed pointer selects its node of the chain; on the kept one, its block in use
+    // the Variables view says what each pointer points at (the adapter's own labels, from the stop's heap)
     const locals = page.locator('.debug-variables .monaco-list-row', { hasText: /^Local/ }).first();
     if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
+    const freedRow = page.locator('.debug-variables .monaco-list-row', { hasText: /^freed/ }).first();
+    await freedRow.locator('.value', { hasText: "(USER of a C4 block, free in thread 1's cache)" }).waitFor({ timeout: 30000 });
+    assert.match(await freedRow.innerText(), new RegExp(`${held.overwritten}`));
+    await page
+      .locator('.debug-variables .monaco-list-row', { hasText: /^kept/ })
+      .locator('.value', { hasText: '(USER of a C4 block, unknown)' })
+      .waitFor();
+    await shot(page, '2b-variables');
+
+    // Show in Heap on the freed pointer selects its node of the chain; on the kept one, its block in use
     for (const [name, expectSelected] of [
       ['freed', `5. ${base(held.overwritten)}`],
       ['kept', `block ${base(held.kept)}`],
@@ -228,6 +240,37 @@ test(
     await until('a read after the frame change', () => reads().length > before);
     for (const read of reads()) t.diagnostic(read);
     await shot(page, '4-frame');
+
+    // Break on Write to Link on blocks[6], the cache's second block: continuing stops at the line that writes it
+    const linkLine = markerLine(join(nativeDir, 'test', 'debug', 'show_target.c'), 'LINK WRITE');
+    const second = heap.locator('.monaco-list-row', { hasText: `2. ${base(held.freed[6])}` }).first();
+    await second.click({ button: 'right' });
+    const breakEntry = page.locator('.context-view .action-label', { hasText: 'Break on Write to Link' });
+    await breakEntry.hover();
+    await breakEntry.click();
+    if (
+      !(await breakEntry.waitFor({ state: 'hidden', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await page.keyboard.press('Enter');
+    await page
+      .locator('.notifications-toasts', { hasText: `The program stops at the next write to the link of C4 block ${base(held.freed[6])}` })
+      .waitFor({ timeout: 30000 });
+    await until('the data breakpoint in the log', () =>
+      /data breakpoint \d+ of show_target: the next write to the link/.test(slabscopeLog()),
+    );
+    await page.keyboard.press('F5');
+    // the Call Stack pane's header says why it paused
+    await page
+      .locator('.pane-header', { hasText: /^Call Stack/ })
+      .filter({ hasText: /paused on data breakpoint/i })
+      .waitFor({ timeout: 60000 });
+    const top = page.locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ }).first();
+    await top.waitFor();
+    assert.match(await top.innerText(), new RegExp(`show_target\\.c\\s*${linkLine}\\b`));
+    await shot(page, '5-data-breakpoint');
     await page.keyboard.press('Shift+F5');
   },
 );
