@@ -96,7 +96,7 @@ async function until(what, check, ms = 60000) {
 }
 
 test(
-  'in VS Code: slabscope-gdb stops at a breakpoint; the Heap view, the corrupt link in Problems, Show in Heap, a frame change',
+  'in VS Code: slabscope-gdb stops at a breakpoint; the Heap view, the corrupt link in Problems, labelled variables, Show in Heap, a frame change, a data breakpoint on a link',
   { timeout: 600000 },
   async (t) => {
     const { browser } = server;
