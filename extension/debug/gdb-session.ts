@@ -16,7 +16,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { DapRequest } from './dap-port';
 import { SET_HEAP_WATCHPOINTS, setHeapWatchpointsArguments, watchExpression, type SetHeapWatchpointsResult } from './heap-watch';
 import { layoutsForLibrary, ownLibrary } from './launch-config';
-import { labelResponse, StopHeaps } from './stop-heap';
+import { labelResponse, StopHeaps, WRITING_REQUESTS } from './stop-heap';
 import type { LayoutStructs } from './structs';
 
 export interface SlabscopeLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -86,9 +86,12 @@ export class SlabscopeGdbSession extends GDBDebugSession {
       return;
     }
     if (response.request_seq < 0) return; // a second answer to a request of its own (cdt-gdb-adapter answers a failed watchpoint twice)
+    if (WRITING_REQUESTS.has(response.command)) this.heaps.wrote();
     if (response.command !== 'variables' && response.command !== 'evaluate') return super.sendResponse(response);
     const context = this.evaluateContexts.get(response.request_seq);
     this.evaluateContexts.delete(response.request_seq);
+    // what is typed in the console may call the program's own functions (or be a gdb command): free, say
+    if (context === 'repl') this.heaps.wrote();
     // the answer waits for the stop's one heap read (already done, or in flight for an earlier answer)
     void this.heaps.current().then(
       (heap) => {

@@ -51,6 +51,11 @@ export class StopHeaps {
     this.reading = null;
   }
 
+  /** The debugger wrote the process's memory (a variable set, memory written, a command run): read again when next asked. */
+  wrote(): void {
+    if (this.stopped) this.reading = null;
+  }
+
   /** The process runs on or ended: what was read is no longer what memory holds. */
   ran(): void {
     this.stop++;
@@ -87,6 +92,9 @@ export class StopHeaps {
     }
   }
 }
+
+/** Requests after which memory may not be what the stop's read saw. */
+export const WRITING_REQUESTS: ReadonlySet<string> = new Set(['setVariable', 'setExpression', 'writeMemory']);
 
 /** A pointer value of a variable or an evaluated expression, labelled from `heap`; every other answer as it was. */
 export function labelResponse(response: DebugProtocol.Response, heap: StopHeap, context: string | undefined): void {

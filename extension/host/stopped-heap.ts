@@ -14,7 +14,7 @@ import { DapMemoryPort, type DapRequest } from '../debug/dap-port';
 import { listsOf } from '../debug/pointer-label';
 import { stopContext } from '../debug/stop';
 import { layoutsForLibrary, ownLibrary } from '../debug/launch-config';
-import type { StopHeap } from '../debug/stop-heap';
+import { WRITING_REQUESTS, type StopHeap } from '../debug/stop-heap';
 import type { LayoutStructs } from '../debug/structs';
 import type { HeapState } from '../core';
 import type { GdbSessions } from './debug-type';
@@ -105,6 +105,11 @@ export class StoppedHeaps implements vscode.Disposable {
       return;
     }
     this.schedule(item.session, item.threadId, item.frameId, performance.now());
+  }
+
+  /** The debugger wrote the process's memory at this stop (a variable set, memory written): read the heap again. */
+  wrote(session: vscode.DebugSession): void {
+    if (this.current?.session.id === session.id) this.schedule(session, this.current.threadId, undefined, performance.now());
   }
 
   /** The session went on running or ended: its heap is no longer what memory holds. */
@@ -248,7 +253,9 @@ export function trackStops(heaps: StoppedHeaps): vscode.Disposable[] {
     vscode.debug.registerDebugAdapterTrackerFactory('*', {
       createDebugAdapterTracker(session) {
         return {
-          onDidSendMessage(message: { type?: string; event?: string; body?: { threadId?: unknown } }) {
+          onDidSendMessage(message: { type?: string; event?: string; command?: string; success?: boolean; body?: { threadId?: unknown } }) {
+            if (message.type === 'response' && message.success && message.command && WRITING_REQUESTS.has(message.command))
+              heaps.wrote(session);
             if (message.type !== 'event') return;
             if (message.event === 'stopped')
               heaps.stopped(session, typeof message.body?.threadId === 'number' ? message.body.threadId : undefined);

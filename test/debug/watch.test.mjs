@@ -3,7 +3,8 @@
 // that lands in our heap with what it points at (from the stop's one heap read),
 // and leave any other pointer as gdb gave it; a data breakpoint on a free block's
 // link, then on another's header byte, placed from the heap image's addresses and
-// the layout's offsets, stops the program at the line that writes each after free.
+// the layout's offsets, stops the program at the line that writes each after free,
+// the editor's own setDataBreakpoints meanwhile notwithstanding.
 // native/test/debug/show_target.c, stopped in look(), in both layouts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,16 +86,27 @@ for (const layout of ['hakmem', 'aligned'])
         const top = (await stop.request('stackTrace', { threadId: event.body.threadId, levels: 1 })).stackFrames[0];
         assert.equal(top.name, 'main');
         assert.equal(top.line, markerLine(marker), `stopped at the ${marker} line`);
+        return top;
       };
 
       const link = debug.blockWatchpoint(layouts.get(layout).layout, linked, 4, 'link');
       assert.equal(link.address - linked, layouts.get(layout).layout.classes[4].nextOffset);
       const set = await watch([link]);
       assert.equal(set.watchpoints[0].expression, `*(void**)${hex(link.address)}`);
+      // the editor's own data breakpoints, set (none, as when its last is removed), leave the heap's in place
+      await stop.request('setDataBreakpoints', { breakpoints: [] });
       await runTo('LINK WRITE');
       // the link's watchpoint goes, the header's comes: the list replaces the last
       await watch([debug.blockWatchpoint(layouts.get(layout).layout, headed, 4, 'header')]);
-      await runTo('HEADER WRITE');
+      const main = await runTo('HEADER WRITE');
+
+      // memory written from the console is read again: blocks[6]'s link, overwritten at LINK WRITE, set to null
+      // ends the C4 cache cleanly there, so kept (in no chain) is known to be in use
+      const inMain = (expression, context) =>
+        stop.request('evaluate', { expression, frameId: main.id, context }).then((body) => body.result);
+      assert.match(await inMain('kept', 'watch'), /\(USER of a C4 block, unknown\)/);
+      await inMain('>set var *(void **) blocks[6] = 0', 'repl');
+      assert.match(await inMain('kept', 'watch'), /\(USER of a C4 block, in use \(its slab is thread \d+'s\)\)/);
     } finally {
       await stop.close();
     }
