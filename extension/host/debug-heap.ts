@@ -9,7 +9,7 @@ import { addressInValue, pointerTarget } from '../debug/pointer-label';
 import { StoppedSource } from '../protocol';
 import type { SlabscopeContext } from './context';
 import type { GdbSessions } from './debug-type';
-import { registerHeapBreakpoints } from './heap-breakpoints';
+import { HeapWatches, registerHeapBreakpoints } from './heap-breakpoints';
 import { HeapView } from './heap-view';
 import { Command, ContextKey } from './ids';
 import { PointerLabels } from './pointer-labels';
@@ -24,15 +24,17 @@ interface VariableArgument {
 
 export function registerDebugHeap(ctx: SlabscopeContext, sessions: GdbSessions): StoppedHeaps {
   const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log, sessions);
-  const view = new HeapView(heaps);
+  const watches = new HeapWatches();
+  const view = new HeapView(heaps, watches);
   const labels = new PointerLabels(heaps, ctx.log);
   ctx.push(
     heaps,
+    watches,
     view,
     labels,
     ...trackStops(heaps),
     ...registerStoppedProblems(heaps),
-    ...registerHeapBreakpoints(heaps, sessions, ctx.log),
+    ...registerHeapBreakpoints(heaps, sessions, watches, ctx.log),
     vscode.languages.registerInlineValuesProvider([{ language: 'c' }, { language: 'cpp' }], labels),
     heaps.onDidChange((heap) => {
       void vscode.commands.executeCommand('setContext', ContextKey.heapStopped, heap !== null);

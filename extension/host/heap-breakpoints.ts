@@ -4,7 +4,8 @@
 // has no DataBreakpoint in its API (vscode.debug.addBreakpoints takes source and
 // function breakpoints; data breakpoints are a proposed API), so the request goes to
 // the slabscope-gdb adapter through the session's customRequest; the adapter keeps
-// these beside the editor's own data breakpoints. Each session's list lasts as it does.
+// these beside the editor's own data breakpoints. Each session's list lasts as it does
+// (the Heap view marks its blocks; Clear Heap Data Breakpoints empties it).
 import * as vscode from 'vscode';
 import { hex } from '../core';
 import {
@@ -30,9 +31,47 @@ function watchResult(body: unknown, asked: number): SetHeapWatchpointsResult {
   return body as SetHeapWatchpointsResult;
 }
 
-export function registerHeapBreakpoints(heaps: StoppedHeaps, sessions: GdbSessions, log: vscode.OutputChannel): vscode.Disposable[] {
-  /** per session: the heap's watchpoints set so far */
-  const watched = new Map<string, HeapWatchpoint[]>();
+/** Each session's heap watchpoints, as its adapter last set them; the Heap view marks their blocks. */
+export class HeapWatches implements vscode.Disposable {
+  private readonly bySession = new Map<string, readonly HeapWatchpoint[]>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  of(sessionId: string): readonly HeapWatchpoint[] {
+    return this.bySession.get(sessionId) ?? [];
+  }
+
+  set(sessionId: string, watchpoints: readonly HeapWatchpoint[]): void {
+    if (watchpoints.length) this.bySession.set(sessionId, watchpoints);
+    else this.bySession.delete(sessionId);
+    this.changed.fire();
+  }
+
+  /** What the block at `base` breaks on: "breaks on write to link, header", or null. */
+  markOf(sessionId: string, base: number): string | null {
+    const parts = this.of(sessionId)
+      .filter((watchpoint) => watchpoint.base === base)
+      .map((watchpoint) => watchpoint.part);
+    return parts.length ? `breaks on write to ${parts.join(', ')}` : null;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export function registerHeapBreakpoints(
+  heaps: StoppedHeaps,
+  sessions: GdbSessions,
+  watched: HeapWatches,
+  log: vscode.OutputChannel,
+): vscode.Disposable[] {
+  /** Sets `list` as the session's heap watchpoints; the adapter's answer, one entry per watchpoint. */
+  const setWatchpoints = async (session: vscode.DebugSession, list: readonly HeapWatchpoint[]) => {
+    const result = watchResult(await session.customRequest(SET_HEAP_WATCHPOINTS, { watchpoints: list }), list.length);
+    watched.set(session.id, list);
+    return result;
+  };
 
   const breakOn = (part: WatchedPart) => async (item?: HeapNode) => {
     const title = TITLES[part];
@@ -55,12 +94,10 @@ export function registerHeapBreakpoints(heaps: StoppedHeaps, sessions: GdbSessio
       void vscode.window.showErrorMessage(`${title}: ${(error as Error).message}`);
       return;
     }
-    const list = (watched.get(session.id) ?? []).filter((entry) => entry.base !== watchpoint.base || entry.part !== part);
-    list.push(watchpoint);
+    const list = [...watched.of(session.id).filter((entry) => entry.base !== watchpoint.base || entry.part !== part), watchpoint];
     const what = describeWatchpoint(watchpoint);
     try {
-      const result = watchResult(await session.customRequest(SET_HEAP_WATCHPOINTS, { watchpoints: list }), list.length);
-      watched.set(session.id, list);
+      const result = await setWatchpoints(session, list);
       const set = result.watchpoints[list.length - 1]!; // one answer per watchpoint, checked above
       if (!set.verified) {
         void vscode.window.showWarningMessage(`${title}: gdb did not set a watchpoint on ${what} (${set.expression})`);
@@ -73,9 +110,21 @@ export function registerHeapBreakpoints(heaps: StoppedHeaps, sessions: GdbSessio
     }
   };
 
+  const clear = async () => {
+    const session = heaps.current?.session ?? vscode.debug.activeDebugSession;
+    if (!session || !watched.of(session.id).length) return;
+    try {
+      await setWatchpoints(session, []);
+      log.appendLine(`the heap's data breakpoints of ${session.name} are cleared`);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Clear Heap Data Breakpoints: ${(error as Error).message}`);
+    }
+  };
+
   return [
     vscode.commands.registerCommand(Command.breakOnLinkWrite, breakOn('link')),
     vscode.commands.registerCommand(Command.breakOnHeaderWrite, breakOn('header')),
-    vscode.debug.onDidTerminateDebugSession((session) => watched.delete(session.id)),
+    vscode.commands.registerCommand(Command.clearHeapBreakpoints, clear),
+    vscode.debug.onDidTerminateDebugSession((session) => watched.set(session.id, [])),
   ];
 }

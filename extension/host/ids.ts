@@ -16,6 +16,7 @@ export const Command = {
   showInHeap: 'slabscope.showInHeap',
   breakOnLinkWrite: 'slabscope.breakOnLinkWrite',
   breakOnHeaderWrite: 'slabscope.breakOnHeaderWrite',
+  clearHeapBreakpoints: 'slabscope.clearHeapBreakpoints',
 } as const;
 export type CommandId = (typeof Command)[keyof typeof Command];
 

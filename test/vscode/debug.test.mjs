@@ -261,16 +261,29 @@ test(
     await until('the data breakpoint in the log', () =>
       /data breakpoint \d+ of show_target: the next write to the link/.test(slabscopeLog()),
     );
+    // the block says what it breaks on
+    await second.filter({ hasText: 'breaks on write to link' }).waitFor({ timeout: 30000 });
     await page.keyboard.press('F5');
     // the Call Stack pane's header says why it paused
     await page
       .locator('.pane-header', { hasText: /^Call Stack/ })
       .filter({ hasText: /paused on data breakpoint/i })
       .waitFor({ timeout: 60000 });
-    const top = page.locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ }).first();
-    await top.waitFor();
-    assert.match(await top.innerText(), new RegExp(`show_target\\.c\\s*${linkLine}\\b`));
+    // main's frame at the writing line (the rows of the stop before may show a moment longer)
+    await page
+      .locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ })
+      .filter({ hasText: new RegExp(`show_target\\.c\\s*${linkLine}\\b`) })
+      .first()
+      .waitFor({ timeout: 30000 });
     await shot(page, '5-data-breakpoint');
+    // read again at this stop, the block is still marked; Clear Heap Data Breakpoints takes the mark away
+    await second.filter({ hasText: 'breaks on write to link' }).waitFor({ timeout: 30000 });
+    await palette(page, 'Slabscope: Clear Heap Data Breakpoints');
+    await until('the clearing in the log', () => /the heap's data breakpoints of show_target are cleared/.test(slabscopeLog()));
+    await heap
+      .locator('.monaco-list-row', { hasText: `2. ${base(held.freed[6])}` })
+      .filter({ hasNotText: 'breaks on write' })
+      .waitFor();
     await page.keyboard.press('Shift+F5');
   },
 );
