@@ -1,10 +1,14 @@
 // debug.mjs — `npm run bench:debug`: from gdb's `stopped` to the heap read and
 // validated, through cdt-gdb-adapter over stdio (slabscope dap gdb), for 8 threads
 // holding 1,000 freelist nodes (native/test/debug/bench_target.c): milliseconds,
-// DAP requests and bytes per stop, beside pwndbg's published read counts.
+// DAP requests and bytes per stop, beside pwndbg's published read counts. Then the
+// labelled Variables: a worker's 125 freed pointers (its blocks[] array) expanded
+// through slabscope dap gdb, which labels each from the stop's one heap read, beside
+// cdt-gdb-adapter alone (no labels) in the same run: the first answer after the stop
+// (ours waits for the read) and the median of repeated answers.
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { buildNative, debug, nativeDir, stopAtCheckpoint, work } from '../debug/helpers.mjs';
+import { buildNative, debug, nativeDir, plainAdapter, stopAtCheckpoint, work } from '../debug/helpers.mjs';
 import { rmSync } from 'node:fs';
 
 const layouts = buildNative();
@@ -47,6 +51,53 @@ for (const layout of ['hakmem', 'aligned']) {
     await stop.close();
   }
 }
+
+/** Ms from the stop to a worker's blocks[] expanded, then the median of `repeats` more; and how many values are labelled. */
+async function expandBlocks(stop) {
+  const started = performance.now();
+  const { threads } = await stop.request('threads', {});
+  let frame = null;
+  for (const thread of threads) {
+    const { stackFrames } = await stop.request('stackTrace', { threadId: thread.id, levels: 6 });
+    frame = stackFrames.find((entry) => entry.name === 'worker');
+    if (frame) break;
+  }
+  if (!frame) throw new Error('no worker frame at the stop');
+  const children = async () => {
+    const { variablesReference } = await stop.request('evaluate', { expression: 'blocks', frameId: frame.id, context: 'watch' });
+    return (await stop.request('variables', { variablesReference })).variables;
+  };
+  let values = await children();
+  const first = performance.now() - started;
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const at = performance.now();
+    values = await children();
+    times.push(performance.now() - at);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    first: +first.toFixed(1),
+    median: +times[times.length >> 1].toFixed(1),
+    values: values.length,
+    labelled: values.filter((v) => / \((USER|BASE) of a C\d block/.test(v.value)).length,
+  };
+}
+
+const labelRows = [];
+const program = join(work, 'bench_target_hakmem');
+for (const [name, adapter] of [
+  ['slabscope dap gdb (labels)', undefined],
+  ['cdt-gdb-adapter 1.7 alone', plainAdapter],
+]) {
+  const stop = await stopAtCheckpoint(program, [], undefined, 'checkpoint', adapter);
+  try {
+    labelRows.push({ adapter: name, ...(await expandBlocks(stop)) });
+  } finally {
+    await stop.close();
+  }
+}
+
 rmSync(work, { recursive: true, force: true });
 console.log(`stopped heap, ${repeats} reads of the same stop each (stop to validated heap, incl. the stack-trace request):`);
 console.table(rows.map(({ first, ...row }) => row));
@@ -57,3 +108,5 @@ for (const row of rows)
   console.log(
     `${row.layout}: ${row.requests} requests for ${row.nodes} freelist nodes in ${row.threads} threads (${(90368 / row.requests).toFixed(0)}x fewer than pwndbg's one picture), median ${row.median} ms against the 200 ms aim`,
   );
+console.log(`a worker's blocks[] expanded (hakmem), from the stop and then ${repeats} times more:`);
+console.table(labelRows);

@@ -48,9 +48,19 @@ export function buildTarget(layout, mode, name = 'heap_target') {
   return out;
 }
 
-/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint() or the function named (or at the core file's stop). */
-export async function stopAtCheckpoint(program, args, coreFile, stopAt = 'checkpoint') {
-  const adapter = spawn(process.execPath, [cli, 'dap', 'gdb'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** cdt-gdb-adapter's own stdio entry: the adapter alone, as a peer of ours. */
+export const plainAdapter = [join(root, 'node_modules', 'cdt-gdb-adapter', 'dist', 'debugAdapter.js')];
+
+/**
+ * An adapter over stdio (ours unless `adapter` names another's script and arguments), with a client:
+ * launched on `program`, stopped at checkpoint() or the function named (or at the core file's stop).
+ */
+export async function stopAtCheckpoint(program, args, coreFile, stopAt = 'checkpoint', adapter = [cli, 'dap', 'gdb']) {
+  const started = spawn(process.execPath, adapter, { stdio: ['pipe', 'pipe', 'pipe'] });
+  return clientOf(started, program, args, coreFile, stopAt);
+}
+
+async function clientOf(adapter, program, args, coreFile, stopAt) {
   let stderr = '';
   adapter.stderr.on('data', (data) => {
     stderr += data;
