@@ -86,6 +86,9 @@ export class SlabscopeGdbSession extends GDBDebugSession {
       return;
     }
     if (response.request_seq < 0) return; // a second answer to a request of its own (cdt-gdb-adapter answers a failed watchpoint twice)
+    if (response.command === 'initialize' && response.body)
+      // the editor then copies a value through an evaluate in the clipboard context, which is left bare
+      (response.body as DebugProtocol.Capabilities).supportsClipboardContext = true;
     if (WRITING_REQUESTS.has(response.command)) this.heaps.wrote();
     if (response.command !== 'variables' && response.command !== 'evaluate') return super.sendResponse(response);
     const context = this.evaluateContexts.get(response.request_seq);

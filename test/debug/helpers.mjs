@@ -68,7 +68,9 @@ async function clientOf(adapter, program, args, coreFile, stopAt) {
   const client = new DebugClient(process.execPath, cli, 'slabscope-gdb');
   client.connect(adapter.stdout, adapter.stdin);
   client.defaultTimeout = 60_000;
-  await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const capabilities = (
+    await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })
+  ).body;
   const initialized = client.waitForEvent('initialized');
   await client.launch({ program, arguments: args.join(' '), gdb: 'gdb', gdbArguments: ['-q'], ...(coreFile ? { coreFile } : {}) });
   await initialized;
@@ -98,7 +100,7 @@ async function clientOf(adapter, program, args, coreFile, stopAt) {
     adapter.kill();
     assert.equal(adapter.exitCode === null || adapter.exitCode === 0, true, stderr);
   };
-  return { client, request, threadId: event.body.threadId, close };
+  return { client, request, threadId: event.body.threadId, capabilities, close };
 }
 
 /** What the program wrote about itself: threads' frees, their caches and every slab as its own C walks them. */

@@ -63,6 +63,7 @@ for (const layout of ['hakmem', 'aligned'])
       assert.match(stack, /^0x7ff[0-9a-f]+$/);
       assert.equal(stack, await evaluate('&freed', 'clipboard'));
       assert.match(await evaluate('freed', 'clipboard'), new RegExp(`^${held.overwritten}( "[^"]*")?$`));
+      assert.ok(stop.capabilities.supportsClipboardContext, 'the editor is told to copy through the clipboard context');
 
       // the heap image says where blocks[6] and blocks[5] are; the layout where their link and header are
       const { image } = await debug.readStop(stop.request, layouts, { threadId: stop.threadId, expectLayout: layout });
