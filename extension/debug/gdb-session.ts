@@ -120,6 +120,15 @@ export class SlabscopeGdbSession extends GDBDebugSession {
     return super.launchRequest(response, launch as never);
   }
 
+  protected override async attachRequest(
+    response: DebugProtocol.AttachResponse,
+    args: DebugProtocol.AttachRequestArguments,
+  ): Promise<void> {
+    // the program (when named) names the heap's executable; an attached process was started with its own preload
+    this.launchArgs = { program: (args as SlabscopeLaunchArguments).program, cwd: (args as SlabscopeLaunchArguments).cwd };
+    return super.attachRequest(response, args as never);
+  }
+
   protected override async configurationDoneRequest(
     response: DebugProtocol.ConfigurationDoneResponse,
     args: DebugProtocol.ConfigurationDoneArguments,
