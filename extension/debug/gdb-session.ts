@@ -14,7 +14,14 @@ import { GDBDebugSession } from 'cdt-gdb-adapter/dist/desktop/GDBDebugSession';
 import { sendBreakList } from 'cdt-gdb-adapter/dist/mi/breakpoint';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { DapRequest } from './dap-port';
-import { SET_HEAP_WATCHPOINTS, setHeapWatchpointsArguments, watchExpression, type SetHeapWatchpointsResult } from './heap-watch';
+import {
+  HeapWatchError,
+  SET_HEAP_WATCHPOINTS,
+  setHeapWatchpointsArguments,
+  tooManyWatchpoints,
+  watchExpression,
+  type SetHeapWatchpointsResult,
+} from './heap-watch';
 import { layoutsForLibrary, ownLibrary } from './launch-config';
 import { labelResponse, StopHeaps, WRITING_REQUESTS } from './stop-heap';
 import type { LayoutStructs } from './structs';
@@ -160,6 +167,9 @@ export class SlabscopeGdbSession extends GDBDebugSession {
   private async setHeapWatchpoints(response: DebugProtocol.Response, args: unknown): Promise<void> {
     try {
       const { watchpoints } = setHeapWatchpointsArguments(args);
+      // gdb would take them all, and fail to insert them when the program runs on (a stop for an 'error')
+      const refused = tooManyWatchpoints(watchpoints);
+      if (refused) throw new HeapWatchError(refused);
       const expressions = watchpoints.map(watchExpression);
       this.heapDataBreakpoints = watchpoints.map((watchpoint, i) => ({ dataId: expressions[i]!, accessType: watchpoint.accessType }));
       // cdt-gdb-adapter reconciles gdb's watchpoints with the list it is given: give it the editor's and the heap's

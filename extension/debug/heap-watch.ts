@@ -79,6 +79,34 @@ export function watchExpression(watchpoint: HeapWatchpoint): string {
   return `*(char(*)[${watchpoint.bytes}])${at}`;
 }
 
+/** An x86-64 processor's debug registers: every hardware watchpoint of a process shares them. */
+export const X86_DEBUG_REGISTERS = 4;
+
+/**
+ * The x86-64 debug registers gdb takes to watch `bytes` at `address`: one per aligned
+ * piece of 1, 2, 4 or 8 bytes, the largest that fits at each step (an 8-byte link at
+ * BASE + 1, as the hakmem layout puts C1..C6's, takes all four).
+ */
+export function x86DebugRegisters(address: number, bytes: number): number {
+  let registers = 0;
+  for (let at = address, end = address + bytes; at < end; registers++) {
+    let size = 8;
+    while (size > 1 && (at % size !== 0 || at + size > end)) size /= 2;
+    at += size;
+  }
+  return registers;
+}
+
+/** Why `watchpoints` cannot all be watched at once on this processor, or null when they can (or it is no x86-64). */
+export function tooManyWatchpoints(watchpoints: readonly HeapWatchpoint[], arch: string = process.arch): string | null {
+  if (arch !== 'x64') return null; // another processor's gdb says so itself when the program runs on
+  const needs = watchpoints.map((watchpoint) => x86DebugRegisters(watchpoint.address, watchpoint.bytes));
+  const total = needs.reduce((sum, n) => sum + n, 0);
+  if (total <= X86_DEBUG_REGISTERS) return null;
+  const each = watchpoints.map((watchpoint, i) => `${describeWatchpoint(watchpoint)} takes ${needs[i]}`).join('; ');
+  return `these ${watchpoints.length} data breakpoints need ${total} debug registers and the processor has ${X86_DEBUG_REGISTERS} (${each}): clear some first`;
+}
+
 /** A watchpoint in words: "the link of C4 block 0x… (8 bytes at 0x…)". */
 export function describeWatchpoint(watchpoint: HeapWatchpoint): string {
   return `the ${watchpoint.part === 'link' ? 'link' : 'header byte'} of C${watchpoint.cls} block ${hex(watchpoint.base)} (${watchpoint.bytes} byte${watchpoint.bytes === 1 ? '' : 's'} at ${hex(watchpoint.address)})`;

@@ -91,6 +91,14 @@ for (const layout of ['hakmem', 'aligned'])
       };
 
       const link = debug.blockWatchpoint(layouts.get(layout).layout, linked, 4, 'link');
+      const header = debug.blockWatchpoint(layouts.get(layout).layout, headed, 4, 'header');
+      // the processor's four debug registers: a link at BASE + 1 (hakmem) takes all four, so no header beside it
+      if (layout === 'hakmem')
+        await assert.rejects(
+          stop.request(debug.SET_HEAP_WATCHPOINTS, { watchpoints: [link, header] }),
+          /these 2 data breakpoints need 5 debug registers and the processor has 4 \(the link of C4 block 0x[0-9a-f]+ \(8 bytes at 0x[0-9a-f]+\) takes 4; the header byte of C4 block 0x[0-9a-f]+ \(1 byte at 0x[0-9a-f]+\) takes 1\): clear some first/,
+        );
+      else await watch([link, header]); // an aligned link takes one
       assert.equal(link.address - linked, layouts.get(layout).layout.classes[4].nextOffset);
       const set = await watch([link]);
       assert.equal(set.watchpoints[0].expression, `*(void**)${hex(link.address)}`);
@@ -98,7 +106,7 @@ for (const layout of ['hakmem', 'aligned'])
       await stop.request('setDataBreakpoints', { breakpoints: [] });
       await runTo('LINK WRITE');
       // the link's watchpoint goes, the header's comes: the list replaces the last
-      await watch([debug.blockWatchpoint(layouts.get(layout).layout, headed, 4, 'header')]);
+      await watch([header]);
       const main = await runTo('HEADER WRITE');
 
       // memory written from the console is read again: blocks[6]'s link, overwritten at LINK WRITE, set to null
@@ -112,6 +120,17 @@ for (const layout of ['hakmem', 'aligned'])
       await stop.close();
     }
   });
+
+test('an x86-64 debug register per aligned piece of a watched range', () => {
+  assert.equal(debug.x86DebugRegisters(0x1000, 8), 1);
+  assert.equal(debug.x86DebugRegisters(0x1001, 8), 4); // 1 + 2 + 4 + 1
+  assert.equal(debug.x86DebugRegisters(0x1010, 1), 1);
+  assert.equal(debug.x86DebugRegisters(0x1004, 8), 2);
+  const link = { base: 0x1000, cls: 4, part: 'link', address: 0x1001, bytes: 8, accessType: 'write' };
+  assert.equal(debug.tooManyWatchpoints([link], 'x64'), null);
+  assert.match(debug.tooManyWatchpoints([link, { ...link, part: 'header', address: 0x1000, bytes: 1 }], 'x64'), /need 5 debug registers/);
+  assert.equal(debug.tooManyWatchpoints([link, link, link], 'arm64'), null, "another processor's gdb says it itself");
+});
 
 test('a heap watchpoint request names its first wrong field', () => {
   assert.throws(() => debug.setHeapWatchpointsArguments({}), /watchpoints must be a list/);
