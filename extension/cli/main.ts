@@ -285,7 +285,7 @@ export async function main(argv: string[]): Promise<number> {
         return await inspectCommand(args, nativeDir);
       case 'dap':
         if (args.length !== 1 || args[0] !== 'gdb') throw new UsageError('dap takes one adapter: gdb');
-        runGdbAdapterOverStdio();
+        runGdbAdapterOverStdio(nativeDir);
         return await new Promise<number>(() => undefined); // runs until its client closes stdin
       case 'demo':
         return await demo({ packageRoot, nativeDir });

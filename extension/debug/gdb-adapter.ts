@@ -95,9 +95,12 @@ export class GdbAdapter {
   }
 }
 
-/** Runs the adapter over stdin and stdout, for editors that start it themselves (`slabscope dap gdb`). */
-export function runGdbAdapterOverStdio(): void {
-  const session = new SlabscopeGdbSession();
+/**
+ * Runs the adapter over stdin and stdout, for editors that start it themselves (`slabscope dap gdb`);
+ * with the allocator's tree, each stop's heap labels the pointers it answers with.
+ */
+export function runGdbAdapterOverStdio(nativeDir?: string): void {
+  const session = new SlabscopeGdbSession({ nativeDir });
   session.start(process.stdin, process.stdout);
   process.stdin.on('end', () => {
     session.dispose();

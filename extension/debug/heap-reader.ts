@@ -52,6 +52,8 @@ export interface ReadHeapOptions {
   /** bounds on the lists walked, against a damaged list that never ends */
   readonly maxSuperslabs?: number;
   readonly maxThreads?: number;
+  /** where slabscope_debug_root was at an earlier stop of this process: read there first, no evaluate */
+  readonly rootAddress?: number;
 }
 
 export class HeapReadError extends Error {
@@ -94,13 +96,24 @@ export async function readHeap(
   const warnings: string[] = [];
   const any = layouts.values().next().value as LayoutStructs;
 
-  let rootAddress: number;
-  try {
-    rootAddress = await port.addressOf('&slabscope_debug_root');
-  } catch (error) {
-    throw new HeapReadError(`the process has no slabscope_debug_root (is the allocator loaded? ${(error as Error).message})`);
+  const evaluateRoot = async (): Promise<number> => {
+    try {
+      return await port.addressOf('&slabscope_debug_root');
+    } catch (error) {
+      throw new HeapReadError(`the process has no slabscope_debug_root (is the allocator loaded? ${(error as Error).message})`);
+    }
+  };
+  // the root's address from an earlier stop of the same process saves the evaluate; one that no longer
+  // holds the root (a new process under the same session, say) is looked up again
+  let rootAddress = options.rootAddress ?? (await evaluateRoot());
+  let rootBytes: Uint8Array | null = null;
+  if (options.rootAddress !== undefined) {
+    const known = await port.readMemory(rootAddress, any.root.size).catch(() => null);
+    if (known && known.bytes.length === any.root.size && new StructBytes(known.bytes, 0, any.root).u('magic') === any.rootMagic)
+      rootBytes = known.bytes;
+    else rootAddress = await evaluateRoot();
   }
-  const rootBytes = await readWhole(port, rootAddress, any.root.size, 'slabscope_debug_root');
+  rootBytes ??= await readWhole(port, rootAddress, any.root.size, 'slabscope_debug_root');
   const root = new StructBytes(rootBytes, 0, any.root);
   const magic = root.u('magic'),
     version = root.u('version');

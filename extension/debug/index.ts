@@ -12,3 +12,5 @@ export * from './heap-state';
 export * from './gdb-session';
 export * from './launch-config';
 export * from './pointer-label';
+export * from './stop-heap';
+export * from './heap-watch';

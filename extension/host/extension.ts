@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
     );
     registerStatusBar(ctx);
     registerContextKeys(ctx);
-    registerDebugType(ctx, registerDebugHeap(ctx));
+    registerDebugHeap(ctx, registerDebugType(ctx));
   } catch (error) {
     void vscode.window.showErrorMessage(`Slabscope could not start: ${(error as Error).message}`);
     throw error;

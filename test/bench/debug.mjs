@@ -6,15 +6,19 @@
 // does for slabscope-gdb), and over DAP after the event while the editor's own
 // requests of a stop (threads, stack, scopes, variables) go to the same gdb (what it
 // does for any other adapter). Milliseconds, requests and bytes per stop, beside
-// pwndbg's published read counts.
+// pwndbg's published read counts. Then the labelled Variables: a worker's 125 freed
+// pointers (its blocks[] array) expanded through slabscope dap gdb, which labels each
+// from the stop's one heap read, beside cdt-gdb-adapter alone (no labels) in the same
+// run: the first answer after the stop and the median of repeated answers.
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { buildNative, debug, nativeDir, root, work } from '../debug/helpers.mjs';
+import { buildNative, debug, nativeDir, plainAdapter, root, stopAtCheckpoint, work } from '../debug/helpers.mjs';
 
 const { HeapFeed, StoppedSource } = await import(join(root, 'extension', 'dist', 'protocol.mjs'));
 const layouts = buildNative();
 const stops = Number(process.env.STOPS ?? 20);
+const repeats = Number(process.env.REPEATS ?? 10);
 
 /** The heap as the views get it: validated, the engine's state, the heap message encoded. */
 function toViews(memory, stoppedAt) {
@@ -48,13 +52,15 @@ for (const layout of ['hakmem', 'aligned']) {
   const results = { mi: [], dap: [] };
   let stopIndex = 0;
   let pending = null; // the DAP stop's gdb time, for the read after its event
+  let rootAddress; // known from the first stop on, as the editor keeps it
   adapter.onStop(async (port, stop) => {
     if (stopIndex++ % 2 === 1) {
       pending = stop;
       return;
     }
     const counted = new debug.CountingPort(port);
-    const memory = await debug.readHeap(counted, layouts);
+    const memory = await debug.readHeap(counted, layouts, { rootAddress });
+    rootAddress = memory.rootAddress;
     const { image } = toViews(memory, stop.stoppedAt);
     results.mi.push({ ms: performance.now() - stop.since, requests: memory.reads.requests, bytes: memory.reads.bytes, image });
   });
@@ -79,7 +85,7 @@ for (const layout of ['hakmem', 'aligned']) {
           return adapter.request(command, args);
         };
         const [{ memory, image: read }] = await Promise.all([
-          debug.readStop(request, layouts, { threadId }),
+          debug.readStop(request, layouts, { threadId, rootAddress }),
           editorRequests(adapter, threadId),
         ]);
         const { image } = toViews(memory, read.stoppedAt);
@@ -110,6 +116,53 @@ for (const layout of ['hakmem', 'aligned']) {
     });
   }
 }
+
+/** Ms from the stop to a worker's blocks[] expanded, then the median of `repeats` more; and how many values are labelled. */
+async function expandBlocks(stop) {
+  const started = performance.now();
+  const { threads } = await stop.request('threads', {});
+  let frame = null;
+  for (const thread of threads) {
+    const { stackFrames } = await stop.request('stackTrace', { threadId: thread.id, levels: 6 });
+    frame = stackFrames.find((entry) => entry.name === 'worker');
+    if (frame) break;
+  }
+  if (!frame) throw new Error('no worker frame at the stop');
+  const children = async () => {
+    const { variablesReference } = await stop.request('evaluate', { expression: 'blocks', frameId: frame.id, context: 'watch' });
+    return (await stop.request('variables', { variablesReference })).variables;
+  };
+  let values = await children();
+  const first = performance.now() - started;
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const at = performance.now();
+    values = await children();
+    times.push(performance.now() - at);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    first: +first.toFixed(1),
+    median: +times[times.length >> 1].toFixed(1),
+    values: values.length,
+    labelled: values.filter((v) => / \((USER|BASE) of a C\d block/.test(v.value)).length,
+  };
+}
+
+const labelRows = [];
+const program = join(work, 'bench_target_hakmem');
+for (const [name, adapter] of [
+  ['slabscope dap gdb (labels)', undefined],
+  ['cdt-gdb-adapter 1.7 alone', plainAdapter],
+]) {
+  const stop = await stopAtCheckpoint(program, [], undefined, 'checkpoint', adapter);
+  try {
+    labelRows.push({ adapter: name, ...(await expandBlocks(stop)) });
+  } finally {
+    await stop.close();
+  }
+}
+
 rmSync(work, { recursive: true, force: true });
 console.log(
   `stopped heap, from gdb's stop to the views updated (read, validated, the engine's state, the heap message), ${stops} stops a layout:`,
@@ -124,3 +177,5 @@ for (const row of rows)
     `${row.layout}, ${row.read}: ${row.requests} requests (bound ${row.bound}) for ${row.nodes} freelist nodes in ${row.threads} threads, ` +
       `${(90368 / row.requests).toFixed(0)}x fewer than pwndbg's one picture; median ${row['median ms']} ms from the stop to the views, against the 200 ms aim`,
   );
+console.log(`a worker's blocks[] expanded (hakmem), from the stop and then ${repeats} times more:`);
+console.table(labelRows);

@@ -21,9 +21,9 @@ export function buildNative() {
   return debug.layoutsOf(readFileSync(join(nativeDir, 'build', 'layout.json'), 'utf8'));
 }
 
-/** heap_target linked with build/<layout>/<mode>/libslabscope.a (mode: release, check or trace), compiled with its switches. */
-export function buildTarget(layout, mode) {
-  const out = join(work, `heap_target_${layout}_${mode}`);
+/** A target of native/test/debug (heap_target unless named) linked with build/<layout>/<mode>/libslabscope.a (mode: release, check or trace), compiled with its switches. */
+export function buildTarget(layout, mode, name = 'heap_target') {
+  const out = join(work, `${name}_${layout}_${mode}`);
   const cc = spawnSync(
     'cc',
     [
@@ -38,8 +38,9 @@ export function buildTarget(layout, mode) {
       `-DSS_TRACE=${mode === 'trace' ? 1 : 0}`,
       '-o',
       out,
-      'test/debug/heap_target.c',
-      'test/debug/heap_corrupt.c',
+      `test/debug/${name}.c`,
+      // heap_target breaks its chains through heap_corrupt.c
+      ...(name === 'heap_target' ? ['test/debug/heap_corrupt.c'] : []),
       `build/${layout}/${mode}/libslabscope.a`,
       '-pthread',
       '-ldl',
@@ -50,9 +51,19 @@ export function buildTarget(layout, mode) {
   return out;
 }
 
-/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint() (or at the core file's stop). */
-export async function stopAtCheckpoint(program, args, coreFile) {
-  const adapter = spawn(process.execPath, [cli, 'dap', 'gdb'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** cdt-gdb-adapter's own stdio entry: the adapter alone, as a peer of ours. */
+export const plainAdapter = [join(root, 'node_modules', 'cdt-gdb-adapter', 'dist', 'debugAdapter.js')];
+
+/**
+ * An adapter over stdio (ours unless `adapter` names another's script and arguments), with a client:
+ * launched on `program`, stopped at checkpoint() or the function named (or at the core file's stop).
+ */
+export async function stopAtCheckpoint(program, args, coreFile, stopAt = 'checkpoint', adapter = [cli, 'dap', 'gdb']) {
+  const started = spawn(process.execPath, adapter, { stdio: ['pipe', 'pipe', 'pipe'] });
+  return clientOf(started, program, args, coreFile, stopAt);
+}
+
+async function clientOf(adapter, program, args, coreFile, stopAt) {
   let stderr = '';
   adapter.stderr.on('data', (data) => {
     stderr += data;
@@ -60,7 +71,9 @@ export async function stopAtCheckpoint(program, args, coreFile) {
   const client = new DebugClient(process.execPath, cli, 'slabscope-gdb');
   client.connect(adapter.stdout, adapter.stdin);
   client.defaultTimeout = 60_000;
-  await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const capabilities = (
+    await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })
+  ).body;
   const initialized = client.waitForEvent('initialized');
   await client.launch({ program, arguments: args.join(' '), gdb: 'gdb', gdbArguments: ['-q'], ...(coreFile ? { coreFile } : {}) });
   await initialized;
@@ -79,8 +92,8 @@ export async function stopAtCheckpoint(program, args, coreFile) {
       },
     };
   }
-  const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'checkpoint' }] });
-  assert.ok(placed.body.breakpoints[0].verified, 'a breakpoint at checkpoint');
+  const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: stopAt }] });
+  assert.ok(placed.body.breakpoints[0].verified, `a breakpoint at ${stopAt}`);
   const stopped = client.waitForEvent('stopped');
   await client.configurationDoneRequest();
   const event = await stopped;
@@ -90,7 +103,7 @@ export async function stopAtCheckpoint(program, args, coreFile) {
     adapter.kill();
     assert.equal(adapter.exitCode === null || adapter.exitCode === 0, true, stderr);
   };
-  return { client, request, threadId: event.body.threadId, close };
+  return { client, request, threadId: event.body.threadId, capabilities, close };
 }
 
 /** What the program wrote about itself: threads' frees, their caches, every slab as its own C walks them, and the chains it broke. */

@@ -33,6 +33,9 @@ test('the heap read over gdb/MI at the stop is the heap DAP reads after it (both
       const memory = await debug.readHeap(port, layouts);
       atStop = { memory, image: debug.heapImage(memory, stop.stoppedAt), stop };
       unreadable = await port.readMemory(0x1000, 64);
+      // the root's address kept from a stop before saves its evaluate; one that no longer holds it is looked up again
+      atStop.known = await debug.readHeap(port, layouts, { rootAddress: memory.rootAddress });
+      atStop.stale = await debug.readHeap(port, layouts, { rootAddress: 0x1000 });
     });
     try {
       await adapter.request('initialize', { adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
@@ -54,6 +57,12 @@ test('the heap read over gdb/MI at the stop is the heap DAP reads after it (both
       assert.deepEqual(atStop.image.findings, []);
       const bound = atStop.image.superslabs.length + atStop.image.slabs.length + atStop.image.threads.length + 4;
       assert.ok(atStop.memory.reads.requests <= bound, `${atStop.memory.reads.requests} MI requests, bound ${bound}`);
+      assert.equal(atStop.known.reads.requests, atStop.memory.reads.requests - 1);
+      assert.equal(atStop.stale.reads.requests, atStop.memory.reads.requests + 1);
+      for (const again of [atStop.known, atStop.stale]) {
+        assert.equal(again.rootAddress, atStop.memory.rootAddress);
+        assert.deepEqual(chains(debug.heapImage(again, atStop.stop.stoppedAt)), chains(atStop.image));
+      }
       assert.equal(unreadable.bytes.length, 0);
       assert.equal(unreadable.unreadable, 64);
       await adapter.request('disconnect', { terminateDebuggee: true }).catch(() => undefined);
