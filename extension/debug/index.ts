@@ -9,6 +9,8 @@ export * from './mi-port';
 export * from './stop';
 export * from './gdb-adapter';
 export * from './heap-state';
+export * from './trace-rings';
+export * from './trace-agreement';
 export * from './gdb-session';
 export * from './launch-config';
 export * from './pointer-label';
