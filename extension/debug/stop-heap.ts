@@ -44,7 +44,7 @@ export class StopHeaps {
   /** why the last read failed, when it did */
   problem: string | null = null;
   /** told of each heap read at gdb's stop, as soon as it is read */
-  onReadAtStop: ((heap: StopHeap) => void) | null = null;
+  onReadAtStop: ((heap: StopHeap) => Promise<void> | void) | null = null;
   /** where the process's slabscope_debug_root was at the last read (the evaluate is not asked again) */
   private rootAddress: number | undefined;
 
@@ -67,7 +67,7 @@ export class StopHeaps {
     const at = this.stop;
     this.reading = (async () => {
       try {
-        const memory = await readHeap(port, layouts, { rootAddress: this.rootAddress });
+        const memory = await readHeap(port, layouts, { rootAddress: this.rootAddress, tracePending: true });
         this.rootAddress = memory.rootAddress;
         const image = heapImage(memory, stop.stoppedAt);
         const state = heapStateOf(image, memory, this.program());
@@ -86,7 +86,7 @@ export class StopHeaps {
           stop: at,
         };
         try {
-          this.onReadAtStop?.(heap);
+          await this.onReadAtStop?.(heap);
         } catch {
           // a listener's failure is its own: the stop's heap was read all the same
         }
@@ -130,7 +130,10 @@ export class StopHeaps {
     try {
       const thread = threadId ?? ((await counted('threads', {})) as { threads?: { id: number }[] }).threads?.[0]?.id ?? 0;
       const context = await stopContext(counted, thread);
-      const memory = await readHeap(new DapMemoryPort(counted, { frameId: context.frameId }), layouts, { rootAddress: this.rootAddress });
+      const memory = await readHeap(new DapMemoryPort(counted, { frameId: context.frameId }), layouts, {
+        rootAddress: this.rootAddress,
+        tracePending: true,
+      });
       this.rootAddress = memory.rootAddress;
       const image = heapImage(memory, context.stoppedAt);
       const state = heapStateOf(image, memory, this.program());

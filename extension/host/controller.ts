@@ -238,15 +238,43 @@ export class Controller implements vscode.Disposable {
 
   /** Listens for programs started elsewhere with SLABSCOPE_SOCKET; returns the environment they need. */
   async attach(traceDir: string, layout: 'aligned' | 'hakmem'): Promise<{ socket: string; env: string }> {
+    const { socket, variables } = await this.listen(traceDir, layout, 'attached');
+    return {
+      socket,
+      env: Object.entries(variables)
+        .map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`)
+        .join(' '),
+    };
+  }
+
+  /**
+   * Listens for a program a debugger starts on the trace build (slabscope-gdb with a trace preload):
+   * its trace streams into the views while it is debugged, and a stop can be compared with it. Returns
+   * the variables the program needs and the scope that ends the listening (when the debug session ends).
+   */
+  async listenForDebuggee(
+    traceDir: string,
+    layout: 'aligned' | 'hakmem',
+    name: string,
+  ): Promise<{ variables: Record<string, string>; scope: SessionScope }> {
+    const { variables, scope } = await this.listen(traceDir, layout, name);
+    return { variables, scope };
+  }
+
+  private async listen(
+    traceDir: string,
+    layout: 'aligned' | 'hakmem',
+    name: string,
+  ): Promise<{ socket: string; variables: Record<string, string>; scope: SessionScope }> {
     if (this.sessions.live) throw new Error('a program is already being traced: stop it first');
     const settings = this.settings();
     mkdirSync(settings.socketDirectory, { recursive: true, mode: 0o700 });
     mkdirSync(traceDir, { recursive: true });
-    const socket = join(settings.socketDirectory, 'attach.sock');
+    const socket = join(settings.socketDirectory, name === 'attached' ? 'attach.sock' : `${name.replace(/[^\w.-]/g, '_')}.sock`);
     rmSync(socket, { force: true });
-    const follower = this.follower('attached (live)');
+    const follower = this.follower(`${name} (live)`);
     const listener = new TraceListener(socket, {
-      out: join(traceDir, 'attached.hktrace'),
+      out: join(traceDir, `${name === 'attached' ? 'attached' : name.replace(/[^\w.-]/g, '_')}.hktrace`),
       onSession: (session) => follower.opened(session),
       onSessionClosed: (session) => follower.closed(session),
     });
@@ -275,11 +303,6 @@ export class Controller implements vscode.Disposable {
       ringEvents: settings.ringEvents,
       stackDepth: 1,
     });
-    return {
-      socket,
-      env: Object.entries(variables)
-        .map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`)
-        .join(' '),
-    };
+    return { socket, variables, scope: session };
   }
 }

@@ -6,7 +6,7 @@
 // breakpoints on a block's link or header from the Heap view.
 import * as vscode from 'vscode';
 import { addressInValue, pointerTarget } from '../debug/pointer-label';
-import { StoppedSource } from '../protocol';
+import { LiveSource, StoppedSource } from '../protocol';
 import type { SlabscopeContext } from './context';
 import type { GdbSessions } from './debug-type';
 import { HeapWatches, registerHeapBreakpoints } from './heap-breakpoints';
@@ -23,7 +23,11 @@ interface VariableArgument {
 }
 
 export function registerDebugHeap(ctx: SlabscopeContext, sessions: GdbSessions): StoppedHeaps {
-  const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log, sessions);
+  const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log, sessions, (pid) => {
+    // the trace the views follow, when it is the stopped process's (a trace build under the debugger)
+    const traced = ctx.controller.traced;
+    return traced instanceof LiveSource && traced.session.model?.handshake.pid === pid ? traced.session : null;
+  });
   const watches = new HeapWatches();
   const view = new HeapView(heaps, watches);
   const labels = new PointerLabels(heaps, ctx.log);

@@ -7,7 +7,8 @@
 // variables): that read is taken, not made again. Each read's requests, bytes and
 // milliseconds go to the Slabscope log.
 import * as vscode from 'vscode';
-import { HeapReadError, readHeap } from '../debug/heap-reader';
+import { HeapReadError, readHeap, type HeapMemory } from '../debug/heap-reader';
+import { compareWithTrace, sentArrived, tracedAtStop } from '../debug/trace-agreement';
 import { heapImage, type HeapImage } from '../debug/heap-image';
 import { heapStateOf } from '../debug/heap-state';
 import { DapMemoryPort, type DapRequest } from '../debug/dap-port';
@@ -16,7 +17,7 @@ import { stopContext } from '../debug/stop';
 import { layoutsForLibrary, ownLibrary } from '../debug/launch-config';
 import { WRITING_REQUESTS, type StopHeap } from '../debug/stop-heap';
 import type { LayoutStructs } from '../debug/structs';
-import type { HeapState } from '../core';
+import type { HeapState, TraceSession } from '../core';
 import type { GdbSessions } from './debug-type';
 
 /** One stop's heap: what memory said, as the image (chains, findings) and the engine's state. */
@@ -77,6 +78,8 @@ export class StoppedHeaps implements vscode.Disposable {
     private readonly nativeDir: string,
     private readonly log: vscode.OutputChannel,
     private readonly sessions: GdbSessions,
+    /** the live trace of a process, by its pid, when the views have one (a trace build run under a debugger) */
+    private readonly traceOf: (pid: number) => TraceSession | null = () => null,
   ) {
     sessions.onStopHeap((session, heap) => this.adopt(session, heap));
   }
@@ -179,10 +182,11 @@ export class StoppedHeaps implements vscode.Disposable {
       // the stop's own read, where the session made one; else (another adapter, another frame, or a
       // session that could not read it, whose error the read here says) through the session's requests
       const own = frameId === undefined ? await this.sessions.get(session)?.heaps.current() : undefined;
-      const heap =
+      const read =
         own && (threadId === undefined || own.threadId === threadId)
-          ? this.fromSession(session, own, since)
+          ? { heap: this.fromSession(session, own, since), memory: own.memory }
           : await this.readThrough(session, threadId, frameId, since);
+      const heap = await this.withTrace(read.heap, read.memory);
       this.publish(session, heap, own && heap.frameId === own.frameId ? own : null, since);
     } catch (error) {
       const message = (error as Error).message;
@@ -204,11 +208,37 @@ export class StoppedHeaps implements vscode.Disposable {
    * the `stopped` event has gone out and come back through the editor: the views update at once, and
    * that event then asks nothing more.
    */
-  adopt(session: vscode.DebugSession, own: StopHeap): void {
+  async adopt(session: vscode.DebugSession, own: StopHeap): Promise<void> {
     if (this.without.has(session.id)) return;
     this.adopted.add(session.id);
     this.stopThread.set(session.id, own.threadId);
-    this.publish(session, this.fromSession(session, own, own.since), own, own.since);
+    this.publish(session, await this.withTrace(this.fromSession(session, own, own.since), own.memory), own, own.since);
+  }
+
+  /**
+   * A trace-build process whose trace the views have: its heap compared with that trace, brought up to
+   * the stop with the events its rings still held. Where they differ, a finding at the block.
+   */
+  private async withTrace(heap: StoppedHeap, memory: HeapMemory): Promise<StoppedHeap> {
+    const pending = memory.tracePending;
+    const trace = pending ? this.traceOf(pending.pid) : null;
+    if (!pending || !trace?.model) return heap;
+    try {
+      const arrived = await sentArrived(trace, pending);
+      const traced = tracedAtStop(trace, pending);
+      const { findings, compared } = compareWithTrace(heap.state, traced.model, heap.image.stoppedAt);
+      const behind = traced.inFlight.map(({ thread, missing }) => `${missing} of thread ${thread}`).join(', ');
+      this.log.appendLine(
+        `  compared with its trace (pid ${pending.pid}, ${traced.added} unsent events read from ${pending.rings.length} rings): ${compared} free blocks, ${findings.length} differ` +
+          (arrived ? '' : `; events sent but not yet arrived (${behind}): their blocks may differ for that alone`) +
+          (traced.lostMarks ? `; the trace lost events (${traced.lostMarks} lost marks in the rings)` : ''),
+      );
+      if (!findings.length) return heap;
+      return { ...heap, image: { ...heap.image, findings: [...heap.image.findings, ...findings] } };
+    } catch (error) {
+      this.log.appendLine(`  not compared with its trace: ${(error as Error).message}`);
+      return heap;
+    }
   }
 
   /** Hands `heap` to the views and logs what it cost; `own` is the session's read it came from, if so. */
@@ -252,16 +282,16 @@ export class StoppedHeaps implements vscode.Disposable {
     threadId: number | undefined,
     frameId: number | undefined,
     since: number,
-  ): Promise<StoppedHeap> {
+  ): Promise<{ heap: StoppedHeap; memory: HeapMemory }> {
     const { request, count } = countedRequest(session);
     const thread = threadId ?? (await this.firstThread(request));
     const context = await stopContext(request, thread);
     const port = new DapMemoryPort(request, { frameId: frameId ?? context.frameId, expressionPrefix: expressionPrefix(session.type) });
-    const memory = await readHeap(port, this.layoutsFor(session), { rootAddress: this.rootAddresses.get(session.id) });
+    const memory = await readHeap(port, this.layoutsFor(session), { rootAddress: this.rootAddresses.get(session.id), tracePending: true });
     this.rootAddresses.set(session.id, memory.rootAddress);
     const image = heapImage(memory, context.stoppedAt);
     const program = typeof session.configuration.program === 'string' ? session.configuration.program : '';
-    return {
+    const heap: StoppedHeap = {
       session,
       threadId: thread,
       frameId: frameId ?? context.frameId,
@@ -270,6 +300,7 @@ export class StoppedHeaps implements vscode.Disposable {
       lists: listsOf(image),
       cost: { requests: count(), memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
     };
+    return { heap, memory };
   }
 
   private async firstThread(request: DapRequest): Promise<number> {
