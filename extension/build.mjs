@@ -52,6 +52,13 @@ await Promise.all([
     outdir: 'extension/dist',
     outExtension: { '.js': '.mjs' },
   }),
+  // the language server, its own process (vscode-languageclient forks it; `slabscope lsp` runs it in the command line's)
+  build({
+    ...common,
+    entryPoints: { server: 'extension/server/main.ts' },
+    outdir: 'extension/dist',
+    outExtension: { '.js': '.mjs' },
+  }),
   build({
     ...common,
     entryPoints: { debug: 'extension/debug/index.ts' },

@@ -21,7 +21,7 @@ export interface SourceFix {
 }
 
 export type SourceDiagnosticCode =
-  'user-as-base' | 'base-as-user' | 'interior-pointer' | 'name-disagrees' | 'raw-next-pointer' | 'next-offset' | 'parse-error';
+  'user-as-base' | 'base-as-user' | 'interior-pointer' | 'name-disagrees' | 'raw-next-pointer' | 'next-offset';
 
 export interface SourceDiagnostic {
   readonly file: string;

@@ -8,3 +8,5 @@ export * from './project';
 export * from './provenance';
 export { SourceWorkspace, type PointerFact } from './workspace';
 export type { FunctionSummary, ParamContract } from './contracts';
+export { SourceProjects } from './projects';
+export { cFilesUnder } from './files';

@@ -1,0 +1,130 @@
+// server.test.mjs — the real language server driven over stdio by a real LSP
+// client connection (vscode-languageserver-protocol, what vscode-languageclient
+// speaks): open a document, receive its diagnostics, ask for the quick fix,
+// apply it as an editor would, and see the diagnostic go; hover a pointer.
+// Run both as the bundled server and as `slabscope lsp --stdio`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { applyEdits, buildLayouts, root, seeds } from './helpers.mjs';
+
+const lsp = await import('vscode-languageserver-protocol/node');
+
+buildLayouts();
+
+/** Starts `argv` and connects a client to its stdio; resolves once initialized. */
+async function startClient(argv) {
+  const child = spawn(process.execPath, argv, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const connection = lsp.createProtocolConnection(new lsp.StreamMessageReader(child.stdout), new lsp.StreamMessageWriter(child.stdin));
+  const diagnostics = new Map();
+  const waiters = [];
+  connection.onNotification(lsp.PublishDiagnosticsNotification.type, (params) => {
+    diagnostics.set(params.uri, params.diagnostics);
+    for (const waiter of [...waiters]) if (waiter.uri === params.uri && waiter.test(params.diagnostics)) waiter.resolve(params.diagnostics);
+  });
+  connection.listen();
+  const result = await connection.sendRequest(lsp.InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: pathToFileURL(seeds).href,
+    workspaceFolders: [{ uri: pathToFileURL(seeds).href, name: 'seeds' }],
+    capabilities: {},
+    initializationOptions: { defines: {} },
+  });
+  await connection.sendNotification(lsp.InitializedNotification.type, {});
+  /** the next diagnostics for `uri` that pass `check` (within 15 s) */
+  const next = (uri, check = () => true) =>
+    new Promise((resolve, reject) => {
+      const waiter = { uri, test: check, resolve: (d) => (clearTimeout(timer), waiters.splice(waiters.indexOf(waiter), 1), resolve(d)) };
+      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} in 15 s; stderr: ${stderr}`)), 15000);
+      waiters.push(waiter);
+    });
+  const stop = async () => {
+    await connection.sendRequest(lsp.ShutdownRequest.type);
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    await connection.sendNotification(lsp.ExitNotification.type);
+    const code = await exited;
+    connection.dispose();
+    return code;
+  };
+  return { connection, result, next, stop, stderr: () => stderr };
+}
+
+for (const [name, argv] of [
+  ['the bundled server', ['extension/dist/server.mjs', '--stdio']],
+  ['slabscope lsp --stdio', ['extension/bin/slabscope.mjs', 'lsp', '--stdio']],
+]) {
+  test(`${name}: diagnostics as the document opens and changes, a quick fix that clears E1, a provenance hover`, async () => {
+    const client = await startClient(argv);
+    assert.equal(client.result.serverInfo.name, 'slabscope-source');
+    assert.ok(client.result.capabilities.codeActionProvider);
+    const file = join(seeds, 'free_misuse.c');
+    const uri = pathToFileURL(file).href;
+    const text = readFileSync(file, 'utf8');
+    const opened = client.next(uri);
+    await client.connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'c', version: 1, text },
+    });
+    const first = await opened;
+    const lines = first.map((d) => `${d.range.start.line + 1}:${d.code}`);
+    assert.deepEqual(lines, [
+      '8:user-as-base',
+      '17:base-as-user',
+      '21:interior-pointer',
+      '25:raw-next-pointer',
+      '32:user-as-base',
+      '35:next-offset',
+      '35:next-offset',
+    ]);
+    assert.equal(first[0].source, 'Slabscope source');
+    assert.match(first[0].message, /^`ptr` is USER where `slab_index_for` expects BASE/);
+
+    const actions = await client.connection.sendRequest(lsp.CodeActionRequest.type, {
+      textDocument: { uri },
+      range: first[0].range,
+      context: { diagnostics: [first[0]], only: [lsp.CodeActionKind.QuickFix] },
+    });
+    assert.equal(actions.length, 1);
+    assert.equal(actions[0].title, 'Pass BASE: ptr_user_to_base(ptr)');
+    const fixed = applyEdits(text, actions[0].edit.changes[uri]);
+    const changed = client.next(uri, (d) => !d.some((x) => x.range.start.line === 7));
+    await client.connection.sendNotification(lsp.DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: fixed }],
+    });
+    const after = await changed;
+    assert.deepEqual(
+      after.map((d) => `${d.range.start.line + 1}:${d.code}`),
+      lines.slice(1),
+    );
+
+    const hover = await client.connection.sendRequest(lsp.HoverRequest.type, {
+      textDocument: { uri },
+      position: { line: 16, character: 10 },
+    });
+    assert.equal(hover.contents.value, '`head_base` is BASE: parameter `head_base` is BASE, named `head_base`');
+
+    // typing a misuse into a clean file: the squiggle comes with the keystrokes
+    const cleanUri = pathToFileURL(join(seeds, 'free_clean.c')).href;
+    const clean = readFileSync(join(seeds, 'free_clean.c'), 'utf8');
+    const none = client.next(cleanUri);
+    await client.connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: cleanUri, languageId: 'c', version: 1, text: clean },
+    });
+    assert.deepEqual(await none, []);
+    const typed = client.next(cleanUri, (d) => d.length > 0);
+    await client.connection.sendNotification(lsp.DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: cleanUri, version: 2 },
+      contentChanges: [{ text: clean.replace('slab_index_for(ss, base)', 'slab_index_for(ss, ptr_user)') }],
+    });
+    assert.deepEqual(
+      (await typed).map((d) => `${d.range.start.line + 1}:${d.code}`),
+      ['9:user-as-base'],
+    );
+    assert.equal(await client.stop(), 0, client.stderr());
+  });
+}
