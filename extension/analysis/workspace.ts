@@ -26,6 +26,20 @@ interface FileState {
 
 const MAX_ROUNDS = 8;
 
+/** the names a body calls directly */
+function calleesOf(body: Node): Set<string> {
+  const found = new Set<string>();
+  const walk = (node: Node): void => {
+    if (node.type === 'call_expression') {
+      const callee = node.childForFieldName('function');
+      if (callee?.type === 'identifier') found.add(callee.text);
+    }
+    for (const child of node.namedChildren) walk(child);
+  };
+  walk(body);
+  return found;
+}
+
 export class SourceWorkspace {
   private readonly files = new Map<string, FileState>();
   private results: Map<string, { diagnostics: SourceDiagnostic[]; facts: PointerFact[] }> | null = null;
@@ -106,9 +120,14 @@ export class SourceWorkspace {
     const bodies = [...syntaxes.values()].flat().filter((fn) => fn.body);
 
     // Summaries: what each body passes its parameters to and what it returns, until nothing changes.
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      let changed = false;
+    // who calls whom, so a round re-runs only the bodies a changed summary can change
+    const callers = new Map<string, Set<string>>();
+    for (const fn of bodies) for (const callee of calleesOf(fn.body!)) callers.set(callee, (callers.get(callee) ?? new Set()).add(fn.name));
+    let dirty = new Set(bodies.map((fn) => fn.name));
+    for (let round = 0; round < MAX_ROUNDS && dirty.size > 0; round++) {
+      const next = new Set<string>();
       for (const fn of bodies) {
+        if (!dirty.has(fn.name)) continue;
         const current = this.summaries.get(fn.name)!;
         const inferred = new Map<number, { role: PointerRole; chain: readonly string[] } | 'conflict'>();
         let returned: Value | null | undefined;
@@ -147,17 +166,18 @@ export class SourceWorkspace {
           return { name: p.name, role: guess.role, why: `as \`${fn.name}\`'s body shows: ${guess.chain.join(', ')}` };
         });
         const returns = before.returns ?? (returned ? { ...returned, chain: [`returned by \`${fn.name}\``, ...returned.chain] } : null);
-        const next: FunctionSummary = { name: fn.name, params, returns };
+        const summary: FunctionSummary = { name: fn.name, params, returns };
         const same =
-          next.params.length === current.params.length &&
-          next.params.every((p, i) => p.role === current.params[i]!.role) &&
-          (next.returns === null ? current.returns === null : current.returns !== null && sameValue(next.returns, current.returns));
+          summary.params.length === current.params.length &&
+          summary.params.every((p, i) => p.role === current.params[i]!.role) &&
+          (summary.returns === null ? current.returns === null : current.returns !== null && sameValue(summary.returns, current.returns));
         if (!same) {
-          this.summaries.set(fn.name, next);
-          changed = true;
+          this.summaries.set(fn.name, summary);
+          next.add(fn.name);
+          for (const caller of callers.get(fn.name) ?? []) next.add(caller);
         }
       }
-      if (!changed) break;
+      dirty = next;
     }
 
     const converters = this.converters();
