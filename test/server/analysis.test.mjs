@@ -12,7 +12,14 @@ const core = await import(new URL('../../extension/dist/core.mjs', import.meta.u
 
 buildLayouts();
 
-test('every marked misuse in the seeds-style corpus is flagged at its line with its kind, and nothing else', () => {
+test('every marked misuse in the seeds-style corpus, and in its annotated twin, is flagged at its line with its kind, and nothing else', () => {
+  for (const dir of [seeds, join(seeds, '..', 'annotated')]) {
+    const workspace = workspaceOf(dir);
+    for (const file of cFiles(dir)) {
+      const expected = misuseMarks(readFileSync(file, 'utf8')).map((m) => `${m.line}:${m.code}`);
+      assert.deepEqual([...new Set(brief(workspace.diagnostics(file)))], expected, file);
+    }
+  }
   const workspace = workspaceOf(seeds);
   for (const file of cFiles(seeds)) {
     const expected = misuseMarks(readFileSync(file, 'utf8')).map((m) => `${m.line}:${m.code}`);
