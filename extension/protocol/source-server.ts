@@ -30,3 +30,24 @@ export function parseSourceServerOptions(value: unknown): SourceServerOptions {
   }
   return { defines: defines as Record<string, number> };
 }
+
+/** The runtime findings that are BASE/USER misuse, which the source analysis should have flagged. */
+export const BASE_USER_FINDING_KINDS: readonly string[] = ['base-as-user', 'interior-free'];
+
+/** A place, 1-based line */
+export interface SourceLine {
+  readonly file: string;
+  readonly line: number;
+}
+
+/**
+ * The runtime BASE/USER findings on a line where the source analysis said nothing: what
+ * the analysis missed. `flagged` are the lines it flagged, in the files it analysed.
+ */
+export function missedByAnalysis<F extends SourceLine & { readonly kind: string }>(
+  findings: readonly F[],
+  flagged: readonly SourceLine[],
+): F[] {
+  const lines = new Set(flagged.map((at) => `${at.file}:${at.line}`));
+  return findings.filter((finding) => BASE_USER_FINDING_KINDS.includes(finding.kind) && !lines.has(`${finding.file}:${finding.line}`));
+}
