@@ -63,6 +63,8 @@ export function roleOfName(name: string): PointerRole | null {
 export function describeValue(value: Value, userOffset: number | null): string {
   const kind = kindOf(value, userOffset);
   if (kind !== 'interior') return kind;
-  const from = value.anchor === 'USER' ? 'USER' : 'BASE';
-  return `interior (${from} ${value.delta >= 0 ? '+' : '−'} ${Math.abs(value.delta)})`;
+  // said from the nearer of the two a reader knows: USER + 3 rather than BASE + 4
+  const fromUser = value.anchor === 'USER' || (userOffset !== null && value.delta > userOffset);
+  const delta = value.anchor === 'USER' || userOffset === null || !fromUser ? value.delta : value.delta - userOffset;
+  return `interior (${fromUser ? 'USER' : 'BASE'} ${delta >= 0 ? '+' : '−'} ${Math.abs(delta)})`;
 }

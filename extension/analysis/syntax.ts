@@ -3,7 +3,9 @@
 // through the parser's WebAssembly memory every read is a call, here it is a
 // property. Copied with one cursor walk reading four numbers per node (type id,
 // field id, start and end index); text and line/column come from the source on
-// demand, columns in UTF-16 code units as the editor counts them.
+// demand, columns in UTF-16 code units as the editor counts them. After an
+// edit, a top-level declaration the edit did not touch is kept as it was, moved
+// by the edit's length (its segment's shift): only what changed is copied again.
 import type { Language, Tree } from 'web-tree-sitter';
 
 export interface Point {
@@ -12,7 +14,7 @@ export interface Point {
 }
 
 /** The source's line starts, for turning an index into a row and column. */
-class SourceLines {
+export class SourceLines {
   private starts: number[] | null = null;
   constructor(readonly text: string) {}
 
@@ -34,22 +36,44 @@ class SourceLines {
   }
 }
 
+/** A top-level declaration's nodes share one: the text they are in and how far an edit moved them since they were copied. */
+export interface Segment {
+  lines: SourceLines;
+  shift: number;
+}
+
+let nextId = 0;
+
 export class SyntaxNode {
   readonly children: SyntaxNode[] = [];
   readonly namedChildren: SyntaxNode[] = [];
+  /** unique across every tree copied, so a kept node never shares an id with a new one */
+  readonly id = nextId++;
   private fields: Map<string, SyntaxNode> | null = null;
   private cachedText: string | null = null;
 
   constructor(
-    private readonly source: SourceLines,
-    readonly id: number,
+    readonly segment: Segment,
     readonly type: string,
     readonly isNamed: boolean,
-    readonly startIndex: number,
-    readonly endIndex: number,
+    private readonly start: number,
+    private readonly end: number,
   ) {}
 
+  get startIndex(): number {
+    return this.start + this.segment.shift;
+  }
+
+  get endIndex(): number {
+    return this.end + this.segment.shift;
+  }
+
+  private get source(): SourceLines {
+    return this.segment.lines;
+  }
+
   get text(): string {
+    // the text of a kept node is the same after an edit that did not touch it
     return (this.cachedText ??= this.source.text.slice(this.startIndex, this.endIndex));
   }
 
@@ -100,37 +124,86 @@ function names(language: Language): Names {
   return known;
 }
 
-/** The tree as plain objects; the tree itself may be deleted afterwards. */
-export function copyTree(tree: Tree, source: string): SyntaxNode {
+/** What changed between two texts: [start, oldEnd) became [start, newEnd). */
+export interface TextEdit {
+  readonly start: number;
+  readonly oldEnd: number;
+  readonly newEnd: number;
+}
+
+/**
+ * The tree as plain objects. With `previous` (the copy of the text before `edit`), its
+ * top-level nodes wholly before or after the edit, of the same type and extent, are kept.
+ */
+export function copyTree(tree: Tree, source: string, previous?: { readonly root: SyntaxNode; readonly edit: TextEdit }): SyntaxNode {
   const { types, named, fields } = names(tree.language);
   const lines = new SourceLines(source);
   const cursor = tree.walk();
-  let id = 0;
-  const make = (): SyntaxNode => {
+  const make = (segment: Segment): SyntaxNode => {
     const typeId = cursor.nodeTypeId;
-    return new SyntaxNode(lines, id++, types[typeId] ?? 'ERROR', named[typeId] ?? true, cursor.startIndex, cursor.endIndex);
+    return new SyntaxNode(
+      segment,
+      types[typeId] ?? 'ERROR',
+      named[typeId] ?? true,
+      cursor.startIndex - segment.shift,
+      cursor.endIndex - segment.shift,
+    );
   };
-  const root = make();
-  const stack: SyntaxNode[] = [root];
-  // depth-first: a child is made on the way down, its parent is the top of the stack
-  if (cursor.gotoFirstChild()) {
-    for (;;) {
-      const node = make();
-      const fieldId = cursor.currentFieldId;
-      stack.at(-1)!.add(node, fieldId ? (fields[fieldId] ?? null) : null);
-      if (cursor.gotoFirstChild()) {
-        stack.push(node);
-        continue;
-      }
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent() || stack.length === 1) {
-          cursor.delete();
-          return root;
-        }
-        stack.pop();
-      }
+  const root = make({ lines, shift: 0 });
+  // the previous copy's top-level nodes by where they are now, if the edit left them alone
+  const kept = new Map<string, SyntaxNode>();
+  if (previous) {
+    const { edit } = previous;
+    const delta = edit.newEnd - edit.oldEnd;
+    for (const child of previous.root.children) {
+      if (child.endIndex < edit.start) kept.set(`${child.type}:${child.startIndex}:${child.endIndex}`, child);
+      else if (child.startIndex > edit.oldEnd) kept.set(`${child.type}:${child.startIndex + delta}:${child.endIndex + delta}`, child);
     }
   }
+  if (!cursor.gotoFirstChild()) {
+    cursor.delete();
+    return root;
+  }
+  do {
+    const key = `${types[cursor.nodeTypeId] ?? 'ERROR'}:${cursor.startIndex}:${cursor.endIndex}`;
+    const old = kept.get(key);
+    const fieldId = cursor.currentFieldId;
+    const field = fieldId ? (fields[fieldId] ?? null) : null;
+    if (old) {
+      old.segment.shift += cursor.startIndex - old.startIndex;
+      old.segment.lines = lines;
+      root.add(old, field);
+      continue;
+    }
+    const top = make({ lines, shift: 0 });
+    root.add(top, field);
+    copyBelow(cursor, top, make, fields);
+  } while (cursor.gotoNextSibling());
   cursor.delete();
   return root;
+}
+
+/** Copies the subtree under the cursor's node (`top`), leaving the cursor on it. */
+function copyBelow(
+  cursor: ReturnType<Tree['walk']>,
+  top: SyntaxNode,
+  make: (segment: Segment) => SyntaxNode,
+  fields: readonly (string | null)[],
+): void {
+  if (!cursor.gotoFirstChild()) return;
+  const stack: SyntaxNode[] = [top];
+  for (;;) {
+    const node = make(top.segment);
+    const fieldId = cursor.currentFieldId;
+    stack.at(-1)!.add(node, fieldId ? (fields[fieldId] ?? null) : null);
+    if (cursor.gotoFirstChild()) {
+      stack.push(node);
+      continue;
+    }
+    while (!cursor.gotoNextSibling()) {
+      cursor.gotoParent();
+      stack.pop();
+      if (stack.length === 0) return;
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // the macros they define, each function's summary (declared contracts first,
 // then what the bodies show, to a fixed point), and per file its diagnostics
 // and the provenance of every pointer named (for hovers).
-import type { CParser } from './c-parser';
+import type { CParser, ParsedText } from './c-parser';
 import type { SyntaxNode as Node } from './syntax';
 import { collectMacros, functionsOf, type FunctionSyntax } from './functions';
 import { conversionByName, declaredSummary, type FunctionSummary, type ParamContract } from './contracts';
@@ -19,10 +19,7 @@ export interface PointerFact {
   readonly value: Value;
 }
 
-interface FileState {
-  readonly text: string;
-  readonly tree: Node;
-}
+type FileState = ParsedText;
 
 const MAX_ROUNDS = 8;
 
@@ -53,11 +50,18 @@ export class SourceWorkspace {
   setFile(path: string, text: string): void {
     const old = this.files.get(path);
     if (old?.text === text) return;
-    this.files.set(path, { text, tree: this.parser.parse(text) });
+    if (!old) {
+      // read, not yet edited: its copy only, no tree kept in the parser's memory
+      this.files.set(path, { text, tree: null, root: this.parser.parse(text) });
+    } else if (!old.tree) {
+      // edited for the first time: parsed whole, and the tree kept for the edits to come
+      this.files.set(path, this.parser.reparse(text, null));
+    } else this.files.set(path, this.parser.reparse(text, old));
     this.results = null;
   }
 
   removeFile(path: string): void {
+    this.files.get(path)?.tree?.delete();
     this.files.delete(path);
     this.results = null;
   }
@@ -93,10 +97,10 @@ export class SourceWorkspace {
   private analyse(): Map<string, { diagnostics: SourceDiagnostic[]; facts: PointerFact[] }> {
     if (this.results) return this.results;
     const macros = new Map(this.config.defines);
-    for (const file of this.files.values()) collectMacros(file.tree, macros);
+    for (const file of this.files.values()) collectMacros(file.root, macros);
     const syntaxes = new Map<string, FunctionSyntax[]>();
     for (const [path, file] of this.files)
-      for (const fn of functionsOf(file.tree, path, macros)) syntaxes.set(fn.name, [...(syntaxes.get(fn.name) ?? []), fn]);
+      for (const fn of functionsOf(file.root, path, macros)) syntaxes.set(fn.name, [...(syntaxes.get(fn.name) ?? []), fn]);
     const userOffset = this.config.userOffset;
     const declared = new Map([...syntaxes].map(([name, list]) => [name, declaredSummary(name, list, this.config, userOffset)]));
     for (const name of this.config.functions.keys())

@@ -73,7 +73,7 @@ test('BASE to free, an interior pointer, a USER through a summary: each says wha
     byLine.get(17).fix.edits.map((e) => e.newText),
     ['ptr_base_to_user(head_base)'],
   );
-  assert.match(byLine.get(21).message, /^`\(char \*\)user \+ 3` is interior \(BASE \+ 4\) where `tls_sll_push` expects BASE/);
+  assert.match(byLine.get(21).message, /^`\(char \*\)user \+ 3` is interior \(USER \+ 3\) where `tls_sll_push` expects BASE/);
   assert.deepEqual(
     byLine.get(21).fix.edits.map((e) => e.newText),
     ['ptr_user_to_base(user)'],
@@ -171,5 +171,30 @@ test("native/'s source-level fault injections are flagged at their lines when th
     const workspace = workspaceOf(nativeSrc, { [define]: 1 });
     const count = cFiles(nativeSrc).reduce((n, file) => n + workspace.diagnostics(file).length, 0);
     console.log(`# ${define}: ${count} static diagnostics (not a BASE/USER misuse)`);
+  }
+});
+
+test('an edited file analyses as if read afresh: the kept parts of its tree move with the edit', () => {
+  const file = join(seeds, 'free_misuse.c');
+  const text = readFileSync(file, 'utf8');
+  const edited = workspaceOf(seeds);
+  const lines = text.split('\n');
+  // deterministic edits: lines inserted, deleted and changed above, inside and below the misuse
+  let current = text;
+  for (let step = 0; step < 40; step++) {
+    const at = (step * 7919) % lines.length;
+    const parts = current.split('\n');
+    if (step % 3 === 0) parts.splice(at % parts.length, 0, '/* a comment typed here */');
+    else if (step % 3 === 1 && parts.length > 10) parts.splice(at % parts.length, 1);
+    else parts[at % parts.length] = (parts[at % parts.length] ?? '') + ' ';
+    current = parts.join('\n');
+    edited.setFile(file, current);
+    const fresh = workspaceOf(seeds);
+    fresh.setFile(file, current);
+    const describe = (ws) =>
+      ws
+        .diagnostics(file)
+        .map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.code} ${d.message}`);
+    assert.deepEqual(describe(edited), describe(fresh), `after edit ${step}`);
   }
 });
