@@ -23,10 +23,18 @@ export interface ParsedText {
 /** The one span where two texts differ: their common prefix and suffix left out. */
 export function textEdit(before: string, after: string): TextEdit {
   const limit = Math.min(before.length, after.length);
+  const CHUNK = 512; // whole chunks compared first: a keystroke in a large file is one short span
   let start = 0;
+  while (start + CHUNK <= limit && before.slice(start, start + CHUNK) === after.slice(start, start + CHUNK)) start += CHUNK;
   while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   let tail = 0;
-  while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  const room = limit - start;
+  while (
+    tail + CHUNK <= room &&
+    before.slice(before.length - tail - CHUNK, before.length - tail) === after.slice(after.length - tail - CHUNK, after.length - tail)
+  )
+    tail += CHUNK;
+  while (tail < room && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
   return { start, oldEnd: before.length - tail, newEnd: after.length - tail };
 }
 

@@ -62,7 +62,17 @@ export class MisuseChecks implements FlowSink {
       }
     }
     if (text === null) return null;
-    return { title: `Pass ${role}: ${text}`, edits: [{ range: rangeOf(node), newText: text }] };
+    return {
+      title: `Pass ${role}: ${text}`,
+      edits: [
+        {
+          get range() {
+            return rangeOf(node);
+          },
+          newText: text,
+        },
+      ],
+    };
   }
 
   argument(call: Node, arg: Node, callee: FunctionSummary, index: number, value: Value, certain: boolean): void {
@@ -77,7 +87,9 @@ export class MisuseChecks implements FlowSink {
     const chain = [...value.chain, step];
     this.found.push({
       file: this.fn.file,
-      range: rangeOf(arg),
+      get range() {
+        return rangeOf(arg);
+      },
       code,
       severity: 'error',
       message: `\`${arg.text}\` is ${describeValue(value, this.scope.userOffset)} where \`${callee.name}\` expects ${role} for ${param}: ${chain.join(' → ')}`,
@@ -93,7 +105,9 @@ export class MisuseChecks implements FlowSink {
     const valueNode = at.childForFieldName('value') ?? at.childForFieldName('right');
     this.found.push({
       file: this.fn.file,
-      range: rangeOf(valueNode ?? at),
+      get range() {
+        return rangeOf(valueNode ?? at);
+      },
       code: kind === 'interior' ? 'interior-pointer' : 'name-disagrees',
       severity: 'warning',
       message: `\`${name}\` is named ${role} but is given ${describeValue(value, this.scope.userOffset)}: ${value.chain.join(' → ')}`,
@@ -116,18 +130,34 @@ export class MisuseChecks implements FlowSink {
       const value = store.childForFieldName('right')?.text ?? '';
       fix = {
         title: `Write the link with ${this.converters.nextWrite}`,
-        edits: [{ range: rangeOf(store), newText: `${this.converters.nextWrite}(${classVar}, ${base}, ${value})` }],
+        edits: [
+          {
+            get range() {
+              return rangeOf(store);
+            },
+            newText: `${this.converters.nextWrite}(${classVar}, ${base}, ${value})`,
+          },
+        ],
       };
     } else if (classVar && !store && this.converters.nextRead) {
       fix = {
         title: `Read the link with ${this.converters.nextRead}`,
-        edits: [{ range: rangeOf(access), newText: `${this.converters.nextRead}(${classVar}, ${base})` }],
+        edits: [
+          {
+            get range() {
+              return rangeOf(access);
+            },
+            newText: `${this.converters.nextRead}(${classVar}, ${base})`,
+          },
+        ],
       };
     }
     const what = store ? 'store' : 'load';
     this.found.push({
       file: this.fn.file,
-      range: rangeOf(store ?? access),
+      get range() {
+        return rangeOf(store ?? access);
+      },
       code: 'raw-next-pointer',
       severity: 'warning',
       message: `raw next-pointer ${what} \`${access.text}\` outside the layout module: the link's offset depends on the class (the seeds' E3 wrote it at the wrong one); ${store ? 'write' : 'read'} it through the layout module${fix ? ` (${store ? this.converters.nextWrite : this.converters.nextRead})` : ''}`,

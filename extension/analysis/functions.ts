@@ -97,12 +97,17 @@ export function forEachTopLevel(tree: Node, macros: Macros, visit: (node: Node, 
   walk(tree.namedChildren, true);
 }
 
-export function functionsOf(tree: Node, file: string, macros: Macros): FunctionSyntax[] {
+/** The functions a tree defines and declares; `cache` keeps each top-level node's, which an edit elsewhere leaves as it was. */
+export function functionsOf(tree: Node, file: string, macros: Macros, cache?: WeakMap<Node, FunctionSyntax | null>): FunctionSyntax[] {
   const found: FunctionSyntax[] = [];
   forEachTopLevel(tree, macros, (node) => {
     if (node.type === 'function_definition' || node.type === 'declaration') {
-      const fn = functionOf(node, file);
-      if (fn) found.push(fn);
+      let fn = cache?.get(node);
+      if (fn === undefined) {
+        fn = functionOf(node, file);
+        cache?.set(node, fn);
+      }
+      if (fn && fn.file === file) found.push(fn);
     }
   });
   return found;

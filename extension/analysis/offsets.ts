@@ -53,7 +53,7 @@ function returnedConstant(node: Node | null, macros: Macros): { node: Node; valu
 
 export function checkNextOffsets(fn: FunctionSyntax, config: SourceConfig, macros: Macros): SourceDiagnostic[] {
   const expected = config.nextOffsets;
-  if (!expected || !fn.body) return [];
+  if (!expected || !fn.body || !NEXT_OFFSET_NAME.test(fn.body.text + fn.name)) return [];
   const found: SourceDiagnostic[] = [];
   const inFunction = NEXT_OFFSET_NAME.test(fn.name);
   // one diagnostic per written offset, naming every class it is wrong for
@@ -122,7 +122,9 @@ export function checkNextOffsets(fn: FunctionSyntax, config: SourceConfig, macro
     const names = classes.map((cls) => `C${cls}`).join(', ');
     found.push({
       file: fn.file,
-      range: rangeOf(at),
+      get range() {
+        return rangeOf(at);
+      },
       code: 'next-offset',
       severity: 'error',
       message: `${names}: the next pointer is at offset ${value} here, but the layout description (${config.layoutName}) puts it at ${classes.map((cls) => `${expected[cls]} for C${cls}`).join(', ')}`,
@@ -132,7 +134,17 @@ export function checkNextOffsets(fn: FunctionSyntax, config: SourceConfig, macro
       ],
       fix:
         wants.length === 1
-          ? { title: `Use the layout description's offset ${wants[0]}`, edits: [{ range: rangeOf(at), newText: String(wants[0]) }] }
+          ? {
+              title: `Use the layout description's offset ${wants[0]}`,
+              edits: [
+                {
+                  get range() {
+                    return rangeOf(at);
+                  },
+                  newText: String(wants[0]),
+                },
+              ],
+            }
           : null,
     });
   }

@@ -150,27 +150,35 @@ export function copyTree(tree: Tree, source: string, previous?: { readonly root:
     );
   };
   const root = make({ lines, shift: 0 });
-  // the previous copy's top-level nodes by where they are now, if the edit left them alone
-  const kept = new Map<string, SyntaxNode>();
+  // the previous copy's top-level nodes the edit left alone, in order, with where they are now
+  const kept: { node: SyntaxNode; start: number; end: number }[] = [];
   if (previous) {
     const { edit } = previous;
     const delta = edit.newEnd - edit.oldEnd;
     for (const child of previous.root.children) {
-      if (child.endIndex < edit.start) kept.set(`${child.type}:${child.startIndex}:${child.endIndex}`, child);
-      else if (child.startIndex > edit.oldEnd) kept.set(`${child.type}:${child.startIndex + delta}:${child.endIndex + delta}`, child);
+      if (child.endIndex < edit.start) kept.push({ node: child, start: child.startIndex, end: child.endIndex });
+      else if (child.startIndex > edit.oldEnd) kept.push({ node: child, start: child.startIndex + delta, end: child.endIndex + delta });
     }
   }
+  let next = 0; // both lists are in text order: one merge walk finds each kept node
   if (!cursor.gotoFirstChild()) {
     cursor.delete();
     return root;
   }
   do {
-    const key = `${types[cursor.nodeTypeId] ?? 'ERROR'}:${cursor.startIndex}:${cursor.endIndex}`;
-    const old = kept.get(key);
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    while (next < kept.length && kept[next]!.start < start) next++;
+    const candidate = kept[next];
+    const old =
+      candidate && candidate.start === start && candidate.end === end && candidate.node.type === (types[cursor.nodeTypeId] ?? 'ERROR')
+        ? candidate.node
+        : null;
     const fieldId = cursor.currentFieldId;
     const field = fieldId ? (fields[fieldId] ?? null) : null;
     if (old) {
-      old.segment.shift += cursor.startIndex - old.startIndex;
+      next++;
+      old.segment.shift += start - old.startIndex;
       old.segment.lines = lines;
       root.add(old, field);
       continue;

@@ -7,6 +7,7 @@ import type { SyntaxNode as Node } from './syntax';
 import { collectMacros, functionsOf, type FunctionSyntax } from './functions';
 import { conversionByName, declaredSummary, type FunctionSummary, type ParamContract } from './contracts';
 import { contains, rangeOf, type SourceDiagnostic, type SourcePosition, type SourceRange } from './diagnostic';
+import type { Macros } from './constants';
 import { FunctionFlow, type FlowScope } from './flow';
 import { MisuseChecks, type Converters } from './checks';
 import { checkNextOffsets } from './offsets';
@@ -14,14 +15,36 @@ import { inLayoutModule, type SourceConfig } from './project';
 import { describeValue, mergeValues, sameValue, type PointerRole, type Value } from './provenance';
 
 export interface PointerFact {
-  readonly range: SourceRange;
-  readonly name: string;
+  /** the identifier naming the pointer (its range is read when asked: it moves with edits) */
+  readonly node: Node;
   readonly value: Value;
+}
+
+interface CheckedBody {
+  readonly summary: FunctionSummary;
+  readonly key: string;
+  readonly config: SourceConfig;
+  readonly callees: Map<string, FunctionSummary | undefined>;
+  readonly diagnostics: readonly SourceDiagnostic[];
+  readonly facts: readonly PointerFact[];
 }
 
 type FileState = ParsedText;
 
 const MAX_ROUNDS = 8;
+const MALLOC_NAMES = [
+  'malloc',
+  'calloc',
+  'realloc',
+  'free',
+  'aligned_alloc',
+  'reallocarray',
+  'malloc_usable_size',
+  'memalign',
+  'valloc',
+  'pvalloc',
+  'cfree',
+];
 
 /** the names a body calls directly */
 function calleesOf(body: Node): Set<string> {
@@ -41,6 +64,16 @@ export class SourceWorkspace {
   private readonly files = new Map<string, FileState>();
   private results: Map<string, { diagnostics: SourceDiagnostic[]; facts: PointerFact[] }> | null = null;
   private summaries = new Map<string, FunctionSummary>();
+  /** each function's declared contract as the last analysis made it */
+  private declaredOf = new Map<string, FunctionSummary>();
+  private readonly syntaxCache = new WeakMap<Node, FunctionSyntax | null>();
+  private readonly declaredCache = new Map<string, { config: SourceConfig; syntaxes: FunctionSyntax[]; summary: FunctionSummary }>();
+  private readonly calleeCache = new WeakMap<FunctionSyntax, Set<string>>();
+  private readonly inferCache = new WeakMap<
+    FunctionSyntax,
+    { before: FunctionSummary; macrosKey: string; callees: Map<string, FunctionSummary | undefined>; summary: FunctionSummary }
+  >();
+  private readonly checkCache = new WeakMap<FunctionSyntax, CheckedBody>();
 
   constructor(
     private readonly parser: CParser,
@@ -87,96 +120,56 @@ export class SourceWorkspace {
   /** "`ptr` is USER: parameter `ptr_user` …" for the pointer named at `at`, or null */
   hover(path: string, at: SourcePosition): { range: SourceRange; text: string } | null {
     const facts = this.analyse().get(path)?.facts ?? [];
-    const fact = facts.find((f) => contains(f.range, at));
+    const fact = facts.find((f) => contains(rangeOf(f.node), at));
     if (!fact) return null;
     const kind = describeValue(fact.value, this.config.userOffset);
     if (kind === 'unknown' && fact.value.chain.length === 0) return null;
-    return { range: fact.range, text: `\`${fact.name}\` is ${kind}${fact.value.chain.length ? ': ' + fact.value.chain.join(' → ') : ''}` };
+    return {
+      range: rangeOf(fact.node),
+      text: `\`${fact.node.text}\` is ${kind}${fact.value.chain.length ? ': ' + fact.value.chain.join(' → ') : ''}`,
+    };
   }
 
   private analyse(): Map<string, { diagnostics: SourceDiagnostic[]; facts: PointerFact[] }> {
     if (this.results) return this.results;
     const macros = new Map(this.config.defines);
     for (const file of this.files.values()) collectMacros(file.root, macros);
+    const macrosKey = JSON.stringify([...macros]);
     const syntaxes = new Map<string, FunctionSyntax[]>();
     for (const [path, file] of this.files)
-      for (const fn of functionsOf(file.root, path, macros)) syntaxes.set(fn.name, [...(syntaxes.get(fn.name) ?? []), fn]);
+      for (const fn of functionsOf(file.root, path, macros, this.syntaxCache))
+        syntaxes.set(fn.name, [...(syntaxes.get(fn.name) ?? []), fn]);
     const userOffset = this.config.userOffset;
-    const declared = new Map([...syntaxes].map(([name, list]) => [name, declaredSummary(name, list, this.config, userOffset)]));
-    for (const name of this.config.functions.keys())
-      if (!declared.has(name)) declared.set(name, declaredSummary(name, [], this.config, userOffset));
-    for (const name of [
-      'malloc',
-      'calloc',
-      'realloc',
-      'free',
-      'aligned_alloc',
-      'reallocarray',
-      'malloc_usable_size',
-      'memalign',
-      'valloc',
-      'pvalloc',
-      'cfree',
-    ])
-      if (!declared.has(name)) declared.set(name, declaredSummary(name, [], this.config, userOffset));
-    this.summaries = new Map(declared);
+    const declared = new Map<string, FunctionSummary>();
+    const names = new Set([...syntaxes.keys(), ...this.config.functions.keys(), ...MALLOC_NAMES]);
+    for (const name of names) declared.set(name, this.declared(name, syntaxes.get(name) ?? []));
+    // start from the last fixed point where a function's contracts are unchanged: an edit re-runs what it touched
+    const previous = this.summaries;
+    this.summaries = new Map(
+      [...declared].map(([name, summary]) => [name, this.declaredOf.get(name) === summary ? (previous.get(name) ?? summary) : summary]),
+    );
+    this.declaredOf = declared;
     const scope: FlowScope = { macros, userOffset, lookup: (name) => this.summaries.get(name) };
     const bodies = [...syntaxes.values()].flat().filter((fn) => fn.body);
 
-    // Summaries: what each body passes its parameters to and what it returns, until nothing changes.
-    // who calls whom, so a round re-runs only the bodies a changed summary can change
+    // Summaries: what each body passes its parameters to and what it returns, until nothing changes;
+    // a round re-runs only the bodies whose callees' summaries changed
     const callers = new Map<string, Set<string>>();
-    for (const fn of bodies) for (const callee of calleesOf(fn.body!)) callers.set(callee, (callers.get(callee) ?? new Set()).add(fn.name));
+    for (const fn of bodies) for (const callee of this.callees(fn)) callers.set(callee, (callers.get(callee) ?? new Set()).add(fn.name));
     let dirty = new Set(bodies.map((fn) => fn.name));
     for (let round = 0; round < MAX_ROUNDS && dirty.size > 0; round++) {
       const next = new Set<string>();
       for (const fn of bodies) {
         if (!dirty.has(fn.name)) continue;
         const current = this.summaries.get(fn.name)!;
-        const inferred = new Map<number, { role: PointerRole; chain: readonly string[] } | 'conflict'>();
-        let returned: Value | null | undefined;
-        const flow = new FunctionFlow(
-          scope,
-          {
-            paramRole: (param, role, chain) => {
-              const seen = inferred.get(param);
-              if (seen === undefined) inferred.set(param, { role, chain });
-              else if (seen !== 'conflict' && seen.role !== role) inferred.set(param, 'conflict');
-            },
-            returned: (value) => {
-              returned = returned === undefined ? value : returned && mergeValues(returned, value, '');
-              if (returned && returned.anchor === null) returned = null;
-            },
-          },
-          fn,
-          current,
-        );
-        flow.run();
-        const before = declared.get(fn.name)!;
-        if (
-          returned?.anchor === 'param' &&
-          userOffset !== null &&
-          Math.abs(returned.delta) === userOffset &&
-          !inferred.has(returned.param!)
-        ) {
-          const role: PointerRole = returned.delta < 0 ? 'USER' : 'BASE';
-          inferred.set(returned.param!, { role, chain: [`returned ${returned.delta < 0 ? '−' : '+'} ${userOffset} (the user offset)`] });
-        }
-        const params: ParamContract[] = before.params.map((p, i) => {
-          const guess = inferred.get(i);
-          // once inferred a role stays: the next round's body sees the parameter as that role and reports no use of it
-          if (p.role) return p;
-          if (!guess || guess === 'conflict') return current.params[i] ?? p;
-          return { name: p.name, role: guess.role, why: `as \`${fn.name}\`'s body shows: ${guess.chain.join(', ')}` };
-        });
-        const returns = before.returns ?? (returned ? { ...returned, chain: [`returned by \`${fn.name}\``, ...returned.chain] } : null);
-        const summary: FunctionSummary = { name: fn.name, params, returns };
+        const summary = this.infer(fn, declared.get(fn.name)!, scope, macrosKey);
+        if (summary === current) continue;
         const same =
           summary.params.length === current.params.length &&
           summary.params.every((p, i) => p.role === current.params[i]!.role) &&
           (summary.returns === null ? current.returns === null : current.returns !== null && sameValue(summary.returns, current.returns));
+        this.summaries.set(fn.name, summary);
         if (!same) {
-          this.summaries.set(fn.name, summary);
           next.add(fn.name);
           for (const caller of callers.get(fn.name) ?? []) next.add(caller);
         }
@@ -185,22 +178,112 @@ export class SourceWorkspace {
     }
 
     const converters = this.converters();
+    const convertersKey = JSON.stringify(converters);
     const results = new Map<string, { diagnostics: SourceDiagnostic[]; facts: PointerFact[] }>();
     for (const path of this.files.keys()) results.set(path, { diagnostics: [], facts: [] });
     for (const fn of bodies) {
       const result = results.get(fn.file)!;
-      const allowed = inLayoutModule(this.config, fn.file) || /next_(read|write|ptr)|link/.test(fn.name);
-      const checks = new MisuseChecks(scope, fn, converters, allowed);
-      const sink = Object.assign(checks, {
-        pointer: (identifier: Node, value: Value) => result.facts.push({ range: rangeOf(identifier), name: identifier.text, value }),
-      });
-      new FunctionFlow(scope, sink, fn, this.summaries.get(fn.name)!).run();
-      result.diagnostics.push(...checks.found, ...checkNextOffsets(fn, this.config, macros));
+      const checked = this.check(fn, scope, converters, `${macrosKey}${convertersKey}`, macros);
+      result.diagnostics.push(...checked.diagnostics);
+      for (const fact of checked.facts) result.facts.push(fact);
     }
     for (const result of results.values())
       result.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     this.results = results;
     return results;
+  }
+
+  /** A function's declared contract, the same object while its syntax and the configuration are */
+  private declared(name: string, syntaxes: FunctionSyntax[]): FunctionSummary {
+    const cached = this.declaredCache.get(name);
+    if (
+      cached &&
+      cached.config === this.config &&
+      cached.syntaxes.length === syntaxes.length &&
+      cached.syntaxes.every((s, i) => s === syntaxes[i])
+    )
+      return cached.summary;
+    const summary = declaredSummary(name, syntaxes, this.config, this.config.userOffset);
+    this.declaredCache.set(name, { config: this.config, syntaxes, summary });
+    return summary;
+  }
+
+  private callees(fn: FunctionSyntax): Set<string> {
+    let callees = this.calleeCache.get(fn);
+    if (!callees) this.calleeCache.set(fn, (callees = calleesOf(fn.body!)));
+    return callees;
+  }
+
+  /** whether `inputs` (the callees' summaries a run saw) are the summaries now */
+  private sameCallees(seen: ReadonlyMap<string, FunctionSummary | undefined>): boolean {
+    for (const [name, summary] of seen) if (this.summaries.get(name) !== summary) return false;
+    return true;
+  }
+
+  private calleeSummaries(fn: FunctionSyntax): Map<string, FunctionSummary | undefined> {
+    return new Map([...this.callees(fn)].map((name) => [name, this.summaries.get(name)]));
+  }
+
+  /** A body's summary from its declared contract and its callees' summaries (kept while they are unchanged) */
+  private infer(fn: FunctionSyntax, before: FunctionSummary, scope: FlowScope, macrosKey: string): FunctionSummary {
+    const cached = this.inferCache.get(fn);
+    if (cached && cached.before === before && cached.macrosKey === macrosKey && this.sameCallees(cached.callees)) return cached.summary;
+    const callees = this.calleeSummaries(fn);
+    const userOffset = scope.userOffset;
+    const inferred = new Map<number, { role: PointerRole; chain: readonly string[] } | 'conflict'>();
+    let returned: Value | null | undefined;
+    const sink = {
+      paramRole: (param: number, role: PointerRole, chain: readonly string[]) => {
+        const seen = inferred.get(param);
+        if (seen === undefined) inferred.set(param, { role, chain });
+        else if (seen !== 'conflict' && seen.role !== role) inferred.set(param, 'conflict');
+      },
+      returned: (value: Value) => {
+        returned = returned === undefined ? value : returned && mergeValues(returned, value, '');
+        if (returned && returned.anchor === null) returned = null;
+      },
+    };
+    // the body is run with the parameters as declared, so every use of one is seen each time
+    new FunctionFlow(scope, sink, fn, before).run();
+    if (returned?.anchor === 'param' && userOffset !== null && Math.abs(returned.delta) === userOffset && !inferred.has(returned.param!)) {
+      const role: PointerRole = returned.delta < 0 ? 'USER' : 'BASE';
+      inferred.set(returned.param!, { role, chain: [`returned ${returned.delta < 0 ? '−' : '+'} ${userOffset} (the user offset)`] });
+    }
+    const params: ParamContract[] = before.params.map((p, i) => {
+      const guess = inferred.get(i);
+      if (p.role || !guess || guess === 'conflict') return p;
+      return { name: p.name, role: guess.role, why: `as \`${fn.name}\`'s body shows: ${guess.chain.join(', ')}` };
+    });
+    const returns = before.returns ?? (returned ? { ...returned, chain: [`returned by \`${fn.name}\``, ...returned.chain] } : null);
+    const summary: FunctionSummary = { name: fn.name, params, returns };
+    this.inferCache.set(fn, { before, macrosKey, callees, summary });
+    return summary;
+  }
+
+  /**
+   * A body's diagnostics and pointer facts: kept from the last analysis while nothing they depend on
+   * changed (their ranges are read from the nodes, which move with edits), else its flow run again.
+   */
+  private check(fn: FunctionSyntax, scope: FlowScope, converters: Converters, key: string, macros: Macros): CheckedBody {
+    const summary = this.summaries.get(fn.name)!;
+    const cached = this.checkCache.get(fn);
+    if (cached && cached.summary === summary && cached.key === key && cached.config === this.config && this.sameCallees(cached.callees))
+      return cached;
+    const allowed = inLayoutModule(this.config, fn.file) || /next_(read|write|ptr)|link/.test(fn.name);
+    const checks = new MisuseChecks(scope, fn, converters, allowed);
+    const facts: PointerFact[] = [];
+    const sink = Object.assign(checks, { pointer: (node: Node, value: Value) => facts.push({ node, value }) });
+    new FunctionFlow(scope, sink, fn, summary).run();
+    const checked = {
+      summary,
+      key,
+      config: this.config,
+      callees: this.calleeSummaries(fn),
+      diagnostics: [...checks.found, ...checkNextOffsets(fn, this.config, macros)],
+      facts,
+    };
+    this.checkCache.set(fn, checked);
+    return checked;
   }
 
   private converters(): Converters {
