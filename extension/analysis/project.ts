@@ -2,7 +2,8 @@
 // (user offset, next offsets), the defines #if and INJECT-style constants are
 // evaluated with, the files of the layout module, and per-function contracts.
 // They come from a project file, `slabscope-source.json`, found by walking up
-// from a source file; its paths are relative to it.
+// from a source file; its paths are relative to it. `sources` names more C files
+// or directories whose contracts the project's files rely on (headers elsewhere).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseLayout, type Layout } from '../core/layout';
@@ -27,6 +28,8 @@ export interface SourceConfig {
   /** path suffixes of the layout module's files: raw next-pointer access is theirs alone */
   readonly layoutModules: readonly string[];
   readonly functions: ReadonlyMap<string, FunctionContract>;
+  /** more C files or directories read with this project's, for their contracts (an allocator's headers elsewhere) */
+  readonly sources: readonly string[];
 }
 
 export class ProjectFileError extends Error {
@@ -40,6 +43,7 @@ export const emptyConfig: SourceConfig = {
   defines: new Map(),
   layoutModules: ['layout.h', 'layout.c'],
   functions: new Map(),
+  sources: [],
 };
 
 export function configWithLayout(config: SourceConfig, layout: Layout): SourceConfig {
@@ -91,6 +95,11 @@ export function parseProjectFile(text: string, at: string, base: SourceConfig = 
     if (!Array.isArray(object.layoutModules) || !object.layoutModules.every((m) => typeof m === 'string'))
       throw new ProjectFileError(`${at}: layoutModules must be an array of paths`);
     config = { ...config, layoutModules: (object.layoutModules as string[]).map((m) => resolve(dirname(at), m)) };
+  }
+  if (object.sources !== undefined) {
+    if (!Array.isArray(object.sources) || !object.sources.every((m) => typeof m === 'string'))
+      throw new ProjectFileError(`${at}: sources must be an array of paths`);
+    config = { ...config, sources: (object.sources as string[]).map((m) => resolve(dirname(at), m)) };
   }
   if (object.functions !== undefined) {
     if (typeof object.functions !== 'object' || object.functions === null) throw new ProjectFileError(`${at}: functions must be an object`);

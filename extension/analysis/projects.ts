@@ -3,7 +3,9 @@
 // editor window or one check-source run can hold several allocators with their
 // own layouts. A project file that cannot be read is reported once and its
 // files are analysed with the contracts the source itself spells.
+import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { cFilesUnder } from './files';
 import type { CParser } from './c-parser';
 import type { SourceDiagnostic, SourcePosition, SourceRange } from './diagnostic';
 import { emptyConfig, findProjectFile, loadProjectFile, type SourceConfig } from './project';
@@ -42,8 +44,26 @@ export class SourceProjects {
   workspaceOf(path: string): SourceWorkspace {
     const project = this.fileProject.get(path) ?? this.projectOf(path);
     let workspace = this.workspaces.get(project);
-    if (!workspace) this.workspaces.set(project, (workspace = new SourceWorkspace(this.parser, this.configFor(project))));
+    if (!workspace) {
+      const config = this.configFor(project);
+      this.workspaces.set(project, (workspace = new SourceWorkspace(this.parser, config)));
+      this.readSources(workspace, config);
+    }
     return workspace;
+  }
+
+  /** the project file's `sources`, read into its workspace for their contracts */
+  private readSources(workspace: SourceWorkspace, config: SourceConfig): void {
+    for (const source of config.sources) {
+      let files: string[];
+      try {
+        files = statSync(source).isDirectory() ? cFilesUnder(source) : [source];
+      } catch (error) {
+        this.onError(`sources: ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        continue;
+      }
+      for (const file of files) if (!workspace.paths.includes(file)) workspace.setFile(file, readFileSync(file, 'utf8'));
+    }
   }
 
   setFile(path: string, text: string): void {
@@ -64,7 +84,11 @@ export class SourceProjects {
   reload(defines: ReadonlyMap<string, number> = this.defines): void {
     this.defines = defines;
     this.projectOfDir.clear();
-    for (const [project, workspace] of this.workspaces) workspace.setConfig(this.configFor(project));
+    for (const [project, workspace] of this.workspaces) {
+      const config = this.configFor(project);
+      workspace.setConfig(config);
+      this.readSources(workspace, config);
+    }
   }
 
   diagnostics(path: string): SourceDiagnostic[] {

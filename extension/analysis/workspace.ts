@@ -269,7 +269,7 @@ export class SourceWorkspace {
     const cached = this.checkCache.get(fn);
     if (cached && cached.summary === summary && cached.key === key && cached.config === this.config && this.sameCallees(cached.callees))
       return cached;
-    const allowed = inLayoutModule(this.config, fn.file) || /next_(read|write|ptr)|link/.test(fn.name);
+    const allowed = inLayoutModule(this.config, fn.file) || /next_(read|write|ptr)/.test(fn.name);
     const checks = new MisuseChecks(scope, fn, converters, allowed);
     const facts: PointerFact[] = [];
     const sink = Object.assign(checks, { pointer: (node: Node, value: Value) => facts.push({ node, value }) });

@@ -74,3 +74,19 @@ test('bad arguments are usage errors that say what is wrong', () => {
   const define = checkSource('--define', '1X', seeds);
   assert.match(define.stderr, /--define 1X: NAME or NAME=INTEGER/);
 });
+
+test("native/'s own layout API: its misuse corpus is flagged line by line, its correct twin is clean", () => {
+  const dir = join(root, 'test', 'fixtures', 'source', 'native-api');
+  const misuse = checkSource('--json', join(dir, 'cache_misuse.c'));
+  assert.equal(misuse.status, 1, misuse.stderr);
+  const found = JSON.parse(misuse.stdout).diagnostics.map((d) => `${d.line}:${d.code}`);
+  const expected = misuseMarks(readFileSync(join(dir, 'cache_misuse.c'), 'utf8')).map((m) => `${m.line}:${m.code}`);
+  assert.deepEqual(found, expected);
+  // the contracts came from native/src's headers, read through the project file's sources
+  const raw = JSON.parse(misuse.stdout).diagnostics.find((d) => d.code === 'raw-next-pointer');
+  assert.equal(raw.fix.edits[0].newText, 'ss_next_write(cls, base, next)');
+  const e1 = JSON.parse(misuse.stdout).diagnostics.find((d) => d.line === 28);
+  assert.match(e1.message, /returned by `ss_cache_pop` → returned by `ss_cache_take` → returned by `ss_user_from_base`/);
+  const clean = checkSource(join(dir, 'cache_clean.c'));
+  assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+});
