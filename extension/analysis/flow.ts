@@ -158,12 +158,9 @@ export class FunctionFlow {
     if (role && value.anchor === 'param' && value.delta === 0)
       this.sink.paramRole?.(value.param!, role, [`assigned to \`${name}\`, named ${role}`]);
     if (role) this.sink.binding?.(at, name, role, value, this.isCertain);
-    env.set(
-      name,
-      role && value.anchor !== 'BASE' && value.anchor !== 'USER'
-        ? roleValue(role, this.scope.userOffset, [`\`${name}\` is named ${role}`])
-        : value,
-    );
+    if (role && value.anchor !== 'BASE' && value.anchor !== 'USER')
+      env.set(name, roleValue(role, this.scope.userOffset, [`\`${name}\` is named ${role}`]));
+    else env.set(name, value.anchor === null ? value : { ...value, chain: [...value.chain, `assigned to \`${name}\``] });
   }
 
   private expression(node: Node | null, env: Env): Value {

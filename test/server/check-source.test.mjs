@@ -21,7 +21,7 @@ test('misuse exits 1 and prints each at FILE:LINE:COLUMN; correct code exits 0',
     misuse.stdout,
     /^test\/fixtures\/source\/seeds\/free_misuse\.c:8:39: error: `ptr` is USER where `slab_index_for` expects BASE/m,
   );
-  assert.match(misuse.stdout, /7 BASE\/USER diagnostics in 3 files\n$/);
+  assert.match(misuse.stdout, /9 BASE\/USER diagnostics in 3 files\n$/);
   const clean = checkSource(join(seeds, 'free_clean.c'), join(seeds, 'hakmem_tiny.h'), join(seeds, 'tiny_next_ptr_box.h'));
   assert.equal(clean.status, 0, clean.stdout + clean.stderr);
   assert.equal(clean.stdout, '0 BASE/USER diagnostics in 3 files\n');

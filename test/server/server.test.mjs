@@ -79,6 +79,8 @@ for (const [name, argv] of [
       '32:user-as-base',
       '35:next-offset',
       '35:next-offset',
+      '38:name-disagrees',
+      '39:user-as-base',
     ]);
     assert.equal(first[0].source, 'Slabscope source');
     assert.match(first[0].message, /^`ptr` is USER where `slab_index_for` expects BASE/);
