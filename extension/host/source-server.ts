@@ -40,7 +40,8 @@ export function registerSourceServer(ctx: SlabscopeContext): void {
       ],
       diagnosticCollectionName: SOURCE_DIAGNOSTIC_LABEL,
       initializationOptions: options,
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/slabscope-source.json') },
+      // the project files and the C files on disk: summaries span files, open or not
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{slabscope-source.json,*.c,*.h}') },
     };
     client = new LanguageClient(SOURCE_SERVER, 'Slabscope BASE/USER', serverOptions, clientOptions);
     try {

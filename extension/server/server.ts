@@ -15,7 +15,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CParser, cFilesUnder, SourceProjects, type ParserFiles, type SourceDiagnostic } from '../analysis';
+import { CParser, cFilesUnder, PROJECT_FILE, SourceProjects, type ParserFiles, type SourceDiagnostic } from '../analysis';
 import { parseSourceServerOptions, SOURCE_DIAGNOSTIC_LABEL } from '../protocol/source-server';
 
 export interface ServerOptions {
@@ -43,7 +43,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   let ready: Promise<void> = Promise.resolve();
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
-  const published = new Map<string, SourceDiagnostic[]>();
 
   const publish = (): void => {
     timer = null;
@@ -63,7 +62,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     for (const uri of uris) {
       const path = toPath(uri)!;
       const found = documents.get(uri) ? projects.diagnostics(path) : [];
-      published.set(uri, found);
       void connection.sendDiagnostics({ uri, diagnostics: found.map(toLspDiagnostic) });
     }
   };
@@ -122,7 +120,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     } catch {
       projects.removeFile(path);
     }
-    published.delete(document.uri);
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
@@ -154,7 +151,26 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return hover ? { range: hover.range, contents: { kind: 'markdown', value: hover.text } } : null;
   });
 
-  connection.onDidChangeWatchedFiles(() => projects?.reload());
+  // files changed on disk (a checkout, a build): a project file reloads its contracts; a C file
+  // not open in the editor is read again (or dropped), since other files' summaries rely on it
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    if (!projects) return;
+    let reload = false;
+    for (const change of changes) {
+      const path = toPath(change.uri);
+      if (!path) continue;
+      if (path.endsWith(PROJECT_FILE)) reload = true;
+      else if (/\.(c|h)$/.test(path) && !documents.get(change.uri)) {
+        try {
+          projects.setFile(path, readFileSync(path, 'utf8'));
+        } catch {
+          if (projects.has(path)) projects.removeFile(path);
+        }
+      }
+    }
+    if (reload) projects.reload();
+    for (const document of documents.all()) schedule(document.uri);
+  });
 
   documents.listen(connection);
   connection.listen();

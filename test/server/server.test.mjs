@@ -6,17 +6,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { applyEdits, buildLayouts, root, seeds } from './helpers.mjs';
 
 const lsp = await import('vscode-languageserver-protocol/node');
+const PROJECT = 'slabscope-source.json';
 
 buildLayouts();
 
 /** Starts `argv` and connects a client to its stdio; resolves once initialized. */
-async function startClient(argv) {
+async function startClient(argv, folder = seeds) {
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -30,8 +32,8 @@ async function startClient(argv) {
   connection.listen();
   const result = await connection.sendRequest(lsp.InitializeRequest.type, {
     processId: process.pid,
-    rootUri: pathToFileURL(seeds).href,
-    workspaceFolders: [{ uri: pathToFileURL(seeds).href, name: 'seeds' }],
+    rootUri: pathToFileURL(folder).href,
+    workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'workspace' }],
     capabilities: {},
     initializationOptions: { defines: {} },
   });
@@ -130,3 +132,34 @@ for (const [name, argv] of [
     assert.equal(await client.stop(), 0, client.stderr());
   });
 }
+
+test('a header changed on disk changes the open file that relies on it', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'slabscope-lsp-'));
+  try {
+    writeFileSync(join(folder, PROJECT), JSON.stringify({ layout: join(root, 'native', 'build', 'hakmem', 'layout.json') }));
+    writeFileSync(join(folder, 'take.h'), 'void take(void *p);\n');
+    const source = '#include "take.h"\nvoid give(void *ptr_user) { take(ptr_user); }\n';
+    writeFileSync(join(folder, 'give.c'), source);
+    const client = await startClient(['extension/dist/server.mjs', '--stdio'], folder);
+    const uri = pathToFileURL(join(folder, 'give.c')).href;
+    const opened = client.next(uri);
+    await client.connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'c', version: 1, text: source },
+    });
+    assert.deepEqual(await opened, []);
+    writeFileSync(join(folder, 'take.h'), 'void take(void *base);\n');
+    const changed = client.next(uri, (d) => d.length > 0);
+    await client.connection.sendNotification(lsp.DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: pathToFileURL(join(folder, 'take.h')).href, type: lsp.FileChangeType.Changed }],
+    });
+    const found = await changed;
+    assert.deepEqual(
+      found.map((d) => `${d.range.start.line + 1}:${d.code}`),
+      ['2:user-as-base'],
+    );
+    assert.match(found[0].message, /whose `base` expects BASE/);
+    assert.equal(await client.stop(), 0, client.stderr());
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
