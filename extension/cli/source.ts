@@ -58,8 +58,19 @@ export async function checkSourceCommand(args: string[], version: string): Promi
   }
   const parser = await CParser.load(serverParserFiles(import.meta.url));
   const projects = new SourceProjects(parser, defines, (message) => process.stderr.write(`slabscope: ${message}\n`));
-  for (const file of files) projects.setFile(file, readFileSync(file, 'utf8'));
-  const found: SourceDiagnostic[] = files.flatMap((file) => projects.diagnostics(file));
+  // a file that cannot be read or analysed is said with its path; the others are still checked
+  let failed = 0;
+  const attempt = (file: string, work: () => void): void => {
+    try {
+      work();
+    } catch (error) {
+      failed++;
+      process.stderr.write(`slabscope: ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    }
+  };
+  for (const file of files) attempt(file, () => projects.setFile(file, readFileSync(file, 'utf8')));
+  const found: SourceDiagnostic[] = [];
+  for (const file of files) if (projects.has(file)) attempt(file, () => found.push(...projects.diagnostics(file)));
   const cwd = process.cwd();
   if (format === 'sarif') process.stdout.write(`${JSON.stringify(sourceSarif(found, cwd, version), null, 2)}\n`);
   else if (format === 'json')
@@ -95,5 +106,5 @@ export async function checkSourceCommand(args: string[], version: string): Promi
       `${found.length} BASE/USER diagnostic${found.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}\n`,
     );
   }
-  return found.length > 0 ? 1 : 0;
+  return failed > 0 ? 2 : found.length > 0 ? 1 : 0;
 }

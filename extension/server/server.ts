@@ -44,6 +44,15 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
 
+  /** `work`, or `fallback` when it throws: a fault in the analysis is logged, never the server's end */
+  const guarded = <T>(what: string, fallback: T, work: () => T): T => {
+    try {
+      return work();
+    } catch (error) {
+      connection.console.error(`${what}: ${(error as Error).stack ?? String(error)}`);
+      return fallback;
+    }
+  };
   const publish = (): void => {
     timer = null;
     if (!projects) return;
@@ -61,7 +70,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     pending.clear();
     for (const uri of uris) {
       const path = toPath(uri)!;
-      const found = documents.get(uri) ? projects.diagnostics(path) : [];
+      const found = documents.get(uri) ? guarded(`analysing ${path}`, [], () => projects!.diagnostics(path)) : [];
       void connection.sendDiagnostics({ uri, diagnostics: found.map(toLspDiagnostic) });
     }
   };
@@ -108,7 +117,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   documents.onDidChangeContent(({ document }) => {
     const path = toPath(document.uri);
     if (!path || !projects) return;
-    projects.setFile(path, document.getText());
+    guarded(`parsing ${path}`, undefined, () => projects!.setFile(path, document.getText()));
     schedule(document.uri);
   });
   documents.onDidClose(({ document }) => {
@@ -127,7 +136,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const path = toPath(params.textDocument.uri);
     if (!path || !projects) return [];
     const actions: CodeAction[] = [];
-    for (const diagnostic of projects.diagnostics(path)) {
+    for (const diagnostic of guarded(`analysing ${path}`, [], () => projects!.diagnostics(path))) {
       if (!diagnostic.fix) continue;
       const r = diagnostic.range;
       const a = params.range;
@@ -147,7 +156,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onHover((params) => {
     const path = toPath(params.textDocument.uri);
     if (!path || !projects) return null;
-    const hover = projects.hover(path, params.position);
+    const hover = guarded(`hover in ${path}`, null, () => projects!.hover(path, params.position));
     return hover ? { range: hover.range, contents: { kind: 'markdown', value: hover.text } } : null;
   });
 
