@@ -204,3 +204,31 @@ test('an edited file analyses as if read afresh: the kept parts of its tree move
     assert.deepEqual(describe(edited), describe(fresh), `after edit ${step}`);
   }
 });
+
+test("mangled copies of native/'s sources: never a throw, every range inside the text", () => {
+  const workspace = workspaceOf(nativeSrc);
+  let seed = 12345;
+  const random = (n) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const pieces = ['(', ')', '{', '}', ';', '*', '#if X\n', '#endif\n', '(void **)', ' - 1', 'base', 'user', '"', "'", '/*', '\n'];
+  for (const name of ['free.c', 'slab.c', 'layout.h', 'tiny.h']) {
+    const file = join(nativeSrc, name);
+    let text = readFileSync(file, 'utf8');
+    for (let step = 0; step < 60; step++) {
+      const at = random(text.length);
+      text = random(2)
+        ? text.slice(0, at) + pieces[random(pieces.length)] + text.slice(at)
+        : text.slice(0, at) + text.slice(at + random(40));
+      workspace.setFile(file, text);
+      const lines = text.split('\n');
+      for (const d of workspace.diagnostics(file)) {
+        assert.ok(d.range.start.line < lines.length && d.range.end.line < lines.length, `${name} step ${step}: ${d.message}`);
+        assert.ok(d.range.start.character <= lines[d.range.start.line].length, `${name} step ${step}`);
+      }
+    }
+    workspace.setFile(file, readFileSync(file, 'utf8'));
+  }
+  assert.deepEqual(
+    cFiles(nativeSrc).flatMap((file) => workspace.diagnostics(file)),
+    [],
+  );
+});
