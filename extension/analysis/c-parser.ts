@@ -89,6 +89,13 @@ export class CParser {
     return { text, tree, root: copyTree(tree, text, { root: previous.root, edit }) };
   }
 
+  /** tree-sitter's tree of `text` alone, for a file about to be edited whose copy is already made */
+  parseTree(text: string): Tree {
+    const tree = this.parser.parse(text);
+    if (!tree) throw new Error('the C parser returned no tree');
+    return tree;
+  }
+
   /** The syntax tree of `text`, as plain objects. */
   parse(text: string): SyntaxNode {
     const tree = this.parser.parse(text);

@@ -71,6 +71,11 @@ export class SourceProjects {
     this.workspaceOf(path).setFile(path, text);
   }
 
+  /** `path` is open in an editor: keep its parse tree for the edits to come */
+  keepTree(path: string): void {
+    this.workspaceOf(path).keepTree(path);
+  }
+
   removeFile(path: string): void {
     this.workspaceOf(path).removeFile(path);
     this.fileProject.delete(path);

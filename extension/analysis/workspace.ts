@@ -93,6 +93,12 @@ export class SourceWorkspace {
     this.results = null;
   }
 
+  /** A file opened for editing keeps its parse tree from now on, so its first keystroke is parsed incrementally too. */
+  keepTree(path: string): void {
+    const file = this.files.get(path);
+    if (file && !file.tree) this.files.set(path, { ...file, tree: this.parser.parseTree(file.text) });
+  }
+
   removeFile(path: string): void {
     this.files.get(path)?.tree?.delete();
     this.files.delete(path);

@@ -120,6 +120,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     guarded(`parsing ${path}`, undefined, () => projects!.setFile(path, document.getText()));
     schedule(document.uri);
   });
+  // an opened document keeps its parse tree, made while the editor is idle, so typing is parsed incrementally from the first key
+  documents.onDidOpen(({ document }) => {
+    const path = toPath(document.uri);
+    if (path) setImmediate(() => void ready.then(() => projects && guarded(`parsing ${path}`, undefined, () => projects!.keepTree(path))));
+  });
   documents.onDidClose(({ document }) => {
     const path = toPath(document.uri);
     if (!path || !projects) return;
