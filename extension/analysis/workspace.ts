@@ -5,14 +5,15 @@
 import type { CParser, ParsedText } from './c-parser';
 import type { SyntaxNode as Node } from './syntax';
 import { collectMacros, functionsOf, type FunctionSyntax } from './functions';
-import { conversionByName, declaredSummary, type FunctionSummary, type ParamContract } from './contracts';
+import { conversionByName, declaredSummary, type FunctionSummary } from './contracts';
 import { contains, rangeOf, type SourceDiagnostic, type SourcePosition, type SourceRange } from './diagnostic';
 import type { Macros } from './constants';
 import { FunctionFlow, type FlowScope } from './flow';
+import { calleesOf, inferSummary } from './summaries';
 import { MisuseChecks, type Converters } from './checks';
 import { checkNextOffsets } from './offsets';
 import { inLayoutModule, type SourceConfig } from './project';
-import { describeValue, mergeValues, sameValue, type PointerRole, type Value } from './provenance';
+import { describeValue, sameValue, type Value } from './provenance';
 
 export interface PointerFact {
   /** the identifier naming the pointer (its range is read when asked: it moves with edits) */
@@ -45,20 +46,6 @@ const MALLOC_NAMES = [
   'pvalloc',
   'cfree',
 ];
-
-/** the names a body calls directly */
-function calleesOf(body: Node): Set<string> {
-  const found = new Set<string>();
-  const walk = (node: Node): void => {
-    if (node.type === 'call_expression') {
-      const callee = node.childForFieldName('function');
-      if (callee?.type === 'identifier') found.add(callee.text);
-    }
-    for (const child of node.namedChildren) walk(child);
-  };
-  walk(body);
-  return found;
-}
 
 export class SourceWorkspace {
   private readonly files = new Map<string, FileState>();
@@ -235,33 +222,7 @@ export class SourceWorkspace {
     const cached = this.inferCache.get(fn);
     if (cached && cached.before === before && cached.macrosKey === macrosKey && this.sameCallees(cached.callees)) return cached.summary;
     const callees = this.calleeSummaries(fn);
-    const userOffset = scope.userOffset;
-    const inferred = new Map<number, { role: PointerRole; chain: readonly string[] } | 'conflict'>();
-    let returned: Value | null | undefined;
-    const sink = {
-      paramRole: (param: number, role: PointerRole, chain: readonly string[]) => {
-        const seen = inferred.get(param);
-        if (seen === undefined) inferred.set(param, { role, chain });
-        else if (seen !== 'conflict' && seen.role !== role) inferred.set(param, 'conflict');
-      },
-      returned: (value: Value) => {
-        returned = returned === undefined ? value : returned && mergeValues(returned, value, '');
-        if (returned && returned.anchor === null) returned = null;
-      },
-    };
-    // the body is run with the parameters as declared, so every use of one is seen each time
-    new FunctionFlow(scope, sink, fn, before).run();
-    if (returned?.anchor === 'param' && userOffset !== null && Math.abs(returned.delta) === userOffset && !inferred.has(returned.param!)) {
-      const role: PointerRole = returned.delta < 0 ? 'USER' : 'BASE';
-      inferred.set(returned.param!, { role, chain: [`returned ${returned.delta < 0 ? '−' : '+'} ${userOffset} (the user offset)`] });
-    }
-    const params: ParamContract[] = before.params.map((p, i) => {
-      const guess = inferred.get(i);
-      if (p.role || !guess || guess === 'conflict') return p;
-      return { name: p.name, role: guess.role, why: `as \`${fn.name}\`'s body shows: ${guess.chain.join(', ')}` };
-    });
-    const returns = before.returns ?? (returned ? { ...returned, chain: [`returned by \`${fn.name}\``, ...returned.chain] } : null);
-    const summary: FunctionSummary = { name: fn.name, params, returns };
+    const summary = inferSummary(fn, before, scope);
     this.inferCache.set(fn, { before, macrosKey, callees, summary });
     return summary;
   }
