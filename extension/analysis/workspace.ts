@@ -112,15 +112,15 @@ export class SourceWorkspace {
 
   /** "`ptr` is USER: parameter `ptr_user` …" for the pointer named at `at`, or null */
   hover(path: string, at: SourcePosition): { range: SourceRange; text: string } | null {
-    const facts = this.analyse().get(path)?.facts ?? [];
-    const fact = facts.find((f) => contains(rangeOf(f.node), at));
+    const result = this.analyse().get(path);
+    const fact = result?.facts.find((f) => contains(rangeOf(f.node), at));
     if (!fact) return null;
     const kind = describeValue(fact.value, this.config.userOffset);
-    if (kind === 'unknown' && fact.value.chain.length === 0) return null;
-    return {
-      range: rangeOf(fact.node),
-      text: `\`${fact.node.text}\` is ${kind}${fact.value.chain.length ? ': ' + fact.value.chain.join(' → ') : ''}`,
-    };
+    // a pointer a diagnostic is about: its chain goes on to where it was passed
+    const diagnostic = result!.diagnostics.find((d) => d.chain.length > fact.value.chain.length && contains(d.range, at));
+    const chain = diagnostic?.chain ?? fact.value.chain;
+    if (kind === 'unknown' && chain.length === 0) return null;
+    return { range: rangeOf(fact.node), text: `\`${fact.node.text}\` is ${kind}${chain.length ? ': ' + chain.join(' → ') : ''}` };
   }
 
   private analyse(): Map<string, { diagnostics: SourceDiagnostic[]; facts: PointerFact[] }> {

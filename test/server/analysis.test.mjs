@@ -110,7 +110,15 @@ test('a raw next-pointer store is flagged outside the layout module and not insi
 test('a hover shows the provenance chain of the pointer under it', () => {
   const workspace = workspaceOf(seeds);
   const hover = workspace.hover(join(seeds, 'free_misuse.c'), { line: 7, character: 38 });
-  assert.equal(hover.text, '`ptr` is USER: parameter `ptr` is USER, as `hak_tiny_free` frees');
+  assert.equal(
+    hover.text,
+    '`ptr` is USER: parameter `ptr` is USER, as `hak_tiny_free` frees → passed to `slab_index_for`, whose `base` expects BASE (named `base`)',
+  );
+  // a pointer no diagnostic is about: its own chain
+  assert.equal(
+    workspace.hover(join(seeds, 'free_misuse.c'), { line: 6, character: 38 }).text,
+    '`ptr` is USER: parameter `ptr` is USER, as `hak_tiny_free` frees',
+  );
   const base = workspace.hover(join(seeds, 'free_clean.c'), { line: 8, character: 38 });
   assert.match(base.text, /^`base` is BASE: returned by `ptr_user_to_base`/);
 });

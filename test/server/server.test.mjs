@@ -53,15 +53,21 @@ async function startClient(argv, folder = seeds) {
     connection.dispose();
     return code;
   };
-  return { connection, result, next, stop, stderr: () => stderr };
+  /** the server ended whatever happened: a failed assertion must not leave it holding the test open */
+  const kill = () => {
+    connection.dispose();
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  return { connection, result, next, stop, kill, stderr: () => stderr };
 }
 
 for (const [name, argv] of [
   ['the bundled server', ['extension/dist/server.mjs', '--stdio']],
   ['slabscope lsp --stdio', ['extension/bin/slabscope.mjs', 'lsp', '--stdio']],
 ]) {
-  test(`${name}: diagnostics as the document opens and changes, a quick fix that clears E1, a provenance hover`, async () => {
+  test(`${name}: diagnostics as the document opens and changes, a quick fix that clears E1, a provenance hover`, async (t) => {
     const client = await startClient(argv);
+    t.after(client.kill);
     assert.equal(client.result.serverInfo.name, 'slabscope-source');
     assert.ok(client.result.capabilities.codeActionProvider);
     const file = join(seeds, 'free_misuse.c');
@@ -110,7 +116,10 @@ for (const [name, argv] of [
       textDocument: { uri },
       position: { line: 16, character: 10 },
     });
-    assert.equal(hover.contents.value, '`head_base` is BASE: parameter `head_base` is BASE, named `head_base`');
+    assert.equal(
+      hover.contents.value,
+      '`head_base` is BASE: parameter `head_base` is BASE, named `head_base` → passed to `free`, whose argument 1 expects USER (as `free` is the malloc API)',
+    );
 
     // typing a misuse into a clean file: the squiggle comes with the keystrokes
     const cleanUri = pathToFileURL(join(seeds, 'free_clean.c')).href;
@@ -133,7 +142,7 @@ for (const [name, argv] of [
   });
 }
 
-test('a header changed on disk changes the open file that relies on it', async () => {
+test('a header changed on disk changes the open file that relies on it', async (t) => {
   const folder = mkdtempSync(join(tmpdir(), 'slabscope-lsp-'));
   try {
     writeFileSync(join(folder, PROJECT), JSON.stringify({ layout: join(root, 'native', 'build', 'hakmem', 'layout.json') }));
@@ -141,6 +150,7 @@ test('a header changed on disk changes the open file that relies on it', async (
     const source = '#include "take.h"\nvoid give(void *ptr_user) { take(ptr_user); }\n';
     writeFileSync(join(folder, 'give.c'), source);
     const client = await startClient(['extension/dist/server.mjs', '--stdio'], folder);
+    t.after(client.kill);
     const uri = pathToFileURL(join(folder, 'give.c')).href;
     const opened = client.next(uri);
     await client.connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, {
