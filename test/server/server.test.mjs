@@ -18,7 +18,7 @@ const PROJECT = 'slabscope-source.json';
 buildLayouts();
 
 /** Starts `argv` and connects a client to its stdio; resolves once initialized. */
-async function startClient(argv, folder = seeds) {
+async function startClient(argv, folder = seeds, defines = {}) {
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -35,7 +35,7 @@ async function startClient(argv, folder = seeds) {
     rootUri: pathToFileURL(folder).href,
     workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'workspace' }],
     capabilities: {},
-    initializationOptions: { defines: {} },
+    initializationOptions: { defines },
   });
   await connection.sendNotification(lsp.InitializedNotification.type, {});
   /** the next diagnostics for `uri` that pass `check` (within 15 s) */
@@ -172,4 +172,28 @@ test('a header changed on disk changes the open file that relies on it', async (
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+});
+
+test("the defines the editor sends turn native/'s fault injections on: each is flagged at its line", async (t) => {
+  const client = await startClient(['extension/dist/server.mjs', '--stdio'], join(root, 'native'), {
+    SS_INJECT_USER_PTR_SLAB_INDEX: 1,
+    SS_INJECT_C0_NEXT_OFFSET_1: 1,
+  });
+  t.after(client.kill);
+  for (const [name, marker, code] of [
+    ['slab.c', 'SS_INJECT_USER_PTR_SLAB_INDEX ?', 'user-as-base'],
+    ['layout.h', 'SS_INJECT_C0_NEXT_OFFSET_1 && cls == 0', 'next-offset'],
+  ]) {
+    const file = join(root, 'native', 'src', name);
+    const text = readFileSync(file, 'utf8');
+    const line = text.split('\n').findIndex((l) => l.includes(marker));
+    const uri = pathToFileURL(file).href;
+    const opened = client.next(uri);
+    await client.connection.sendNotification(lsp.DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'c', version: 1, text },
+    });
+    const found = await opened;
+    assert.ok(found.length > 0 && found.every((d) => d.range.start.line === line && d.code === code), JSON.stringify(found));
+  }
+  assert.equal(await client.stop(), 0, client.stderr());
 });
