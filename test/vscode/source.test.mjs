@@ -1,7 +1,8 @@
 // source.test.mjs — the BASE/USER language server in a real VS Code (code-server,
 // the packaged .vsix): opening a C file with the seeds' E1 shows a squiggle on
 // its line and a Problem labelled 'Slabscope source'; the quick fix inserts the
-// conversion and the squiggle goes; typing a BASE into free() brings one back.
+// conversion and the squiggle goes; typing a BASE into free() brings one back;
+// hovering the pointer shows its provenance chain.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -61,11 +62,23 @@ test('a squiggle on the E1 line, its quick fix removes it, and typing a misuse b
   // the cursor to the diagnostic, then the quick fix the server offers
   await editor.click();
   await palette(page, 'Go to Next Problem in Files (Error, Warning, Info)');
+  await editor
+    .locator('.zone-widget')
+    .first()
+    .waitFor({ timeout: 10000 })
+    .catch(() => {});
+  await page.keyboard.press('Escape'); // the problem's peek closes; the cursor stays on it
+  // the provenance hover on the pointer under the cursor (rendered markdown: no backticks)
+  await palette(page, 'Show or Focus Hover');
+  const hover = page.locator('.monaco-hover', { hasText: 'is USER: parameter' }).first();
+  await hover.waitFor({ timeout: 30000 });
+  assert.match(await hover.innerText(), /ptr is USER: parameter ptr is USER, as hak_tiny_free frees → passed to slab_index_for/);
+  await shot(page, '2-hover');
   await page.keyboard.press('Escape');
   await palette(page, 'Quick Fix...');
   const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'ptr_user_to_base(ptr)' }).first();
   await fix.waitFor({ timeout: 30000 });
-  await shot(page, '2-quick-fix');
+  await shot(page, '3-quick-fix');
   await fix.click();
   await page.locator('.view-line', { hasText: 'slab_index_for(0, ptr_user_to_base(ptr))' }).waitFor({ timeout: 30000 });
   await errors.first().waitFor({ state: 'detached', timeout: 30000 });
@@ -81,7 +94,7 @@ test('a squiggle on the E1 line, its quick fix removes it, and typing a misuse b
   await page.keyboard.press('End');
   await page.keyboard.type(';');
   await errors.first().waitFor({ timeout: 30000 });
-  await shot(page, '3-typed');
+  await shot(page, '4-typed');
   await page
     .locator('.markers-panel .monaco-list-row', { hasText: '`base` is BASE where `free` expects USER' })
     .first()
