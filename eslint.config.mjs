@@ -1,7 +1,8 @@
 // eslint.config.mjs — the rooms' import rules (see tsconfig.json for what each room's
 // types may see). A room imports only the rooms below it:
 //   core (the engine) ← protocol (the views' messages and server), record ← debug ← cli, host;
-//   the webview imports only the views' messages (protocol/view-protocol).
+//   the webview imports only the views' messages (protocol/view-protocol);
+//   core ← analysis (C source, BASE/USER provenance) ← server (the language server), cli.
 import tseslint from 'typescript-eslint';
 
 const room = (files, patterns) => ({
@@ -9,11 +10,18 @@ const room = (files, patterns) => ({
   rules: { 'no-restricted-imports': ['error', { patterns }] },
 });
 const frontEnds = ['cli', 'host', 'debug', 'server', 'record'];
+const languageServer = [
+  'vscode-languageserver',
+  'vscode-languageserver/*',
+  'vscode-languageserver-textdocument',
+  'vscode-languageclient',
+  'vscode-languageclient/*',
+];
 /** `room` and what is in it, imported from `up` (a file in core/ reaches the protocol room as ../protocol, one in core/heap/ as ../../protocol) */
 const importsOf = (up, room) => [`${up}${room}`, `${up}${room}/*`];
 const engine = (up) => [
   { group: ['vscode'], message: 'the engine has no editor API: take what it needs through an interface' },
-  { group: frontEnds.flatMap((name) => importsOf(up, name)), message: 'the engine imports no front end' },
+  { group: [...frontEnds, 'analysis'].flatMap((name) => importsOf(up, name)), message: 'the engine imports no front end' },
   { group: importsOf(up, 'protocol'), message: "the engine never imports the views' protocol: the protocol is built on the engine" },
 ];
 
@@ -38,6 +46,30 @@ export default tseslint.config(
     ],
   ),
   room(
+    ['extension/analysis/**/*.ts'],
+    [
+      { group: ['vscode'], message: 'the source analysis is shared by the language server and the command line: no editor API here' },
+      { group: languageServer, message: 'the source analysis speaks no language-server protocol: the server translates its diagnostics' },
+      {
+        group: [...frontEnds, 'protocol'].flatMap((name) => importsOf('../', name)),
+        message: 'the source analysis imports the engine only, never a front end',
+      },
+    ],
+  ),
+  room(
+    ['extension/server/**/*.ts'],
+    [
+      {
+        group: ['vscode', 'vscode-languageclient', 'vscode-languageclient/*'],
+        message: 'the language server runs in its own process and knows no editor API',
+      },
+      {
+        group: ['cli', 'host', 'debug', 'record'].flatMap((name) => importsOf('../', name)),
+        message: 'the language server imports the engine and the source analysis, never another front end',
+      },
+    ],
+  ),
+  room(
     ['extension/record/**/*.ts'],
     [
       { group: ['vscode'], message: 'recording is shared by the command line and the editor: no editor API here' },
@@ -57,6 +89,19 @@ export default tseslint.config(
       {
         group: ['../cli', '../cli/*', '../../cli', '../../cli/*'],
         message: 'the editor host never imports the command line: move what both need into a shared room',
+      },
+      {
+        group: [
+          '../server',
+          '../server/*',
+          '../../server',
+          '../../server/*',
+          '../analysis',
+          '../analysis/*',
+          '../../analysis',
+          '../../analysis/*',
+        ],
+        message: 'the editor host starts the language server as its own process (vscode-languageclient): never import it or its analysis',
       },
     ],
   ),

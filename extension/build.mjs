@@ -4,6 +4,7 @@
 // for the browser (one bundle for a VS Code webview and for the page
 // `slabscope view` serves).
 import { build } from 'esbuild';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,6 +20,13 @@ const common = {
   // esbuild's ESM output for Node needs require() for Node built-ins pulled in by CJS code
   banner: { js: "import { createRequire as __slabscopeRequire } from 'node:module'; const require = __slabscopeRequire(import.meta.url);" },
 };
+// the C parser's runtime and grammar, beside the bundles that load them (and so in the .vsix)
+await mkdir(`${root}extension/dist`, { recursive: true });
+await Promise.all(
+  ['web-tree-sitter/web-tree-sitter.wasm', 'tree-sitter-c/tree-sitter-c.wasm'].map((wasm) =>
+    copyFile(`${root}node_modules/${wasm}`, `${root}extension/dist/${wasm.split('/')[1]}`),
+  ),
+);
 await Promise.all([
   // the engine and the views' protocol on it, split: both entries share one copy of the engine's modules
   build({
@@ -36,6 +44,20 @@ await Promise.all([
     outdir: 'extension/dist',
     outExtension: { '.js': '.mjs' },
     external: ['*.node'],
+  }),
+  // the BASE/USER analysis of C source, for the tests and tools (the server and the command line bundle their own copy)
+  build({
+    ...common,
+    entryPoints: { analysis: 'extension/analysis/index.ts' },
+    outdir: 'extension/dist',
+    outExtension: { '.js': '.mjs' },
+  }),
+  // the language server, its own process (vscode-languageclient forks it; `slabscope lsp` runs it in the command line's)
+  build({
+    ...common,
+    entryPoints: { server: 'extension/server/main.ts' },
+    outdir: 'extension/dist',
+    outExtension: { '.js': '.mjs' },
   }),
   build({
     ...common,

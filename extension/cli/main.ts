@@ -1,4 +1,4 @@
-// main.ts — the `slabscope` command line: run, report, demo.
+// main.ts — the `slabscope` command line: run, report, view, inspect, dap, check-source, lsp, demo.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ import { demo } from './demo';
 import { ViewServer, liveSource, openInBrowser, traceSource } from './view';
 import { InspectUsageError, inspectCommand } from './inspect';
 import { runGdbAdapterOverStdio } from '../debug';
+import { checkSourceCommand, lspCommand, SourceUsageError } from './source';
 
 /** The package root: the bundle lives in extension/dist/. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,6 +41,10 @@ const USAGE = `usage:
       stops the program in gdb and reads its heap: every freelist, validated (LOCATION: FILE:LINE or a function)
   slabscope dap gdb
       the gdb debug adapter (cdt-gdb-adapter) over stdin and stdout, for editors that start adapters themselves
+  slabscope check-source [--json | --sarif] [--define NAME[=VALUE]]... PATHS...
+      BASE/USER misuse in C source (files or directories); exits 1 when there is any
+  slabscope lsp --stdio
+      the language server for BASE/USER misuse over stdin and stdout, for editors that start servers themselves
   slabscope demo
   slabscope --version`;
 
@@ -287,6 +292,10 @@ export async function main(argv: string[]): Promise<number> {
         if (args.length !== 1 || args[0] !== 'gdb') throw new UsageError('dap takes one adapter: gdb');
         runGdbAdapterOverStdio(nativeDir);
         return await new Promise<number>(() => undefined); // runs until its client closes stdin
+      case 'check-source':
+        return await checkSourceCommand(args, version);
+      case 'lsp':
+        return await lspCommand(args);
       case 'demo':
         return await demo({ packageRoot, nativeDir });
       case '--version':
@@ -302,7 +311,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof InspectUsageError) {
+    if (error instanceof UsageError || error instanceof InspectUsageError || error instanceof SourceUsageError) {
       process.stderr.write(`slabscope: ${error.message}\n${USAGE}\n`);
       return 2;
     }

@@ -7,6 +7,7 @@ import { BlockState, userFrame, type HeapState, type ReportFinding, type Symboli
 import type { SlabscopeContext } from './context';
 import type { Controller } from './controller';
 import { Command } from './ids';
+import { logAnalysisMisses } from './source-misses';
 import { findingLocation } from './trees';
 
 function location(frame: { file: string; line: number }): vscode.Location {
@@ -141,10 +142,14 @@ export function registerDiagnostics(ctx: SlabscopeContext): void {
   const { controller } = ctx;
   const diagnostics = vscode.languages.createDiagnosticCollection('slabscope');
   const lens = new SiteLens(controller);
+  const misses = new Set<string>();
   ctx.push(
     diagnostics,
     controller.onDidChange((what) => {
-      if (what === 'findings' || what === 'source') updateDiagnostics(diagnostics, controller.reported);
+      if (what === 'findings' || what === 'source') {
+        updateDiagnostics(diagnostics, controller.reported);
+        logAnalysisMisses(ctx.log, controller.reported, misses);
+      }
       void lens.update(what !== 'tick');
     }),
     vscode.languages.registerCodeLensProvider([{ language: 'c' }, { language: 'cpp' }], lens),

@@ -1,6 +1,7 @@
 // extension.ts — Slabscope in VS Code: builds the context (services and
 // lifetimes) and wires every feature onto it; the features are in their own
-// files (commands/, the views, diagnostics, the status bar, the trace editor).
+// files (commands/, the views, diagnostics, the status bar, the trace editor,
+// the BASE/USER language server's client).
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { SlabscopeContext } from './context';
@@ -8,6 +9,7 @@ import { registerContextKeys } from './context-keys';
 import { registerDebugHeap } from './debug-heap';
 import { registerDebugType } from './debug-type';
 import { registerDiagnostics } from './diagnostics';
+import { registerSourceServer } from './source-server';
 import { registerStatusBar } from './status-bar';
 import { registerBuildTasks } from './tasks';
 import { TraceEditorProvider } from './trace-editor';
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerStatusBar(ctx);
     registerContextKeys(ctx);
     registerDebugHeap(ctx, registerDebugType(ctx));
+    registerSourceServer(ctx);
   } catch (error) {
     void vscode.window.showErrorMessage(`Slabscope could not start: ${(error as Error).message}`);
     throw error;

@@ -42,6 +42,9 @@ export const Setting = {
   defaultLayout: 'slabscope.defaultLayout',
   symbolizerPath: 'slabscope.symbolizerPath',
   routeRegressionThreshold: 'slabscope.routeRegressionThreshold',
+  /** the BASE/USER language server for C and C++ files */
+  sourceAnalysis: 'slabscope.sourceAnalysis.enabled',
+  sourceDefines: 'slabscope.sourceAnalysis.defines',
 } as const;
 
 /** Context keys the manifest's `when` clauses test. */
@@ -71,3 +74,6 @@ export const HEAP_PANEL = 'slabscope.heap';
 
 /** Workspace state: the programs Run was last given, newest first. */
 export const RECENT_PROGRAMS = 'slabscope.programs';
+
+/** The BASE/USER language server's client id (its output channel and trace setting derive from it). */
+export const SOURCE_SERVER = 'slabscope.source';

@@ -6,3 +6,4 @@ export * from './view-feed';
 export * from './view-host';
 export * from './stopped-source';
 export * from './view-page';
+export * from './source-server';

@@ -15,6 +15,23 @@ extern "C" {
 
 #define SLABSCOPE_VERSION 1
 
+/* Pointer kinds, for checkers. A BASE pointer is a block's first byte; a USER
+ * pointer is what malloc hands out, BASE + the layout's user offset. To the
+ * compiler these are nothing. Under sparse (__CHECKER__) they are two address
+ * spaces, so passing one where the other is declared is a warning and SS_FORCE
+ * marks a deliberate conversion; Slabscope's source checks read them as
+ * contracts. Here, in the public header, so a program, native/'s layout API and
+ * another allocator spell them alike. */
+#ifdef __CHECKER__
+#define SS_BASE __attribute__((address_space(__ss_base)))
+#define SS_USER __attribute__((address_space(__ss_user)))
+#define SS_FORCE __attribute__((force))
+#else
+#define SS_BASE
+#define SS_USER
+#define SS_FORCE
+#endif
+
 /* The value a remote queue uses to mark its last block. It must never be
  * seen as a freelist link; the check build reports `sentinel-leak` if it is. */
 #define SLABSCOPE_REMOTE_SENTINEL ((uintptr_t)0xBADA55BADA55BADAull)

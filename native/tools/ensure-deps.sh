@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, once, the Debian packages a task needs: build (compiler, make),
-# test (the real programs the tests run under the allocator, the browser for the views), bench (peer allocators).
+# test (the real programs the tests run under the allocator, the browser for the views), bench (peer allocators),
+# sparse (the checker bench:sparse measures).
 # Idempotent: a package already present is not touched; nothing runs when all are there.
 # Under CI (CI set, and not 0 or false) it trusts nothing it finds: each package must be
 # installed by dpkg's account and its command must run, and apt must still be able to
@@ -44,7 +45,8 @@ case "$task" in
     want "$lib/libtcmalloc.so.4" libgoogle-perftools4
     want heaptrack heaptrack
     ;;
-  *) echo "ensure-deps: unknown task '$task' (build, test or bench)" >&2; exit 2 ;;
+  sparse) want sparse sparse ;;   # the typed-address-space checker bench:sparse measures beside check-source
+  *) echo "ensure-deps: unknown task '$task' (build, test, bench or sparse)" >&2; exit 2 ;;
 esac
 
 sudo=""

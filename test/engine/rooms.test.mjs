@@ -70,6 +70,39 @@ test('an import across rooms is an error; the imports each room may make are not
     /imports the engine only/,
   );
   assert.match(
+    (
+      await importErrors('extension/analysis/x.ts', "import { Connection } from 'vscode-languageserver';\nexport type C = Connection;\n")
+    )[0],
+    /speaks no language-server protocol/,
+  );
+  assert.match(
+    (await importErrors('extension/analysis/x.ts', "import { main } from '../cli/main';\nexport const m = main;\n"))[0],
+    /imports the engine only/,
+  );
+  assert.match(
+    (await importErrors('extension/core/x.ts', "import { SourceWorkspace } from '../analysis';\nexport const w = SourceWorkspace;\n"))[0],
+    /the engine imports no front end/,
+  );
+  assert.match(
+    (await importErrors('extension/server/x.ts', "import * as vscode from 'vscode';\nexport const v = vscode;\n"))[0],
+    /knows no editor API/,
+  );
+  assert.match(
+    (await importErrors('extension/server/x.ts', "import { record } from '../record';\nexport const r = record;\n"))[0],
+    /never another front end/,
+  );
+  assert.match(
+    (await importErrors('extension/host/x.ts', "import { startServer } from '../server/server';\nexport const s = startServer;\n"))[0],
+    /starts the language server as its own process/,
+  );
+  assert.deepEqual(
+    await importErrors(
+      'extension/server/x.ts',
+      "import { SourceWorkspace } from '../analysis';\nimport { createConnection } from 'vscode-languageserver/node';\nexport const s = [SourceWorkspace, createConnection];\n",
+    ),
+    [],
+  );
+  assert.match(
     (await importErrors('webview/src/x.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"))[0],
     /runs in a browser/,
   );
