@@ -33,8 +33,16 @@ export function listsOf(image: HeapImage): Map<number, string> {
   return lists;
 }
 
+/** Where each free block was freed, by BASE ("x.c:12"): known where the stopped process is traced. */
+export type FreeSites = ReadonlyMap<number, string>;
+
 /** The block `address` lands in, or null when it is in no slab of ours. */
-export function pointerTarget(state: HeapState, lists: ReadonlyMap<number, string>, address: number): PointerTarget | null {
+export function pointerTarget(
+  state: HeapState,
+  lists: ReadonlyMap<number, string>,
+  address: number,
+  freedAt: FreeSites = new Map(),
+): PointerTarget | null {
   const at = state.locate(address);
   if (!at) return null;
   const { slab, slot, within } = at;
@@ -43,8 +51,9 @@ export function pointerTarget(state: HeapState, lists: ReadonlyMap<number, strin
   const part = within === 0 ? 'BASE' : within === userOffset ? 'USER' : 'interior';
   const list = lists.get(base) ?? null;
   const blockState = slab.state[slot]!; // a location's slot is below its slab's capacity
+  const site = freedAt.get(base);
   const where = list
-    ? `free in ${list}`
+    ? `free in ${list}${site ? `, freed at ${site}` : ''}`
     : blockState === BlockState.Allocated
       ? `in use${slab.owner ? ` (its slab is thread ${slab.owner}'s)` : ''}`
       : (BLOCK_STATE_NAMES[blockState] ?? 'unknown');
@@ -86,9 +95,14 @@ export function pointerInValue(text: string): number | null {
 }
 
 /** The block a pointer value's text lands in, or null when it is no pointer or in no slab of ours. */
-export function valueTarget(state: HeapState, lists: ReadonlyMap<number, string>, text: string): PointerTarget | null {
+export function valueTarget(
+  state: HeapState,
+  lists: ReadonlyMap<number, string>,
+  text: string,
+  freedAt: FreeSites = new Map(),
+): PointerTarget | null {
   const address = pointerInValue(text);
-  return address === null ? null : pointerTarget(state, lists, address);
+  return address === null ? null : pointerTarget(state, lists, address, freedAt);
 }
 
 /**
@@ -98,8 +112,8 @@ export function valueTarget(state: HeapState, lists: ReadonlyMap<number, string>
  * right edge, and a string's text would push the label out of sight. The text
  * unchanged when it lands in no block of ours, or already says so.
  */
-export function labelledValue(state: HeapState, lists: ReadonlyMap<number, string>, text: string): string {
-  const target = valueTarget(state, lists, text);
+export function labelledValue(state: HeapState, lists: ReadonlyMap<number, string>, text: string, freedAt: FreeSites = new Map()): string {
+  const target = valueTarget(state, lists, text, freedAt);
   const match = target && LEADING_POINTER.exec(text);
   if (!target || !match) return text;
   const said = ` (${target.label})`;

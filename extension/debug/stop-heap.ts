@@ -25,6 +25,8 @@ export interface StopHeap {
   readonly state: HeapState;
   /** where each free block is listed, by BASE */
   readonly lists: ReadonlyMap<number, string>;
+  /** where each free block was freed, by BASE, when the process's trace says (filled by whoever has the trace) */
+  readonly freedAt: Map<number, string>;
   /** the requests of the read (the frame and the root's address included) */
   readonly requests: number;
   /** how it was read: over gdb/MI at the stop, or through the session's DAP requests */
@@ -80,6 +82,7 @@ export class StopHeaps {
           image,
           state,
           lists,
+          freedAt: new Map(),
           requests: memory.reads.requests,
           how: 'gdb/MI at the stop',
           since: stop.since,
@@ -138,7 +141,19 @@ export class StopHeaps {
       const image = heapImage(memory, context.stoppedAt);
       const state = heapStateOf(image, memory, this.program());
       this.problem = null;
-      return { threadId: thread, frameId: context.frameId, memory, image, state, lists: listsOf(image), requests, how: 'DAP', since, stop };
+      return {
+        threadId: thread,
+        frameId: context.frameId,
+        memory,
+        image,
+        state,
+        lists: listsOf(image),
+        freedAt: new Map(),
+        requests,
+        how: 'DAP',
+        since,
+        stop,
+      };
     } catch (error) {
       this.problem = (error as Error).message;
       return null;
@@ -155,10 +170,10 @@ export function labelResponse(response: DebugProtocol.Response, heap: StopHeap, 
   if (response.command === 'variables') {
     const { variables } = response.body as { variables?: DebugProtocol.Variable[] };
     for (const variable of variables ?? [])
-      if (typeof variable.value === 'string') variable.value = labelledValue(heap.state, heap.lists, variable.value);
+      if (typeof variable.value === 'string') variable.value = labelledValue(heap.state, heap.lists, variable.value, heap.freedAt);
   } else if (response.command === 'evaluate' && context !== 'clipboard') {
     // a copied value is the value itself
     const body = response.body as { result?: unknown };
-    if (typeof body.result === 'string') body.result = labelledValue(heap.state, heap.lists, body.result);
+    if (typeof body.result === 'string') body.result = labelledValue(heap.state, heap.lists, body.result, heap.freedAt);
   }
 }

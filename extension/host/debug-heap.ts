@@ -26,7 +26,9 @@ export function registerDebugHeap(ctx: SlabscopeContext, sessions: GdbSessions):
   const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log, sessions, (pid) => {
     // the trace the views follow, when it is the stopped process's (a trace build under the debugger)
     const traced = ctx.controller.traced;
-    return traced instanceof LiveSource && traced.session.model?.handshake.pid === pid ? traced.session : null;
+    return traced instanceof LiveSource && traced.session.model?.handshake.pid === pid
+      ? { session: traced.session, symbolizer: traced.symbolizer() }
+      : null;
   });
   const watches = new HeapWatches();
   const view = new HeapView(heaps, watches);
@@ -62,7 +64,7 @@ export function registerDebugHeap(ctx: SlabscopeContext, sessions: GdbSessions):
         );
         return;
       }
-      const target = pointerTarget(heap.state, heap.lists, address);
+      const target = pointerTarget(heap.state, heap.lists, address, heap.freedAt);
       if (!target) {
         void vscode.window.showInformationMessage(
           `Show in Heap: ${variable?.name ?? 'the variable'} (0x${address.toString(16)}) is in no slab of ours`,

@@ -64,7 +64,7 @@ export class PointerLabels implements vscode.InlineValuesProvider, vscode.Dispos
     const labels: vscode.InlineValue[] = [];
     for (const variable of variables) {
       // the words are the adapter's labels' (pointer-label.ts): a slabscope-gdb value already carries them
-      const target = valueTarget(heap.state, heap.lists, variable.value);
+      const target = valueTarget(heap.state, heap.lists, variable.value, heap.freedAt);
       if (!target) continue;
       const word = new RegExp(`\\b${variable.name.replace(/[^\w]/g, '')}\\b`);
       for (let line = last; line >= viewPort.start.line; line--) {

@@ -17,7 +17,8 @@ import { stopContext } from '../debug/stop';
 import { layoutsForLibrary, ownLibrary } from '../debug/launch-config';
 import { WRITING_REQUESTS, type StopHeap } from '../debug/stop-heap';
 import type { LayoutStructs } from '../debug/structs';
-import type { HeapState, TraceSession } from '../core';
+import { userFrame, type HeapState, type Symbolizer, type TraceSession } from '../core';
+import { basename } from 'node:path';
 import type { GdbSessions } from './debug-type';
 
 /** One stop's heap: what memory said, as the image (chains, findings) and the engine's state. */
@@ -30,6 +31,8 @@ export interface StoppedHeap {
   readonly state: HeapState;
   /** where each free block is listed, by BASE */
   readonly lists: ReadonlyMap<number, string>;
+  /** where each free block was freed, by BASE ("x.c:12"), when the process's trace is in the views */
+  readonly freedAt: Map<number, string>;
   /** every DAP request of the read (frames and evaluate included), its bytes and ms from the stop */
   readonly cost: { requests: number; memoryReads: number; bytes: number; ms: number };
 }
@@ -79,7 +82,7 @@ export class StoppedHeaps implements vscode.Disposable {
     private readonly log: vscode.OutputChannel,
     private readonly sessions: GdbSessions,
     /** the live trace of a process, by its pid, when the views have one (a trace build run under a debugger) */
-    private readonly traceOf: (pid: number) => TraceSession | null = () => null,
+    private readonly traceOf: (pid: number) => { session: TraceSession; symbolizer: Symbolizer } | null = () => null,
   ) {
     sessions.onStopHeap((session, heap) => this.adopt(session, heap));
   }
@@ -221,12 +224,14 @@ export class StoppedHeaps implements vscode.Disposable {
    */
   private async withTrace(heap: StoppedHeap, memory: HeapMemory): Promise<StoppedHeap> {
     const pending = memory.tracePending;
-    const trace = pending ? this.traceOf(pending.pid) : null;
-    if (!pending || !trace?.model) return heap;
+    const live = pending ? this.traceOf(pending.pid) : null;
+    const trace = live?.session;
+    if (!pending || !live || !trace?.model) return heap;
     try {
       const arrived = await sentArrived(trace, pending);
       const traced = tracedAtStop(trace, pending);
       const { findings, compared } = compareWithTrace(heap.state, traced.model, heap.image.stoppedAt);
+      await this.freeSites(heap, traced.model, live.symbolizer);
       const behind = traced.inFlight.map(({ thread, missing }) => `${missing} of thread ${thread}`).join(', ');
       this.log.appendLine(
         `  compared with its trace (pid ${pending.pid}, ${traced.added} unsent events read from ${pending.rings.length} rings): ${compared} free blocks, ${findings.length} differ` +
@@ -238,6 +243,27 @@ export class StoppedHeaps implements vscode.Disposable {
     } catch (error) {
       this.log.appendLine(`  not compared with its trace: ${(error as Error).message}`);
       return heap;
+    }
+  }
+
+  /**
+   * Where the trace saw each of the stop's free blocks freed, as "x.c:12", for the pointer labels
+   * ("…, freed at x.c:12"); given up after a second (the symbolizer is a process of its own).
+   */
+  private async freeSites(heap: StoppedHeap, traced: HeapState, symbolizer: Symbolizer): Promise<void> {
+    const pcs = new Map<number, number>();
+    for (const base of heap.lists.keys()) {
+      const at = traced.locate(base);
+      const pc = at && at.within === 0 ? at.slab.freePc[at.slot]! : 0;
+      if (pc > 0) pcs.set(base, pc);
+    }
+    if (!pcs.size) return;
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000).unref());
+    const frames = await Promise.race([symbolizer.resolveAll(new Set(pcs.values())), timeout]);
+    if (!frames) return;
+    for (const [base, pc] of pcs) {
+      const frame = userFrame(frames.get(pc) ?? []);
+      if (frame?.file && frame.line) heap.freedAt.set(base, `${basename(frame.file)}:${frame.line}`);
     }
   }
 
@@ -272,6 +298,7 @@ export class StoppedHeaps implements vscode.Disposable {
       image: own.image,
       state: own.state,
       lists: own.lists,
+      freedAt: own.freedAt,
       cost: { requests: own.requests, memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
     };
   }
@@ -298,6 +325,7 @@ export class StoppedHeaps implements vscode.Disposable {
       image,
       state: heapStateOf(image, memory, program),
       lists: listsOf(image),
+      freedAt: new Map(),
       cost: { requests: count(), memoryReads: memory.reads.requests, bytes: memory.reads.bytes, ms: performance.now() - since },
     };
     return { heap, memory };

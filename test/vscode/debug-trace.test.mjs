@@ -35,7 +35,10 @@ before(async () => {
             program: '${workspaceFolder}/agree_target',
             arguments: '${workspaceFolder}/held.json',
             preload: 'aligned/trace',
-            initCommands: ['break checkpoint'],
+            // main's two checkpoint() lines: stopped in main, its blocks[] are the frame's own locals
+            initCommands: readFileSync(join(nativeDir, 'test', 'debug', 'agree_target.c'), 'utf8')
+              .split('\n')
+              .flatMap((text, i) => (/^\s+checkpoint\(\);/.test(text) ? [`break agree_target.c:${i + 1}`] : [])),
           },
         ],
       }),
@@ -93,6 +96,32 @@ test(
     const first = await until('the first stop compared with its trace', () => compared()[0]);
     assert.match(first, /: ([89]|\d\d+) free blocks, 0 differ/);
     t.diagnostic(first);
+
+    // the trace knows where each free block was freed: main's blocks[] say so in the Variables view
+    const freeLine =
+      readFileSync(join(nativeDir, 'test', 'debug', 'agree_target.c'), 'utf8')
+        .split('\n')
+        .findIndex((text) => text.includes('free(blocks[i])')) + 1;
+    const variables = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Variables/ }) }).first();
+    const locals = variables.locator('.monaco-list-row', { hasText: /^Local/ }).first();
+    await locals.waitFor({ timeout: 30000 });
+    if ((await locals.getAttribute('aria-expanded')) !== 'true') {
+      await locals.click();
+      await page.keyboard.press('ArrowRight');
+    }
+    const blocks = variables.locator('.monaco-list-row', { hasText: /^blocks/ }).first();
+    await blocks.waitFor({ timeout: 30000 });
+    if ((await blocks.getAttribute('aria-expanded')) !== 'true') {
+      await blocks.click();
+      await page.keyboard.press('ArrowRight');
+    }
+    const third = variables.locator('.monaco-list-row', { hasText: /^\[3\]/ }).first();
+    await third.waitFor({ timeout: 30000 });
+    assert.match(
+      await third.innerText(),
+      new RegExp(`USER of a C4 block, free in thread 1's cache, freed at agree_target\\.c:${freeLine}`),
+    );
+    await shot(page, '0-freed-at');
 
     await page.locator('.debug-toolbar .action-label.codicon-debug-continue').click();
     const second = await until('the second stop compared with its trace', () => compared()[1], 60000);
