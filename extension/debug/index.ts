@@ -11,3 +11,4 @@ export * from './heap-state';
 export * from './gdb-session';
 export * from './launch-config';
 export * from './pointer-label';
+export * from './replay';

@@ -1,0 +1,9 @@
+// A trace replayed as a debug session: the runtime (positions, moves, breakpoints) and its DAP session.
+export * from './condition';
+export * from './breakpoints';
+export * from './event-fields';
+export * from './timeline';
+export * from './stack';
+export * from './targets';
+export * from './processes';
+export * from './runtime';

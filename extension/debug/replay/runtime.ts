@@ -1,0 +1,360 @@
+// runtime.ts — a trace replayed as a program to debug: a position (one event), moves
+// forwards and backwards by thread, block, allocator call or breakpoint, and the heap
+// model after the event at the position. No DAP here (replay-session.ts translates);
+// the heap after an event comes from the trace file's checkpoints (TraceFile.seek),
+// never from a replay from the trace's start.
+//
+// A position is an event index; "stopped at event N" shows the event and the heap
+// once it has been applied, so a finding the event raises is in the Findings so far.
+
+import {
+  EventKind,
+  Symbolizer,
+  TraceFile,
+  type Finding,
+  type FindingKind,
+  type HeapModel,
+  type SymbolizerOptions,
+  type TraceEvent,
+} from '../../core';
+import { BreakpointFilter, nextHit, type BreakpointAsk, type PlacedBreakpoint, type StopKind } from './breakpoints';
+import { EVENT_FIELDS, bytesTouched, eventField, isBlockEvent, type Access } from './event-fields';
+import { ReplaySymbols, type ReplayFrame } from './stack';
+import { isStoppable, Timeline } from './timeline';
+import { processTrace } from './processes';
+import { ALLOCATOR_FUNCTIONS, dataTargetOf } from './targets';
+
+export interface ReplayOptions {
+  /** the `.hktrace` file */
+  readonly trace: string;
+  /** in a multi-process recording, the process to replay (its file is the trace's or a sibling FILE.N.hktrace) */
+  readonly pid?: number;
+  /** the directory the layout's allocator source paths (internal sites) are relative to */
+  readonly sourceRoot: string;
+  readonly symbolizer?: SymbolizerOptions;
+}
+
+export type StopReason = 'entry' | 'step' | 'goto' | StopKind;
+
+export interface ReplayStop {
+  readonly event: TraceEvent;
+  readonly reason: StopReason;
+  readonly description: string;
+  readonly breakpointIds: readonly number[];
+  /** the findings raised at this event (an exception stop) */
+  readonly findings: readonly Finding[];
+  /** the trace's first or last event, reached with nothing to stop at on the way */
+  readonly edge: 'start' | 'end' | null;
+}
+
+export interface LineAsk extends BreakpointAsk {
+  readonly line: number;
+}
+export interface FunctionAsk extends BreakpointAsk {
+  readonly name: string;
+}
+export interface DataAsk extends BreakpointAsk {
+  readonly dataId: string;
+  readonly accessType?: 'read' | 'write' | 'readWrite';
+}
+
+export class ReplayRuntime {
+  position = 0;
+  private readonly lineBreakpoints = new Map<string, PlacedBreakpoint[]>();
+  private functionBreakpoints: PlacedBreakpoint[] = [];
+  private dataBreakpoints: PlacedBreakpoint[] = [];
+  private exceptionKinds = new Set<FindingKind>();
+  private exceptionHits: number[] = [];
+  private nextId = 1;
+  private cached: { position: number; model: HeapModel } | null = null;
+
+  private constructor(
+    readonly file: TraceFile,
+    readonly timeline: Timeline,
+    readonly symbols: ReplaySymbols,
+    private readonly symbolizer: Symbolizer,
+    /** the program's threads, by first event */
+    readonly threads: readonly number[],
+  ) {}
+
+  /** Opens the trace (TraceFileError when it cannot be read at all) and symbolizes its call sites. */
+  static async open(options: ReplayOptions): Promise<ReplayRuntime> {
+    const file = TraceFile.open(processTrace(options.trace, options.pid));
+    try {
+      const timeline = new Timeline(file);
+      const threads: number[] = [];
+      const pcs = new Set<number>();
+      for (const event of timeline.all()) {
+        if (!threads.includes(event.thread)) threads.push(event.thread);
+        pcs.add(event.kind === EventKind.StackFrame ? Number(event.value) : event.pc);
+      }
+      const symbolizer = new Symbolizer(file.handshake.modules, options.symbolizer);
+      const heap = file.seek(0);
+      const symbols = await ReplaySymbols.resolve(pcs, symbolizer, heap, options.sourceRoot);
+      return new ReplayRuntime(file, timeline, symbols, symbolizer, threads);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.symbolizer.close();
+    this.file.close();
+  }
+
+  get eventCount(): number {
+    return this.timeline.count;
+  }
+
+  get event(): TraceEvent {
+    return this.timeline.event(this.position);
+  }
+
+  /** The heap once the event at the position has been applied. */
+  model(): HeapModel {
+    if (this.cached?.position !== this.position) this.cached = { position: this.position, model: this.file.seek(this.position + 1) };
+    return this.cached.model;
+  }
+
+  /** The findings raised at or before the position. */
+  findingsSoFar(): Finding[] {
+    return this.file.findings.filter((finding) => finding.event <= this.position);
+  }
+
+  /** Where `thread` is: its last event at or before the position, null before its first. */
+  threadEvent(thread: number): TraceEvent | null {
+    return this.timeline.find(this.position, -1, (event) => event.thread === thread && isStoppable(event));
+  }
+
+  stackOf(event: TraceEvent): ReplayFrame[] {
+    return this.symbols.stackOf(event, this.timeline.deeperFrames(event.index));
+  }
+
+  // ---- moves ---------------------------------------------------------------
+
+  /** The first stoppable event: where a replay starts. */
+  start(): ReplayStop {
+    const first = this.timeline.find(0, 1, isStoppable);
+    return this.moveTo(first?.index ?? 0, 'entry', 'the start of the trace', [], null);
+  }
+
+  /** `thread`'s next event after the position. */
+  next(thread: number): ReplayStop {
+    const next = this.timeline.find(this.position + 1, 1, (event) => event.thread === thread && isStoppable(event));
+    return next ? this.moveTo(next.index, 'step', `event ${next.index}`, [], null) : this.edge(1);
+  }
+
+  /** `thread`'s event before where it is. */
+  stepBack(thread: number): ReplayStop {
+    const at = this.threadEvent(thread);
+    const back = at && this.timeline.threadStep(at.index, -1);
+    return back ? this.moveTo(back.index, 'step', `event ${back.index}`, [], null) : this.edge(-1);
+  }
+
+  /** The next event, of any thread, about the same block as the event at the position (a plain next when it has none). */
+  stepIn(): ReplayStop {
+    const here = this.event;
+    if (!isBlockEvent(here)) return this.next(here.thread);
+    const location = this.model().locate(here.base);
+    const [start, end] = location
+      ? [location.slab.baseOf(location.slot), location.slab.baseOf(location.slot) + location.slab.stride]
+      : [here.base, here.base + 1];
+    const next = this.timeline.find(
+      this.position + 1,
+      1,
+      (event) => isStoppable(event) && isBlockEvent(event) && event.base >= start && event.base < end,
+    );
+    return next ? this.moveTo(next.index, 'step', `event ${next.index}: the block's next event`, [], null) : this.edge(1);
+  }
+
+  /** The end of the allocator call the position is in (a malloc's alloc event); from a call's end, the next call's. */
+  stepOut(thread: number): ReplayStop {
+    const at = this.threadEvent(thread);
+    if (!at) return this.next(thread);
+    let end = this.timeline.callEnd(at.index);
+    if (end.index === at.index) {
+      const after = this.timeline.threadStep(at.index, 1);
+      if (!after) return this.edge(1);
+      end = this.timeline.callEnd(after.index);
+    }
+    return this.moveTo(end.index, 'step', `event ${end.index}: the end of the allocator call`, [], null);
+  }
+
+  continue(): ReplayStop {
+    return this.run(1);
+  }
+
+  reverseContinue(): ReplayStop {
+    return this.run(-1);
+  }
+
+  goto(index: number): ReplayStop {
+    if (!Number.isInteger(index) || index < 0 || index >= this.eventCount)
+      throw new RangeError(`event ${index} is not in the trace (events 0 to ${this.eventCount - 1})`);
+    return this.moveTo(index, 'goto', `event ${index}`, [], null);
+  }
+
+  /** The events whose call site is `file`:`line`, at most `limit`. */
+  eventsOnLine(file: string, line: number, limit = 1000): TraceEvent[] {
+    const pcs = this.symbols.pcsOnLine(file, line);
+    const found: TraceEvent[] = [];
+    for (const event of this.timeline.all()) {
+      if (isStoppable(event) && (pcs.has(event.pc) || this.symbols.internalSiteIs(event, file, line))) found.push(event);
+      if (found.length === limit) break;
+    }
+    return found;
+  }
+
+  private run(direction: 1 | -1): ReplayStop {
+    const lists: { hits: readonly number[]; id: number; kind: StopKind }[] = [
+      ...[...this.lineBreakpoints.values()].flat(),
+      ...this.functionBreakpoints,
+      ...this.dataBreakpoints,
+      { hits: this.exceptionHits, id: 0, kind: 'exception' },
+    ];
+    let best = -1;
+    for (const list of lists) {
+      const hit = nextHit(list.hits, this.position, direction);
+      if (hit >= 0 && (best < 0 || (direction === 1 ? hit < best : hit > best))) best = hit;
+    }
+    if (best < 0) return this.edge(direction);
+    const stopping = lists.filter((list) => list.hits.includes(best));
+    // an exception says most, then a data breakpoint, a function breakpoint, a line
+    const order: StopKind[] = ['exception', 'data breakpoint', 'function breakpoint', 'breakpoint'];
+    const kind = order.find((candidate) => stopping.some((list) => list.kind === candidate))!;
+    const findings = kind === 'exception' ? this.file.findings.filter((f) => f.event === best && this.exceptionKinds.has(f.kind)) : [];
+    const description =
+      kind === 'exception' ? findings.map((finding) => `${finding.kind}: ${finding.message}`).join('; ') : `${kind} at event ${best}`;
+    const ids = stopping.filter((list) => list.id > 0).map((list) => list.id);
+    return this.moveTo(best, kind, description, ids, null, findings);
+  }
+
+  /** The first or last stoppable event: where a move with nothing on its way ends. */
+  private edge(direction: 1 | -1): ReplayStop {
+    const last = this.timeline.find(direction === 1 ? this.eventCount - 1 : 0, direction === 1 ? -1 : 1, isStoppable);
+    const index = last?.index ?? this.position;
+    return this.moveTo(
+      index,
+      'step',
+      direction === 1 ? 'the end of the trace' : 'the start of the trace',
+      [],
+      direction === 1 ? 'end' : 'start',
+    );
+  }
+
+  private moveTo(
+    index: number,
+    reason: StopReason,
+    description: string,
+    breakpointIds: readonly number[],
+    edge: 'start' | 'end' | null,
+    findings: readonly Finding[] = [],
+  ): ReplayStop {
+    this.position = index;
+    return { event: this.event, reason, description, breakpointIds, findings, edge };
+  }
+
+  // ---- breakpoints ---------------------------------------------------------
+
+  setLineBreakpoints(file: string, asks: readonly LineAsk[]): PlacedBreakpoint[] {
+    const placed = this.place(
+      'breakpoint',
+      asks.map((ask) => {
+        const pcs = this.symbols.pcsOnLine(file, ask.line);
+        return {
+          ask,
+          label: `line ${ask.line}`,
+          // with no condition, once per allocator call, at its first event; a condition is asked of every event of the line
+          matches: (event: TraceEvent) =>
+            isStoppable(event) &&
+            (pcs.has(event.pc) || this.symbols.internalSiteIs(event, file, ask.line)) &&
+            (Boolean(ask.condition?.trim()) || this.timeline.startsCall(event) || this.symbols.internalSiteIs(event, file, ask.line)),
+          none: `no event of this trace has its call site on line ${ask.line}`,
+        };
+      }),
+    );
+    this.lineBreakpoints.set(file, placed);
+    return placed;
+  }
+
+  /** An allocator function (malloc, free, …: its alloc or free event), an event kind, or a program function on the call's stack. */
+  setFunctionBreakpoints(asks: readonly FunctionAsk[]): PlacedBreakpoint[] {
+    this.functionBreakpoints = this.place(
+      'function breakpoint',
+      asks.map((ask) => {
+        const kind = ALLOCATOR_FUNCTIONS.get(ask.name);
+        if (kind !== undefined)
+          return { ask, label: ask.name, matches: (event: TraceEvent) => event.kind === kind, none: `no ${ask.name} in this trace` };
+        const pcs = this.symbols.pcsInFunction(ask.name);
+        return {
+          ask,
+          label: ask.name,
+          // each call from the function stops once, at its first event
+          matches: (event: TraceEvent) => pcs.has(event.pc) && this.timeline.startsCall(event),
+          none: `no allocator call of this trace has ${ask.name} on its stack`,
+        };
+      }),
+    );
+    return this.functionBreakpoints;
+  }
+
+  /** The finding kinds to stop at. */
+  setExceptionFilters(kinds: readonly FindingKind[]): void {
+    this.exceptionKinds = new Set(kinds);
+    this.exceptionHits = [...new Set(this.file.findings.filter((f) => this.exceptionKinds.has(f.kind)).map((f) => f.event))].sort(
+      (a, b) => a - b,
+    );
+  }
+
+  setDataBreakpoints(asks: readonly DataAsk[]): PlacedBreakpoint[] {
+    const layout = this.file.handshake.layout;
+    this.dataBreakpoints = this.place(
+      'data breakpoint',
+      asks.map((ask) => {
+        const target = dataTargetOf(ask.dataId);
+        const wanted = (access: Access) => !ask.accessType || ask.accessType === 'readWrite' || ask.accessType === access;
+        const [from, to] = target ? [target.address, target.address + target.length] : [0, 0];
+        const matches =
+          target?.kind === 'block'
+            ? (event: TraceEvent) => isStoppable(event) && isBlockEvent(event) && event.base >= from && event.base < to
+            : (event: TraceEvent) => {
+                const touched = bytesTouched(event, layout);
+                return touched !== null && touched.start < to && touched.start + touched.length > from && wanted(touched.access);
+              };
+        return {
+          ask,
+          label: ask.dataId,
+          matches,
+          none: target ? 'no event of this trace reads or writes these bytes' : `"${ask.dataId}" is not a data target`,
+        };
+      }),
+    );
+    return this.dataBreakpoints;
+  }
+
+  /** One pass over the trace places every breakpoint of `asks`. */
+  private place(
+    kind: StopKind,
+    asks: readonly { ask: BreakpointAsk; label: string; matches: (event: TraceEvent) => boolean; none: string }[],
+  ): PlacedBreakpoint[] {
+    const layout = this.file.handshake.layout;
+    const fields = (event: TraceEvent) => (name: string) => eventField(event, layout, name);
+    const filters = asks.map(({ ask, matches }) => {
+      try {
+        return new BreakpointFilter(matches, ask, fields, EVENT_FIELDS);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    const live = filters.filter((filter): filter is BreakpointFilter => typeof filter !== 'string');
+    if (live.length) for (const event of this.timeline.all()) for (const filter of live) filter.take(event);
+    return filters.map((filter, i) => {
+      const id = this.nextId++;
+      const { label, none } = asks[i]!;
+      if (typeof filter === 'string') return { id, kind, verified: false, message: filter, hits: [], label };
+      if (!filter.matchCount) return { id, kind, verified: false, message: none, hits: [], label };
+      return { id, kind, verified: true, hits: filter.hits, label };
+    });
+  }
+}

@@ -1,0 +1,109 @@
+// timeline.ts — a trace file's events read in chunks, forwards or backwards, with the
+// few last chunks kept: each chunk costs one checkpoint restore and at most one
+// checkpoint interval of replay (TraceFile.readEvents), so a walk over the whole
+// trace reads every event a small number of times and memory stays bounded.
+// Also what an allocator call is: the events of one malloc or free on one thread.
+
+import { EventKind, type TraceEvent, type TraceFile } from '../../core';
+
+const CHUNK = 1 << 14;
+const CHUNKS_KEPT = 8;
+/** how far a call's start or end is looked for on its thread before the search gives up */
+const CALL_REACH = 1 << 16;
+
+export class Timeline {
+  private readonly chunks = new Map<number, TraceEvent[]>();
+
+  constructor(readonly file: TraceFile) {}
+
+  get count(): number {
+    return this.file.eventCount;
+  }
+
+  /** The event at `index` (0 ≤ index < count). */
+  event(index: number): TraceEvent {
+    const chunk = Math.floor(index / CHUNK);
+    let events = this.chunks.get(chunk);
+    if (events) {
+      // most recently used last
+      this.chunks.delete(chunk);
+      this.chunks.set(chunk, events);
+    } else {
+      events = this.file.readEvents(chunk * CHUNK, CHUNK);
+      this.chunks.set(chunk, events);
+      if (this.chunks.size > CHUNKS_KEPT) this.chunks.delete(this.chunks.keys().next().value!);
+    }
+    const event = events[index - chunk * CHUNK];
+    if (!event) throw new RangeError(`event ${index} is outside the trace's ${this.count} events`);
+    return event;
+  }
+
+  /** The first event from `from` in `direction` (1 forwards, −1 backwards) that `wanted` accepts, within `reach` events. */
+  find(from: number, direction: 1 | -1, wanted: (event: TraceEvent) => boolean, reach = Infinity): TraceEvent | null {
+    for (let index = from, seen = 0; index >= 0 && index < this.count && seen < reach; index += direction, seen++) {
+      const event = this.event(index);
+      if (wanted(event)) return event;
+    }
+    return null;
+  }
+
+  /** Every event, in order, a chunk at a time (the chunks are not kept: a walk would push out those a session uses). */
+  *all(): Generator<TraceEvent> {
+    for (let from = 0; from < this.count; from += CHUNK) yield* this.chunks.get(from / CHUNK) ?? this.file.readEvents(from, CHUNK);
+  }
+
+  /** The thread's event after (direction 1) or before (−1) `index` that a stop can be at (not a deeper stack frame). */
+  threadStep(index: number, direction: 1 | -1): TraceEvent | null {
+    const thread = this.event(index).thread;
+    return this.find(index + direction, direction, (event) => event.thread === thread && isStoppable(event));
+  }
+
+  /** Whether `event` begins an allocator call on its thread. */
+  startsCall(event: TraceEvent): boolean {
+    if (!isStoppable(event)) return false;
+    const before = this.find(event.index - 1, -1, (other) => other.thread === event.thread && isStoppable(other), CALL_REACH);
+    if (!before) return true;
+    // a free begins its call, unless the allocator's check report on the same call came first
+    if (event.kind === EventKind.Free) return !(before.kind === EventKind.CheckFail && before.pc === event.pc);
+    return before.kind === EventKind.Alloc || before.pc !== event.pc;
+  }
+
+  /** The last event of the allocator call `index` is in (its alloc, for a malloc). */
+  callEnd(index: number): TraceEvent {
+    let last = this.event(index);
+    for (let next = this.threadStep(index, 1); next && !this.startsCall(next); next = this.threadStep(next.index, 1)) last = next;
+    return last;
+  }
+
+  /** The first event of the allocator call `index` is in. */
+  callStart(index: number): TraceEvent {
+    let first = this.event(index);
+    while (!this.startsCall(first)) {
+      const before = this.threadStep(first.index, -1);
+      if (!before) break;
+      first = before;
+    }
+    return first;
+  }
+
+  /** The deeper frames (return addresses) the trace gave for the call `index` is in: stack-frame events after its alloc or free. */
+  deeperFrames(index: number): number[] {
+    const start = this.callStart(index),
+      end = this.callEnd(index);
+    const anchor = start.kind === EventKind.Free ? start : end.kind === EventKind.Alloc ? end : null;
+    if (!anchor) return [];
+    const frames: number[] = [];
+    for (let at = anchor.index + 1; at < this.count && frames.length < 64; at++) {
+      const event = this.event(at);
+      if (event.thread !== anchor.thread) continue;
+      if (event.kind !== EventKind.StackFrame) break;
+      frames.push(Number(event.value));
+    }
+    return frames;
+  }
+}
+
+/** A deeper stack frame is part of its alloc's or free's stack, not an event to stop at. */
+export function isStoppable(event: TraceEvent): boolean {
+  return event.kind !== EventKind.StackFrame;
+}
