@@ -21,7 +21,7 @@ import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
 import { ViewServer, liveSource, openInBrowser, traceSource } from './view';
 import { InspectUsageError, inspectCommand } from './inspect';
-import { runGdbAdapterOverStdio } from '../debug';
+import { runGdbAdapterOverStdio, runReplayAdapterOverStdio } from '../debug';
 
 /** The package root: the bundle lives in extension/dist/. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,6 +40,8 @@ const USAGE = `usage:
       stops the program in gdb and reads its heap: every freelist, validated (LOCATION: FILE:LINE or a function)
   slabscope dap gdb
       the gdb debug adapter (cdt-gdb-adapter) over stdin and stdout, for editors that start adapters themselves
+  slabscope dap replay
+      the replay debug adapter over stdin and stdout: a .hktrace stepped through forwards and backwards (launch with "trace")
   slabscope demo
   slabscope --version`;
 
@@ -284,8 +286,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'inspect':
         return await inspectCommand(args, nativeDir);
       case 'dap':
-        if (args.length !== 1 || args[0] !== 'gdb') throw new UsageError('dap takes one adapter: gdb');
-        runGdbAdapterOverStdio();
+        if (args.length !== 1 || (args[0] !== 'gdb' && args[0] !== 'replay')) throw new UsageError('dap takes one adapter: gdb or replay');
+        if (args[0] === 'gdb') runGdbAdapterOverStdio();
+        else runReplayAdapterOverStdio(packageRoot);
         return await new Promise<number>(() => undefined); // runs until its client closes stdin
       case 'demo':
         return await demo({ packageRoot, nativeDir });

@@ -59,6 +59,7 @@ export class BreakpointFilter {
   private readonly condition: Condition | null;
   private readonly hitOk: ((hit: number) => boolean) | null;
   private matched = 0;
+  private placed = 0;
 
   constructor(
     readonly matches: (event: TraceEvent) => boolean,
@@ -73,14 +74,15 @@ export class BreakpointFilter {
 
   take(event: TraceEvent): void {
     if (!this.matches(event)) return;
+    this.placed++;
     if (this.condition && !this.condition.holds(this.fields(event))) return;
     this.matched++;
     if (!this.hitOk || this.hitOk(this.matched)) this.hits.push(event.index);
   }
 
-  /** events the match and condition took, before the hit condition */
-  get matchCount(): number {
-    return this.matched;
+  /** events the breakpoint is placed on, before its condition and hit condition: none means it is placed nowhere */
+  get placedCount(): number {
+    return this.placed;
   }
 }
 

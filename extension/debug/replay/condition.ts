@@ -110,6 +110,14 @@ export class Condition {
     return truth(this.evaluate(this.root, fields));
   }
 
+  /** The expression's value for an event, as a front end shows it: hex and decimal for a number. */
+  valueText(fields: ConditionFields): string {
+    const value = this.evaluate(this.root, fields);
+    if (typeof value === 'string') return JSON.stringify(value);
+    if (typeof value === 'bigint') return `0x${value.toString(16)} (${value})`;
+    return `${value.name} (${value.number})`;
+  }
+
   private checkFields(node: Node, fields: readonly string[]): void {
     if (node.op === 'field' && !fields.includes(node.name))
       throw new ConditionError(node.at, `"${node.name}" is not an event field (fields: ${fields.join(', ')})`);

@@ -7,3 +7,6 @@ export * from './stack';
 export * from './targets';
 export * from './processes';
 export * from './runtime';
+export * from './known-bytes';
+export * from './variables';
+export * from './session';

@@ -139,6 +139,12 @@ export class ReplayRuntime {
     return this.moveTo(first?.index ?? 0, 'entry', 'the start of the trace', [], null);
   }
 
+  /** From before the first event to the first hit (the end of the trace when nothing stops). */
+  begin(): ReplayStop {
+    this.position = -1;
+    return this.run(1);
+  }
+
   /** `thread`'s next event after the position. */
   next(thread: number): ReplayStop {
     const next = this.timeline.find(this.position + 1, 1, (event) => event.thread === thread && isStoppable(event));
@@ -353,7 +359,7 @@ export class ReplayRuntime {
       const id = this.nextId++;
       const { label, none } = asks[i]!;
       if (typeof filter === 'string') return { id, kind, verified: false, message: filter, hits: [], label };
-      if (!filter.matchCount) return { id, kind, verified: false, message: none, hits: [], label };
+      if (!filter.placedCount) return { id, kind, verified: false, message: none, hits: [], label };
       return { id, kind, verified: true, hits: filter.hits, label };
     });
   }
