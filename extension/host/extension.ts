@@ -8,6 +8,7 @@ import { registerContextKeys } from './context-keys';
 import { registerDebugHeap } from './debug-heap';
 import { registerDebugType } from './debug-type';
 import { registerDiagnostics } from './diagnostics';
+import { registerReplayDebugType } from './replay-debug-type';
 import { registerStatusBar } from './status-bar';
 import { registerBuildTasks } from './tasks';
 import { TraceEditorProvider } from './trace-editor';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerStatusBar(ctx);
     registerContextKeys(ctx);
     registerDebugType(ctx);
+    registerReplayDebugType(ctx);
     registerDebugHeap(ctx);
   } catch (error) {
     void vscode.window.showErrorMessage(`Slabscope could not start: ${(error as Error).message}`);
