@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
-import { buildBugs, cli, record, sourceLine, work } from './replay-helpers.mjs';
+import { buildBugs, cli, record, root, sourceLine, work } from './replay-helpers.mjs';
 
 const demo = {};
 const adapters = [];
@@ -19,6 +19,9 @@ const adapters = [];
 before(() => {
   buildBugs();
   demo.trace = record('double_free');
+  demo.remote = record('double_free_remote');
+  demo.remoteFirstFree = sourceLine('double_free_remote', '    free(user);');
+  demo.remoteSecondFree = sourceLine('double_free_remote', '/* BUG */');
   demo.malloc = sourceLine('double_free', 'malloc(50)');
   demo.firstFree = sourceLine('double_free', 'free(user);');
   demo.secondFree = sourceLine('double_free', '/* BUG */');
@@ -312,4 +315,84 @@ test('a cut trace and a file that is no trace are refused with what is wrong and
   assert.deepEqual((await refused.client.threadsRequest()).body.threads, []);
   await refused.client.disconnectRequest({});
   assert.equal(refused.adapter.exitCode, null, refused.stderr());
+});
+
+test("two threads: each is a DAP thread, stepping moves by the thread asked, the remote free's sentinel link has its writer", async () => {
+  let placed;
+  const { client, stop } = await launched(
+    async (c) => {
+      placed = (
+        await c.setBreakpointsRequest({ source: { path: demo.remoteFirstFree.path }, breakpoints: [{ line: demo.remoteFirstFree.line }] })
+      ).body.breakpoints;
+    },
+    { trace: demo.remote },
+  );
+  const threads = (await client.threadsRequest()).body.threads;
+  assert.deepEqual(
+    threads.map((t) => t.id),
+    [1, 2],
+  );
+  assert.match(threads[1].name, /^thread 2 \(pid \d+\)$/);
+  assert.deepEqual([stop.reason, stop.threadId, stop.hitBreakpointIds], ['breakpoint', 2, [placed[0].id]]);
+  const freeing = await scopeVariables(client, 2);
+  assert.equal(freeing.frames.find((f) => f.source?.path === demo.remoteFirstFree.path).name, 'free_twice');
+  assert.equal(freeing.scopes.Event.byName.route.value, 'remote', 'a free by a thread that does not own the slab');
+  const freeIndex = Number(freeing.scopes.Event.byName.index.value);
+  // thread 1 is where its own last event left it: before the free
+  const main = await scopeVariables(client, 1);
+  assert.ok(Number(main.scopes.Event.byName.index.value) < freeIndex);
+  assert.equal(main.scopes.Event.byName.thread.value, '1');
+
+  const next = await moved(client, () => client.nextRequest({ threadId: 2 }));
+  assert.equal(next.threadId, 2);
+  const pushed = await scopeVariables(client, 2);
+  assert.equal(Number(pushed.scopes.Event.byName.index.value), freeIndex + 1);
+  assert.equal(pushed.scopes.Event.byName.kind.value, 'remote-push');
+  const back = await moved(client, () => client.stepBackRequest({ threadId: 1 }));
+  assert.equal(back.threadId, 1, "stepping thread 1 back lands on thread 1's event before where it was");
+  assert.equal(Number((await scopeVariables(client, 1)).scopes.Event.byName.index.value), Number(main.scopes.Event.byName.index.value) - 1);
+
+  await client.setBreakpointsRequest({ source: { path: demo.remoteFirstFree.path }, breakpoints: [] });
+  const finding = await moved(client, () => client.continueRequest({ threadId: 1 }));
+  assert.deepEqual([finding.reason, finding.threadId], ['exception', 2]);
+  const { scopes } = await scopeVariables(client, 2);
+  assert.equal(scopes.Block.byName.state.value, 'remote-pending');
+  const sentinel = scopes.Block.byName.next.value;
+  assert.equal(sentinel, '0xbada55bada55bada', "the link is the layout's remote sentinel, exactly");
+  const linkBytes = await client.customRequest('readMemory', { memoryReference: scopes.Block.byName.next.memoryReference, count: 8 });
+  assert.equal(Buffer.from(linkBytes.body.data, 'base64').readBigUInt64LE(0), 0xbada55bada55badan);
+  const info = await client.dataBreakpointInfoRequest({ variablesReference: scopes.Block.reference, name: 'next' });
+  await client.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId }] });
+  const writer = await moved(client, () => client.reverseContinueRequest({ threadId: 2 }));
+  assert.deepEqual([writer.reason, writer.threadId], ['data breakpoint', 2]);
+  const wrote = (await scopeVariables(client, 2)).scopes.Event.byName;
+  assert.equal(wrote.kind.value, 'next-write');
+  assert.equal(wrote.value.value, sentinel, 'the remote push wrote the sentinel into the link');
+  await client.disconnectRequest({});
+});
+
+test('a damaged stream replays the events before the damage and says what was lost, as the engine does', async () => {
+  const whole = readFileSync(join(root, 'test', 'fixtures', 'traces', 'workload-hakmem-ops.wire'));
+  const cut = join(work, 'workload-cut.wire');
+  writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+  const engine = (await import(join(root, 'extension', 'dist', 'core.mjs'))).TraceFile.open(cut);
+  const kept = engine.eventCount;
+  const damage = engine.damage.message;
+  engine.close();
+  assert.ok(kept > 0);
+  const { client, stop, output } = await launched(async (c) => c.setExceptionBreakpointsRequest({ filters: [] }), {
+    trace: cut,
+    stopOnEntry: true,
+  });
+  assert.equal(stop.reason, 'entry');
+  assert.ok(
+    output.some((o) => o.category === 'important' && o.output === `${damage}\n`),
+    'the damage is said as the engine says it',
+  );
+  const end = await moved(client, () => client.continueRequest({ threadId: stop.threadId }));
+  assert.equal(end.description, 'the end of the trace');
+  const last = Number((await scopeVariables(client, end.threadId)).scopes.Event.byName.index.value);
+  assert.ok(last < kept && last >= kept - 8, `the replay ends at the last event kept (${last} of ${kept})`);
+  await assert.rejects(client.customRequest('slabscope/gotoEvent', { event: kept }), new RegExp(`event ${kept} is not in the trace`));
+  await client.disconnectRequest({});
 });

@@ -122,6 +122,27 @@ export class ReplayRuntime {
     return this.file.findings.filter((finding) => finding.event <= this.position);
   }
 
+  /**
+   * The link stored in the block at `base` after the position, exactly: the model keeps links
+   * as doubles (exact below 2^53, where every address of ours is), so a larger one (a sentinel,
+   * a corrupt link) is read back from the event that wrote it. Null when the trace has not shown it.
+   */
+  linkOf(base: number): bigint | null {
+    const at = this.model().locate(base);
+    const link = at ? at.slab.next[at.slot]! : -1;
+    if (link < 0) return null;
+    if (link <= Number.MAX_SAFE_INTEGER) return BigInt(link);
+    const sentinel = this.file.handshake.layout.remoteSentinel;
+    if (sentinel !== null && Number(sentinel) === link) return sentinel;
+    const writer = this.timeline.find(
+      this.position,
+      -1,
+      (event) => (event.kind === EventKind.NextWrite || event.kind === EventKind.NextRead) && event.base === base,
+      1 << 16,
+    );
+    return writer && Number(writer.value) === link ? writer.value : null;
+  }
+
   /** Where `thread` is: its last event at or before the position, null before its first. */
   threadEvent(thread: number): TraceEvent | null {
     return this.timeline.find(this.position, -1, (event) => event.thread === thread && isStoppable(event));

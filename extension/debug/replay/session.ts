@@ -355,7 +355,8 @@ export class ReplaySession extends LoggingDebugSession {
     this.answer(response, () => {
       const address = Number(args.memoryReference) + (args.offset ?? 0);
       if (!Number.isSafeInteger(address) || address < 0) throw new Error(`${args.memoryReference} is not an address`);
-      const { data, unreadable } = readKnown(this.need().model(), address, Math.min(args.count, 1 << 16));
+      const runtime = this.need();
+      const { data, unreadable } = readKnown(runtime.model(), address, Math.min(args.count, 1 << 16), (base) => runtime.linkOf(base));
       response.body = { address: hex(address), data: Buffer.from(data).toString('base64'), unreadableBytes: unreadable };
     });
   }

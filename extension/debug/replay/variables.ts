@@ -87,7 +87,8 @@ export class ReplayVariables {
     const base = slab.baseOf(slot);
     const nextOffset = layout.classes[slab.cls]?.nextOffset ?? 0;
     const header = slab.header[slot]!;
-    const link = slab.next[slot]!;
+    const link = this.runtime.linkOf(base);
+    const linkText = link === null ? (slab.next[slot]! < 0 ? 'unknown' : `about ${hex(slab.next[slot]!)} (not kept exactly)`) : hex(link);
     const list: Variable[] = [
       plain('state', BLOCK_STATE_NAMES[slab.state[slot]!] ?? 'unknown'),
       pointer('BASE', base),
@@ -95,7 +96,7 @@ export class ReplayVariables {
       plain('class', `C${slab.cls}`),
       plain('header expected', hex(headerFor(layout, slab.cls))),
       { ...pointer('header', base + layout.headerOffset), value: header < 0 ? 'unknown' : hex(header), type: 'header byte' },
-      link < 0 ? plain('next', 'unknown') : { ...pointer('next', base + nextOffset), value: hex(link), type: 'link' },
+      slab.next[slot]! < 0 ? plain('next', 'unknown') : { ...pointer('next', base + nextOffset), value: linkText, type: 'link' },
       plain('next offset', String(nextOffset)),
       plain('holder thread', String(slab.holder[slot])),
       this.siteVariable('allocated', slab.allocEvent[slot]!, slab.allocPc[slot]!),
