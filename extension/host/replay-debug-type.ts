@@ -5,9 +5,11 @@
 import * as vscode from 'vscode';
 import type { SlabscopeContext } from './context';
 import { REPLAY_DEBUG_TYPE } from './ids';
+import { registerReplayViews } from './replay-views';
 
 export function registerReplayDebugType(ctx: SlabscopeContext): void {
   ctx.push(
+    registerReplayViews(ctx.replayViews),
     vscode.debug.registerDebugConfigurationProvider(REPLAY_DEBUG_TYPE, {
       resolveDebugConfiguration(_folder, config) {
         const trace = typeof config.trace === 'string' && config.trace ? config.trace : activeTrace();

@@ -136,3 +136,34 @@ test('conditions and hit counts filter; function and data breakpoints stop at th
   assert.ok(writer.event.index > doubleFree.freeEvent && writer.event.index < doubleFree.event, 'the first free wrote the link');
   runtime.setDataBreakpoints([]);
 });
+
+test('the heap views follow a replay: a stop moves a view of its trace there, and a seek on the page is reported', async () => {
+  const protocol = await import(new URL('../../extension/dist/protocol.mjs', import.meta.url).href);
+  const core = await import(new URL('../../extension/dist/core.mjs', import.meta.url).href);
+  const source = new protocol.TraceFileSource(core.TraceFile.open(runtime.file.path), 'double_free');
+  const messages = [];
+  const seeks = [];
+  const host = new protocol.ViewHost(source, {
+    post: (message) => messages.push(protocol.parseHostMessage(message)),
+    sourceRoot: root,
+    seeked: (event) => seeks.push(event),
+  });
+  const [doubleFree] = demo.findings;
+  host.showEvent(doubleFree.event + 1);
+  assert.equal(messages.length, 0, 'a view that has not said ready is sent nothing');
+  await host.receive({ type: 'ready' });
+  runtime.setExceptionFilters(['double-free']);
+  runtime.goto(0);
+  const stop = runtime.continue();
+  host.showEvent(stop.event.index + 1);
+  const heaps = messages.filter((message) => message.type === 'heap');
+  assert.equal(heaps.at(-1).event, doubleFree.event + 1, "the view's heap is the one after the stop's event");
+  assert.equal(source.model().eventCount, runtime.model().eventCount);
+  assert.deepEqual(seeks, [], 'a move the session made is not reported back to it');
+  await host.receive({ type: 'seek', event: doubleFree.freeEvent + 1 });
+  assert.deepEqual(seeks, [doubleFree.freeEvent + 1]);
+  runtime.setExceptionFilters([]);
+  host.close();
+  source.close();
+  source.trace.close();
+});

@@ -10,3 +10,4 @@ export * from './runtime';
 export * from './known-bytes';
 export * from './variables';
 export * from './session';
+export * from './requests';

@@ -25,6 +25,7 @@ import { Condition } from './condition';
 import { EVENT_FIELDS, eventField } from './event-fields';
 import { readKnown } from './known-bytes';
 import { recordingFiles } from './processes';
+import { GOTO_EVENT_REQUEST, POSITION_REQUEST } from './requests';
 import { ReplayRuntime, type ReplayStop } from './runtime';
 import { dataIdOf } from './targets';
 import { ReplayVariables } from './variables';
@@ -41,9 +42,6 @@ export interface ReplayLaunchArguments extends DebugProtocol.LaunchRequestArgume
   /** the llvm-symbolizer to use */
   symbolizerPath?: string;
 }
-
-/** The custom request that moves the session to any event (the heap views' "go to"). */
-export const GOTO_EVENT_REQUEST = 'slabscope/gotoEvent';
 
 const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = FINDING_KINDS.map((kind) => ({
   filter: kind,
@@ -231,6 +229,13 @@ export class ReplaySession extends LoggingDebugSession {
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === POSITION_REQUEST) {
+      this.answer(response, () => {
+        const runtime = this.need();
+        response.body = { trace: runtime.file.path, event: runtime.position, eventCount: runtime.eventCount };
+      });
+      return;
+    }
     if (command !== GOTO_EVENT_REQUEST) return super.customRequest(command, response, args);
     const event = (args as { event?: unknown } | undefined)?.event;
     const moved = this.answer(response, () => {
