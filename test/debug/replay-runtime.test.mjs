@@ -167,3 +167,21 @@ test('the heap views follow a replay: a stop moves a view of its trace there, an
   source.close();
   source.trace.close();
 });
+
+test('a jump reads the event and the heap in one replay, and breakpoints placed after it still see every event', async () => {
+  const fresh = await ReplayRuntime.open({ trace: runtime.file.path, sourceRoot: root });
+  try {
+    const [doubleFree] = demo.findings;
+    // the jump keeps only the events up to its target: a pass over the trace must not stop there
+    const stop = fresh.goto(doubleFree.allocEvent);
+    assert.equal(stop.event.kindName, 'alloc');
+    assert.equal(fresh.model().eventCount, doubleFree.allocEvent + 1);
+    const [free] = fresh.setFunctionBreakpoints([{ name: 'free' }]);
+    assert.deepEqual(free.hits, [doubleFree.freeEvent, runtime.setFunctionBreakpoints([{ name: 'free' }])[0].hits[1]]);
+    assert.equal(free.hits.length, 2);
+    assert.equal(fresh.next(stop.event.thread).event.index, doubleFree.freeEvent);
+  } finally {
+    runtime.setFunctionBreakpoints([]);
+    fresh.close();
+  }
+});

@@ -279,6 +279,13 @@ export class ReplayRuntime {
     findings: readonly Finding[] = [],
   ): ReplayStop {
     this.position = index;
+    if (!this.timeline.holds(index) && this.cached?.position !== index) {
+      // a jump: the event and the heap after it from one replay, not one each
+      const from = this.timeline.chunkStart(index);
+      const { model, events } = this.file.seekWithEvents(index + 1, from);
+      this.timeline.adopt(from, events);
+      this.cached = { position: index, model };
+    }
     return { event: this.event, reason, description, breakpointIds, findings, edge };
   }
 

@@ -20,10 +20,36 @@ export class Timeline {
     return this.file.eventCount;
   }
 
+  /** Whether the event at `index` is at hand (no replay to read it). */
+  holds(index: number): boolean {
+    const events = this.chunks.get(Math.floor(index / CHUNK));
+    return events !== undefined && index - Math.floor(index / CHUNK) * CHUNK < events.length;
+  }
+
+  /** The first index of the chunk `index` is read with. */
+  chunkStart(index: number): number {
+    return Math.floor(index / CHUNK) * CHUNK;
+  }
+
+  /** Keeps events read elsewhere (from chunkStart(index) on, perhaps only part of the chunk). */
+  adopt(from: number, events: TraceEvent[]): void {
+    if (from % CHUNK !== 0 || !events.length) return;
+    const chunk = from / CHUNK;
+    if ((this.chunks.get(chunk)?.length ?? 0) >= events.length) return;
+    this.chunks.delete(chunk);
+    this.chunks.set(chunk, events);
+    if (this.chunks.size > CHUNKS_KEPT) this.chunks.delete(this.chunks.keys().next().value!);
+  }
+
   /** The event at `index` (0 ≤ index < count). */
   event(index: number): TraceEvent {
     const chunk = Math.floor(index / CHUNK);
     let events = this.chunks.get(chunk);
+    // a chunk adopted in part is read whole when an event past its part is asked for
+    if (events && index - chunk * CHUNK >= events.length && index < this.count) {
+      this.chunks.delete(chunk);
+      events = undefined;
+    }
     if (events) {
       // most recently used last
       this.chunks.delete(chunk);
@@ -49,7 +75,11 @@ export class Timeline {
 
   /** Every event, in order, a chunk at a time (the chunks are not kept: a walk would push out those a session uses). */
   *all(): Generator<TraceEvent> {
-    for (let from = 0; from < this.count; from += CHUNK) yield* this.chunks.get(from / CHUNK) ?? this.file.readEvents(from, CHUNK);
+    for (let from = 0; from < this.count; from += CHUNK) {
+      const kept = this.chunks.get(from / CHUNK);
+      // a chunk adopted in part (a jump's events) is read whole here
+      yield* kept && kept.length === Math.min(CHUNK, this.count - from) ? kept : this.file.readEvents(from, CHUNK);
+    }
   }
 
   /** The thread's event after (direction 1) or before (−1) `index` that a stop can be at (not a deeper stack frame). */
