@@ -15,6 +15,7 @@ export const Command = {
   openSource: 'slabscope.openSource',
   showInHeap: 'slabscope.showInHeap',
   debugTrace: 'slabscope.debugTrace',
+  debugFromHere: 'slabscope.debugFromHere',
 } as const;
 export type CommandId = (typeof Command)[keyof typeof Command];
 

@@ -396,3 +396,15 @@ test('a damaged stream replays the events before the damage and says what was lo
   await assert.rejects(client.customRequest('slabscope/gotoEvent', { event: kept }), new RegExp(`event ${kept} is not in the trace`));
   await client.disconnectRequest({});
 });
+
+test('startAt stops first at the event asked ("Debug from Here" on a finding)', async () => {
+  const engine = (await import(join(root, 'extension', 'dist', 'core.mjs'))).TraceFile.open(demo.trace);
+  const [finding] = engine.findings;
+  engine.close();
+  const { client, stop } = await launched(async () => undefined, { startAt: finding.event });
+  assert.equal(stop.reason, 'goto');
+  const { scopes } = await scopeVariables(client, stop.threadId);
+  assert.equal(Number(scopes.Event.byName.index.value), finding.event);
+  assert.equal(scopes['Findings so far'].variables[0].name, `1 ${finding.kind}`);
+  await client.disconnectRequest({});
+});

@@ -142,5 +142,24 @@ test(
     await state.filter({ hasText: 'allocated' }).waitFor({ timeout: 30000 });
     await shot(page, '4-block-changed');
     await page.keyboard.press('Shift+F5');
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
+
+    // Debug from Here on the finding in the Findings view: a new replay, stopped at its event
+    await page.locator('.activitybar .action-label[aria-label^="Slabscope"]').click();
+    const kind = page.locator('.monaco-list-row', { hasText: /^double-free/ }).first();
+    await kind.waitFor({ timeout: 30000 });
+    if ((await kind.getAttribute('aria-expanded')) !== 'true') await kind.click();
+    const item = page.locator('.monaco-list-row', { hasText: 'of a block that is already free' }).first();
+    await item.click({ button: 'right' });
+    const entry = page.locator('.context-view .action-label', { hasText: 'Debug from Here' });
+    await entry.hover();
+    await entry.click();
+    await page.locator('.debug-toolbar').waitFor({ timeout: 60000 });
+    await page.keyboard.press('Control+Shift+D');
+    await kindIs('check-fail');
+    await shot(page, '5-debug-from-here');
+    // what the editor evaluates on its own (its words under the pointer, watches) is answered quietly
+    assert.equal(await page.locator('.notifications-toasts .notification-toast', { hasText: 'at column' }).count(), 0);
+    await page.keyboard.press('Shift+F5');
   },
 );

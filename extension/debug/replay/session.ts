@@ -41,6 +41,8 @@ export interface ReplayLaunchArguments extends DebugProtocol.LaunchRequestArgume
   stopOnEntry?: boolean;
   /** the llvm-symbolizer to use */
   symbolizerPath?: string;
+  /** stop first at this event (a finding's "Debug from Here") */
+  startAt?: number;
 }
 
 const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = FINDING_KINDS.map((kind) => ({
@@ -56,6 +58,7 @@ export class ReplaySession extends LoggingDebugSession {
   private readonly frames = new Handles<TraceEvent>();
   private lastStop: ReplayStop | null = null;
   private stopOnEntry = false;
+  private startAt: number | undefined;
 
   /** `sourceRoot`: where a launch without one finds the allocator's sources (the package's root). */
   constructor(private readonly defaultSourceRoot: string) {
@@ -112,6 +115,7 @@ export class ReplaySession extends LoggingDebugSession {
     }
     this.variables = new ReplayVariables(runtime);
     this.stopOnEntry = args.stopOnEntry ?? false;
+    this.startAt = args.startAt;
     runtime.setExceptionFilters(EXCEPTION_FILTERS.filter((filter) => filter.default).map((filter) => filter.filter as FindingKind));
     const { handshake, damage } = runtime.file;
     this.sendEvent(
@@ -136,7 +140,11 @@ export class ReplaySession extends LoggingDebugSession {
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.sendResponse(response);
-    this.move(() => (this.stopOnEntry ? this.need().start() : this.need().begin()));
+    const runtime = this.need();
+    if (this.startAt !== undefined) {
+      const startAt = this.startAt;
+      this.move(() => runtime.goto(startAt));
+    } else this.move(() => (this.stopOnEntry ? runtime.start() : runtime.begin()));
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -367,13 +375,18 @@ export class ReplaySession extends LoggingDebugSession {
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    this.answer(response, () => {
-      const runtime = this.need();
-      const event = args.frameId !== undefined ? (this.frames.get(args.frameId) ?? runtime.event) : runtime.event;
-      const layout = runtime.file.handshake.layout;
-      const value = new Condition(args.expression, EVENT_FIELDS).valueText((name) => eventField(event, layout, name));
-      response.body = { result: value, variablesReference: 0 };
-    });
+    this.answer(
+      response,
+      () => {
+        const runtime = this.need();
+        const event = args.frameId !== undefined ? (this.frames.get(args.frameId) ?? runtime.event) : runtime.event;
+        const layout = runtime.file.handshake.layout;
+        const value = new Condition(args.expression, EVENT_FIELDS).valueText((name) => eventField(event, layout, name));
+        response.body = { result: value, variablesReference: 0 };
+        // an editor evaluates what it likes (watches, the editor's words): a refusal is its answer, not a pop-up
+      },
+      false,
+    );
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
@@ -395,19 +408,19 @@ export class ReplaySession extends LoggingDebugSession {
   }
 
   /** Fills and sends a response; an error becomes the response's message. */
-  private answer(response: DebugProtocol.Response, fill: () => unknown): boolean {
+  private answer(response: DebugProtocol.Response, fill: () => unknown, showUser = true): boolean {
     try {
       fill();
       this.sendResponse(response);
       return true;
     } catch (error) {
-      this.fail(response, (error as Error).message);
+      this.fail(response, (error as Error).message, showUser);
       return false;
     }
   }
 
-  private fail(response: DebugProtocol.Response, message: string): void {
-    this.sendErrorResponse(response, { id: 1, format: message.replace(/[{}]/g, ''), showUser: true });
+  private fail(response: DebugProtocol.Response, message: string, showUser = true): void {
+    this.sendErrorResponse(response, { id: 1, format: message.replace(/[{}]/g, ''), showUser });
   }
 }
 
