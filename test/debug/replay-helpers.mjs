@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,18 +15,18 @@ export const debug = await import(join(root, 'extension', 'dist', 'debug.mjs'));
 export const work = mkdtempSync(join(tmpdir(), 'slabscope-replay-'));
 
 export function buildBugs() {
-  const made = spawnSync('make', ['-s', '-C', nativeDir, '-j2', 'all', 'bugtests'], { encoding: 'utf8' });
+  const made = spawnSync('make', ['-s', '-C', nativeDir, '-j2', 'all', 'bugtests', 'build/test/exec_target'], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
 }
 
-/** Records `program` (a native/test/bugs program) on the hakmem trace build; the trace's path. */
-export function record(program, layout = 'hakmem') {
-  const out = join(work, `${program}-${layout}.hktrace`);
-  const run = spawnSync(
-    process.execPath,
-    [cli, 'run', '--lossless', '--layout', layout, '--out', out, '--', join(nativeDir, 'build', 'test', 'bugs', program)],
-    { encoding: 'utf8', timeout: 180_000 },
-  );
+/** Records `program` (a native/test/bugs program by name, or a path) on the trace build of `layout`; the trace's path. */
+export function record(program, layout = 'hakmem', args = []) {
+  const path = program.startsWith('/') ? program : join(nativeDir, 'build', 'test', 'bugs', program);
+  const out = join(work, `${basename(path)}-${layout}.hktrace`);
+  const run = spawnSync(process.execPath, [cli, 'run', '--lossless', '--layout', layout, '--out', out, '--', path, ...args], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   assert.match(run.stdout, /exited with status 0/, run.stdout + run.stderr);
   return out;
 }

@@ -4,7 +4,8 @@
 // variables, continue stops at the double-free finding, reverse continue returns, a data
 // breakpoint on the freed block's link finds the free that wrote it, conditions and hit
 // counts filter, memory reads answer with the bytes the trace knows, and a damaged or
-// foreign file gives a clear message instead of a crash.
+// foreign file gives a clear message instead of a crash. Also two threads
+// (double_free_remote.c) and two processes (exec_target vfork, its child /bin/true).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -171,10 +172,24 @@ test('next moves one event of the thread and step back returns to the same state
   assert.ok(pushed.Event.includes('kind=cache-push'));
   assert.ok(pushed.Block.includes('state=free-cache'), 'the free ends with the block in the thread cache');
   const { scopes } = await scopeVariables(client, stop.threadId);
+  // the block heads its thread's C3 cache; its slab counts it free
+  const c3 = scopes['Thread caches'].byName.C3;
+  const chain = (await client.variablesRequest({ variablesReference: c3.variablesReference })).body.variables;
+  assert.equal(chain.length, Number(c3.value.match(/^(\d+) blocks/)[1]));
+  assert.equal(chain[0].value, scopes.Block.byName.BASE.value, 'the freed block is the head of the cache');
+  assert.equal(scopes.Slab.byName.class.value, 'C3');
+  assert.equal(scopes.Slab.byName.start.value, `0x${(BigInt(scopes.Block.byName.BASE.value) & ~0xffffn).toString(16)}`, 'a 64 KiB slab');
+  assert.match(scopes.Slab.byName.used.value, /^\d+$/);
   const pushedLink = scopes.Block.byName.next;
   assert.match(pushedLink.value, /^0x[0-9a-f]+$/);
   const link = await client.customRequest('readMemory', { memoryReference: pushedLink.memoryReference, count: 8 });
   assert.equal(Buffer.from(link.body.data, 'base64').readBigUInt64LE(0), BigInt(pushedLink.value), 'the link read back is the one written');
+  // step in: the next event about the same block, of any thread (here the double free's report)
+  const into = await moved(client, () => client.stepInRequest({ threadId: stop.threadId }));
+  assert.equal(into.reason, 'step');
+  const touched = (await scopeVariables(client, into.threadId)).scopes.Event.byName;
+  assert.equal(touched.kind.value, 'check-fail');
+  assert.equal(touched.USER.value, `0x${(BigInt(scopes.Block.byName.BASE.value) + 1n).toString(16)}`);
   await client.disconnectRequest({});
 });
 
@@ -407,4 +422,37 @@ test('startAt stops first at the event asked ("Debug from Here" on a finding)', 
   assert.equal(Number(scopes.Event.byName.index.value), finding.event);
   assert.equal(scopes['Findings so far'].variables[0].name, `1 ${finding.kind}`);
   await client.disconnectRequest({});
+});
+
+test('a recording of two processes: the launch names the other, and "pid" replays it', async () => {
+  // exec_target vfork: its vfork child execs /bin/true, which the preload traces too, into FILE.1.hktrace
+  const trace = record(join(root, 'native', 'build', 'test', 'exec_target'), 'hakmem', ['vfork']);
+  const sibling = trace.replace(/\.hktrace$/, '.1.hktrace');
+  const core = await import(join(root, 'extension', 'dist', 'core.mjs'));
+  const other = core.TraceFile.open(sibling);
+  const { pid, executable } = other.handshake;
+  const events = other.eventCount;
+  other.close();
+  assert.match(executable, /true$/);
+
+  const first = await launched(async (c) => c.setExceptionBreakpointsRequest({ filters: [] }), { trace, stopOnEntry: true });
+  assert.ok(
+    first.output.some((o) => o.output.includes(`this recording holds 1 more process(es): ${sibling.split('/').pop()}; launch with "pid"`)),
+    JSON.stringify(first.output),
+  );
+  await first.client.disconnectRequest({});
+
+  const second = await launched(async (c) => c.setExceptionBreakpointsRequest({ filters: [] }), { trace, pid, stopOnEntry: true });
+  const [thread] = (await second.client.threadsRequest()).body.threads;
+  assert.match(thread.name, new RegExp(`\\(pid ${pid}\\)$`));
+  const position = (await second.client.customRequest('slabscope/position')).body;
+  assert.deepEqual(position, { trace: sibling, event: position.event, eventCount: events });
+  await second.client.disconnectRequest({});
+
+  const refused = await startAdapter();
+  await assert.rejects(
+    refused.client.launch({ trace, pid: 1 }),
+    new RegExp(`process 1 is not in the recording .*; its processes: \\d+ \\(.*\\), ${pid} \\(`),
+  );
+  await refused.client.disconnectRequest({});
 });
