@@ -17,12 +17,12 @@ import {
   type SymbolizerOptions,
   type TraceEvent,
 } from '../../core';
-import { BreakpointFilter, nextHit, type BreakpointAsk, type PlacedBreakpoint, type StopKind } from './breakpoints';
-import { EVENT_FIELDS, bytesTouched, eventField, isBlockEvent, type Access } from './event-fields';
+import { BreakpointBook, type DataAsk, type FunctionAsk, type LineAsk } from './breakpoint-book';
+import { nextHit, type PlacedBreakpoint, type StopKind } from './breakpoints';
+import { isBlockEvent } from './event-fields';
 import { ReplaySymbols, type ReplayFrame } from './stack';
 import { isStoppable, Timeline } from './timeline';
 import { processTrace } from './processes';
-import { ALLOCATOR_FUNCTIONS, dataTargetOf } from './targets';
 
 export interface ReplayOptions {
   /** the `.hktrace` file */
@@ -47,26 +47,10 @@ export interface ReplayStop {
   readonly edge: 'start' | 'end' | null;
 }
 
-export interface LineAsk extends BreakpointAsk {
-  readonly line: number;
-}
-export interface FunctionAsk extends BreakpointAsk {
-  readonly name: string;
-}
-export interface DataAsk extends BreakpointAsk {
-  readonly dataId: string;
-  readonly accessType?: 'read' | 'write' | 'readWrite';
-}
-
 export class ReplayRuntime {
   position = 0;
-  private readonly lineBreakpoints = new Map<string, PlacedBreakpoint[]>();
-  private functionBreakpoints: PlacedBreakpoint[] = [];
-  private dataBreakpoints: PlacedBreakpoint[] = [];
-  private exceptionKinds = new Set<FindingKind>();
-  private exceptionHits: number[] = [];
-  private nextId = 1;
   private cached: { position: number; model: HeapModel } | null = null;
+  readonly breakpoints: BreakpointBook;
 
   private constructor(
     readonly file: TraceFile,
@@ -75,7 +59,9 @@ export class ReplayRuntime {
     private readonly symbolizer: Symbolizer,
     /** the program's threads, by first event */
     readonly threads: readonly number[],
-  ) {}
+  ) {
+    this.breakpoints = new BreakpointBook(file, timeline, symbols);
+  }
 
   /** Opens the trace (TraceFileError when it cannot be read at all) and symbolizes its call sites. */
   static async open(options: ReplayOptions): Promise<ReplayRuntime> {
@@ -234,12 +220,7 @@ export class ReplayRuntime {
   }
 
   private run(direction: 1 | -1): ReplayStop {
-    const lists: { hits: readonly number[]; id: number; kind: StopKind }[] = [
-      ...[...this.lineBreakpoints.values()].flat(),
-      ...this.functionBreakpoints,
-      ...this.dataBreakpoints,
-      { hits: this.exceptionHits, id: 0, kind: 'exception' },
-    ];
+    const lists = this.breakpoints.lists();
     let best = -1;
     for (const list of lists) {
       const hit = nextHit(list.hits, this.position, direction);
@@ -250,7 +231,7 @@ export class ReplayRuntime {
     // an exception says most, then a data breakpoint, a function breakpoint, a line
     const order: StopKind[] = ['exception', 'data breakpoint', 'function breakpoint', 'breakpoint'];
     const kind = order.find((candidate) => stopping.some((list) => list.kind === candidate))!;
-    const findings = kind === 'exception' ? this.file.findings.filter((f) => f.event === best && this.exceptionKinds.has(f.kind)) : [];
+    const findings = kind === 'exception' ? this.breakpoints.findingsAt(best) : [];
     const description =
       kind === 'exception' ? findings.map((finding) => `${finding.kind}: ${finding.message}`).join('; ') : `${kind} at event ${best}`;
     const ids = stopping.filter((list) => list.id > 0).map((list) => list.id);
@@ -289,106 +270,18 @@ export class ReplayRuntime {
     return { event: this.event, reason, description, breakpointIds, findings, edge };
   }
 
-  // ---- breakpoints ---------------------------------------------------------
+  // ---- breakpoints (breakpoint-book.ts) ------------------------------------
 
   setLineBreakpoints(file: string, asks: readonly LineAsk[]): PlacedBreakpoint[] {
-    const placed = this.place(
-      'breakpoint',
-      asks.map((ask) => {
-        const pcs = this.symbols.pcsOnLine(file, ask.line);
-        return {
-          ask,
-          label: `line ${ask.line}`,
-          // with no condition, once per allocator call, at its first event; a condition is asked of every event of the line
-          matches: (event: TraceEvent) =>
-            isStoppable(event) &&
-            (pcs.has(event.pc) || this.symbols.internalSiteIs(event, file, ask.line)) &&
-            (Boolean(ask.condition?.trim()) || this.timeline.startsCall(event) || this.symbols.internalSiteIs(event, file, ask.line)),
-          none: `no event of this trace has its call site on line ${ask.line}`,
-        };
-      }),
-    );
-    this.lineBreakpoints.set(file, placed);
-    return placed;
+    return this.breakpoints.setLine(file, asks);
   }
-
-  /** An allocator function (malloc, free, …: its alloc or free event), an event kind, or a program function on the call's stack. */
   setFunctionBreakpoints(asks: readonly FunctionAsk[]): PlacedBreakpoint[] {
-    this.functionBreakpoints = this.place(
-      'function breakpoint',
-      asks.map((ask) => {
-        const kind = ALLOCATOR_FUNCTIONS.get(ask.name);
-        if (kind !== undefined)
-          return { ask, label: ask.name, matches: (event: TraceEvent) => event.kind === kind, none: `no ${ask.name} in this trace` };
-        const pcs = this.symbols.pcsInFunction(ask.name);
-        return {
-          ask,
-          label: ask.name,
-          // each call from the function stops once, at its first event
-          matches: (event: TraceEvent) => pcs.has(event.pc) && this.timeline.startsCall(event),
-          none: `no allocator call of this trace has ${ask.name} on its stack`,
-        };
-      }),
-    );
-    return this.functionBreakpoints;
+    return this.breakpoints.setFunction(asks);
   }
-
-  /** The finding kinds to stop at. */
   setExceptionFilters(kinds: readonly FindingKind[]): void {
-    this.exceptionKinds = new Set(kinds);
-    this.exceptionHits = [...new Set(this.file.findings.filter((f) => this.exceptionKinds.has(f.kind)).map((f) => f.event))].sort(
-      (a, b) => a - b,
-    );
+    this.breakpoints.setExceptions(kinds);
   }
-
   setDataBreakpoints(asks: readonly DataAsk[]): PlacedBreakpoint[] {
-    const layout = this.file.handshake.layout;
-    this.dataBreakpoints = this.place(
-      'data breakpoint',
-      asks.map((ask) => {
-        const target = dataTargetOf(ask.dataId);
-        const wanted = (access: Access) => !ask.accessType || ask.accessType === 'readWrite' || ask.accessType === access;
-        const [from, to] = target ? [target.address, target.address + target.length] : [0, 0];
-        const matches =
-          target?.kind === 'block'
-            ? (event: TraceEvent) => isStoppable(event) && isBlockEvent(event) && event.base >= from && event.base < to
-            : (event: TraceEvent) => {
-                const touched = bytesTouched(event, layout);
-                return touched !== null && touched.start < to && touched.start + touched.length > from && wanted(touched.access);
-              };
-        return {
-          ask,
-          label: ask.dataId,
-          matches,
-          none: target ? 'no event of this trace reads or writes these bytes' : `"${ask.dataId}" is not a data target`,
-        };
-      }),
-    );
-    return this.dataBreakpoints;
-  }
-
-  /** One pass over the trace places every breakpoint of `asks`. */
-  private place(
-    kind: StopKind,
-    asks: readonly { ask: BreakpointAsk; label: string; matches: (event: TraceEvent) => boolean; none: string }[],
-  ): PlacedBreakpoint[] {
-    const layout = this.file.handshake.layout;
-    const fields = (event: TraceEvent) => (name: string) => eventField(event, layout, name);
-    const filters = asks.map(({ ask, matches }) => {
-      try {
-        return new BreakpointFilter(matches, ask, fields, EVENT_FIELDS);
-      } catch (error) {
-        return (error as Error).message;
-      }
-    });
-    const live = filters.filter((filter): filter is BreakpointFilter => typeof filter !== 'string');
-    if (live.length) for (const event of this.timeline.all()) for (const filter of live) filter.take(event);
-    return filters.map((filter, i) => {
-      const id = this.nextId++;
-      const { label, none } = asks[i]!;
-      if (typeof filter === 'string') return { id, kind, verified: false, message: filter, hits: [], label };
-      if (!filter.placedCount) return { id, kind, verified: false, message: none, hits: [], label };
-      return { id, kind, verified: true, hits: filter.hits, label };
-    });
+    return this.breakpoints.setData(asks);
   }
 }

@@ -6,51 +6,26 @@
 // several processes (FILE.hktrace, FILE.1.hktrace, … from `slabscope run`), `pid`
 // picks one of them, and the launch says which other processes the recording holds.
 
-import { basename } from 'node:path';
-import {
-  InitializedEvent,
-  LoggingDebugSession,
-  OutputEvent,
-  Source,
-  StackFrame,
-  StoppedEvent,
-  TerminatedEvent,
-  Thread,
-  Handles,
-} from '@vscode/debugadapter';
+import { InitializedEvent, LoggingDebugSession, OutputEvent, TerminatedEvent, Thread, Handles } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { FINDING_KINDS, hex, severityOf, TraceFileError, type FindingKind, type TraceEvent } from '../../core';
-import type { PlacedBreakpoint } from './breakpoints';
+import { FINDING_KINDS, hex, type FindingKind, type TraceEvent } from '../../core';
+import {
+  CAPABILITIES,
+  EXCEPTION_FILTERS,
+  breakpointOf,
+  dataInfoOf,
+  exceptionInfoOf,
+  stackFrameOf,
+  stoppedEventOf,
+  type ReplayLaunchArguments,
+} from './dap-shapes';
 import { Condition } from './condition';
 import { EVENT_FIELDS, eventField } from './event-fields';
 import { readKnown } from './known-bytes';
-import { recordingFiles } from './processes';
+import { openReplay } from './launch';
 import { GOTO_EVENT_REQUEST, POSITION_REQUEST } from './requests';
-import { ReplayRuntime, type ReplayStop } from './runtime';
-import { dataIdOf } from './targets';
+import type { ReplayRuntime, ReplayStop } from './runtime';
 import { ReplayVariables } from './variables';
-
-export interface ReplayLaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** the `.hktrace` file to replay */
-  trace?: string;
-  /** the process to replay, in a recording of several */
-  pid?: number;
-  /** where the allocator's source paths (`native/src/…`) are relative to */
-  sourceRoot?: string;
-  /** stop at the trace's first event, rather than run to the first breakpoint */
-  stopOnEntry?: boolean;
-  /** the llvm-symbolizer to use */
-  symbolizerPath?: string;
-  /** stop first at this event (a finding's "Debug from Here") */
-  startAt?: number;
-}
-
-const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = FINDING_KINDS.map((kind) => ({
-  filter: kind,
-  label: kind,
-  description: `stop at the event where a ${kind} finding arises`,
-  default: severityOf(kind) === 'error',
-}));
 
 export class ReplaySession extends LoggingDebugSession {
   private runtime: ReplayRuntime | null = null;
@@ -68,72 +43,24 @@ export class ReplaySession extends LoggingDebugSession {
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsStepBack: true,
-      supportsGotoTargetsRequest: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsFunctionBreakpoints: true,
-      exceptionBreakpointFilters: EXCEPTION_FILTERS,
-      supportsExceptionInfoRequest: true,
-      supportsDataBreakpoints: true,
-      supportsDataBreakpointBytes: true,
-      supportsReadMemoryRequest: true,
-      supportsEvaluateForHovers: false,
-      supportsTerminateRequest: true,
-    };
+    response.body = CAPABILITIES;
     this.sendResponse(response);
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: ReplayLaunchArguments): Promise<void> {
-    if (!args.trace) return this.fail(response, 'launch needs "trace": the .hktrace file to replay');
-    try {
-      this.runtime = await ReplayRuntime.open({
-        trace: args.trace,
-        pid: args.pid,
-        sourceRoot: args.sourceRoot ?? this.defaultSourceRoot,
-        symbolizer: args.symbolizerPath ? { tool: args.symbolizerPath } : undefined,
-      });
-    } catch (error) {
-      const message = error instanceof TraceFileError ? error.message : `cannot replay ${args.trace}: ${(error as Error).message}`;
-      this.sendEvent(new OutputEvent(`${message}\n`, 'stderr'));
-      this.fail(response, message);
+    const opened = await openReplay(args, this.defaultSourceRoot);
+    if ('refusal' in opened) {
+      this.sendEvent(new OutputEvent(`${opened.refusal}\n`, 'stderr'));
+      this.fail(response, opened.refusal);
       this.sendEvent(new TerminatedEvent());
       return;
     }
-    const runtime = this.runtime;
-    if (!runtime.eventCount) {
-      const damage = runtime.file.damage;
-      const message = `${args.trace} holds no event to replay${damage ? `: ${damage.message}` : ''}`;
-      runtime.close();
-      this.runtime = null;
-      this.sendEvent(new OutputEvent(`${message}\n`, 'stderr'));
-      this.fail(response, message);
-      this.sendEvent(new TerminatedEvent());
-      return;
-    }
+    const runtime = (this.runtime = opened.runtime);
     this.variables = new ReplayVariables(runtime);
     this.stopOnEntry = args.stopOnEntry ?? false;
     this.startAt = args.startAt;
     runtime.setExceptionFilters(EXCEPTION_FILTERS.filter((filter) => filter.default).map((filter) => filter.filter as FindingKind));
-    const { handshake, damage } = runtime.file;
-    this.sendEvent(
-      new OutputEvent(
-        `replaying ${basename(handshake.executable)} (pid ${handshake.pid}): ${runtime.eventCount} events, ${runtime.threads.length} threads\n`,
-        'console',
-      ),
-    );
-    // a damaged trace replays what it kept; the front end hears what was lost
-    if (damage) this.sendEvent(new OutputEvent(`${damage.message}\n`, 'important'));
-    const others = recordingFiles(runtime.file.path).filter((file) => file !== runtime.file.path);
-    if (others.length)
-      this.sendEvent(
-        new OutputEvent(
-          `this recording holds ${others.length} more process(es): ${others.map((file) => basename(file)).join(', ')}; launch with "pid" to replay one\n`,
-          'console',
-        ),
-      );
+    for (const note of opened.notes) this.sendEvent(new OutputEvent(`${note.text}\n`, note.category));
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
   }
@@ -158,20 +85,7 @@ export class ReplaySession extends LoggingDebugSession {
       const runtime = this.need();
       const event = runtime.threadEvent(args.threadId);
       const stack = event ? runtime.stackOf(event) : [];
-      const frames = stack.map((frame) => {
-        const name = `${frame.name}${frame.inlined ? ' (inlined)' : ''}`;
-        const source = frame.file ? new Source(basename(frame.file), frame.file) : undefined;
-        const stackFrame: DebugProtocol.StackFrame = new StackFrame(
-          this.frames.create(event!),
-          name,
-          source,
-          frame.line ?? 0,
-          frame.column ?? 0,
-        );
-        if (frame.pc) stackFrame.instructionPointerReference = hex(frame.pc);
-        if (frame.allocator) stackFrame.presentationHint = 'subtle';
-        return stackFrame;
-      });
+      const frames = stack.map((frame) => stackFrameOf(frame, this.frames.create(event!)));
       response.body = { stackFrames: frames, totalFrames: frames.length };
     });
   }
@@ -270,13 +184,8 @@ export class ReplaySession extends LoggingDebugSession {
     this.frames.reset();
     this.variables?.reset();
     const event = runtime.event;
-    const stopped: DebugProtocol.StoppedEvent = new StoppedEvent(stop?.reason ?? 'goto', event.thread);
-    stopped.body.description = `${stop?.description ?? `event ${event.index}`}`;
-    stopped.body.allThreadsStopped = true;
-    if (stop?.findings.length) stopped.body.text = stop.findings.map((finding) => finding.message).join('; ');
-    if (stop?.breakpointIds.length) stopped.body.hitBreakpointIds = [...stop.breakpointIds];
     if (stop?.edge) this.sendEvent(new OutputEvent(`${stop.description} (event ${event.index})\n`, 'console'));
-    this.sendEvent(stopped);
+    this.sendEvent(stoppedEventOf(stop, event));
   }
 
   // ---- breakpoints ----------------------------------------------------------
@@ -318,16 +227,7 @@ export class ReplaySession extends LoggingDebugSession {
     this.answer(response, () => {
       const finding = this.lastStop?.findings[0];
       if (!finding || this.lastStop?.event.index !== this.need().position) throw new Error('the session is not stopped at a finding');
-      response.body = {
-        exceptionId: finding.kind,
-        description: finding.message,
-        breakMode: 'always',
-        details: {
-          message: finding.message,
-          typeName: finding.kind,
-          stackTrace: finding.internalSite ? `${finding.internalSite.file}:${finding.internalSite.line}` : undefined,
-        },
-      };
+      response.body = exceptionInfoOf(finding);
     });
   }
 
@@ -341,15 +241,7 @@ export class ReplaySession extends LoggingDebugSession {
         const address = Number(args.name.trim());
         if (Number.isSafeInteger(address) && address > 0) target = { kind: 'bytes', address, length: args.bytes ?? 1 };
       }
-      response.body = target
-        ? {
-            dataId: dataIdOf(target),
-            description:
-              target.kind === 'block' ? `the block at ${hex(target.address)}` : `${target.length} bytes at ${hex(target.address)}`,
-            accessTypes: ['read', 'write', 'readWrite'],
-            canPersist: true,
-          }
-        : { dataId: null, description: `${args.name} is not a block, a link or a header byte` };
+      response.body = dataInfoOf(target, args.name);
     });
   }
 
@@ -422,10 +314,6 @@ export class ReplaySession extends LoggingDebugSession {
   private fail(response: DebugProtocol.Response, message: string, showUser = true): void {
     this.sendErrorResponse(response, { id: 1, format: message.replace(/[{}]/g, ''), showUser });
   }
-}
-
-function breakpointOf(placed: PlacedBreakpoint): DebugProtocol.Breakpoint {
-  return { id: placed.id, verified: placed.verified, ...(placed.message ? { message: placed.message } : {}) };
 }
 
 /** Runs the adapter over stdin and stdout, for editors that start it themselves (`slabscope dap replay`). */
