@@ -68,12 +68,12 @@ export class ReplayRuntime {
     const file = TraceFile.open(processTrace(options.trace, options.pid));
     try {
       const timeline = new Timeline(file);
-      const threads: number[] = [];
       const pcs = new Set<number>();
       for (const event of timeline.all()) {
-        if (!threads.includes(event.thread)) threads.push(event.thread);
+        timeline.note(event);
         pcs.add(event.kind === EventKind.StackFrame ? Number(event.value) : event.pc);
       }
+      const threads = timeline.threadIds;
       const symbolizer = new Symbolizer(file.handshake.modules, options.symbolizer);
       const heap = file.seek(0);
       const symbols = await ReplaySymbols.resolve(pcs, symbolizer, heap, options.sourceRoot);
@@ -131,7 +131,7 @@ export class ReplayRuntime {
 
   /** Where `thread` is: its last event at or before the position, null before its first. */
   threadEvent(thread: number): TraceEvent | null {
-    return this.timeline.find(this.position, -1, (event) => event.thread === thread && isStoppable(event));
+    return this.position < 0 ? null : this.timeline.threadEvent(thread, this.position, -1, true);
   }
 
   stackOf(event: TraceEvent): ReplayFrame[] {
@@ -154,15 +154,15 @@ export class ReplayRuntime {
 
   /** `thread`'s next event after the position. */
   next(thread: number): ReplayStop {
-    const next = this.timeline.find(this.position + 1, 1, (event) => event.thread === thread && isStoppable(event));
-    return next ? this.moveTo(next.index, 'step', `event ${next.index}`, [], null) : this.edge(1);
+    const next = this.timeline.threadIndex(thread, this.position, 1);
+    return next >= 0 ? this.moveTo(next, 'step', `event ${next}`, [], null) : this.edge(1);
   }
 
   /** `thread`'s event before where it is. */
   stepBack(thread: number): ReplayStop {
-    const at = this.threadEvent(thread);
-    const back = at && this.timeline.threadStep(at.index, -1);
-    return back ? this.moveTo(back.index, 'step', `event ${back.index}`, [], null) : this.edge(-1);
+    const at = this.position < 0 ? -1 : this.timeline.threadIndex(thread, this.position, -1, true);
+    const back = at < 0 ? -1 : this.timeline.threadIndex(thread, at, -1);
+    return back >= 0 ? this.moveTo(back, 'step', `event ${back}`, [], null) : this.edge(-1);
   }
 
   /** The next event, of any thread, about the same block as the event at the position (a plain next when it has none). */

@@ -8,13 +8,68 @@ import { EventKind, type TraceEvent, type TraceFile } from '../../core';
 
 const CHUNK = 1 << 14;
 const CHUNKS_KEPT = 8;
-/** how far a call's start or end is looked for on its thread before the search gives up */
-const CALL_REACH = 1 << 16;
+
+/** One thread's stoppable events, ascending: a thread's next or previous event is a binary search. */
+class ThreadEvents {
+  indices = new Uint32Array(1024);
+  length = 0;
+  push(index: number): void {
+    if (this.length === this.indices.length) {
+      const grown = new Uint32Array(this.indices.length * 2);
+      grown.set(this.indices);
+      this.indices = grown;
+    }
+    this.indices[this.length++] = index;
+  }
+  /** the last index at or before `index` (direction −1, `inclusive`), or after it (1), or −1 */
+  near(index: number, direction: 1 | -1, inclusive = false): number {
+    let lo = 0,
+      hi = this.length - 1,
+      found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = this.indices[mid]!;
+      const wanted = direction === 1 ? at > index : inclusive ? at <= index : at < index;
+      if (wanted) {
+        found = at;
+        if (direction === 1) hi = mid - 1;
+        else lo = mid + 1;
+      } else if (direction === 1) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return found;
+  }
+}
 
 export class Timeline {
   private readonly chunks = new Map<number, TraceEvent[]>();
+  private readonly threads = new Map<number, ThreadEvents>();
 
   constructor(readonly file: TraceFile) {}
+
+  /** Takes `event` into its thread's list; the opening pass gives every event once, in order. */
+  note(event: TraceEvent): void {
+    if (!isStoppable(event)) return;
+    let list = this.threads.get(event.thread);
+    if (!list) this.threads.set(event.thread, (list = new ThreadEvents()));
+    list.push(event.index);
+  }
+
+  /** The threads, by their first event. */
+  get threadIds(): number[] {
+    return [...this.threads.keys()];
+  }
+
+  /** `thread`'s stoppable event after `index` (1), or before it (−1), or at or before it (−1, inclusive); null when none. */
+  threadEvent(thread: number, index: number, direction: 1 | -1, inclusive = false): TraceEvent | null {
+    const found = this.threadIndex(thread, index, direction, inclusive);
+    return found < 0 ? null : this.event(found);
+  }
+
+  /** The index threadEvent would read, −1 when none: a move reads the event with the heap after it. */
+  threadIndex(thread: number, index: number, direction: 1 | -1, inclusive = false): number {
+    return this.threads.get(thread)?.near(index, direction, inclusive) ?? -1;
+  }
 
   get count(): number {
     return this.file.eventCount;
@@ -84,14 +139,13 @@ export class Timeline {
 
   /** The thread's event after (direction 1) or before (−1) `index` that a stop can be at (not a deeper stack frame). */
   threadStep(index: number, direction: 1 | -1): TraceEvent | null {
-    const thread = this.event(index).thread;
-    return this.find(index + direction, direction, (event) => event.thread === thread && isStoppable(event));
+    return this.threadEvent(this.event(index).thread, index, direction);
   }
 
   /** Whether `event` begins an allocator call on its thread. */
   startsCall(event: TraceEvent): boolean {
     if (!isStoppable(event)) return false;
-    const before = this.find(event.index - 1, -1, (other) => other.thread === event.thread && isStoppable(other), CALL_REACH);
+    const before = this.threadEvent(event.thread, event.index, -1);
     if (!before) return true;
     // a free begins its call, unless the allocator's check report on the same call came first
     if (event.kind === EventKind.Free) return !(before.kind === EventKind.CheckFail && before.pc === event.pc);

@@ -14,6 +14,8 @@ import type { DataTarget } from './targets';
 type Variable = DebugProtocol.Variable;
 /** chains longer than this show their first entries and say how many there are */
 const LIST_LIMIT = 1000;
+/** how far back a block's history is looked for: a walk back reads every event on its way */
+const HISTORY_REACH = 1 << 20;
 
 export class ReplayVariables {
   private readonly handles = new Handles<() => Variable[]>();
@@ -117,16 +119,18 @@ export class ReplayVariables {
     return plain(name, `event ${event}${frame ? ` at ${frame.file}:${frame.line} (${frame.function ?? '?'})` : ` at ${hex(pc)}`}`);
   }
 
-  /** The block's allocs and frees up to the position, newest first. */
+  /** The block's allocs and frees up to the position, newest first, within the last HISTORY_REACH events. */
   private history(base: number): Variable[] {
     const list: Variable[] = [];
     const timeline = this.runtime.timeline;
-    for (let index = this.runtime.position; index >= 0 && list.length < LIST_LIMIT; index--) {
+    const from = this.runtime.position;
+    for (let index = from; index >= 0 && index > from - HISTORY_REACH && list.length < LIST_LIMIT; index--) {
       const event = timeline.event(index);
       if (event.base !== base || (event.kindName !== 'alloc' && event.kindName !== 'free')) continue;
       const frame = this.runtime.symbols.framesOf(event.pc).find((f) => f.file && f.line);
       list.push(plain(`event ${index}`, `${event.kindName} on thread ${event.thread}${frame ? ` at ${frame.file}:${frame.line}` : ''}`));
     }
+    if (from >= HISTORY_REACH) list.push(plain('…', `the ${HISTORY_REACH.toLocaleString('en-US')} events before this one were looked at`));
     return list.length ? list : [plain('history', 'no alloc or free of this block so far')];
   }
 
