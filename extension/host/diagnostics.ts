@@ -145,7 +145,7 @@ export function registerDiagnostics(ctx: SlabscopeContext): void {
     diagnostics,
     controller.onDidChange((what) => {
       if (what === 'findings' || what === 'source') updateDiagnostics(diagnostics, controller.reported);
-      void lens.update(what !== 'tick');
+      void lens.update(what === 'source' || what === 'findings');
     }),
     vscode.languages.registerCodeLensProvider([{ language: 'c' }, { language: 'cpp' }], lens),
   );

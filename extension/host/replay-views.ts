@@ -2,7 +2,7 @@
 // session stops, every view showing its trace (the trace editor, the Show Heap panel)
 // moves to the stop's event; when the user moves a view (the timeline, a finding),
 // the session goes to that event. A replay of a trace no view shows makes it the
-// current trace, so Show Heap shows the replay.
+// current trace, so Show Heap, the trees and the CodeLens show the replay.
 import * as vscode from 'vscode';
 import { sameFile } from '../debug/replay/stack';
 import { GOTO_EVENT_REQUEST, POSITION_REQUEST } from '../debug/replay/requests';
@@ -49,7 +49,10 @@ export class ReplayViews {
     if (!(current && showing(current)) && ![...this.hosts].some((host) => showing(host.viewing))) this.controller.openTrace(position.trace);
     for (const host of this.hosts) if (showing(host.viewing)) host.showEvent(position.event + 1);
     const source = this.controller.traced;
-    if (source && showing(source) && ![...this.hosts].some((host) => host.viewing === source)) source.seek(position.event + 1);
+    if (source && showing(source)) {
+      if (![...this.hosts].some((host) => host.viewing === source)) source.seek(position.event + 1);
+      this.controller.moved();
+    }
   }
 }
 

@@ -107,6 +107,9 @@ test(
     await eventScope.waitFor({ timeout: 30000 });
     if ((await eventScope.getAttribute('aria-expanded')) !== 'true') await eventScope.click();
     await kindIs('free');
+    // the top frame is the allocator's line the free event arose on, which the editor opens at a breakpoint
+    assert.match(await page.locator('.debug-call-stack .monaco-list-row').first().innerText(), /^free \(allocator\)\s*free\.c/);
+    await page.locator('.tab.active', { hasText: /^free\.c/ }).waitFor({ timeout: 30000 });
     const freeIndex = Number((await variable('index').innerText()).match(/(\d+)\s*$/)[1]);
     await shot(page, '1-breakpoint');
 
@@ -157,6 +160,8 @@ test(
     await page.locator('.debug-toolbar').waitFor({ timeout: 60000 });
     await page.keyboard.press('Control+Shift+D');
     await kindIs('check-fail');
+    // at a stop that is no breakpoint or step, the editor opens the program's line, not the allocator's (subtle) one
+    await page.locator('.tab.active', { hasText: 'double_free.c' }).waitFor({ timeout: 30000 });
     await shot(page, '5-debug-from-here');
     // what the editor evaluates on its own (its words under the pointer, watches) is answered quietly
     assert.equal(await page.locator('.notifications-toasts .notification-toast', { hasText: 'at column' }).count(), 0);

@@ -77,12 +77,14 @@ export function breakpointOf(placed: PlacedBreakpoint): DebugProtocol.Breakpoint
   return { id: placed.id, verified: placed.verified, ...(placed.message ? { message: placed.message } : {}) };
 }
 
-/** A frame of an event's stack; the allocator's own line is shown subtle, beneath the program's. */
+/** A frame of an event's stack; the allocator's own line is shown subtle. */
 export function stackFrameOf(frame: ReplayFrame, id: number): DebugProtocol.StackFrame {
   const name = `${frame.name}${frame.inlined ? ' (inlined)' : ''}`;
   const source = frame.file ? new Source(basename(frame.file), frame.file) : undefined;
   const stackFrame: DebugProtocol.StackFrame = new StackFrame(id, name, source, frame.line ?? 0, frame.column ?? 0);
   if (frame.pc) stackFrame.instructionPointerReference = hex(frame.pc);
+  // VS Code opens the top frame at a breakpoint or a step (the allocator's line the event
+  // arose on), and the first frame that is not subtle at any other stop (an exception, a goto)
   if (frame.allocator) stackFrame.presentationHint = 'subtle';
   return stackFrame;
 }
