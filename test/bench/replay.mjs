@@ -79,6 +79,9 @@ for (let i = 0; i < MOVES; i++) {
   seeks.push(ms(begin));
 }
 start = process.hrtime.bigint();
+const [everyFree] = runtime.setFunctionBreakpoints([{ name: 'free' }]);
+const indexedMs = ms(start);
+start = process.hrtime.bigint();
 const [placed] = runtime.setFunctionBreakpoints([{ name: 'free', condition: 'cls == 3' }]);
 const placeMs = ms(start);
 runtime.goto(0);
@@ -91,6 +94,7 @@ console.log(`  next, then the heap                  median ${fmt(median(steps))}
 console.log(`  step back, then the heap             median ${fmt(median(backs))} ms, max ${fmt(Math.max(...backs))} ms (target ≤ 50)`);
 console.log(`  goto, then the heap                  median ${fmt(median(gotos))} ms, max ${fmt(Math.max(...gotos))} ms (target ≤ 50)`);
 console.log(`  peer: the engine's raw seek          median ${fmt(median(seeks))} ms, max ${fmt(Math.max(...seeks))} ms`);
+console.log(`  place a breakpoint on free (indexed)            ${fmt(indexedMs)} ms, ${everyFree.hits.length.toLocaleString()} hits`);
 console.log(`  place a conditional breakpoint (one pass)       ${fmt(placeMs)} ms, ${placed.hits.length.toLocaleString()} hits`);
 if (continues.length) console.log(`  continue to it, then the heap        median ${fmt(median(continues))} ms`);
 peer.close();

@@ -185,3 +185,24 @@ test('a jump reads the event and the heap in one replay, and breakpoints placed 
     fresh.close();
   }
 });
+
+test("a breakpoint with no condition is placed from the opening pass's indices, with the hits a pass over the trace gives", () => {
+  const startsCall = (index) => runtime.timeline.startsCall(runtime.timeline.event(index));
+  for (const { path, line } of [demo.malloc, demo.firstFree, demo.secondFree]) {
+    const [indexed, passed] = runtime.setLineBreakpoints(path, [{ line }, { line, condition: 'index >= 0' }]);
+    assert.ok(indexed.hits.length > 0, `line ${line}`);
+    assert.deepEqual(indexed.hits, passed.hits.filter(startsCall), `line ${line}: the indexed calls are the pass's call starts`);
+  }
+  const [free, freePassed, main, mainPassed, second] = runtime.setFunctionBreakpoints([
+    { name: 'free' },
+    { name: 'free', condition: 'index >= 0' },
+    { name: 'main' },
+    { name: 'main', condition: 'index >= 0' },
+    { name: 'free', hitCondition: '2' },
+  ]);
+  assert.deepEqual(free.hits, freePassed.hits);
+  assert.deepEqual(main.hits, mainPassed.hits);
+  assert.deepEqual(second.hits, [free.hits[1]], 'a hit count on indexed hits');
+  runtime.setLineBreakpoints(demo.malloc.path, []);
+  runtime.setFunctionBreakpoints([]);
+});

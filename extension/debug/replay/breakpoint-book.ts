@@ -57,8 +57,11 @@ export class BreakpointBook {
       'breakpoint',
       asks.map((ask) => {
         const pcs = this.symbols.pcsOnLine(file, ask.line);
+        // a program line with no condition: its calls are indexed; an allocator line's events are not
+        const indexed = !ask.condition?.trim() && !this.symbols.isAllocatorSource(file);
         return {
           ask,
+          indices: indexed ? this.timeline.callsFrom(pcs) : undefined,
           label: `line ${ask.line}`,
           // with no condition, once per allocator call, at its first event; a condition is asked of every event of the line
           matches: (event: TraceEvent) =>
@@ -79,11 +82,19 @@ export class BreakpointBook {
       'function breakpoint',
       asks.map((ask) => {
         const kind = ALLOCATOR_FUNCTIONS.get(ask.name);
+        const plain = !ask.condition?.trim();
         if (kind !== undefined)
-          return { ask, label: ask.name, matches: (event: TraceEvent) => event.kind === kind, none: `no ${ask.name} in this trace` };
+          return {
+            ask,
+            indices: plain ? (this.timeline.eventsOfKind(kind) ?? undefined) : undefined,
+            label: ask.name,
+            matches: (event: TraceEvent) => event.kind === kind,
+            none: `no ${ask.name} in this trace`,
+          };
         const pcs = this.symbols.pcsInFunction(ask.name);
         return {
           ask,
+          indices: plain ? this.timeline.callsFrom(pcs) : undefined,
           label: ask.name,
           // each call from the function stops once, at its first event
           matches: (event: TraceEvent) => pcs.has(event.pc) && this.timeline.startsCall(event),
@@ -128,10 +139,17 @@ export class BreakpointBook {
     return this.data;
   }
 
-  /** One pass over the trace places every breakpoint of `asks`. */
+  /** One pass over the trace places every breakpoint of `asks`, but for those whose events an index gives. */
   private place(
     kind: StopKind,
-    asks: readonly { ask: BreakpointAsk; label: string; matches: (event: TraceEvent) => boolean; none: string }[],
+    asks: readonly {
+      ask: BreakpointAsk;
+      label: string;
+      matches: (event: TraceEvent) => boolean;
+      none: string;
+      /** the events it matches, ascending, when the timeline's indices say (no pass then) */
+      indices?: readonly number[];
+    }[],
   ): PlacedBreakpoint[] {
     const layout = this.file.handshake.layout;
     const fields = (event: TraceEvent) => (name: string) => eventField(event, layout, name);
@@ -142,7 +160,13 @@ export class BreakpointBook {
         return (error as Error).message;
       }
     });
-    const live = filters.filter((filter): filter is BreakpointFilter => typeof filter !== 'string');
+    const live: BreakpointFilter[] = [];
+    filters.forEach((filter, i) => {
+      if (typeof filter === 'string') return;
+      const indices = asks[i]!.indices;
+      if (indices) for (const index of indices) filter.takeIndex(index);
+      else live.push(filter);
+    });
     if (live.length) for (const event of this.timeline.all()) for (const filter of live) filter.take(event);
     return filters.map((filter, i) => {
       const id = this.nextId++;

@@ -72,6 +72,13 @@ export class BreakpointFilter {
     this.hitOk = ask.hitCondition?.trim() ? hitTest(ask.hitCondition) : null;
   }
 
+  /** An event the breakpoint is known to match, from an index (a breakpoint with no condition needs no pass). */
+  takeIndex(index: number): void {
+    this.placed++;
+    this.matched++;
+    if (!this.hitOk || this.hitOk(this.matched)) this.hits.push(index);
+  }
+
   take(event: TraceEvent): void {
     if (!this.matches(event)) return;
     this.placed++;

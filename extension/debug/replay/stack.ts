@@ -31,7 +31,7 @@ export class ReplaySymbols {
   private readonly frames = new Map<number, readonly SourceFrame[]>();
 
   private constructor(
-    private readonly heap: Pick<HeapState, 'internalSite'>,
+    private readonly heap: Pick<HeapState, 'internalSite' | 'layout'>,
     private readonly sourceRoot: string,
   ) {}
 
@@ -39,7 +39,7 @@ export class ReplaySymbols {
   static async resolve(
     pcs: Iterable<number>,
     symbolizer: Symbolizer,
-    heap: Pick<HeapState, 'internalSite'>,
+    heap: Pick<HeapState, 'internalSite' | 'layout'>,
     sourceRoot: string,
   ): Promise<ReplaySymbols> {
     const symbols = new ReplaySymbols(heap, sourceRoot);
@@ -105,6 +105,11 @@ export class ReplaySymbols {
     const found = new Set<number>();
     for (const [pc, frames] of this.frames) if (frames.some((frame) => frame.function === name)) found.add(pc);
     return found;
+  }
+
+  /** Whether `file` is one of the allocator's sources (the layout's internal site files). */
+  isAllocatorSource(file: string): boolean {
+    return this.heap.layout.siteFiles.some((site) => site !== '' && sameFile(isAbsolute(site) ? site : join(this.sourceRoot, site), file));
   }
 
   /** Whether the allocator line of `event` is `file`:`line`. */

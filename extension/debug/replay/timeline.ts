@@ -9,8 +9,8 @@ import { EventKind, type TraceEvent, type TraceFile } from '../../core';
 const CHUNK = 1 << 14;
 const CHUNKS_KEPT = 8;
 
-/** One thread's stoppable events, ascending: a thread's next or previous event is a binary search. */
-class ThreadEvents {
+/** Event indices, ascending (a thread's events, a call site's calls): a neighbour is a binary search. */
+class IndexList {
   indices = new Uint32Array(1024);
   length = 0;
   push(index: number): void {
@@ -43,7 +43,16 @@ class ThreadEvents {
 
 export class Timeline {
   private readonly chunks = new Map<number, TraceEvent[]>();
-  private readonly threads = new Map<number, ThreadEvents>();
+  private readonly threads = new Map<number, IndexList>();
+  /** per call site, the allocator calls made from it (their first events) */
+  private readonly calls = new Map<number, IndexList>();
+  /** the alloc and free events, one a call */
+  private readonly operations = new Map<number, IndexList>([
+    [EventKind.Alloc, new IndexList()],
+    [EventKind.Free, new IndexList()],
+  ]);
+  /** per thread, its last stoppable event while the opening pass runs */
+  private readonly lastOf = new Map<number, { kind: number; pc: number }>();
 
   constructor(readonly file: TraceFile) {}
 
@@ -51,8 +60,36 @@ export class Timeline {
   note(event: TraceEvent): void {
     if (!isStoppable(event)) return;
     let list = this.threads.get(event.thread);
-    if (!list) this.threads.set(event.thread, (list = new ThreadEvents()));
+    if (!list) this.threads.set(event.thread, (list = new IndexList()));
     list.push(event.index);
+    const last = this.lastOf.get(event.thread);
+    if (beginsCall(event, last ?? null)) {
+      let calls = this.calls.get(event.pc);
+      if (!calls) this.calls.set(event.pc, (calls = new IndexList()));
+      calls.push(event.index);
+    }
+    if (event.kind === EventKind.Alloc || event.kind === EventKind.Free) this.operations.get(event.kind)!.push(event.index);
+    // one record a thread, rewritten: the pass sees millions of events
+    if (last) {
+      last.kind = event.kind;
+      last.pc = event.pc;
+    } else this.lastOf.set(event.thread, { kind: event.kind, pc: event.pc });
+  }
+
+  /** The first events of the allocator calls made from any of `pcs`, ascending. */
+  callsFrom(pcs: Iterable<number>): number[] {
+    const found: number[] = [];
+    for (const pc of pcs) {
+      const list = this.calls.get(pc);
+      if (list) for (let i = 0; i < list.length; i++) found.push(list.indices[i]!);
+    }
+    return found.sort((a, b) => a - b);
+  }
+
+  /** Every alloc (or free) event, ascending; null for a kind not kept so. */
+  eventsOfKind(kind: number): number[] | null {
+    const list = this.operations.get(kind);
+    return list ? Array.from(list.indices.subarray(0, list.length)) : null;
   }
 
   /** The threads, by their first event. */
@@ -144,12 +181,7 @@ export class Timeline {
 
   /** Whether `event` begins an allocator call on its thread. */
   startsCall(event: TraceEvent): boolean {
-    if (!isStoppable(event)) return false;
-    const before = this.threadEvent(event.thread, event.index, -1);
-    if (!before) return true;
-    // a free begins its call, unless the allocator's check report on the same call came first
-    if (event.kind === EventKind.Free) return !(before.kind === EventKind.CheckFail && before.pc === event.pc);
-    return before.kind === EventKind.Alloc || before.pc !== event.pc;
+    return isStoppable(event) && beginsCall(event, this.threadEvent(event.thread, event.index, -1));
   }
 
   /** The last event of the allocator call `index` is in (its alloc, for a malloc). */
@@ -185,6 +217,14 @@ export class Timeline {
     }
     return frames;
   }
+}
+
+/** Whether `event` begins an allocator call, `before` being its thread's stoppable event before it. */
+function beginsCall(event: Pick<TraceEvent, 'kind' | 'pc'>, before: Pick<TraceEvent, 'kind' | 'pc'> | null): boolean {
+  if (!before) return true;
+  // a free begins its call, unless the allocator's check report on the same call came first
+  if (event.kind === EventKind.Free) return !(before.kind === EventKind.CheckFail && before.pc === event.pc);
+  return before.kind === EventKind.Alloc || before.pc !== event.pc;
 }
 
 /** A deeper stack frame is part of its alloc's or free's stack, not an event to stop at. */
