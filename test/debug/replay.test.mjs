@@ -326,8 +326,13 @@ test('a cut trace and a file that is no trace are refused with what is wrong and
   await assert.rejects(refused.client.launch({ trace: junk }), new RegExp(`${junk.replace(/[.]/g, '\\.')} is not a Slabscope trace`));
   await terminated;
   assert.ok(refused.output.some((o) => o.category === 'stderr' && /is not a Slabscope trace/.test(o.output)));
-  // the adapter is still there to answer
+  // the adapter is still there to answer, a configurationDone after the refusal included
+  await refused.client.configurationDoneRequest();
   assert.deepEqual((await refused.client.threadsRequest()).body.threads, []);
+  await assert.rejects(
+    refused.client.nextRequest({ threadId: 1 }).then(() => refused.client.stackTraceRequest({ threadId: 1 })),
+    /no trace is being replayed/,
+  );
   await refused.client.disconnectRequest({});
   assert.equal(refused.adapter.exitCode, null, refused.stderr());
 });

@@ -67,7 +67,8 @@ export class ReplaySession extends LoggingDebugSession {
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.sendResponse(response);
-    const runtime = this.need();
+    const runtime = this.runtime;
+    if (!runtime) return; // the launch failed and said why
     if (this.startAt !== undefined) {
       const startAt = this.startAt;
       this.move(() => runtime.goto(startAt));
