@@ -2,9 +2,9 @@
 // attaching, or from a core file) through cdt-gdb-adapter run in this process,
 // reads its heap through DAP and prints it with its findings. The program's own
 // output goes to stderr, so stdout holds only the report.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { GdbAdapter, heapJson, inspectStop, layoutsOf, type DapEvent, type HeapImage, type HeapJson } from '../debug';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GdbAdapter, heapJson, inspectStop, layoutsForLibrary, type DapEvent, type HeapImage, type HeapJson } from '../debug';
 import { ensureNativeBuilt } from '../record';
 import { formatFindings } from './text';
 
@@ -78,13 +78,7 @@ export function parseInspectOptions(args: string[]): InspectOptions {
 
 /** The layout descriptions: beside a --library build (build/<layout>/<mode>/lib → build/<layout>/layout.json), else the packaged build's. */
 function layoutDescriptions(options: InspectOptions, nativeDir: string) {
-  if (options.library) {
-    const beside = join(dirname(options.library), '..', 'layout.json');
-    if (existsSync(beside)) return layoutsOf(readFileSync(beside, 'utf8'));
-  }
-  const all = join(nativeDir, 'build', 'layout.json');
-  if (!existsSync(all)) ensureNativeBuilt(nativeDir, ['layout']);
-  return layoutsOf(readFileSync(all, 'utf8'));
+  return layoutsForLibrary(nativeDir, options.library);
 }
 
 /** gdb takes the program's arguments as one string, split as a shell would: quote each. */

@@ -287,7 +287,7 @@ export async function main(argv: string[]): Promise<number> {
         return await inspectCommand(args, nativeDir);
       case 'dap':
         if (args.length !== 1 || (args[0] !== 'gdb' && args[0] !== 'replay')) throw new UsageError('dap takes one adapter: gdb or replay');
-        if (args[0] === 'gdb') runGdbAdapterOverStdio();
+        if (args[0] === 'gdb') runGdbAdapterOverStdio(nativeDir);
         else runReplayAdapterOverStdio(packageRoot);
         return await new Promise<number>(() => undefined); // runs until its client closes stdin
       case 'demo':

@@ -197,6 +197,11 @@ export class Decoder {
     this.nextSeq.clear();
   }
 
+  /** The sequence number the next event of `thread` must have: every one before it has been decoded. */
+  receivedSeq(thread: number): number {
+    return this.nextSeq.get(thread) ?? 0;
+  }
+
   get failed(): boolean {
     return this.state === 'failed';
   }

@@ -1,7 +1,7 @@
 // gdb-adapter.ts — the gdb debug adapter (gdb-session.ts, on cdt-gdb-adapter, which
 // drives the machine's gdb over MI) run in this process and talked to as a DAP peer: requests go in
 // through handleMessage, responses and events come back through onDidSendMessage.
-import { SlabscopeGdbSession } from './gdb-session';
+import { SlabscopeGdbSession, type StopHook } from './gdb-session';
 import type { DapRequest } from './dap-port';
 
 export interface DapEvent {
@@ -40,6 +40,11 @@ export class GdbAdapter {
       this.pending.set(seq, { command, resolve, reject });
       this.session.handleMessage({ seq, type: 'request', command, arguments: args } as never);
     });
+
+  /** Runs `hook` at each stop, over gdb/MI, before the `stopped` event is sent. */
+  onStop(hook: StopHook): void {
+    this.session.onStop(hook);
+  }
 
   onEvent(listener: (event: DapEvent) => void): void {
     this.listeners.push(listener);
@@ -90,9 +95,12 @@ export class GdbAdapter {
   }
 }
 
-/** Runs the adapter over stdin and stdout, for editors that start it themselves (`slabscope dap gdb`). */
-export function runGdbAdapterOverStdio(): void {
-  const session = new SlabscopeGdbSession();
+/**
+ * Runs the adapter over stdin and stdout, for editors that start it themselves (`slabscope dap gdb`);
+ * with the allocator's tree, each stop's heap labels the pointers it answers with.
+ */
+export function runGdbAdapterOverStdio(nativeDir?: string): void {
+  const session = new SlabscopeGdbSession({ nativeDir });
   session.start(process.stdin, process.stdout);
   process.stdin.on('end', () => {
     session.dispose();

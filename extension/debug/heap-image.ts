@@ -1,35 +1,17 @@
 // heap-image.ts — what a stopped process's heap memory says: every thread cache,
 // slab freelist and remote queue as a chain of blocks from its head, each chain
-// validated link by link. Pure: works on the bytes heap-reader.ts fetched.
+// validated link by link (chain-walk.ts), then its length against its count (a
+// remote queue's: remote-count.ts). Pure: works on the bytes heap-reader.ts fetched.
 import { basename } from 'node:path';
-import {
-  basePtr,
-  headerFor,
-  NO_BASE,
-  nextCoversHeader,
-  severityOf,
-  userFromBase,
-  type BasePtr,
-  type Finding,
-  type FindingKind,
-  type UserPtr,
-} from '../core';
+import { NO_BASE, severityOf, type Finding } from '../core';
 import { hexAddress, type ReadStats } from './memory-port';
+import { chainWalker, type ChainImage, type ChainRule, type Report } from './chain-walk';
+import { checkWords } from './check-words';
+import { remoteCountMismatches } from './remote-count';
 import type { HeapMemory, SlabMemory } from './heap-reader';
 
-export const CHAIN_ENDS = ['null', 'cycle', 'corrupt', 'out-of-slab', 'wrong-class', 'sentinel', 'unreadable'] as const;
-export type ChainEnd = (typeof CHAIN_ENDS)[number];
+export { CHAIN_ENDS, type ChainEnd, type ChainImage, type NodeImage } from './chain-walk';
 
-export interface NodeImage {
-  readonly base: BasePtr;
-  readonly user: UserPtr;
-}
-export interface ChainImage {
-  /** in chain order from the head; a broken chain up to the break */
-  readonly nodes: readonly NodeImage[];
-  /** why the walk stopped: 'null' for a chain that ends as it should */
-  readonly end: ChainEnd;
-}
 export interface CacheImage extends ChainImage {
   readonly cls: number;
   readonly count: number;
@@ -66,93 +48,19 @@ export interface HeapImage {
   readonly reads: ReadStats;
 }
 
-const MAX_POINTER = 1n << 47n;
-const U64 = (1n << 64n) - 1n;
-
-/** The check word of a free block at `base` linking to `next` (native/src/layout.h ss_check_word_value). */
-function checkWordOf(base: bigint, next: bigint, key: bigint): bigint {
-  return ((((next ^ key) * 0x9e3779b97f4a7c15n) & U64) ^ base) & U64;
-}
-
-type ChainKind = 'cache' | 'freelist' | 'remote';
-
-/** Where a link may lead, and where it must not. */
-interface ChainRule {
-  readonly kind: ChainKind;
-  readonly cls: number;
-  /** the slab a slab freelist or remote queue must stay in */
-  readonly slab: SlabMemory | null;
-  readonly thread: number;
-  /** how the chain is named in a finding */
-  readonly name: string;
-}
-
 /** Builds the image of `memory`; findings say they were found at `stoppedAt`. */
 export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): HeapImage {
   const { layout } = memory.structs;
-  const sentinel = layout.remoteSentinel;
   const slabByStart = new Map<number, SlabMemory>();
   for (const slab of memory.slabs) slabByStart.set(slab.start, slab);
-  const superslabs = new Set(memory.superslabs);
   const findings: Finding[] = [];
   const where = stoppedAt?.file
     ? ` (found while stopped at ${basename(stoppedAt.file)}:${stoppedAt.line ?? '?'})`
     : ' (found while stopped)';
-  /** the chain each block was first seen in: a block in two chains is freed twice */
-  const owners = new Map<number, string>();
-  // bound on any chain: no chain of valid links is longer than the blocks of its class
-  const carvedOf = new Array<number>(layout.classes.length).fill(0);
-  // the reader keeps only slabs of the layout's classes, and cache heads one per class: a rule's class is the layout's
-  for (const slab of memory.slabs) carvedOf[slab.cls]! += slab.carved;
 
-  const linkAt = (slab: SlabMemory, offset: number): bigint | null =>
-    offset + 8 <= slab.blocks.length
-      ? new DataView(slab.blocks.buffer, slab.blocks.byteOffset, slab.blocks.byteLength).getBigUint64(offset, true)
-      : null;
-  // The check build keeps a keyed copy of each free block's link beside it: where the words match, a block
-  // a chain reaches whose word does not is in use. A release build writes none (none match).
-  const key = memory.checkKey;
-  const { checkWordOffset, checkWordMinClass } = memory.structs;
-  const claimed = key === null ? 0n : checkWordOf(0n, 1n, key);
-  const wordAt = (slab: SlabMemory, offset: number): bigint | null => linkAt(slab, offset + checkWordOffset);
-  /** 'free' where the block's check word matches its link (or a remote free's claim), 'in-use' where it says live, else 'rewritten' */
-  const wordSays = (slab: SlabMemory, offset: number): 'free' | 'in-use' | 'rewritten' => {
-    const word = wordAt(slab, offset),
-      link = linkAt(slab, offset + layout.classes[slab.cls]!.nextOffset);
-    if (word === null || link === null || key === null) return 'free';
-    const base = BigInt(slab.start + offset);
-    if (word === checkWordOf(base, link, key) || word === (claimed ^ base)) return 'free';
-    return word === 0n ? 'in-use' : 'rewritten'; // 0: SS_CHECK_WORD_LIVE, written when a block is handed out
-  };
-  let checkWords = false;
-  if (key !== null && checkWordOffset >= 0)
-    search: for (const slab of memory.slabs) {
-      if (slab.cls < checkWordMinClass) continue;
-      const { stride, nextOffset } = layout.classes[slab.cls]!;
-      for (const head of [slab.freelist, slab.remoteHead]) {
-        const offset = Number(head) - slab.start;
-        if (head === 0n || offset < 0 || offset % stride !== 0 || offset + stride > slab.blocks.length) continue;
-        const link = linkAt(slab, offset + nextOffset),
-          word = wordAt(slab, offset);
-        if (link !== null && word !== null && word === checkWordOf(head, link, key)) {
-          checkWords = true;
-          break search;
-        }
-      }
-    }
-  if (key !== null && checkWordOffset >= 0 && !checkWords)
-    for (const thread of memory.threads)
-      thread.heads.forEach((head, cls) => {
-        if (checkWords || head === 0n || cls < checkWordMinClass) return;
-        const slab = slabByStart.get(Number(head) - (Number(head) % layout.slabSize));
-        if (!slab || slab.cls !== cls) return;
-        const offset = Number(head) - slab.start;
-        const link = linkAt(slab, offset + layout.classes[cls]!.nextOffset),
-          word = wordAt(slab, offset);
-        if (link !== null && word !== null && word === checkWordOf(head, link, key)) checkWords = true;
-      });
+  const words = checkWords(memory, slabByStart);
 
-  const report = (kind: FindingKind, rule: ChainRule, ptr: bigint, base: BasePtr, cls: number, sentence: string) => {
+  const report: Report = (kind, rule, ptr, base, cls, sentence) => {
     findings.push({
       kind,
       severity: severityOf(kind),
@@ -170,177 +78,7 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
     });
   };
 
-  /** Walks one chain from `head`: Brent's cycle detection, every link checked before it is followed. */
-  const walk = (head: bigint, rule: ChainRule): ChainImage => {
-    const nodes: NodeImage[] = [];
-    const { stride, nextOffset } = layout.classes[rule.cls]!;
-    const bound = carvedOf[rule.cls]! + 1;
-    let from = 'its head'; // what holds the link being followed, for messages
-    let fromBase = NO_BASE;
-    let link = head;
-    // Brent: the tortoise waits at the node seen at the last power of two
-    let tortoise = -1,
-      power = 1,
-      steps = 0;
-    let shared = false;
-    for (;;) {
-      if (link === 0n) return { nodes, end: 'null' };
-      if (sentinel !== null && link === sentinel) {
-        if (rule.kind === 'remote') return { nodes, end: 'null' };
-        report(
-          'sentinel-leak',
-          rule,
-          link,
-          fromBase,
-          rule.cls,
-          `${rule.name}: ${from} holds the remote queue's sentinel ${hexAddress(link)}`,
-        );
-        return { nodes, end: 'sentinel' };
-      }
-      const say = `${rule.name}: ${from} links to ${hexAddress(link)}`;
-      if (link >= MAX_POINTER) {
-        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, which is no user-space address`);
-        return { nodes, end: 'corrupt' };
-      }
-      const address = Number(link);
-      const superslab = address - (address % layout.superslabSize);
-      const start = address - (address % layout.slabSize);
-      const slab = slabByStart.get(start);
-      if (!slab) {
-        report(
-          'next-out-of-slab',
-          rule,
-          link,
-          fromBase,
-          rule.cls,
-          superslabs.has(superslab)
-            ? `${say}, in slab ${(start - superslab) / layout.slabSize} of superslab ${hexAddress(superslab)}, which serves no class`
-            : `${say}, which is in no superslab`,
-        );
-        return { nodes, end: 'out-of-slab' };
-      }
-      if (rule.slab && slab !== rule.slab) {
-        report(
-          'next-out-of-slab',
-          rule,
-          link,
-          fromBase,
-          rule.cls,
-          `${say}, out of its slab ${hexAddress(rule.slab.start)} into slab ${hexAddress(slab.start)}`,
-        );
-        return { nodes, end: 'out-of-slab' };
-      }
-      if (slab.cls !== rule.cls) {
-        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, a block of C${slab.cls} in a C${rule.cls} freelist`);
-        return { nodes, end: 'wrong-class' };
-      }
-      const offset = address - slab.start;
-      const slot = Math.floor(offset / stride);
-      const into = offset - slot * stride;
-      if (into !== 0) {
-        report(
-          'next-corrupt',
-          rule,
-          link,
-          fromBase,
-          rule.cls,
-          into === layout.userOffset
-            ? `${say}, a USER pointer where the BASE belongs`
-            : `${say}, ${into} bytes into a C${rule.cls} block: no block's start`,
-        );
-        return { nodes, end: 'corrupt' };
-      }
-      if (slot >= slab.carved) {
-        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, block ${slot} of a slab that has carved only ${slab.carved}`);
-        return { nodes, end: 'corrupt' };
-      }
-      // the link is a carved block's start of the right class and slab: a BASE
-      const base = basePtr(address);
-      // Brent: a node seen before closes a loop
-      if (address === tortoise) {
-        // the walk may have gone round more than once before the tortoise sat in the loop: keep the first lap
-        const firstAt = new Map<BasePtr, number>();
-        let lap = 0;
-        while (lap < nodes.length && !firstAt.has(nodes[lap]!.base)) firstAt.set(nodes[lap]!.base, lap++);
-        const kept = nodes.slice(0, lap);
-        const closing = kept[kept.length - 1]!; // the tortoise sits on a node the walk pushed: the first lap holds one at least
-        const loopStart = lap < nodes.length ? nodes[lap]!.base : base;
-        const mu = firstAt.get(loopStart) ?? 0;
-        report(
-          'freelist-cycle',
-          rule,
-          BigInt(loopStart),
-          closing.base,
-          rule.cls,
-          `${rule.name} loops: the block at ${hexAddress(closing.base)} links back to ${hexAddress(loopStart)}, node ${mu} of the chain (${kept.length - mu} blocks in the loop)`,
-        );
-        return { nodes: kept, end: 'cycle' };
-      }
-      steps++;
-      if (steps === power) {
-        tortoise = address;
-        power *= 2;
-        steps = 0;
-      }
-      if (nodes.length >= bound) {
-        report(
-          'freelist-cycle',
-          rule,
-          link,
-          fromBase,
-          rule.cls,
-          `${rule.name} runs past ${bound} blocks, more than its class has: it loops`,
-        );
-        return { nodes, end: 'cycle' };
-      }
-      if (slot * stride + nextOffset + 8 > slab.blocks.length) return { nodes, end: 'unreadable' };
-      const word = checkWords && rule.cls >= checkWordMinClass ? wordSays(slab, offset) : 'free';
-      if (word === 'in-use') {
-        report('next-corrupt', rule, link, fromBase, rule.cls, `${say}, a block in use (its check word says so)`);
-        return { nodes, end: 'corrupt' };
-      }
-      if (word === 'rewritten')
-        report(
-          'next-corrupt',
-          rule,
-          BigInt(address),
-          base,
-          rule.cls,
-          `${rule.name}: the free block at ${hexAddress(address)} holds a link written after it was freed (its check word is for another link)`,
-        );
-      nodes.push({ base, user: userFromBase(base, layout) });
-      if (!shared) {
-        const first = owners.get(address);
-        if (first !== undefined && first !== rule.name) {
-          shared = true;
-          report(
-            'double-free',
-            rule,
-            link,
-            base,
-            rule.cls,
-            `the block at ${hexAddress(address)} is in ${first} and in ${rule.name}: freed twice`,
-          );
-        } else owners.set(address, rule.name);
-      }
-      if (!nextCoversHeader(layout, rule.cls)) {
-        const header = slab.blocks[offset + layout.headerOffset];
-        // a byte past what was read of the slab says nothing
-        if (header !== undefined && header !== headerFor(layout, rule.cls))
-          report(
-            'header-corrupt',
-            rule,
-            BigInt(userFromBase(base, layout)),
-            base,
-            rule.cls,
-            `${rule.name}: the free block at ${hexAddress(address)} has header byte ${hexAddress(header)}, not ${hexAddress(headerFor(layout, rule.cls))} (C${rule.cls})`,
-          );
-      }
-      from = `the block at ${hexAddress(address)}`;
-      fromBase = base;
-      link = linkAt(slab, offset + nextOffset) as bigint;
-    }
-  };
+  const walk = chainWalker({ memory, slabByStart, words, report });
 
   const threads: ThreadImage[] = memory.threads.map((thread) => {
     const caches: CacheImage[] = [];
@@ -382,6 +120,20 @@ export function heapImage(memory: HeapMemory, stoppedAt: StopLocation | null): H
       remote,
     };
   });
+
+  for (const { slab, held, used, cached, live, claimed } of remoteCountMismatches(memory, words, threads, slabs)) {
+    const { remote } = slabs[memory.slabs.indexOf(slab)]!;
+    const last = remote.nodes.at(-1)?.base ?? NO_BASE;
+    const name = `the remote queue of slab ${hexAddress(slab.start)}`;
+    report(
+      'count-mismatch',
+      { kind: 'remote', cls: slab.cls, slab, thread: slab.owner, name },
+      slab.remoteHead,
+      last,
+      slab.cls,
+      `${name} holds ${held} blocks; used ${used}, less ${cached} in caches, ${live} in use${claimed ? ` and ${claimed} claimed by a remote free in progress` : ''}, says ${used - cached - live - claimed}${last === NO_BASE ? '' : ` (it ends at the block at ${hexAddress(last)})`}`,
+    );
+  }
 
   // a walk that went round a loop more than once met the same bad header again: one finding each
   const said = new Set<string>();

@@ -7,6 +7,7 @@
 import { LayoutError } from '../core';
 import { CountingPort, MemoryReadError, hexAddress, type MemoryBlock, type MemoryPort, type ReadStats } from './memory-port';
 import { StructBytes, type LayoutStructs } from './structs';
+import { readTracePending, type TracePending } from './trace-rings';
 
 /** One slab's metadata, and the bytes of its carved blocks when it serves a class. */
 export interface SlabMemory {
@@ -44,6 +45,8 @@ export interface HeapMemory {
   /** what could not be read in full: said, never silently dropped */
   readonly warnings: readonly string[];
   readonly reads: ReadStats;
+  /** a trace build's unsent events, when asked for (ReadHeapOptions.tracePending) and the build has them */
+  readonly tracePending: TracePending | null;
 }
 
 export interface ReadHeapOptions {
@@ -52,6 +55,10 @@ export interface ReadHeapOptions {
   /** bounds on the lists walked, against a damaged list that never ends */
   readonly maxSuperslabs?: number;
   readonly maxThreads?: number;
+  /** where slabscope_debug_root was at an earlier stop of this process: read there first, no evaluate */
+  readonly rootAddress?: number;
+  /** also read a trace build's unsent events (its rings), to compare the heap with its trace */
+  readonly tracePending?: boolean;
 }
 
 export class HeapReadError extends Error {
@@ -94,13 +101,24 @@ export async function readHeap(
   const warnings: string[] = [];
   const any = layouts.values().next().value as LayoutStructs;
 
-  let rootAddress: number;
-  try {
-    rootAddress = await port.addressOf('&slabscope_debug_root');
-  } catch (error) {
-    throw new HeapReadError(`the process has no slabscope_debug_root (is the allocator loaded? ${(error as Error).message})`);
+  const evaluateRoot = async (): Promise<number> => {
+    try {
+      return await port.addressOf('&slabscope_debug_root');
+    } catch (error) {
+      throw new HeapReadError(`the process has no slabscope_debug_root (is the allocator loaded? ${(error as Error).message})`);
+    }
+  };
+  // the root's address from an earlier stop of the same process saves the evaluate; one that no longer
+  // holds the root (a new process under the same session, say) is looked up again
+  let rootAddress = options.rootAddress ?? (await evaluateRoot());
+  let rootBytes: Uint8Array | null = null;
+  if (options.rootAddress !== undefined) {
+    const known = await port.readMemory(rootAddress, any.root.size).catch(() => null);
+    if (known && known.bytes.length === any.root.size && new StructBytes(known.bytes, 0, any.root).u('magic') === any.rootMagic)
+      rootBytes = known.bytes;
+    else rootAddress = await evaluateRoot();
   }
-  const rootBytes = await readWhole(port, rootAddress, any.root.size, 'slabscope_debug_root');
+  rootBytes ??= await readWhole(port, rootAddress, any.root.size, 'slabscope_debug_root');
   const root = new StructBytes(rootBytes, 0, any.root);
   const magic = root.u('magic'),
     version = root.u('version');
@@ -286,8 +304,18 @@ export async function readHeap(
     }
   };
 
+  // a trace build's root leads to its runtime; the others hold null there
+  const runtimeAt =
+    options.tracePending && structs.traceRuntime ? pointer(new StructBytes(rootBytes, 0, structs.root).u64('trace_runtime')) : null;
+  const pendingRead = runtimeAt
+    ? readTracePending(port, structs, runtimeAt).catch((error: Error) => {
+        warnings.push(`the trace's unsent events could not be read: ${error.message}`);
+        return null;
+      })
+    : Promise.resolve(null);
   await Promise.all([walkSuperslabs(), walkThreads()]);
   await Promise.all(slabReads);
+  const tracePending = await pendingRead;
   port.stats.ms = performance.now() - started;
-  return { structs, rootAddress, superslabs, slabs, threads, checkKey, warnings, reads: port.stats };
+  return { structs, rootAddress, superslabs, slabs, threads, checkKey, warnings, reads: port.stats, tracePending };
 }

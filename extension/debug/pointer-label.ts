@@ -69,3 +69,40 @@ export function addressInValue(text: string): number | null {
   const value = Number(BigInt(`0x${match[1]}`));
   return Number.isSafeInteger(value) && value > 0 ? value : null;
 }
+
+/** A pointer value's leading address, `(char *) 0x…` or `0x…`, and where its text ends. */
+const LEADING_POINTER = /^\s*(?:\([^()]*\)\s*)?0x([0-9a-fA-F]{1,16})\b/;
+
+/**
+ * The address a debugger's text of a pointer value starts with: `0x7ffff7810191`,
+ * `0x7ffff7810191 "AAAA"`, `(char *) 0x…`. A value that only holds an address
+ * further on (a string's text, a struct's summary) is no pointer.
+ */
+export function pointerInValue(text: string): number | null {
+  const match = LEADING_POINTER.exec(text);
+  if (!match) return null;
+  const value = Number(BigInt(`0x${match[1]}`));
+  return Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+
+/** The block a pointer value's text lands in, or null when it is no pointer or in no slab of ours. */
+export function valueTarget(state: HeapState, lists: ReadonlyMap<number, string>, text: string): PointerTarget | null {
+  const address = pointerInValue(text);
+  return address === null ? null : pointerTarget(state, lists, address);
+}
+
+/**
+ * A pointer value's text with what it points at right after its address, as gdb puts
+ * a symbol there: `0x7ffff7810191 (USER of a C4 block, free in thread 1's cache) "AAAA"`.
+ * After the address, not at the end: the Variables view cuts a long value at its
+ * right edge, and a string's text would push the label out of sight. The text
+ * unchanged when it lands in no block of ours, or already says so.
+ */
+export function labelledValue(state: HeapState, lists: ReadonlyMap<number, string>, text: string): string {
+  const target = valueTarget(state, lists, text);
+  const match = target && LEADING_POINTER.exec(text);
+  if (!target || !match) return text;
+  const said = ` (${target.label})`;
+  const at = match[0].length;
+  return text.startsWith(said, at) ? text : `${text.slice(0, at)}${said}${text.slice(at)}`;
+}

@@ -32,6 +32,9 @@ export interface LayoutStructs {
   readonly tcache: StructSpec;
   /** the allocator's global state (its list heads and check key), when the description has it */
   readonly global: StructSpec | null;
+  /** the trace build's runtime (its pid and ring list) and one ring, when the description has them */
+  readonly traceRuntime: StructSpec | null;
+  readonly traceRing: StructSpec | null;
   /** the check build's check word: its offset from BASE, and the first class that has one */
   readonly checkWordOffset: number;
   readonly checkWordMinClass: number;
@@ -74,6 +77,8 @@ export function layoutStructs(description: unknown): LayoutStructs {
     slab: structSpec(table, 'ss_slab'),
     tcache: structSpec(table, 'ss_tcache'),
     global: table.ss_global ? structSpec(table, 'ss_global') : null,
+    traceRuntime: table.ssp_runtime ? structSpec(table, 'ssp_runtime') : null,
+    traceRing: table.ssp_ring ? structSpec(table, 'ssp_ring') : null,
     checkWordOffset: typeof layout.raw.checkWordOffset === 'number' ? layout.raw.checkWordOffset : -1,
     checkWordMinClass: typeof layout.raw.checkWordMinClass === 'number' ? layout.raw.checkWordMinClass : layout.classes.length,
     superslabMagic: BigInt(magic),

@@ -15,7 +15,7 @@ import {
   type ReportFinding,
   type SymbolizerOptions,
 } from '../core';
-import { LiveSource, TraceFileSource, type ViewSource } from '../protocol';
+import { LiveSource, TraceFileSource, type StoppedSource, type ViewSource } from '../protocol';
 import { TraceListener, record, traceLibrary, traceVariables, type RecordedProcess } from '../record';
 import type { LiveSessions, SessionScope } from './context';
 import type { Settings } from './settings';
@@ -42,7 +42,7 @@ export class Controller implements vscode.Disposable {
   /** the trace being looked at: a file, or the live program followed */
   private tracedSource: ViewSource | null = null;
   /** a debug session's stopped heap, shown over the traced one until the process runs on */
-  private stoppedSource: ViewSource | null = null;
+  private stoppedSource: StoppedSource | null = null;
   /** the findings of the traced source with their sources and stacks (a stop's findings have their own Problems) */
   reported: ReportFinding[] = [];
   private reportedFor = -1;
@@ -86,6 +86,11 @@ export class Controller implements vscode.Disposable {
   /** Turns to `source`; the one before, made here, is closed (its symbolizer stops). */
   setSource(source: ViewSource | null): void {
     if (this.tracedSource !== source) this.tracedSource?.close();
+    // a heap kept from a stop the process has run on from gives way to the new trace
+    if (this.stoppedSource?.stale) {
+      this.stoppedSource.close();
+      this.stoppedSource = null;
+    }
     this.tracedSource = source;
     this.reported = [];
     this.reportedFor = -1;
@@ -98,9 +103,17 @@ export class Controller implements vscode.Disposable {
     this.changed.fire('position');
   }
 
-  /** Shows a stopped process's heap over the trace, or (null) turns back to the trace; the one before is closed. */
-  showStopped(source: ViewSource | null): void {
+  /**
+   * Shows a stopped process's heap over the trace, or (null) turns back to the trace; the one before is
+   * closed. With no trace to turn back to, the last stop's heap stays in view, said to be the last stop's.
+   */
+  showStopped(source: StoppedSource | null): void {
     if (this.stoppedSource === source) return;
+    if (!source && !this.tracedSource && this.stoppedSource) {
+      this.stoppedSource.ranOn();
+      this.changed.fire('tick');
+      return;
+    }
     this.stoppedSource?.close();
     this.stoppedSource = source;
     this.changed.fire('source');
@@ -230,15 +243,43 @@ export class Controller implements vscode.Disposable {
 
   /** Listens for programs started elsewhere with SLABSCOPE_SOCKET; returns the environment they need. */
   async attach(traceDir: string, layout: 'aligned' | 'hakmem'): Promise<{ socket: string; env: string }> {
+    const { socket, variables } = await this.listen(traceDir, layout, 'attached');
+    return {
+      socket,
+      env: Object.entries(variables)
+        .map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`)
+        .join(' '),
+    };
+  }
+
+  /**
+   * Listens for a program a debugger starts on the trace build (slabscope-gdb with a trace preload):
+   * its trace streams into the views while it is debugged, and a stop can be compared with it. Returns
+   * the variables the program needs and the scope that ends the listening (when the debug session ends).
+   */
+  async listenForDebuggee(
+    traceDir: string,
+    layout: 'aligned' | 'hakmem',
+    name: string,
+  ): Promise<{ variables: Record<string, string>; scope: SessionScope }> {
+    const { variables, scope } = await this.listen(traceDir, layout, name);
+    return { variables, scope };
+  }
+
+  private async listen(
+    traceDir: string,
+    layout: 'aligned' | 'hakmem',
+    name: string,
+  ): Promise<{ socket: string; variables: Record<string, string>; scope: SessionScope }> {
     if (this.sessions.live) throw new Error('a program is already being traced: stop it first');
     const settings = this.settings();
     mkdirSync(settings.socketDirectory, { recursive: true, mode: 0o700 });
     mkdirSync(traceDir, { recursive: true });
-    const socket = join(settings.socketDirectory, 'attach.sock');
+    const socket = join(settings.socketDirectory, name === 'attached' ? 'attach.sock' : `${name.replace(/[^\w.-]/g, '_')}.sock`);
     rmSync(socket, { force: true });
-    const follower = this.follower('attached (live)');
+    const follower = this.follower(`${name} (live)`);
     const listener = new TraceListener(socket, {
-      out: join(traceDir, 'attached.hktrace'),
+      out: join(traceDir, `${name === 'attached' ? 'attached' : name.replace(/[^\w.-]/g, '_')}.hktrace`),
       onSession: (session) => follower.opened(session),
       onSessionClosed: (session) => follower.closed(session),
     });
@@ -267,11 +308,6 @@ export class Controller implements vscode.Disposable {
       ringEvents: settings.ringEvents,
       stackDepth: 1,
     });
-    return {
-      socket,
-      env: Object.entries(variables)
-        .map(([name, value]) => `${name}=${value.includes(' ') ? `'${value}'` : value}`)
-        .join(' '),
-    };
+    return { socket, variables, scope: session };
   }
 }

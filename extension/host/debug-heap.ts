@@ -2,11 +2,14 @@
 // every debug type read (stopped-heap.ts), the Heap view in Run and Debug, the
 // findings of each stop in Problems, the same heap in the heap panel and the
 // Threads and Superslabs views (over the trace, until the process runs on), the
-// frame's pointers labelled in the editor, and "Show in Heap" on a variable.
+// frame's pointers labelled in the editor, "Show in Heap" on a variable, and data
+// breakpoints on a block's link or header from the Heap view.
 import * as vscode from 'vscode';
 import { addressInValue, pointerTarget } from '../debug/pointer-label';
-import { StoppedSource } from '../protocol';
+import { LiveSource, StoppedSource } from '../protocol';
 import type { SlabscopeContext } from './context';
+import type { GdbSessions } from './debug-type';
+import { HeapWatches, registerHeapBreakpoints } from './heap-breakpoints';
 import { HeapView } from './heap-view';
 import { Command, ContextKey } from './ids';
 import { PointerLabels } from './pointer-labels';
@@ -19,16 +22,23 @@ interface VariableArgument {
   readonly variable?: { readonly name?: string; readonly value?: string; readonly memoryReference?: string };
 }
 
-export function registerDebugHeap(ctx: SlabscopeContext): StoppedHeaps {
-  const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log);
-  const view = new HeapView(heaps);
+export function registerDebugHeap(ctx: SlabscopeContext, sessions: GdbSessions): StoppedHeaps {
+  const heaps = new StoppedHeaps(ctx.nativeDir, ctx.log, sessions, (pid) => {
+    // the trace the views follow, when it is the stopped process's (a trace build under the debugger)
+    const traced = ctx.controller.traced;
+    return traced instanceof LiveSource && traced.session.model?.handshake.pid === pid ? traced.session : null;
+  });
+  const watches = new HeapWatches();
+  const view = new HeapView(heaps, watches);
   const labels = new PointerLabels(heaps, ctx.log);
   ctx.push(
     heaps,
+    watches,
     view,
     labels,
     ...trackStops(heaps),
     ...registerStoppedProblems(heaps),
+    ...registerHeapBreakpoints(heaps, sessions, watches, ctx.log),
     vscode.languages.registerInlineValuesProvider([{ language: 'c' }, { language: 'cpp' }], labels),
     heaps.onDidChange((heap) => {
       void vscode.commands.executeCommand('setContext', ContextKey.heapStopped, heap !== null);

@@ -33,9 +33,8 @@ export function activate(context: vscode.ExtensionContext): void {
     );
     registerStatusBar(ctx);
     registerContextKeys(ctx);
-    registerDebugType(ctx);
+    registerDebugHeap(ctx, registerDebugType(ctx));
     registerReplayDebugType(ctx);
-    registerDebugHeap(ctx);
   } catch (error) {
     void vscode.window.showErrorMessage(`Slabscope could not start: ${(error as Error).message}`);
     throw error;

@@ -2,13 +2,15 @@
 // as memory holds them, threads → class caches → blocks in chain order from the
 // head, then every slab with its freelist and remote queue; a broken chain ends
 // in an item that says why. Redrawn at each stop and each change of thread or
-// frame; "Show in Heap" reveals and selects a block.
+// frame; "Show in Heap" reveals and selects a block; a block with a data
+// breakpoint on it says so.
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { hex } from '../core';
 import type { ChainImage } from '../debug/heap-image';
 import type { PointerTarget } from '../debug/pointer-label';
-import { View } from './ids';
+import { HEAP_BLOCK_ITEM, View } from './ids';
+import type { HeapWatches } from './heap-breakpoints';
 import type { StoppedHeap, StoppedHeaps } from './stopped-heap';
 
 /** nodes listed per chain: a longer chain ends in "… n more" */
@@ -22,8 +24,9 @@ export interface HeapNode {
   readonly children: HeapNode[];
   readonly icon: string;
   readonly tooltip?: string;
-  /** the block a node stands for, by BASE */
+  /** the block a node stands for, by BASE, and its class */
   readonly base?: number;
+  readonly cls?: number;
 }
 
 function node(
@@ -53,6 +56,7 @@ function chainNodes(parent: HeapNode, chain: ChainImage, cls: number, lists: Rea
   chain.nodes.slice(0, NODES_SHOWN).forEach((block, i) =>
     node(parent, hex(block.base), `${i + 1}. ${hex(block.base)}`, `C${cls} · USER ${hex(block.user)}`, 'arrow-down', {
       base: block.base,
+      cls,
       tooltip: lists.get(block.base) ?? undefined,
     }),
   );
@@ -129,10 +133,19 @@ class HeapTreeProvider implements vscode.TreeDataProvider<HeapNode> {
   blocks = new Map<number, HeapNode>();
   /** a block Show in Heap named that no chain holds (in use, say): listed first */
   shown: HeapNode | null = null;
+  private sessionId: string | null = null;
+
+  constructor(private readonly watches: HeapWatches) {}
 
   set(heap: StoppedHeap | null): void {
     ({ roots: this.roots, blocks: this.blocks } = heap ? heapTree(heap) : { roots: [], blocks: new Map() });
+    this.sessionId = heap?.session.id ?? null;
     this.shown = null;
+    this.changed.fire();
+  }
+
+  /** The blocks' marks changed: redraw the items, the tree stays. */
+  refresh(): void {
     this.changed.fire();
   }
 
@@ -146,7 +159,7 @@ class HeapTreeProvider implements vscode.TreeDataProvider<HeapNode> {
       `block ${hex(target.base)}`,
       `C${target.cls} · ${target.state} · slab ${hex(target.slab)} slot ${target.slot}`,
       'symbol-variable',
-      { base: target.base, tooltip: target.label },
+      { base: target.base, cls: target.cls, tooltip: target.label },
     );
     this.changed.fire();
     return this.shown;
@@ -162,9 +175,11 @@ class HeapTreeProvider implements vscode.TreeDataProvider<HeapNode> {
         : vscode.TreeItemCollapsibleState.None,
     );
     item.id = at.id;
-    item.description = at.description;
+    const mark = at.base !== undefined && this.sessionId ? this.watches.markOf(this.sessionId, at.base) : null;
+    item.description = mark ? `${at.description} · ${mark}` : at.description;
     item.tooltip = at.tooltip;
     item.iconPath = new vscode.ThemeIcon(at.icon);
+    if (at.base !== undefined) item.contextValue = HEAP_BLOCK_ITEM; // its menus: Break on Write to Link / Header
     return item;
   }
 
@@ -179,13 +194,17 @@ class HeapTreeProvider implements vscode.TreeDataProvider<HeapNode> {
 }
 
 export class HeapView implements vscode.Disposable {
-  private readonly provider = new HeapTreeProvider();
+  private readonly provider: HeapTreeProvider;
   private readonly view: vscode.TreeView<HeapNode>;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
-  constructor(private readonly heaps: StoppedHeaps) {
+  constructor(
+    private readonly heaps: StoppedHeaps,
+    watches: HeapWatches,
+  ) {
+    this.provider = new HeapTreeProvider(watches);
     this.view = vscode.window.createTreeView(View.stoppedHeap, { treeDataProvider: this.provider, showCollapseAll: true });
-    this.subscription = heaps.onDidChange((heap) => this.update(heap));
+    this.subscriptions = [heaps.onDidChange((heap) => this.update(heap)), watches.onDidChange(() => this.provider.refresh())];
     this.update(heaps.current);
   }
 
@@ -209,7 +228,7 @@ export class HeapView implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.view.dispose();
   }
 }

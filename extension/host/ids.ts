@@ -14,6 +14,9 @@ export const Command = {
   runDemo: 'slabscope.runDemo',
   openSource: 'slabscope.openSource',
   showInHeap: 'slabscope.showInHeap',
+  breakOnLinkWrite: 'slabscope.breakOnLinkWrite',
+  breakOnHeaderWrite: 'slabscope.breakOnHeaderWrite',
+  clearHeapBreakpoints: 'slabscope.clearHeapBreakpoints',
   debugTrace: 'slabscope.debugTrace',
   debugFromHere: 'slabscope.debugFromHere',
 } as const;
@@ -50,6 +53,9 @@ export const ContextKey = {
   /** a debug session is stopped and its heap was read */
   heapStopped: 'slabscope.heapStopped',
 } as const;
+
+/** The Heap view's context value of a block's item (its menus test `viewItem == heapBlock`). */
+export const HEAP_BLOCK_ITEM = 'heapBlock';
 
 /** The custom editor for `*.hktrace` files (contributes.customEditors). */
 export const TRACE_EDITOR = 'slabscope.traceEditor';

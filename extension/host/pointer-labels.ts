@@ -4,7 +4,7 @@
 // cache"). The values are the frame's own (the adapter's scopes and variables);
 // what they are comes from the heap read at this stop.
 import * as vscode from 'vscode';
-import { addressInValue, pointerTarget } from '../debug/pointer-label';
+import { valueTarget } from '../debug/pointer-label';
 import type { StoppedHeaps } from './stopped-heap';
 
 interface DapVariable {
@@ -63,8 +63,8 @@ export class PointerLabels implements vscode.InlineValuesProvider, vscode.Dispos
     const last = Math.min(context.stoppedLocation.end.line, viewPort.end.line, document.lineCount - 1);
     const labels: vscode.InlineValue[] = [];
     for (const variable of variables) {
-      const address = addressInValue(variable.value);
-      const target = address === null ? null : pointerTarget(heap.state, heap.lists, address);
+      // the words are the adapter's labels' (pointer-label.ts): a slabscope-gdb value already carries them
+      const target = valueTarget(heap.state, heap.lists, variable.value);
       if (!target) continue;
       const word = new RegExp(`\\b${variable.name.replace(/[^\w]/g, '')}\\b`);
       for (let line = last; line >= viewPort.start.line; line--) {

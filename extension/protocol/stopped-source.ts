@@ -9,6 +9,8 @@ export class StoppedSource implements ViewSource {
   readonly live = false;
   private readonly symbols: TraceSymbols;
   private readonly stopFindings: readonly Finding[];
+  /** the process went on running (or ended) since: what is shown is the heap as it was */
+  private ran = false;
   constructor(
     readonly state: HeapState,
     findings: readonly Finding[],
@@ -65,7 +67,17 @@ export class StoppedSource implements ViewSource {
   }
   status(): string {
     const n = this.stopFindings.length;
-    return `stopped at ${this.stoppedAt}: the heap read from memory, ${n} finding${n === 1 ? '' : 's'}`;
+    const findings = `${n} finding${n === 1 ? '' : 's'}`;
+    return this.ran
+      ? `ran on from ${this.stoppedAt}: the heap as memory held it at that stop, ${findings}`
+      : `stopped at ${this.stoppedAt}: the heap read from memory, ${findings}`;
+  }
+  /** The process runs on: the views keep this heap, said to be the one of the last stop. */
+  ranOn(): void {
+    this.ran = true;
+  }
+  get stale(): boolean {
+    return this.ran;
   }
   symbolizer(): Symbolizer {
     return this.symbols.symbolizer;

@@ -3,6 +3,9 @@
  * stopped process). Field offsets of everything it leads to are in layout.json. */
 #include "internal.h"
 #include "debug_root.h"
+#if SS_TRACE
+#include "../trace/trace.h"
+#endif
 
 SS_API const struct slabscope_debug_root slabscope_debug_root = {
     .magic = SLABSCOPE_DEBUG_ROOT_MAGIC,
@@ -17,4 +20,9 @@ SS_API const struct slabscope_debug_root slabscope_debug_root = {
     .threads = (const void *)&_ss_g.threads,
     .abandoned = (const void *)_ss_g.abandoned,
     .global = (const void *)&_ss_g,
+#if SS_TRACE
+    .trace_runtime = (const void *)&_ssp,
+#else
+    .trace_runtime = NULL,
+#endif
 };

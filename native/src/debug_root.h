@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #define SLABSCOPE_DEBUG_ROOT_MAGIC 0x534c4142u /* "SLAB" */
-#define SLABSCOPE_DEBUG_ROOT_VERSION 1u
+#define SLABSCOPE_DEBUG_ROOT_VERSION 2u
 
 struct slabscope_debug_root {
     uint32_t magic;
@@ -17,5 +17,8 @@ struct slabscope_debug_root {
     const void *threads;      /* struct ss_tcache **: head of the list of live thread caches */
     const void *abandoned;    /* struct ss_slab *[8]: abandoned slabs per class */
     const void *global;       /* struct ss_global * */
+    /* the trace build's struct ssp_runtime * (its pid and every ring), NULL in the others: a debugger
+     * reads the events not yet sent to the viewer, so a stopped heap and its trace can be compared */
+    const void *trace_runtime;
 };
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "internal.h"
 #include "debug_root.h"
+#include "../trace/trace.h"
 
 #define FIELD(type, field, last) \
     printf("        \"%s\": {\"offset\": %zu, \"size\": %zu}%s\n", #field, offsetof(type, field), \
@@ -95,7 +96,21 @@ int main(void) {
     FIELD(struct slabscope_debug_root, superslabs, 0);
     FIELD(struct slabscope_debug_root, threads, 0);
     FIELD(struct slabscope_debug_root, abandoned, 0);
-    FIELD(struct slabscope_debug_root, global, 1);
+    FIELD(struct slabscope_debug_root, global, 0);
+    FIELD(struct slabscope_debug_root, trace_runtime, 1);
+    /* the trace build's runtime and rings: the events a stopped process has not yet sent are read from them */
+    printf("    }},\n    \"ssp_runtime\": {\"size\": %zu, \"fields\": {\n", sizeof(struct ssp_runtime));
+    FIELD(struct ssp_runtime, pid, 0);
+    FIELD(struct ssp_runtime, rings, 1);
+    printf("    }},\n    \"ssp_ring\": {\"size\": %zu, \"fields\": {\n", sizeof(struct ssp_ring));
+    FIELD(struct ssp_ring, head, 0);
+    FIELD(struct ssp_ring, mask, 0);
+    FIELD(struct ssp_ring, seq_ahead, 0);
+    FIELD(struct ssp_ring, events, 0);
+    FIELD(struct ssp_ring, thread, 0);
+    FIELD(struct ssp_ring, closed, 0);
+    FIELD(struct ssp_ring, tail, 0);
+    FIELD(struct ssp_ring, next, 1);
     printf("    }}\n  }\n}\n");
     return 0;
 }

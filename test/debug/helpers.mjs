@@ -21,9 +21,9 @@ export function buildNative() {
   return debug.layoutsOf(readFileSync(join(nativeDir, 'build', 'layout.json'), 'utf8'));
 }
 
-/** heap_target linked with build/<layout>/<mode>/libslabscope.a. */
-export function buildTarget(layout, mode) {
-  const out = join(work, `heap_target_${layout}_${mode}`);
+/** A target of native/test/debug (heap_target unless named) linked with build/<layout>/<mode>/libslabscope.a (mode: release, check or trace), compiled with its switches. */
+export function buildTarget(layout, mode, name = 'heap_target') {
+  const out = join(work, `${name}_${layout}_${mode}`);
   const cc = spawnSync(
     'cc',
     [
@@ -35,9 +35,12 @@ export function buildTarget(layout, mode) {
       '-Isrc',
       `-DSS_LAYOUT_${layout.toUpperCase()}=1`,
       `-DSS_CHECK=${mode === 'release' ? 0 : 1}`,
+      `-DSS_TRACE=${mode === 'trace' ? 1 : 0}`,
       '-o',
       out,
-      'test/debug/heap_target.c',
+      `test/debug/${name}.c`,
+      // heap_target breaks its chains through heap_corrupt.c
+      ...(name === 'heap_target' ? ['test/debug/heap_corrupt.c'] : []),
       `build/${layout}/${mode}/libslabscope.a`,
       '-pthread',
       '-ldl',
@@ -48,9 +51,19 @@ export function buildTarget(layout, mode) {
   return out;
 }
 
-/** The adapter over stdio, with a client: launched on `program`, stopped at checkpoint() (or at the core file's stop). */
-export async function stopAtCheckpoint(program, args, coreFile) {
-  const adapter = spawn(process.execPath, [cli, 'dap', 'gdb'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** cdt-gdb-adapter's own stdio entry: the adapter alone, as a peer of ours. */
+export const plainAdapter = [join(root, 'node_modules', 'cdt-gdb-adapter', 'dist', 'debugAdapter.js')];
+
+/**
+ * An adapter over stdio (ours unless `adapter` names another's script and arguments), with a client:
+ * launched on `program`, stopped at checkpoint() or the function named (or at the core file's stop).
+ */
+export async function stopAtCheckpoint(program, args, coreFile, stopAt = 'checkpoint', adapter = [cli, 'dap', 'gdb']) {
+  const started = spawn(process.execPath, adapter, { stdio: ['pipe', 'pipe', 'pipe'] });
+  return clientOf(started, program, args, coreFile, stopAt);
+}
+
+async function clientOf(adapter, program, args, coreFile, stopAt) {
   let stderr = '';
   adapter.stderr.on('data', (data) => {
     stderr += data;
@@ -58,7 +71,9 @@ export async function stopAtCheckpoint(program, args, coreFile) {
   const client = new DebugClient(process.execPath, cli, 'slabscope-gdb');
   client.connect(adapter.stdout, adapter.stdin);
   client.defaultTimeout = 60_000;
-  await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const capabilities = (
+    await client.initializeRequest({ adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })
+  ).body;
   const initialized = client.waitForEvent('initialized');
   await client.launch({ program, arguments: args.join(' '), gdb: 'gdb', gdbArguments: ['-q'], ...(coreFile ? { coreFile } : {}) });
   await initialized;
@@ -77,8 +92,8 @@ export async function stopAtCheckpoint(program, args, coreFile) {
       },
     };
   }
-  const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'checkpoint' }] });
-  assert.ok(placed.body.breakpoints[0].verified, 'a breakpoint at checkpoint');
+  const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: stopAt }] });
+  assert.ok(placed.body.breakpoints[0].verified, `a breakpoint at ${stopAt}`);
   const stopped = client.waitForEvent('stopped');
   await client.configurationDoneRequest();
   const event = await stopped;
@@ -88,17 +103,18 @@ export async function stopAtCheckpoint(program, args, coreFile) {
     adapter.kill();
     assert.equal(adapter.exitCode === null || adapter.exitCode === 0, true, stderr);
   };
-  return { client, request, threadId: event.body.threadId, close };
+  return { client, request, threadId: event.body.threadId, capabilities, close };
 }
 
-/** What the program wrote about itself: threads' frees, their caches and every slab as its own C walks them. */
+/** What the program wrote about itself: threads' frees, their caches, every slab as its own C walks them, and the chains it broke. */
 export function expectations(path) {
   const { layout, mode, events } = JSON.parse(readFileSync(path, 'utf8'));
   const frees = events.filter((event) => event.freed);
   const caches = events.filter((event) => event.cache !== undefined);
   const slabs = events.find((event) => event.slabs).slabs;
-  const corrupt = events.find((event) => event.corrupt)?.corrupt ?? null;
-  return { layout, mode, frees, caches, slabs, corrupt };
+  const corrupt = events.filter((event) => event.corrupt).map((event) => event.corrupt);
+  const lateRemoteFree = events.find((event) => event.lateRemoteFree)?.lateRemoteFree ?? null;
+  return { layout, mode, frees, caches, slabs, corrupt, lateRemoteFree };
 }
 
 /** 0x… as the C library's %p and the JSON both spell it. */

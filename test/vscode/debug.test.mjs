@@ -3,9 +3,11 @@
 // libslabscope.a, so `preload: none`) stops at a breakpoint set in the editor; the
 // Heap view in Run and Debug lists its thread cache in chain order up to the link
 // the program overwrote after free; that link is a Problem on the stop's line;
-// the frame's pointers are labelled on their lines; "Show in Heap" on a pointer
-// variable selects its block; the heap panel shows the same stopped heap; choosing another frame
-// reads the heap again; each read's requests, bytes and ms are in the Slabscope log.
+// the frame's pointers are labelled on their lines and in the Variables view;
+// "Show in Heap" on a pointer variable selects its block; the heap panel shows the
+// same stopped heap; choosing another frame reads the heap again; each read's
+// requests, bytes and ms are in the Slabscope log; "Break on Write to Link" on a
+// block of the Heap view stops the program at the line that writes that link.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -94,7 +96,7 @@ async function until(what, check, ms = 60000) {
 }
 
 test(
-  'in VS Code: slabscope-gdb stops at a breakpoint; the Heap view, the corrupt link in Problems, Show in Heap, a frame change',
+  'in VS Code: slabscope-gdb stops at a breakpoint; the Heap view, the corrupt link in Problems, labelled variables, Show in Heap, a frame change, a data breakpoint on a link',
   { timeout: 600000 },
   async (t) => {
     const { browser } = server;
@@ -174,9 +176,19 @@ test(
     await page.locator('.view-lines', { hasText: "freed: USER of a C4 block, free in thread 1's cache" }).waitFor({ timeout: 30000 });
     await page.locator('.view-lines', { hasText: 'kept: USER of a C4 block, unknown' }).waitFor();
 
-    // Show in Heap on the freed pointer selects its node of the chain; on the kept one, its block in use
+    // the Variables view says what each pointer points at (the adapter's own labels, from the stop's heap)
     const locals = page.locator('.debug-variables .monaco-list-row', { hasText: /^Local/ }).first();
     if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
+    const freedRow = page.locator('.debug-variables .monaco-list-row', { hasText: /^freed/ }).first();
+    await freedRow.locator('.value', { hasText: "(USER of a C4 block, free in thread 1's cache)" }).waitFor({ timeout: 30000 });
+    assert.match(await freedRow.innerText(), new RegExp(`${held.overwritten}`));
+    await page
+      .locator('.debug-variables .monaco-list-row', { hasText: /^kept/ })
+      .locator('.value', { hasText: '(USER of a C4 block, unknown)' })
+      .waitFor();
+    await shot(page, '2b-variables');
+
+    // Show in Heap on the freed pointer selects its node of the chain; on the kept one, its block in use
     for (const [name, expectSelected] of [
       ['freed', `5. ${base(held.overwritten)}`],
       ['kept', `block ${base(held.kept)}`],
@@ -220,14 +232,63 @@ test(
     // each read is in the log with its cost; picking main's frame reads again
     const reads = () =>
       slabscopeLog().match(
-        /heap of show_target \(slabscope-gdb\) stopped at .*show_target\.c:\d+: \d+ DAP requests \(\d+ of them memory.*\), [\d,]+ bytes, [\d.]+ ms/g,
+        /heap of show_target \(slabscope-gdb\) stopped at .*show_target\.c:\d+, read by (gdb\/MI at the stop|DAP)[^:]*: \d+ requests \(\d+ of them memory.*\), [\d,]+ bytes, [\d.]+ ms/g,
       ) ?? [];
     const before = (await until('the first read in the log', () => reads().length && reads())).length;
     assert.equal(before, 1, 'one read for the stop (the editor focusing its top frame is no second)');
     await page.locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ }).first().click();
+    // slabscope-gdb reads at gdb's stop, before the editor's requests; another frame is read through DAP
+    assert.match(reads()[0], /read by gdb\/MI at the stop/);
     await until('a read after the frame change', () => reads().length > before);
+    assert.match(reads().at(-1), /read by DAP/);
     for (const read of reads()) t.diagnostic(read);
     await shot(page, '4-frame');
-    await page.keyboard.press('Shift+F5');
+
+    // Break on Write to Link on blocks[6], the cache's second block: continuing stops at the line that writes it
+    const linkLine = markerLine(join(nativeDir, 'test', 'debug', 'show_target.c'), 'LINK WRITE');
+    const second = heap.locator('.monaco-list-row', { hasText: `2. ${base(held.freed[6])}` }).first();
+    await second.click({ button: 'right' });
+    const breakEntry = page.locator('.context-view .action-label', { hasText: 'Break on Write to Link' });
+    await breakEntry.hover();
+    await breakEntry.click();
+    if (
+      !(await breakEntry.waitFor({ state: 'hidden', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await page.keyboard.press('Enter');
+    await page
+      .locator('.notifications-toasts', { hasText: `The program stops at the next write to the link of C4 block ${base(held.freed[6])}` })
+      .waitFor({ timeout: 30000 });
+    await until('the data breakpoint in the log', () =>
+      /data breakpoint \d+ of show_target: the next write to the link/.test(slabscopeLog()),
+    );
+    // the block says what it breaks on
+    await second.filter({ hasText: 'breaks on write to link' }).waitFor({ timeout: 30000 });
+    await page.keyboard.press('F5');
+    // the Call Stack pane's header says why it paused
+    await page
+      .locator('.pane-header', { hasText: /^Call Stack/ })
+      .filter({ hasText: /paused on data breakpoint/i })
+      .waitFor({ timeout: 60000 });
+    // main's frame at the writing line (the rows of the stop before may show a moment longer)
+    await page
+      .locator('.debug-call-stack .monaco-list-row', { hasText: /^main/ })
+      .filter({ hasText: new RegExp(`show_target\\.c\\s*${linkLine}\\b`) })
+      .first()
+      .waitFor({ timeout: 30000 });
+    await shot(page, '5-data-breakpoint');
+    // read again at this stop, the block is still marked; Clear Heap Data Breakpoints takes the mark away
+    await second.filter({ hasText: 'breaks on write to link' }).waitFor({ timeout: 30000 });
+    await palette(page, 'Slabscope: Clear Heap Data Breakpoints');
+    await until('the clearing in the log', () => /the heap's data breakpoints of show_target are cleared/.test(slabscopeLog()));
+    await heap
+      .locator('.monaco-list-row', { hasText: `2. ${base(held.freed[6])}` })
+      .filter({ hasNotText: 'breaks on write' })
+      .waitFor();
+    await palette(page, 'Debug: Stop');
+    // with no trace to turn back to, the panel keeps the last stop's heap and says it is that stop's
+    await panel.locator('.status', { hasText: /ran on from show_target\.c:\d+ in \w+: the heap as memory held it at that stop/ }).waitFor();
   },
 );

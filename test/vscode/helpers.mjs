@@ -154,7 +154,8 @@ export async function palette(page, title, timeout = 120000) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
       await row.waitFor({ timeout: 5000 });
-      await page.keyboard.press('Enter');
+      // the row that matches, not whichever the list put first (a recently used command may lead it)
+      await row.click();
       return;
     } catch (error) {
       await page.keyboard.press('Escape');

@@ -109,6 +109,12 @@ test('menus, welcome views and the walkthrough name only commands and views that
   }
 });
 
+test("the Heap view's block menus test the context value its block items carry", () => {
+  const entries = manifest.menus['view/item/context'].filter((entry) => entry.when.includes(`view == ${ids.View.stoppedHeap}`));
+  assert.deepEqual(sorted(entries.map((entry) => entry.command)), sorted([ids.Command.breakOnLinkWrite, ids.Command.breakOnHeaderWrite]));
+  for (const entry of entries) assert.match(entry.when, new RegExp(`viewItem == ${ids.HEAP_BLOCK_ITEM}$`), entry.command);
+});
+
 test('`when` clauses test only context keys the code sets, and every context key is tested somewhere', () => {
   const used = new Set();
   for (const { where, when } of whenClauses())
