@@ -21,7 +21,7 @@ import { formatFindings, formatSummary } from './text';
 import { demo } from './demo';
 import { ViewServer, liveSource, openInBrowser, traceSource } from './view';
 import { InspectUsageError, inspectCommand } from './inspect';
-import { runGdbAdapterOverStdio } from '../debug';
+import { runGdbAdapterOverStdio, runReplayAdapterOverStdio } from '../debug';
 import { checkSourceCommand, lspCommand, SourceUsageError } from './source';
 
 /** The package root: the bundle lives in extension/dist/. */
@@ -45,6 +45,8 @@ const USAGE = `usage:
       BASE/USER misuse in C source (files or directories); exits 1 when there is any
   slabscope lsp --stdio
       the language server for BASE/USER misuse over stdin and stdout, for editors that start servers themselves
+  slabscope dap replay
+      the replay debug adapter over stdin and stdout: a .hktrace stepped through forwards and backwards (launch with "trace")
   slabscope demo
   slabscope --version`;
 
@@ -289,8 +291,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'inspect':
         return await inspectCommand(args, nativeDir);
       case 'dap':
-        if (args.length !== 1 || args[0] !== 'gdb') throw new UsageError('dap takes one adapter: gdb');
-        runGdbAdapterOverStdio(nativeDir);
+        if (args.length !== 1 || (args[0] !== 'gdb' && args[0] !== 'replay')) throw new UsageError('dap takes one adapter: gdb or replay');
+        if (args[0] === 'gdb') runGdbAdapterOverStdio(nativeDir);
+        else runReplayAdapterOverStdio(packageRoot);
         return await new Promise<number>(() => undefined); // runs until its client closes stdin
       case 'check-source':
         return await checkSourceCommand(args, version);

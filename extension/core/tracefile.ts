@@ -572,6 +572,17 @@ export class TraceFile {
     return this.replay(target, -1).model;
   }
 
+  /**
+   * The model after exactly `n` events and the events from index `from` up to it, as
+   * objects: one replay for both (a debugger's jump shows the event and the heap after it).
+   */
+  seekWithEvents(n: number, from: number): { model: HeapModel; events: TraceEvent[] } {
+    const target = Math.max(0, Math.min(Math.floor(n), this.eventCount));
+    const start = Math.max(0, Math.min(Math.floor(from), target));
+    const replay = this.replay(target, start);
+    return { model: replay.model, events: replay.collected };
+  }
+
   /** Up to `count` events from index `from`, as objects, in the order the model applies them. */
   readEvents(from: number, count: number): TraceEvent[] {
     const start = Math.max(0, Math.floor(from)),

@@ -16,3 +16,4 @@ export * from './launch-config';
 export * from './pointer-label';
 export * from './stop-heap';
 export * from './heap-watch';
+export * from './replay';

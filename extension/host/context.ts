@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Controller } from './controller';
 import { Command } from './ids';
 import { HeapPanel, type ViewContext } from './panel';
+import { ReplayViews } from './replay-views';
 import { readSettings, type Settings } from './settings';
 
 /** What one live session holds open; all of it is disposed when the session ends. */
@@ -56,6 +57,8 @@ export class SlabscopeContext implements LiveSessions, vscode.Disposable {
   readonly controller: Controller;
   readonly panel: HeapPanel;
   readonly viewContext: ViewContext;
+  /** the views a replay debug session moves, and that move it */
+  readonly replayViews: ReplayViews;
   private session: SessionScope | null = null;
 
   constructor(readonly extension: vscode.ExtensionContext) {
@@ -63,6 +66,7 @@ export class SlabscopeContext implements LiveSessions, vscode.Disposable {
     this.nativeDir = join(this.root, 'native');
     this.log = vscode.window.createOutputChannel('Slabscope');
     this.controller = new Controller(this.root, readSettings, this.log, this);
+    this.replayViews = new ReplayViews(this.controller);
     this.viewContext = {
       extensionPath: this.root,
       get symbolizerPath() {
@@ -71,6 +75,7 @@ export class SlabscopeContext implements LiveSessions, vscode.Disposable {
       openSource: (site) => {
         void vscode.commands.executeCommand(Command.openSource, site.file, site.line);
       },
+      replayViews: this.replayViews,
     };
     this.panel = new HeapPanel(this.viewContext);
     // the session is stopped before the controller it reports to is disposed

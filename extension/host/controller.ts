@@ -48,7 +48,7 @@ export class Controller implements vscode.Disposable {
   private reportedFor = -1;
   private reporting: Promise<void> | null = null;
   private ticker: NodeJS.Timeout | null = null;
-  private readonly changed = new vscode.EventEmitter<'source' | 'tick' | 'findings'>();
+  private readonly changed = new vscode.EventEmitter<'source' | 'tick' | 'findings' | 'position'>();
   readonly onDidChange = this.changed.event;
 
   constructor(
@@ -96,6 +96,11 @@ export class Controller implements vscode.Disposable {
     this.reportedFor = -1;
     this.changed.fire('source');
     void this.report();
+  }
+
+  /** The traced source was moved to another event (a replay debug session stopped): the trees and CodeLens follow. */
+  moved(): void {
+    this.changed.fire('position');
   }
 
   /**

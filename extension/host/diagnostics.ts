@@ -150,7 +150,7 @@ export function registerDiagnostics(ctx: SlabscopeContext): void {
         updateDiagnostics(diagnostics, controller.reported);
         logAnalysisMisses(ctx.log, controller.reported, misses);
       }
-      void lens.update(what !== 'tick');
+      void lens.update(what === 'source' || what === 'findings');
     }),
     vscode.languages.registerCodeLensProvider([{ language: 'c' }, { language: 'cpp' }], lens),
   );

@@ -10,6 +10,7 @@ import { registerDebugHeap } from './debug-heap';
 import { registerDebugType } from './debug-type';
 import { registerDiagnostics } from './diagnostics';
 import { registerSourceServer } from './source-server';
+import { registerReplayDebugType } from './replay-debug-type';
 import { registerStatusBar } from './status-bar';
 import { registerBuildTasks } from './tasks';
 import { TraceEditorProvider } from './trace-editor';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerContextKeys(ctx);
     registerDebugHeap(ctx, registerDebugType(ctx));
     registerSourceServer(ctx);
+    registerReplayDebugType(ctx);
   } catch (error) {
     void vscode.window.showErrorMessage(`Slabscope could not start: ${(error as Error).message}`);
     throw error;

@@ -17,6 +17,8 @@ export const Command = {
   breakOnLinkWrite: 'slabscope.breakOnLinkWrite',
   breakOnHeaderWrite: 'slabscope.breakOnHeaderWrite',
   clearHeapBreakpoints: 'slabscope.clearHeapBreakpoints',
+  debugTrace: 'slabscope.debugTrace',
+  debugFromHere: 'slabscope.debugFromHere',
 } as const;
 export type CommandId = (typeof Command)[keyof typeof Command];
 
@@ -63,6 +65,9 @@ export const TRACE_EDITOR = 'slabscope.traceEditor';
 
 /** The debug type that runs gdb and reads the stopped heap (contributes.debuggers). */
 export const DEBUG_TYPE = 'slabscope-gdb';
+
+/** The debug type that replays a trace file, forwards and backwards (contributes.debuggers). */
+export const REPLAY_DEBUG_TYPE = 'slabscope-replay';
 
 /** The task type of Build Allocator's tasks (contributes.taskDefinitions). */
 export const TASK_TYPE = 'slabscope';

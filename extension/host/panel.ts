@@ -6,12 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ViewHost, viewPageHtml, type SourceRef, type ViewSource } from '../protocol';
 import { HEAP_PANEL } from './ids';
+import type { ReplayViews } from './replay-views';
 
 export interface ViewContext {
   readonly extensionPath: string;
   /** the llvm-symbolizer a trace editor's source starts (found on PATH when empty) */
   readonly symbolizerPath: string;
   readonly openSource: (site: SourceRef) => void;
+  /** the views a replay debug session moves, and that move it */
+  readonly replayViews?: ReplayViews;
 }
 
 export function bundleRoot(extensionPath: string): vscode.Uri {
@@ -39,12 +42,14 @@ export function hostViews(webview: vscode.Webview, source: ViewSource, context: 
     },
     sourceRoot: context.extensionPath,
     openSource: context.openSource,
+    seeked: (event) => context.replayViews?.seeked(host.viewing, event),
   });
   disposables.push(
     webview.onDidReceiveMessage((message: unknown) => {
       void host.receive(message);
     }),
   );
+  if (context.replayViews) disposables.push(context.replayViews.add(host));
   return host;
 }
 

@@ -3,14 +3,15 @@
 // Findings (by kind, each opening its source).
 import * as vscode from 'vscode';
 import { FINDING_KINDS, hex, type ReportFinding } from '../core';
-import { freelistMessage } from '../protocol';
+import { TraceFileSource, freelistMessage } from '../protocol';
 import type { SlabscopeContext } from './context';
 import type { Controller } from './controller';
 import { Command, View } from './ids';
 
-type Node = vscode.TreeItem & { children?: () => Node[] };
+/** a tree item; a finding's keeps its finding for the commands of its context menu */
+export type Node = vscode.TreeItem & { children?: () => Node[]; finding?: ReportFinding };
 
-function item(label: string, description: string, children?: () => Node[], extra: Partial<vscode.TreeItem> = {}): Node {
+function item(label: string, description: string, children?: () => Node[], extra: Partial<Node> = {}): Node {
   const node: Node = new vscode.TreeItem(
     label,
     children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
@@ -124,6 +125,9 @@ export class FindingsTree extends Tree {
             const where = findingLocation(finding);
             return item(finding.message, where ? `${where.file.split('/').pop()}:${where.line}` : 'no source', undefined, {
               iconPath: new vscode.ThemeIcon(finding.severity === 'error' ? 'error' : 'warning'),
+              // a finding of a trace file can be replayed from its event ("Debug from Here")
+              contextValue: this.controller.traced instanceof TraceFileSource ? 'tracedFinding' : undefined,
+              finding,
               tooltip: `${finding.kind} at ${finding.ptr} (class ${finding.class}, thread ${finding.thread}, event ${finding.event})`,
               command: where ? { command: Command.openSource, title: 'Open Source', arguments: [where.file, where.line] } : undefined,
             });

@@ -172,6 +172,8 @@ export interface ViewHostOptions {
   readonly sourceRoot: string;
   /** the user chose "open source" on a finding or a frame */
   readonly openSource?: (site: SourceRef) => void;
+  /** the user moved the view to `event` events applied (a replay debug session follows) */
+  readonly seeked?: (event: number) => void;
 }
 
 /** a live view that has not said "applied" for this long gets the next update anyway */
@@ -223,6 +225,20 @@ export class ViewHost {
     this.unappliedSince = 0;
     this.refreshWaiting = false;
     if (this.ready) await this.sendAll();
+  }
+
+  /** the source the view shows */
+  get viewing(): ViewSource {
+    return this.source;
+  }
+
+  /** Moves the view to `event` events applied, as a seek from the page would (a replay debug session stopped there). */
+  showEvent(event: number): void {
+    if (!this.ready || this.closed || this.source.live) return;
+    const model = this.source.seek(event);
+    if (!model) return;
+    this.post(this.feed.heap(model, this.source.findings()));
+    this.sendSelections(model);
   }
 
   /** Stops posting; the source (and its symbolizer) is its owner's to close: other views may show it. */
@@ -327,6 +343,7 @@ export class ViewHost {
         if (!model) return;
         this.post(this.feed.heap(model, this.source.findings()));
         this.sendSelections(model);
+        this.options.seeked?.(message.event);
         return;
       }
       case 'selectSlab': {

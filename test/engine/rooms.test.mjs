@@ -103,6 +103,14 @@ test('an import across rooms is an error; the imports each room may make are not
     [],
   );
   assert.match(
+    (await importErrors('extension/debug/replay/x.ts', "import { main } from '../../cli/main';\nexport const m = main;\n"))[0],
+    /the debugger room imports core and record, never a front end/,
+  );
+  assert.deepEqual(
+    await importErrors('extension/debug/replay/x.ts', "import { TraceFile } from '../../core';\nexport const t = TraceFile;\n"),
+    [],
+  );
+  assert.match(
     (await importErrors('webview/src/x.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"))[0],
     /runs in a browser/,
   );

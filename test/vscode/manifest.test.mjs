@@ -74,23 +74,25 @@ test('the trace editor and the task type are the contributed ones', () => {
   );
 });
 
-test('the debug type is the contributed one, with launch and attach, and each snippet and initial configuration is of it', () => {
+test('the debug types are the contributed ones, with their requests, and each snippet and initial configuration is of its type', () => {
   assert.deepEqual(
     manifest.debuggers.map((debuggerEntry) => debuggerEntry.type),
-    [ids.DEBUG_TYPE],
+    [ids.DEBUG_TYPE, ids.REPLAY_DEBUG_TYPE],
   );
-  const [entry] = manifest.debuggers;
-  assert.deepEqual(Object.keys(entry.configurationAttributes).sort(), ['attach', 'launch']);
-  for (const configuration of [...entry.initialConfigurations, ...entry.configurationSnippets.map((snippet) => snippet.body)]) {
-    assert.equal(configuration.type, ids.DEBUG_TYPE, configuration.name);
-    const required = entry.configurationAttributes[configuration.request].required;
-    for (const key of required) assert.ok(key in configuration, `${configuration.name} sets ${key}`);
-    for (const key of Object.keys(configuration))
-      assert.ok(
-        ['type', 'request', 'name'].includes(key) || key in entry.configurationAttributes[configuration.request].properties,
-        `${configuration.name}: ${key} is an attribute of ${configuration.request}`,
-      );
-  }
+  const [gdb, replay] = manifest.debuggers;
+  assert.deepEqual(Object.keys(gdb.configurationAttributes).sort(), ['attach', 'launch']);
+  assert.deepEqual(Object.keys(replay.configurationAttributes), ['launch'], 'a trace is launched, never attached to');
+  for (const entry of manifest.debuggers)
+    for (const configuration of [...entry.initialConfigurations, ...entry.configurationSnippets.map((snippet) => snippet.body)]) {
+      assert.equal(configuration.type, entry.type, configuration.name);
+      const required = entry.configurationAttributes[configuration.request].required;
+      for (const key of required) assert.ok(key in configuration, `${configuration.name} sets ${key}`);
+      for (const key of Object.keys(configuration))
+        assert.ok(
+          ['type', 'request', 'name'].includes(key) || key in entry.configurationAttributes[configuration.request].properties,
+          `${configuration.name}: ${key} is an attribute of ${configuration.request}`,
+        );
+    }
 });
 
 test('menus, welcome views and the walkthrough name only commands and views that exist', () => {
