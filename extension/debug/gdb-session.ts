@@ -157,7 +157,9 @@ export class SlabscopeGdbSession extends GDBDebugSession {
     this.coreFile = args.coreFile;
     this.launchArgs = args;
     const launch = this.coreFile ? { ...args, initCommands: [...(args.initCommands ?? []), `core-file ${this.coreFile}`] } : args;
-    return super.launchRequest(response, launch as never);
+    await super.launchRequest(response, launch as never);
+    // the layout descriptions are read now, while the program starts, not at its first stop
+    this.stopLayouts();
   }
 
   protected override async attachRequest(
