@@ -9,7 +9,9 @@ import {
   TraceFile,
   TraceSession,
   busiestProcess,
+  addWriters,
   buildReport,
+  findWriters,
   reportContext,
   toSarif,
   type Report,
@@ -33,7 +35,8 @@ const USAGE = `usage:
   slabscope run [--layout aligned|hakmem] [--lossy] [--ops] [--stack N] [--library LIB.so] [--out FILE.hktrace] -- PROGRAM [ARGS...]
       --lossy: a full ring drops events (counted) instead of waiting: for long runs that must not be slowed
       --ops: operation-level events only; --library: preload this trace build (a fault-injection build, your own allocator)
-  slabscope report FILE.hktrace [--json | --sarif]
+  slabscope report FILE.hktrace [--json | --sarif] [--find-writer]
+      --find-writer: for each overwritten header, link and check word, the write that put it there as the trace shows it
   slabscope view FILE.hktrace [--port N] [--no-open]
   slabscope view --live [run options] [--port N] [--no-open] -- PROGRAM [ARGS...]
       serves the heap views on 127.0.0.1 and prints the URL
@@ -183,8 +186,11 @@ async function runCommand(args: string[]): Promise<number> {
 async function reportCommand(args: string[]): Promise<number> {
   const files = args.filter((arg) => !arg.startsWith('--'));
   const json = args.includes('--json'),
-    sarif = args.includes('--sarif');
-  for (const arg of args) if (arg.startsWith('--') && arg !== '--json' && arg !== '--sarif') throw new UsageError(`unknown option ${arg}`);
+    sarif = args.includes('--sarif'),
+    findWriter = args.includes('--find-writer');
+  for (const arg of args)
+    if (arg.startsWith('--') && arg !== '--json' && arg !== '--sarif' && arg !== '--find-writer')
+      throw new UsageError(`unknown option ${arg}`);
   const [file] = files;
   if (files.length !== 1 || file === undefined) throw new UsageError('report needs one trace file');
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
@@ -194,7 +200,10 @@ async function reportCommand(args: string[]): Promise<number> {
     const damage = trace.damage;
     if (damage) process.stderr.write(`slabscope: ${damage.message}\n`);
     const symbolizer = new Symbolizer(trace.handshake.modules);
-    const report: Report = await buildReport(trace.findings, trace.summary, reportContext(trace.handshake, symbolizer, packageRoot));
+    const context = reportContext(trace.handshake, symbolizer, packageRoot);
+    const report: Report = await buildReport(trace.findings, trace.summary, context);
+    // the writer of each damaged header, link and check word, from the trace's own writes
+    if (findWriter) await addWriters(report, findWriters(trace, trace.findings), context);
     symbolizer.close();
     if (json) process.stdout.write(`${JSON.stringify({ ...report, damage }, null, 2)}\n`);
     else if (sarif) process.stdout.write(`${JSON.stringify(withDamageNotice(toSarif(report, version), damage), null, 2)}\n`);

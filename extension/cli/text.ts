@@ -24,6 +24,9 @@ export function formatFinding(finding: ReportFinding): string {
   if (alloc) lines.push(`    allocated at ${place(alloc)}`);
   if (free) lines.push(`    freed at ${place(free)}`);
   if (finding.internalSite) lines.push(`    allocator code: ${place(finding.internalSite)}`);
+  if (finding.writer?.site)
+    lines.push(`    written at ${place(finding.writer.site)} (event ${finding.writer.event}: ${finding.writerReason})`);
+  else if (finding.writerReason) lines.push(`    writer: ${finding.writerReason}`);
   return lines.join('\n');
 }
 

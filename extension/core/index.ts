@@ -13,4 +13,5 @@ export * from './tracefile';
 export * from './symbols';
 export * from './report';
 export * from './order';
+export * from './writers';
 export * from './follow';

@@ -1,6 +1,7 @@
 // report.ts — findings with their sources and stacks, as the stable JSON
 // report (`slabscope report --json`) and as SARIF 2.1.0 for code-scanning tools.
 
+import type { WriterVerdict } from './writers';
 import { isAbsolute, join } from 'node:path';
 import { hex } from './events';
 import type { Handshake } from './decoder';
@@ -36,6 +37,17 @@ export interface ReportFinding {
   /** the allocator source line involved, when the finding arose inside allocator code */
   internalSite: ReportSite | null;
   stacks: { alloc: ReportFrame[]; free: ReportFrame[]; detect: ReportFrame[] };
+  /** who wrote the damaged bytes (report --find-writer): null when the trace cannot say, `writerReason` says why */
+  writer?: ReportWriter | null;
+  writerReason?: string;
+}
+export interface ReportWriter {
+  /** the writing line: the allocator's own where the event names it, else the program's call site */
+  site: ReportSite | null;
+  /** the program's stack at the write */
+  stack: ReportFrame[];
+  how: 'trace' | 'watchpoint';
+  event: number | null;
 }
 export interface Report {
   format: 'slabscope-report';
@@ -191,4 +203,34 @@ export function toSarif(report: Report, toolVersion: string): object {
 function firstSourced(frames: ReportFrame[], what: string): (ReportSite & { what: string })[] {
   const frame = userFrame(frames);
   return frame ? [{ file: frame.file, line: frame.line, function: frame.function, what }] : [];
+}
+
+/** Each finding's writer, as `findWriters` judged it (by finding index), symbolized into `report`. */
+export async function addWriters(report: Report, verdicts: ReadonlyMap<number, WriterVerdict>, context: ReportContext): Promise<void> {
+  const pcs = new Set<number>();
+  for (const verdict of verdicts.values()) if (verdict.writer?.pc) pcs.add(verdict.writer.pc);
+  const resolved = await context.symbolizer.resolveAll(pcs);
+  for (const [i, verdict] of verdicts) {
+    const finding = report.findings[i];
+    if (!finding) continue;
+    finding.writerReason = verdict.reason;
+    const writer = verdict.writer;
+    if (!writer) {
+      finding.writer = null;
+      continue;
+    }
+    const stack = (resolved.get(writer.pc) ?? []).map(toFrame);
+    const user = userFrame(stack);
+    const internal = writer.internalSite;
+    finding.writer = {
+      site: internal
+        ? { file: isAbsolute(internal.file) ? internal.file : join(context.sourceRoot, internal.file), line: internal.line, function: null }
+        : user
+          ? { file: user.file, line: user.line, function: user.function }
+          : null,
+      stack,
+      how: 'trace',
+      event: writer.event,
+    };
+  }
 }
