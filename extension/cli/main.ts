@@ -12,6 +12,7 @@ import {
   addWriters,
   buildReport,
   findWriters,
+  WRITTEN_KINDS,
   reportContext,
   toSarif,
   type Report,
@@ -32,7 +33,7 @@ const nativeDir = join(packageRoot, 'native');
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const USAGE = `usage:
-  slabscope run [--layout aligned|hakmem] [--lossy] [--ops] [--stack N] [--library LIB.so] [--out FILE.hktrace] -- PROGRAM [ARGS...]
+  slabscope run [--layout aligned|hakmem] [--lossy] [--ops] [--stack N] [--library LIB.so] [--out FILE.hktrace] [--find-writer] -- PROGRAM [ARGS...]
       --lossy: a full ring drops events (counted) instead of waiting: for long runs that must not be slowed
       --ops: operation-level events only; --library: preload this trace build (a fault-injection build, your own allocator)
   slabscope report FILE.hktrace [--json | --sarif] [--find-writer]
@@ -71,6 +72,8 @@ interface RunOptions {
   port: number;
   open: boolean;
   live: boolean;
+  /** run: name the writer of each damaged header and link (report --find-writer) */
+  findWriter: boolean;
   /** words before `--` that are no option */
   words: string[];
   program: string | undefined;
@@ -89,6 +92,7 @@ function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
     port: 0,
     open: true,
     live: false,
+    findWriter: false,
     words: [],
     program: undefined,
     programArgs: [],
@@ -118,6 +122,7 @@ function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
         throw new UsageError('--port is a TCP port from 0 to 65535');
     } else if (command === 'view' && arg === '--no-open') options.open = false;
     else if (command === 'view' && arg === '--live') options.live = true;
+    else if (command === 'run' && arg === '--find-writer') options.findWriter = true;
     else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
     else options.words.push(arg);
   }
@@ -126,7 +131,7 @@ function parseOptions(args: string[], command: 'run' | 'view'): RunOptions {
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { layout, lossless, detail, stackDepth, out, library, program, programArgs, words } = parseOptions(args, 'run');
+  const { layout, lossless, detail, stackDepth, out, library, program, programArgs, words, findWriter } = parseOptions(args, 'run');
   if (words.length) throw new UsageError(`unknown argument ${words[0]} (the program goes after --)`);
   if (!program) throw new UsageError('run needs -- PROGRAM [ARGS...]');
   const outPath = resolve(out ?? `${basename(program)}.hktrace`);
@@ -172,7 +177,17 @@ async function runCommand(args: string[]): Promise<number> {
     lines.push(`slabscope: ${entry.executable} (pid ${entry.pid}): ${formatSummary(entry.index.summary)}; trace written to ${entry.path}`);
     for (const error of entry.errors.slice(0, 5)) lines.push(`slabscope:   stream ${error.fatal ? 'error' : 'warning'}: ${error.message}`);
     const symbolizer = new Symbolizer(model.handshake.modules);
-    const report = await buildReport(model.findings.all, entry.index.summary, reportContext(model.handshake, symbolizer, packageRoot));
+    const context = reportContext(model.handshake, symbolizer, packageRoot);
+    const report = await buildReport(model.findings.all, entry.index.summary, context);
+    if (findWriter && report.findings.some((finding) => WRITTEN_KINDS.has(finding.kind))) {
+      // the writers come from the recorded file: one pass over its events up to each finding
+      const trace = TraceFile.open(entry.path);
+      try {
+        await addWriters(report, findWriters(trace, model.findings.all), context);
+      } finally {
+        trace.close();
+      }
+    }
     symbolizer.close();
     lines.push(...formatFindings(report.findings));
     corruptions += report.findings.filter((finding) => finding.severity === 'error').length;

@@ -71,3 +71,19 @@ for (const layout of ['hakmem', 'aligned'])
     );
     assert.match(text, /writer: the allocator wrote 0x[0-9a-f]+ there/);
   });
+
+test('run --find-writer says it right after the run', () => {
+  const program = join(work, 'stale_link_run');
+  const cc = spawnSync('cc', ['-g', '-O0', '-o', program, join(nativeDir, 'test', 'writer', 'stale_link.c')], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const out = join(work, 'run-find-writer.hktrace');
+  const run = spawnSync(process.execPath, [cli, 'run', '--find-writer', '--out', out, '--', program], { encoding: 'utf8' });
+  assert.equal(run.status, 1, 'a corruption was found');
+  assert.match(run.stdout, /error next-corrupt: /);
+  assert.match(
+    run.stdout,
+    /writer: the allocator wrote 0x[0-9a-f]+ there at event \d+ and found 0x123412341234 at event \d+: the program wrote it in between/,
+  );
+  const plain = spawnSync(process.execPath, [cli, 'run', '--out', out, '--', program], { encoding: 'utf8' });
+  assert.doesNotMatch(plain.stdout, /writer:/, 'only asked for');
+});
