@@ -5,7 +5,7 @@
 // address is known so an adapter sees them back to back. Never a read per word or
 // per freelist node (pwndbg's `vis` made 90,368 reads for one picture, pwndbg#1708).
 import { LayoutError } from '../core';
-import { CountingPort, MemoryReadError, hexAddress, type MemoryBlock, type MemoryPort, type ReadStats } from './memory-port';
+import { CountingPort, MemoryReadError, hexAddress, readWhole, type MemoryPort, type ReadStats } from './memory-port';
 import { StructBytes, type LayoutStructs } from './structs';
 import { readTracePending, type TracePending } from './trace-rings';
 
@@ -69,21 +69,6 @@ const MAX_POINTER = 2 ** 47;
 
 function pointer(value: bigint): number | null {
   return value > 0n && value < BigInt(MAX_POINTER) ? Number(value) : null;
-}
-
-/** A read that must come back whole; a short one is an error naming the address and what it was for. */
-async function readWhole(port: MemoryPort, address: number, count: number, what: string): Promise<Uint8Array> {
-  let block: MemoryBlock;
-  try {
-    block = await port.readMemory(address, count);
-  } catch (error) {
-    throw new MemoryReadError(`${what} at ${hexAddress(address)} could not be read: ${(error as Error).message}`);
-  }
-  if (block.bytes.length < count)
-    throw new MemoryReadError(
-      `${what} at ${hexAddress(address)}: ${block.bytes.length} of ${count} bytes came back${block.unreadable ? ` (${block.unreadable} unreadable)` : ''}`,
-    );
-  return block.bytes;
 }
 
 function u64At(bytes: Uint8Array, offset: number): bigint {

@@ -48,3 +48,18 @@ export class MemoryReadError extends Error {
 export function hexAddress(address: number | bigint): string {
   return `0x${address.toString(16)}`;
 }
+
+/** A read that must come back whole; a short one is an error naming the address and what it was for. */
+export async function readWhole(port: MemoryPort, address: number, count: number, what: string): Promise<Uint8Array> {
+  let block: MemoryBlock;
+  try {
+    block = await port.readMemory(address, count);
+  } catch (error) {
+    throw new MemoryReadError(`${what} at ${hexAddress(address)} could not be read: ${(error as Error).message}`);
+  }
+  if (block.bytes.length < count)
+    throw new MemoryReadError(
+      `${what} at ${hexAddress(address)}: ${block.bytes.length} of ${count} bytes came back${block.unreadable ? ` (${block.unreadable} unreadable)` : ''}`,
+    );
+  return block.bytes;
+}

@@ -13,6 +13,7 @@ import {
   severityOf,
   writeCheckpoint,
   EVENT_SIZE,
+  u64,
   type Finding,
   type HeapModel,
   type HeapState,
@@ -32,12 +33,6 @@ export interface TracedAtStop {
   /** lost marks in the rings: the trace has gaps there */
   readonly lostMarks: number;
 }
-
-const u64 = (b: Uint8Array, o: number): number => {
-  let value = 0;
-  for (let i = 7; i >= 0; i--) value = value * 256 + b[o + i]!;
-  return value;
-};
 
 /**
  * Waits (up to `ms`) until `session` has decoded every event the stopped process sent: the

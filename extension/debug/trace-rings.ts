@@ -4,7 +4,7 @@
 // trace of a process stopped in gdb is complete to the instruction it stopped at, and
 // its heap can be compared with memory (trace-agreement.ts).
 import { EVENT_SIZE } from '../core';
-import { MemoryReadError, hexAddress, type MemoryPort } from './memory-port';
+import { MemoryReadError, hexAddress, readWhole, type MemoryPort } from './memory-port';
 import { StructBytes, type LayoutStructs } from './structs';
 
 /** One ring's unsent events: 48-byte records of `thread` from sequence `firstSeq`. */
@@ -32,12 +32,7 @@ export async function readTracePending(port: MemoryPort, structs: LayoutStructs,
     ringSpec = structs.traceRing;
   if (!runtimeSpec || !ringSpec)
     throw new MemoryReadError('the layout description has no trace runtime or ring: a build before rings were described');
-  const whole = async (address: number, count: number, what: string): Promise<Uint8Array> => {
-    const block = await port.readMemory(address, count);
-    if (block.bytes.length < count)
-      throw new MemoryReadError(`${what} at ${hexAddress(address)}: ${block.bytes.length} of ${count} bytes came back`);
-    return block.bytes;
-  };
+  const whole = (address: number, count: number, what: string) => readWhole(port, address, count, what);
   const runtime = new StructBytes(await whole(runtimeAddress, runtimeSpec.size, 'the trace runtime'), 0, runtimeSpec);
   const pid = runtime.u('pid');
   const rings: PendingRing[] = [];

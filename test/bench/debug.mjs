@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { buildNative, debug, nativeDir, plainAdapter, root, stopAtCheckpoint, work } from '../debug/helpers.mjs';
+import { buildNative, debug, launchToCheckpoint, nativeDir, plainAdapter, root, stopAtCheckpoint, work } from '../debug/helpers.mjs';
 
 const { HeapFeed, StoppedSource } = await import(join(root, 'extension', 'dist', 'protocol.mjs'));
 const layouts = buildNative();
@@ -65,11 +65,7 @@ for (const layout of ['hakmem', 'aligned']) {
     results.mi.push({ ms: performance.now() - stop.since, requests: memory.reads.requests, bytes: memory.reads.bytes, image });
   });
   try {
-    await adapter.request('initialize', { adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-    const initialized = adapter.nextEvent('initialized', 60_000);
-    await adapter.request('launch', { program, arguments: String(stops), gdb: 'gdb', gdbArguments: ['-q'] });
-    await initialized;
-    await adapter.request('setFunctionBreakpoints', { breakpoints: [{ name: 'checkpoint' }] });
+    await launchToCheckpoint(adapter, { program, arguments: String(stops) });
     for (let stop = 0; stop < stops; stop++) {
       const stopped = adapter.nextEvent('stopped', 60_000);
       if (stop === 0) await adapter.request('configurationDone', {});

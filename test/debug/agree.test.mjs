@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildNative, buildTarget, debug, root, work } from './helpers.mjs';
+import { buildNative, buildTarget, debug, launchToCheckpoint, root, work } from './helpers.mjs';
 
 const core = await import(join(root, 'extension', 'dist', 'core.mjs'));
 let layouts;
@@ -43,21 +43,15 @@ for (const layout of ['hakmem', 'aligned'])
       stops.push({ image, traced, findings, compared, requests: memory.reads.requests });
     });
     try {
-      await adapter.request('initialize', { adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-      const initialized = adapter.nextEvent('initialized', 60_000);
-      await adapter.request('launch', {
+      await launchToCheckpoint(adapter, {
         program,
         arguments: expectPath,
-        gdb: 'gdb',
-        gdbArguments: ['-q'],
         initCommands: [
           `set environment SLABSCOPE_SOCKET=${socketPath}`,
           'set environment SLABSCOPE_EVENTS=all',
           'set environment SLABSCOPE_LOSSLESS=1',
         ],
       });
-      await initialized;
-      await adapter.request('setFunctionBreakpoints', { breakpoints: [{ name: 'checkpoint' }] });
       for (let stop = 0; stop < 2; stop++) {
         const stopped = adapter.nextEvent('stopped', 60_000);
         if (stop === 0) await adapter.request('configurationDone', {});

@@ -119,3 +119,16 @@ export function expectations(path) {
 
 /** 0x… as the C library's %p and the JSON both spell it. */
 export const hex = (address) => `0x${address.toString(16)}`;
+
+/**
+ * Starts `launch` (slabscope-gdb's launch arguments) in the in-process `adapter`
+ * (`debug.GdbAdapter`, its stop hook already set) with a breakpoint on checkpoint();
+ * configurationDone, which runs it, is the caller's.
+ */
+export async function launchToCheckpoint(adapter, launch) {
+  await adapter.request('initialize', { adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const initialized = adapter.nextEvent('initialized', 60_000);
+  await adapter.request('launch', { gdb: 'gdb', gdbArguments: ['-q'], ...launch });
+  await initialized;
+  await adapter.request('setFunctionBreakpoints', { breakpoints: [{ name: 'checkpoint' }] });
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildNative, debug, nativeDir, work } from './helpers.mjs';
+import { buildNative, debug, launchToCheckpoint, nativeDir, work } from './helpers.mjs';
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -38,11 +38,7 @@ test('the heap read over gdb/MI at the stop is the heap DAP reads after it (both
       atStop.stale = await debug.readHeap(port, layouts, { rootAddress: 0x1000 });
     });
     try {
-      await adapter.request('initialize', { adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-      const initialized = adapter.nextEvent('initialized', 60_000);
-      await adapter.request('launch', { program, gdb: 'gdb', gdbArguments: ['-q'] });
-      await initialized;
-      await adapter.request('setFunctionBreakpoints', { breakpoints: [{ name: 'checkpoint' }] });
+      await launchToCheckpoint(adapter, { program });
       const stopped = adapter.nextEvent('stopped', 60_000);
       await adapter.request('configurationDone', {});
       const event = await stopped;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildNative, debug, nativeDir, work } from './helpers.mjs';
+import { buildNative, debug, launchToCheckpoint, nativeDir, work } from './helpers.mjs';
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -20,11 +20,7 @@ test('terminate ends the session and the program it launched', async () => {
   assert.equal(cc.status, 0, cc.stderr);
   const adapter = new debug.GdbAdapter();
   try {
-    await adapter.request('initialize', { adapterID: 'slabscope-gdb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-    const initialized = adapter.nextEvent('initialized', 60_000);
-    await adapter.request('launch', { program, gdb: 'gdb', gdbArguments: ['-q'] });
-    await initialized;
-    await adapter.request('setFunctionBreakpoints', { breakpoints: [{ name: 'checkpoint' }] });
+    await launchToCheckpoint(adapter, { program });
     const stopped = adapter.nextEvent('stopped', 60_000);
     await adapter.request('configurationDone', {});
     await stopped;

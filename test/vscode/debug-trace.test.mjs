@@ -6,10 +6,10 @@
 // holds. native/test/debug/agree_target.c.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifacts, palette, root, startCodeServer } from './helpers.mjs';
+import { artifacts, palette, root, slabscopeLog, startCodeServer, until } from './helpers.mjs';
 
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `vscode-debug-trace-${name}.png`) });
 const nativeDir = join(root, 'native');
@@ -48,29 +48,6 @@ before(async () => {
 
 after(() => server?.close());
 
-function slabscopeLog() {
-  const found = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/Slabscope\.log$/.test(entry.name)) found.push(readFileSync(path, 'utf8'));
-    }
-  };
-  walk(join(server.userData, 'logs'));
-  return found.join('\n');
-}
-
-async function until(what, check, ms = 60000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 test(
   'in VS Code: a traced program under slabscope-gdb; each stop compared with its trace, the difference a Problem',
   { timeout: 600000 },
@@ -81,12 +58,13 @@ test(
     await page.goto(server.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
     const compared = () =>
-      slabscopeLog().match(/compared with its trace \(pid \d+, \d+ unsent events read from \d+ rings\): \d+ free blocks, \d+ differ/g) ??
-      [];
+      slabscopeLog(server).match(
+        /compared with its trace \(pid \d+, \d+ unsent events read from \d+ rings\): \d+ free blocks, \d+ differ/g,
+      ) ?? [];
 
     t.after(() => {
       try {
-        writeFileSync(join(artifacts, 'vscode-debug-trace-slabscope.log'), slabscopeLog());
+        writeFileSync(join(artifacts, 'vscode-debug-trace-slabscope.log'), slabscopeLog(server));
       } catch (error) {
         writeFileSync(join(artifacts, 'vscode-debug-trace-slabscope.log'), String(error));
       }

@@ -10,11 +10,11 @@
 // block of the Heap view stops the program at the line that writes that link.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { markerLine } from '../webview/browser.mjs';
-import { artifacts, palette, root, startCodeServer } from './helpers.mjs';
+import { artifacts, palette, root, slabscopeLog, startCodeServer, until } from './helpers.mjs';
 
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `vscode-debug-${name}.png`) });
 const nativeDir = join(root, 'native');
@@ -70,30 +70,6 @@ before(async () => {
 });
 
 after(() => server?.close());
-
-/** The Slabscope output channel as the editor wrote it to its log folder. */
-function slabscopeLog() {
-  const found = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/Slabscope\.log$/.test(entry.name)) found.push(readFileSync(path, 'utf8'));
-    }
-  };
-  walk(join(server.userData, 'logs'));
-  return found.join('\n');
-}
-
-async function until(what, check, ms = 60000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 test(
   'in VS Code: slabscope-gdb stops at a breakpoint; the Heap view, the corrupt link in Problems, labelled variables, Show in Heap, a frame change, a data breakpoint on a link',
@@ -231,7 +207,7 @@ test(
 
     // each read is in the log with its cost; picking main's frame reads again
     const reads = () =>
-      slabscopeLog().match(
+      slabscopeLog(server).match(
         /heap of show_target \(slabscope-gdb\) stopped at .*show_target\.c:\d+, read by (gdb\/MI at the stop|DAP)[^:]*: \d+ requests \(\d+ of them memory.*\), [\d,]+ bytes, [\d.]+ ms/g,
       ) ?? [];
     const before = (await until('the first read in the log', () => reads().length && reads())).length;
@@ -247,7 +223,7 @@ test(
     // Break on Write to Link on blocks[6], the cache's second block: continuing stops at the line that writes it
     const linkLine = markerLine(join(nativeDir, 'test', 'debug', 'show_target.c'), 'LINK WRITE');
     const second = heap.locator('.monaco-list-row', { hasText: `2. ${base(held.freed[6])}` }).first();
-    const breakSet = () => /data breakpoint \d+ of show_target: the next write to the link/.test(slabscopeLog());
+    const breakSet = () => /data breakpoint \d+ of show_target: the next write to the link/.test(slabscopeLog(server));
     // a context menu's click is now and then lost on a loaded machine: the menu is opened again
     for (let tries = 0; !breakSet(); tries++) {
       assert.ok(tries < 3, 'Break on Write to Link set no data breakpoint in 3 tries');
@@ -283,7 +259,7 @@ test(
     // read again at this stop, the block is still marked; Clear Heap Data Breakpoints takes the mark away
     await second.filter({ hasText: 'breaks on write to link' }).waitFor({ timeout: 30000 });
     await palette(page, 'Slabscope: Clear Heap Data Breakpoints');
-    await until('the clearing in the log', () => /the heap's data breakpoints of show_target are cleared/.test(slabscopeLog()));
+    await until('the clearing in the log', () => /the heap's data breakpoints of show_target are cleared/.test(slabscopeLog(server)));
     await heap
       .locator('.monaco-list-row', { hasText: `2. ${base(held.freed[6])}` })
       .filter({ hasNotText: 'breaks on write' })

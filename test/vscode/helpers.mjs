@@ -3,7 +3,7 @@
 // would, on a workspace folder of the test's, driven by headless Chromium.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,4 +171,29 @@ export async function pick(page, text) {
   await page.keyboard.type(text);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
   await page.keyboard.press('Enter');
+}
+
+/** The Slabscope output channel as the editor of `server` wrote it to its log folder. */
+export function slabscopeLog(server) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/Slabscope\.log$/.test(entry.name)) found.push(readFileSync(path, 'utf8'));
+    }
+  };
+  walk(join(server.userData, 'logs'));
+  return found.join('\n');
+}
+
+/** Polls `check` until it gives something truthy (that value), failing after `ms`. */
+export async function until(what, check, ms = 60000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

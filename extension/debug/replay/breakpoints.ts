@@ -93,15 +93,18 @@ export class BreakpointFilter {
   }
 }
 
-/** The first hit after `position` (direction 1) or before it (−1), or −1. */
-export function nextHit(hits: readonly number[], position: number, direction: 1 | -1): number {
+/**
+ * In the first `length` entries of an ascending list: the first after `position` (direction 1), or the
+ * last before it (−1; at or before it when `inclusive`), or −1. Breakpoint hits and a timeline's indices both.
+ */
+export function nextHit(sorted: ArrayLike<number>, position: number, direction: 1 | -1, inclusive = false, length = sorted.length): number {
   let lo = 0,
-    hi = hits.length - 1,
+    hi = length - 1,
     found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const at = hits[mid]!;
-    if (direction === 1 ? at > position : at < position) {
+    const at = sorted[mid]!;
+    if (direction === 1 ? at > position : inclusive ? at <= position : at < position) {
       found = at;
       if (direction === 1) hi = mid - 1;
       else lo = mid + 1;

@@ -5,6 +5,7 @@
 // Also what an allocator call is: the events of one malloc or free on one thread.
 
 import { EventKind, type TraceEvent, type TraceFile } from '../../core';
+import { nextHit } from './breakpoints';
 
 const CHUNK = 1 << 14;
 const CHUNKS_KEPT = 8;
@@ -23,21 +24,7 @@ class IndexList {
   }
   /** the last index at or before `index` (direction −1, `inclusive`), or after it (1), or −1 */
   near(index: number, direction: 1 | -1, inclusive = false): number {
-    let lo = 0,
-      hi = this.length - 1,
-      found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const at = this.indices[mid]!;
-      const wanted = direction === 1 ? at > index : inclusive ? at <= index : at < index;
-      if (wanted) {
-        found = at;
-        if (direction === 1) hi = mid - 1;
-        else lo = mid + 1;
-      } else if (direction === 1) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return found;
+    return nextHit(this.indices, index, direction, inclusive, this.length);
   }
 }
 
